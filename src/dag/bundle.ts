@@ -1,0 +1,232 @@
+/**
+ * The DAG bundle: the python-shim's JSON export of a DAG folder (contract 1, see docs/contracts.md).
+ * Pure: zod schema, types and the parse function that refuses unknown schema versions and names the
+ * offending field's path. Durations are seconds (`...Seconds`), instants ISO 8601 with a zone.
+ */
+import { z } from 'zod';
+import { BundleError } from '../lib/errors.js';
+
+/** The bundle schema version this build reads and the shim writes. */
+export const BUNDLE_SCHEMA_VERSION = 1;
+
+/** What kind of work a task does; decides how the runner executes it. */
+export const TASK_KINDS = [
+  'bash',
+  'python',
+  'branch',
+  'short_circuit',
+  'empty',
+  'sensor',
+  'external_python',
+  'virtualenv',
+  'trigger_dagrun',
+  'latest_only',
+  'custom',
+  'provider',
+] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+const jsonValue: z.ZodType<unknown> = z.unknown();
+const seconds = z.number().finite().nonnegative();
+
+/** A DAG's schedule, normalised. Presets keep their name next to the cron they mean. */
+export const scheduleSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }),
+  z.object({ type: z.literal('cron'), expression: z.string().min(1), preset: z.string().nullable() }),
+  z.object({ type: z.literal('timedelta'), seconds: z.number().finite().positive() }),
+  z.object({ type: z.literal('once') }),
+  z.object({ type: z.literal('continuous') }),
+  z.object({
+    type: z.literal('timetable'),
+    className: z.string(),
+    summary: z.string().nullable(),
+    args: z.record(jsonValue),
+  }),
+  z.object({ type: z.literal('assets'), assets: z.array(z.string()) }),
+]);
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+/** One input of a mapped task: a literal list/dict, or an upstream task's XCom. */
+export const mappedInputSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('literal'), value: jsonValue }),
+  z.object({ type: z.literal('xcom'), taskId: z.string(), key: z.string() }),
+]);
+export type MappedInput = z.infer<typeof mappedInputSchema>;
+
+/**
+ * Dynamic task mapping. `expand`: one instance per element of the cross product of the named inputs, in
+ * insertion order. `expand_kwargs`: one instance per element of a single list of dicts.
+ * `groupId` is set when the mapping comes from a mapped task group.
+ */
+export const mappingSchema = z.object({
+  kind: z.enum(['expand', 'expand_kwargs']),
+  inputs: z.record(mappedInputSchema),
+  partial: z.record(jsonValue),
+  groupId: z.string().nullable(),
+});
+export type Mapping = z.infer<typeof mappingSchema>;
+
+/** Sensor settings, as BaseSensorOperator holds them. */
+export const sensorSchema = z.object({
+  mode: z.enum(['poke', 'reschedule']),
+  pokeIntervalSeconds: seconds,
+  timeoutSeconds: seconds,
+  softFail: z.boolean(),
+  exponentialBackoff: z.boolean(),
+  maxWaitSeconds: seconds.nullable(),
+});
+export type SensorSettings = z.infer<typeof sensorSchema>;
+
+/** One task of a DAG, with every setting the scheduler decides on. */
+export const taskSchema = z.object({
+  taskId: z.string().min(1),
+  operator: z.string(),
+  operatorModule: z.string(),
+  kind: z.enum(TASK_KINDS),
+  upstream: z.array(z.string()),
+  downstream: z.array(z.string()),
+  triggerRule: z.string(),
+  retries: z.number().int().nonnegative(),
+  retryDelaySeconds: seconds,
+  retryExponentialBackoff: z.boolean(),
+  maxRetryDelaySeconds: seconds.nullable(),
+  executionTimeoutSeconds: seconds.nullable(),
+  queue: z.string().min(1),
+  pool: z.string().min(1),
+  poolSlots: z.number().int().positive(),
+  priorityWeight: z.number().int(),
+  weightRule: z.string(),
+  dependsOnPast: z.boolean(),
+  waitForDownstream: z.boolean(),
+  ignoreFirstDependsOnPast: z.boolean(),
+  maxActiveTisPerDag: z.number().int().positive().nullable(),
+  maxActiveTisPerDagrun: z.number().int().positive().nullable(),
+  doXcomPush: z.boolean(),
+  multipleOutputs: z.boolean(),
+  templateFields: z.record(jsonValue),
+  pythonCallable: z.string().nullable(),
+  sensor: sensorSchema.nullable(),
+  isSetup: z.boolean(),
+  isTeardown: z.boolean(),
+  onFailureFailDagrun: z.boolean(),
+  ignoreDownstreamTriggerRules: z.boolean().nullable(),
+  group: z.string().nullable(),
+  mapping: mappingSchema.nullable(),
+  args: z.record(jsonValue),
+  requiresProvider: z.boolean(),
+  owner: z.string(),
+  docMd: z.string().nullable(),
+});
+export type TaskSpec = z.infer<typeof taskSchema>;
+
+/** A TaskGroup: its id (with parents' prefixes), parent and whether it is mapped. */
+export const taskGroupSchema = z.object({
+  groupId: z.string().min(1),
+  parentGroupId: z.string().nullable(),
+  prefixGroupId: z.boolean(),
+  tooltip: z.string().nullable(),
+  isMapped: z.boolean(),
+});
+export type TaskGroupSpec = z.infer<typeof taskGroupSchema>;
+
+/** A DAG param: its default and JSON-schema-ish description. */
+export const paramSchema = z.object({
+  default: jsonValue,
+  description: z.string().nullable(),
+  schema: z.record(jsonValue),
+});
+export type ParamSpec = z.infer<typeof paramSchema>;
+
+/** One DAG with its tasks. */
+export const dagSchema = z.object({
+  dagId: z.string().min(1),
+  file: z.string().min(1),
+  fileHash: z.string().min(1),
+  description: z.string().nullable(),
+  schedule: scheduleSchema,
+  timezone: z.string().min(1),
+  startDate: z.string().nullable(),
+  endDate: z.string().nullable(),
+  catchup: z.boolean(),
+  maxActiveRuns: z.number().int().positive(),
+  maxActiveTasks: z.number().int().positive(),
+  maxConsecutiveFailedDagRuns: z.number().int().nonnegative(),
+  dagrunTimeoutSeconds: seconds.nullable(),
+  defaultArgs: z.record(jsonValue),
+  params: z.record(paramSchema),
+  tags: z.array(z.string()),
+  owner: z.string(),
+  docMd: z.string().nullable(),
+  isPausedUponCreation: z.boolean().nullable(),
+  renderTemplateAsNativeObj: z.boolean(),
+  airflowStyle: z.union([z.literal(2), z.literal(3)]),
+  tasks: z.array(taskSchema),
+  taskGroups: z.array(taskGroupSchema),
+});
+export type DagSpec = z.infer<typeof dagSchema>;
+
+/** One DAG file that was parsed: its content hash, DAGs and top-level imports. */
+export const dagFileSchema = z.object({
+  path: z.string().min(1),
+  hash: z.string().min(1),
+  imports: z.array(z.string()),
+  dagIds: z.array(z.string()),
+  parseSeconds: seconds,
+});
+export type DagFile = z.infer<typeof dagFileSchema>;
+
+/** A file that could not be loaded, or a DAG that was refused (cycle, duplicate dag_id). */
+export const importErrorSchema = z.object({
+  file: z.string().min(1),
+  type: z.string(),
+  message: z.string(),
+  traceback: z.string(),
+});
+export type ImportErrorSpec = z.infer<typeof importErrorSchema>;
+
+/** The whole export of a DAG folder. */
+export const bundleSchema = z.object({
+  schemaVersion: z.literal(BUNDLE_SCHEMA_VERSION),
+  generator: z.object({
+    name: z.string(),
+    version: z.string(),
+    python: z.string(),
+    pythonExecutable: z.string(),
+    mode: z.enum(['standin', 'airflow']),
+    airflowVersion: z.string().nullable(),
+  }),
+  dagsFolder: z.string(),
+  files: z.array(dagFileSchema),
+  importErrors: z.array(importErrorSchema),
+  dags: z.array(dagSchema),
+});
+export type DagBundle = z.infer<typeof bundleSchema>;
+
+/** `a.b[3].c` from a zod issue path, for error messages. */
+export function formatIssuePath(path: ReadonlyArray<string | number>): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+/**
+ * Validates a parsed bundle. Refuses an unknown `schemaVersion` first (so an old reader says "upgrade",
+ * not "field x is wrong"), then reports the first offending fields by path.
+ */
+export function parseBundle(value: unknown, source = 'DAG bundle'): DagBundle {
+  const version = typeof value === 'object' && value !== null ? (value as { schemaVersion?: unknown }).schemaVersion : undefined;
+  if (version !== BUNDLE_SCHEMA_VERSION) {
+    throw new BundleError(
+      'BUNDLE_VERSION',
+      `${source}: schemaVersion ${JSON.stringify(version)} is not supported (this dagbridge reads schemaVersion ${BUNDLE_SCHEMA_VERSION}); ` +
+        'use the python-shim shipped with this dagbridge version',
+    );
+  }
+  const result = bundleSchema.safeParse(value);
+  if (!result.success) {
+    const details = result.error.issues
+      .slice(0, 5)
+      .map((issue) => `${formatIssuePath(issue.path) || '(root)'}: ${issue.message}`)
+      .join('; ');
+    throw new BundleError('BUNDLE_INVALID', `${source} is malformed: ${details}`);
+  }
+  return result.data;
+}

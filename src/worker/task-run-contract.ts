@@ -1,0 +1,80 @@
+/**
+ * Contract 3, the task run: what the worker hands `python -m dagbridge_shim run` on stdin, and what the shim
+ * writes back to its result file. The task's own stdout/stderr are the task log and never carry results.
+ * See docs/contracts.md for the command line and exit codes.
+ */
+import { z } from 'zod';
+
+/** Version of the run input/result documents. */
+export const TASK_RUN_CONTRACT_VERSION = 1;
+
+/** One XCom value visible to the task (from an upstream task instance of the same DAG run). */
+export const xcomEntrySchema = z.object({
+  taskId: z.string(),
+  mapIndex: z.number().int(),
+  key: z.string(),
+  value: z.unknown(),
+});
+export type XcomEntry = z.infer<typeof xcomEntrySchema>;
+
+/** The JSON document written to the shim's stdin. */
+export const taskRunInputSchema = z.object({
+  version: z.literal(TASK_RUN_CONTRACT_VERSION),
+  dagId: z.string(),
+  taskId: z.string(),
+  runId: z.string(),
+  mapIndex: z.number().int(),
+  tryNumber: z.number().int().positive(),
+  maxTries: z.number().int().positive(),
+  runType: z.enum(['manual', 'scheduled', 'backfill', 'asset_triggered']),
+  logicalDate: z.string().nullable(),
+  dataIntervalStart: z.string().nullable(),
+  dataIntervalEnd: z.string().nullable(),
+  runAfter: z.string(),
+  dagRunStartDate: z.string().nullable(),
+  conf: z.record(z.unknown()),
+  xcoms: z.array(xcomEntrySchema),
+  variables: z.record(z.string()),
+  testMode: z.boolean(),
+  /** When the first poke of a reschedule-mode sensor happened (its timeout counts from there). */
+  sensorFirstPokeAt: z.string().nullable(),
+  prevDataIntervalStartSuccess: z.string().nullable(),
+  prevDataIntervalEndSuccess: z.string().nullable(),
+  prevStartDateSuccess: z.string().nullable(),
+});
+export type TaskRunInput = z.infer<typeof taskRunInputSchema>;
+
+/** A typed failure raised by the task. `retryable: false` for AirflowFailException and sensor timeouts. */
+export const taskRunErrorSchema = z.object({
+  type: z.string(),
+  message: z.string(),
+  traceback: z.string(),
+  retryable: z.boolean(),
+});
+export type TaskRunError = z.infer<typeof taskRunErrorSchema>;
+
+/** A DAG run the task asks the scheduler to create (TriggerDagRunOperator). */
+export const triggerRequestSchema = z.object({
+  dagId: z.string(),
+  runId: z.string().nullable(),
+  conf: z.record(z.unknown()),
+  logicalDate: z.string().nullable(),
+  resetDagRun: z.boolean(),
+});
+export type TriggerRequest = z.infer<typeof triggerRequestSchema>;
+
+/** The JSON document the shim writes to `--result`. */
+export const taskRunResultSchema = z.object({
+  version: z.literal(TASK_RUN_CONTRACT_VERSION),
+  state: z.enum(['success', 'failed', 'skipped', 'up_for_reschedule']),
+  xcoms: z.array(z.object({ key: z.string(), value: z.unknown() })),
+  /** Branch operators: the task ids to follow (null for other kinds). */
+  followTaskIds: z.array(z.string()).nullable(),
+  /** Task ids the scheduler must set to skipped (branch not taken, short-circuit). */
+  skipTaskIds: z.array(z.string()),
+  rescheduleAt: z.string().nullable(),
+  error: taskRunErrorSchema.nullable(),
+  renderedFields: z.record(z.unknown()),
+  triggerDagRuns: z.array(triggerRequestSchema),
+});
+export type TaskRunResult = z.infer<typeof taskRunResultSchema>;
