@@ -19,9 +19,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Each file owns its database and Redis key prefix; a file's tests run in order.
-          fileParallelism: true,
-          pool: 'forks',
         },
       },
     ],
