@@ -1,0 +1,70 @@
+/**
+ * Finding the Python interpreter and the python-shim package. An interpreter is resolved once to its real
+ * executable (`sys.executable`): `python3` on PATH may be a version-manager shim that costs ~100 ms per start.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { ShimError } from '../lib/errors.js';
+
+/** The directory that holds the `dagbridge_shim` package (put on PYTHONPATH of every shim process). */
+export const SHIM_ROOT = findShimRoot();
+
+function findShimRoot(): string {
+  // src/shim/python.ts and dist/shim/python.js both sit two levels below the checkout root.
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const candidate = path.join(root, 'python-shim');
+  return existsSync(path.join(candidate, 'dagbridge_shim')) ? candidate : path.join(process.cwd(), 'python-shim');
+}
+
+/** A resolved interpreter. */
+export interface PythonInterpreter {
+  /** What the user asked for (`python3`, a path). */
+  readonly requested: string;
+  /** `sys.executable`: the real binary, used for every later start. */
+  readonly executable: string;
+  /** `major.minor.micro`. */
+  readonly version: string;
+}
+
+const cache = new Map<string, Promise<PythonInterpreter>>();
+
+/** Resolves `requested` (default `python3`) to its real executable; memoised per process. */
+export function resolvePython(requested = 'python3'): Promise<PythonInterpreter> {
+  let pending = cache.get(requested);
+  if (!pending) {
+    pending = probe(requested);
+    cache.set(requested, pending);
+    pending.catch(() => cache.delete(requested));
+  }
+  return pending;
+}
+
+async function probe(requested: string): Promise<PythonInterpreter> {
+  const script = 'import sys, json; print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3]}))';
+  let stdout: string;
+  try {
+    ({ stdout } = await execa(requested, ['-c', script], { timeout: 30_000, env: { PYTHONDONTWRITEBYTECODE: '1' } }));
+  } catch (cause) {
+    throw new ShimError(
+      'INTERPRETER_NOT_FOUND',
+      `Python interpreter "${requested}" could not be run; install Python 3.9+ or pass --python PATH (or set DAGBRIDGE_PYTHON)`,
+      { cause },
+    );
+  }
+  const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { executable?: string; version?: string };
+  if (!parsed.executable || !parsed.version) {
+    throw new ShimError('INTERPRETER_NOT_FOUND', `Python interpreter "${requested}" did not report sys.executable`);
+  }
+  const [major = 0, minor = 0] = parsed.version.split('.').map(Number);
+  if (major < 3 || (major === 3 && minor < 9)) {
+    throw new ShimError('INTERPRETER_NOT_FOUND', `Python interpreter "${requested}" is ${parsed.version}; dagbridge needs Python 3.9 or newer`);
+  }
+  return { requested, executable: parsed.executable, version: parsed.version };
+}
+
+/** Environment entries every shim process needs: the shim on PYTHONPATH, no bytecode litter in DAG folders. */
+export function shimEnvironment(): Record<string, string> {
+  return { PYTHONPATH: SHIM_ROOT, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+}
