@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { DagbridgeError, toError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
+import { registerDagFolderCommands } from './dags.js';
 
 /** Builds the commander program with every command group registered. */
 export function buildProgram(): Command {
@@ -13,6 +14,8 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
+  const dags = program.command('dags').description('DAGs: list, show, export, errors, test');
+  registerDagFolderCommands(dags);
   return program;
 }
 

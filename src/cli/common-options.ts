@@ -1,0 +1,57 @@
+/**
+ * Options shared by command groups, and turning parsed options into configuration flags.
+ */
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../config/config.js';
+
+/** Adds `--dags-folder`, `--plugins-folder`, `--python`, `--no-airflow`. */
+export function withDagOptions(command: Command): Command {
+  return command
+    .option('--dags-folder <dir>', 'folder of DAG files (default ./dags, env DAGBRIDGE_DAGS_FOLDER)')
+    .option('--plugins-folder <dir>', 'plugins folder put on sys.path (env DAGBRIDGE_PLUGINS_FOLDER)')
+    .option('--python <path>', 'Python interpreter (default python3, env DAGBRIDGE_PYTHON)')
+    .option('--no-airflow', 'use the stand-in airflow modules even when Airflow is installed');
+}
+
+/** Adds `--database-url` and `--redis-url`. */
+export function withConnectionOptions(command: Command): Command {
+  return command
+    .option('--database-url <url>', 'PostgreSQL URL (env DAGBRIDGE_DATABASE_URL)')
+    .option('--redis-url <url>', 'Redis URL, redis:// or rediss:// (env DAGBRIDGE_REDIS_URL)')
+    .option('--redis-prefix <prefix>', 'prefix of every Redis key (default dagbridge:, env DAGBRIDGE_REDIS_PREFIX)');
+}
+
+/** Adds `--json`. */
+export function withJson(command: Command): Command {
+  return command.option('--json', 'print machine-readable JSON on stdout');
+}
+
+/** Parsed options of the shared groups (commander camel-cases them). */
+export interface SharedOptions {
+  dagsFolder?: string;
+  pluginsFolder?: string;
+  python?: string;
+  /** commander's `--no-airflow` sets `airflow: false`. */
+  airflow?: boolean;
+  databaseUrl?: string;
+  redisUrl?: string;
+  redisPrefix?: string;
+  json?: boolean;
+  [key: string]: unknown;
+}
+
+/** Loads the configuration with the command's flags on top. */
+export function configFrom(options: SharedOptions, extra: Record<string, unknown> = {}): Config {
+  return loadConfig({
+    flags: {
+      dagsFolder: options.dagsFolder,
+      pluginsFolder: options.pluginsFolder,
+      python: options.python,
+      noAirflow: options.airflow === false ? true : undefined,
+      databaseUrl: options.databaseUrl,
+      redisUrl: options.redisUrl,
+      redisPrefix: options.redisPrefix,
+      ...extra,
+    },
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * `dagbridge dags ...`: reading a DAG folder through the shim (list, show, export, errors).
+ * Commands that need the metadata database (trigger, pause, backfill) and `dags test` live in their own files.
+ */
+import type { Command } from 'commander';
+import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import { NotFoundError } from '../lib/errors.js';
+import { exportDags } from '../shim/export.js';
+import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
+import { describeSchedule, renderTaskTree } from './dag-view.js';
+import { printJson, printLines, renderTable } from './output.js';
+
+/** Exports the configured DAG folder. */
+async function loadBundle(options: SharedOptions): Promise<DagBundle> {
+  const config = configFrom(options);
+  return exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow });
+}
+
+/** Finds a DAG in a bundle, or a NotFoundError that lists what exists. */
+export function findDag(bundle: DagBundle, dagId: string): DagSpec {
+  const dag = bundle.dags.find((candidate) => candidate.dagId === dagId);
+  if (dag) return dag;
+  const failed = bundle.importErrors.length > 0 ? `; ${bundle.importErrors.length} file(s) failed to import (dagbridge dags errors)` : '';
+  const known = bundle.dags.map((d) => d.dagId).sort().slice(0, 20).join(', ') || 'none';
+  throw new NotFoundError(`DAG "${dagId}" is not in ${bundle.dagsFolder} (DAGs found: ${known})${failed}`);
+}
+
+function warnImportErrors(bundle: DagBundle): void {
+  if (bundle.importErrors.length > 0) {
+    process.stderr.write(`warning: ${bundle.importErrors.length} file(s) failed to import; see \`dagbridge dags errors\`\n`);
+  }
+}
+
+/** Registers the `dags` group's folder-reading commands on `dags`. */
+export function registerDagFolderCommands(dags: Command): void {
+  withJson(withDagOptions(dags.command('list').description('list the DAGs in the DAGs folder'))).action(async (options: SharedOptions) => {
+    const bundle = await loadBundle(options);
+    const sorted = [...bundle.dags].sort((a, b) => a.dagId.localeCompare(b.dagId));
+    if (options.json) {
+      printJson(sorted.map((dag) => ({
+        dagId: dag.dagId, file: dag.file, schedule: dag.schedule, tasks: dag.tasks.length, tags: dag.tags, owner: dag.owner,
+        isPausedUponCreation: dag.isPausedUponCreation,
+      })));
+    } else {
+      printLines(renderTable(['dag_id', 'file', 'schedule', 'tasks', 'owner', 'tags'],
+        sorted.map((dag) => [dag.dagId, dag.file, describeSchedule(dag.schedule), dag.tasks.length, dag.owner, dag.tags.join(',')])));
+    }
+    warnImportErrors(bundle);
+  });
+
+  withJson(withDagOptions(dags.command('show').argument('<dag_id>').description('show a DAG: settings and its task graph as a tree'))).action(
+    async (dagId: string, options: SharedOptions) => {
+      const bundle = await loadBundle(options);
+      const dag = findDag(bundle, dagId);
+      if (options.json) {
+        printJson(dag);
+        return;
+      }
+      const settings: Array<[string, string]> = [
+        ['dag_id', dag.dagId],
+        ['file', dag.file],
+        ['schedule', describeSchedule(dag.schedule)],
+        ['start_date', dag.startDate ?? '-'],
+        ['catchup', String(dag.catchup)],
+        ['max_active_runs', String(dag.maxActiveRuns)],
+        ['max_active_tasks', String(dag.maxActiveTasks)],
+        ['tags', dag.tags.join(', ') || '-'],
+        ['params', Object.keys(dag.params).join(', ') || '-'],
+        ['tasks', String(dag.tasks.length)],
+      ];
+      printLines(settings.map(([key, value]) => `${key.padEnd(17)} ${value}`));
+      printLines(['', ...renderTaskTree(dag)]);
+    },
+  );
+
+  withDagOptions(dags.command('export').description('print the DAG bundle (JSON) of the DAGs folder')).action(async (options: SharedOptions) => {
+    printJson(await loadBundle(options));
+  });
+
+  withJson(withDagOptions(dags.command('errors').description('list the files that failed to import'))).action(async (options: SharedOptions) => {
+    const bundle = await loadBundle(options);
+    if (options.json) {
+      printJson(bundle.importErrors);
+      return;
+    }
+    if (bundle.importErrors.length === 0) {
+      printLines([`no import errors in ${bundle.dagsFolder}`]);
+      return;
+    }
+    for (const error of bundle.importErrors) {
+      printLines([`${error.file}: ${error.type}: ${error.message}`, ...error.traceback.trimEnd().split('\n').map((line) => `    ${line}`), '']);
+    }
+  });
+}
+

@@ -1,0 +1,241 @@
+/**
+ * The metadata store as the scheduler, the worker and `dags test` see it. Two implementations: PostgreSQL
+ * (`src/store/pg-store.ts`, the source of truth of a cluster) and memory (`src/scheduler/memory-store.ts`, for
+ * `dags test` and unit tests). Both honour the same guarantees:
+ *
+ * - Every state change is a compare-and-set on the expected current state (and, for starts, the expected try):
+ *   a change whose precondition no longer holds is not applied and is reported as not applied. Callers never
+ *   assume a write happened.
+ * - `tryNumber` is incremented when a task instance becomes `scheduled` for a new try (not for a reschedule),
+ *   as in Airflow 2.10+. A task message carries that number; `startTry` only succeeds for
+ *   `state = queued AND try_number = message.tryNumber`, which is what makes a redelivered or duplicated
+ *   message harmless (exactly-once start per try).
+ * - Times are epoch milliseconds in this interface; instants of the Airflow model (logical dates, data
+ *   intervals) are ISO 8601 strings with a zone, as in the bundle.
+ */
+import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import type { TaskInstanceState, DagRunState } from '../dag/states.js';
+import type { TaskRunError, TriggerRequest } from '../worker/task-run-contract.js';
+
+/** Identifies a DAG run. */
+export interface RunKey {
+  readonly dagId: string;
+  readonly runId: string;
+}
+
+/** Identifies a task instance. `mapIndex` is -1 for an unmapped task. */
+export interface TaskInstanceKey extends RunKey {
+  readonly taskId: string;
+  readonly mapIndex: number;
+}
+
+/** Kinds of DAG run, as in Airflow. */
+export type RunType = 'manual' | 'scheduled' | 'backfill' | 'asset_triggered';
+
+/** A DAG as the metadata knows it: the latest parsed version and its scheduling state. */
+export interface DagRecord {
+  dagId: string;
+  /** Hash of the current DagSpec (content-addressed version). */
+  versionHash: string;
+  spec: DagSpec;
+  isPaused: boolean;
+  /** False when the DAG disappeared from the folder (file deleted or now failing to import). */
+  isActive: boolean;
+  lastParsedAt: number;
+}
+
+/** One DAG run. A run keeps the DAG version it was created with. */
+export interface DagRunRecord extends RunKey {
+  versionHash: string;
+  runType: RunType;
+  state: DagRunState;
+  logicalDate: string | null;
+  dataIntervalStart: string | null;
+  dataIntervalEnd: string | null;
+  runAfter: string;
+  conf: Record<string, unknown>;
+  queuedAt: number;
+  startDate: number | null;
+  endDate: number | null;
+}
+
+/** One task instance (the row, not the history). */
+export interface TaskInstanceRecord extends TaskInstanceKey {
+  state: TaskInstanceState;
+  tryNumber: number;
+  /** Retries allowed (task.retries); the last try is `maxTries + 1`. */
+  maxTries: number;
+  queue: string;
+  pool: string;
+  poolSlots: number;
+  priorityWeight: number;
+  queuedAt: number | null;
+  startDate: number | null;
+  endDate: number | null;
+  /** When an `up_for_retry` instance may be scheduled again. */
+  nextRetryAt: number | null;
+  /** When an `up_for_reschedule` sensor may poke again. */
+  rescheduleAt: number | null;
+  /** First poke of a reschedule-mode sensor (its timeout counts from there). */
+  sensorFirstPokeAt: number | null;
+  workerId: string | null;
+  hostname: string | null;
+  pid: number | null;
+  /** Why the instance is in its state (a trigger-rule verdict, a failure message, a lease expiry). */
+  note: string | null;
+}
+
+/** A change the scheduler asks the store to apply (compare-and-set on `from`). */
+export type TaskInstanceChange =
+  | {
+      kind: 'create';
+      taskId: string;
+      mapIndex: number;
+      /** Effective priority (weight rule applied), computed by the scheduler. */
+      priorityWeight: number;
+      /** Initial state, default `none`. Insert-if-absent: creating an existing instance is not applied. */
+      state?: TaskInstanceState;
+      note?: string | null;
+    }
+  | {
+      kind: 'transition';
+      taskId: string;
+      mapIndex: number;
+      from: TaskInstanceState;
+      to: TaskInstanceState;
+      note?: string | null;
+      /** Set for `up_for_retry`. */
+      nextRetryAt?: number | null;
+      /** Increment try_number (entering `scheduled` for a new try). */
+      newTry?: boolean;
+    };
+
+/** A finished attempt, as the worker (or local executor) records it. */
+export interface AttemptOutcome {
+  key: TaskInstanceKey;
+  tryNumber: number;
+  /** Final state of the task instance after retry rules (success, failed, up_for_retry, skipped, up_for_reschedule). */
+  state: TaskInstanceState;
+  endDate: number;
+  /** XComs to store for this task instance (replaces earlier values of the same keys). */
+  xcoms: Array<{ key: string; value: unknown }>;
+  /** Other task instances of the same run to set `skipped` (branch not taken, short-circuit). CAS from none/scheduled. */
+  skipTaskIds: string[];
+  nextRetryAt: number | null;
+  rescheduleAt: number | null;
+  error: TaskRunError | null;
+  exitCode: number | null;
+  signal: string | null;
+  /** A short human reason: "exit code 3", "timed out after 10s", "killed (worker lost)". */
+  exitReason: string | null;
+  triggerDagRuns: TriggerRequest[];
+}
+
+/** Who runs an attempt. */
+export interface WorkerIdentity {
+  workerId: string;
+  hostname: string;
+  pid: number | null;
+}
+
+/** Result of `startTry`. */
+export type StartResult =
+  | { started: true; instance: TaskInstanceRecord; run: DagRunRecord }
+  | { started: false; reason: string };
+
+/** Slots in use, for admission. */
+export interface Occupancy {
+  /** pool name -> { slots, used } */
+  pools: Map<string, { slots: number; used: number }>;
+  /** dagId -> running+queued task instances */
+  activeByDag: Map<string, number>;
+  /** `${dagId}\u0000${taskId}` -> running+queued instances (all runs) */
+  activeByTask: Map<string, number>;
+  /** `${dagId}\u0000${runId}\u0000${taskId}` -> running+queued instances in that run */
+  activeByRunTask: Map<string, number>;
+}
+
+/** What a DAG-folder sync changed. */
+export interface SyncReport {
+  added: string[];
+  updated: string[];
+  deactivated: string[];
+  importErrors: number;
+}
+
+/** A stored log line of one attempt. */
+export interface LogLine {
+  seq: number;
+  at: number;
+  stream: 'stdout' | 'stderr' | 'system';
+  line: string;
+}
+
+/** The store. Implementations: PostgreSQL and memory. */
+export interface MetadataStore {
+  // DAGs
+  /** Stores every DAG of a bundle (new versions by content hash), import errors, and deactivates DAGs that are gone. */
+  syncBundle(bundle: DagBundle, now: number, options?: { pausedOnCreation?: boolean }): Promise<SyncReport>;
+  listDags(): Promise<DagRecord[]>;
+  getDag(dagId: string): Promise<DagRecord | null>;
+  /** The spec a run was created with. */
+  getDagVersion(dagId: string, versionHash: string): Promise<DagSpec | null>;
+  setPaused(dagId: string, paused: boolean): Promise<boolean>;
+
+  // Runs
+  /**
+   * Creates a run (no task instances: the scheduler's first decision for the run creates them) unless a run
+   * with the same run id, or a non-manual run with the same logical date, exists. Two schedulers may call it for
+   * the same run: exactly one gets `created: true`.
+   */
+  createDagRun(run: Omit<DagRunRecord, 'startDate' | 'endDate' | 'state'> & { state?: DagRunState }, now: number): Promise<{ created: boolean; run: DagRunRecord | null }>;
+  getDagRun(key: RunKey): Promise<DagRunRecord | null>;
+  /** Runs in `queued` or `running`. */
+  listActiveRuns(): Promise<DagRunRecord[]>;
+  listDagRuns(filter: { dagId?: string; limit?: number }): Promise<DagRunRecord[]>;
+  /** The latest scheduled/backfill run of a DAG by logical date (for the next schedule). */
+  lastAutomatedRun(dagId: string): Promise<DagRunRecord | null>;
+  /** The previous run (by logical date, then run_after) of a DAG before `run` (for depends_on_past). */
+  previousRun(run: DagRunRecord): Promise<DagRunRecord | null>;
+  /** Compare-and-set of a run's state; sets start/end dates. */
+  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean>;
+
+  // Task instances
+  listTaskInstances(key: RunKey): Promise<TaskInstanceRecord[]>;
+  getTaskInstance(key: TaskInstanceKey): Promise<TaskInstanceRecord | null>;
+  /** Applies scheduler changes one by one with compare-and-set; returns the changes that were applied. */
+  applyChanges(run: DagRunRecord, spec: DagSpec, changes: readonly TaskInstanceChange[], now: number): Promise<TaskInstanceChange[]>;
+  /** Every `scheduled` task instance of active runs, for admission. */
+  listScheduled(): Promise<TaskInstanceRecord[]>;
+  occupancy(): Promise<Occupancy>;
+  /** `scheduled -> queued` for each key whose state and try still match; returns the ones moved. */
+  markQueued(keys: ReadonlyArray<TaskInstanceKey & { tryNumber: number }>, now: number): Promise<TaskInstanceRecord[]>;
+  /** `queued` instances (for rebuilding a flushed queue and the stuck-in-queued check). */
+  listQueued(): Promise<TaskInstanceRecord[]>;
+  /** `running` instances, with their worker, for lease checks. */
+  listRunning(): Promise<TaskInstanceRecord[]>;
+
+  // Attempts (worker side)
+  /** `queued -> running` iff try_number matches: the exactly-once start. Records the attempt's history row. */
+  startTry(key: TaskInstanceKey, tryNumber: number, worker: WorkerIdentity, now: number): Promise<StartResult>;
+  /**
+   * Records a finished attempt: the instance's new state (CAS from `running` on the same try), XComs, skips of
+   * other instances, the history row, and requested DAG runs; one transaction. Returns false when the attempt
+   * no longer owned the instance (e.g. it was cleared or handed to another worker).
+   */
+  finishTry(outcome: AttemptOutcome): Promise<boolean>;
+  /** Puts a task instance that was `queued`/`running` on `tryNumber` back to `scheduled` without consuming a try (handing it back). */
+  requeueTry(key: TaskInstanceKey, tryNumber: number, from: 'queued' | 'running', note: string, now: number): Promise<boolean>;
+
+  // XCom and logs
+  /** XComs of a run (all task instances), for the runner's input and for mapping lengths. */
+  listXcoms(key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>>;
+  appendLogLines(key: TaskInstanceKey, tryNumber: number, lines: readonly LogLine[]): Promise<void>;
+  readLogLines(key: TaskInstanceKey, tryNumber: number, afterSeq?: number): Promise<LogLine[]>;
+
+  // Variables and pools
+  listVariables(): Promise<Record<string, string>>;
+  setPool(name: string, slots: number, description?: string): Promise<void>;
+
+  close(): Promise<void>;
+}
