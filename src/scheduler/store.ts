@@ -224,7 +224,13 @@ export interface MetadataStore {
    * no longer owned the instance (e.g. it was cleared or handed to another worker).
    */
   finishTry(outcome: AttemptOutcome): Promise<boolean>;
-  /** Puts a task instance that was `queued`/`running` on `tryNumber` back to `scheduled` without consuming a try (handing it back). */
+  /**
+   * Hands a task instance that was `queued`/`running` on `tryNumber` back: CAS to `scheduled` with a new try
+   * (`try_number + 1`) and `max_tries + 1`, so the handed-back attempt does not count against the task's
+   * retries and every message of the old try is stale. Used when a worker stops (graceful shutdown) or is lost
+   * (lease expired). `max_tries - task.retries` is how often it was handed back (bounded by the caller). Closes
+   * the old try's history row with `note` as its exit reason.
+   */
   requeueTry(key: TaskInstanceKey, tryNumber: number, from: 'queued' | 'running', note: string, now: number): Promise<boolean>;
 
   // XCom and logs

@@ -1,0 +1,380 @@
+/**
+ * The metadata store in memory: `dags test` (no database) and unit tests of the scheduler. Same guarantees as the
+ * PostgreSQL store (compare-and-set on every change, exactly-once start per try), in one process.
+ */
+import { createHash } from 'node:crypto';
+import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import type { DagRunState } from '../dag/states.js';
+import type {
+  AttemptOutcome, DagRecord, DagRunRecord, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
+  TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity,
+} from './store.js';
+
+const SEP = '\u0000';
+const runKeyOf = (key: RunKey): string => `${key.dagId}${SEP}${key.runId}`;
+const tiKeyOf = (key: TaskInstanceKey): string => `${key.dagId}${SEP}${key.runId}${SEP}${key.taskId}${SEP}${key.mapIndex}`;
+
+/** Content hash of a DAG spec: the DAG's version. */
+export function dagVersionHash(spec: DagSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+/** Airflow's default pool size. */
+export const DEFAULT_POOL_SLOTS = 128;
+
+interface AttemptRow {
+  key: TaskInstanceKey;
+  tryNumber: number;
+  worker: WorkerIdentity;
+  startDate: number;
+  endDate: number | null;
+  state: string;
+  exitReason: string | null;
+}
+
+/** In-memory MetadataStore. Values are copied in and out so callers never share mutable rows with it. */
+export class MemoryStore implements MetadataStore {
+  private readonly dags = new Map<string, DagRecord>();
+  private readonly versions = new Map<string, DagSpec>();
+  private readonly runs = new Map<string, DagRunRecord>();
+  private readonly tis = new Map<string, TaskInstanceRecord>();
+  private readonly xcoms = new Map<string, Map<string, { taskId: string; mapIndex: number; key: string; value: unknown }>>();
+  private readonly logs = new Map<string, LogLine[]>();
+  private readonly pools = new Map<string, { slots: number; description: string }>([['default_pool', { slots: DEFAULT_POOL_SLOTS, description: 'Default pool' }]]);
+  private readonly variables = new Map<string, string>();
+  /** History of attempts, oldest first (inspection and tests). */
+  readonly attempts: AttemptRow[] = [];
+  importErrors: DagBundle['importErrors'] = [];
+
+  async syncBundle(bundle: DagBundle, now: number, options: { pausedOnCreation?: boolean } = {}): Promise<SyncReport> {
+    const report: SyncReport = { added: [], updated: [], deactivated: [], importErrors: bundle.importErrors.length };
+    const seen = new Set<string>();
+    for (const spec of bundle.dags) {
+      seen.add(spec.dagId);
+      const versionHash = dagVersionHash(spec);
+      this.versions.set(`${spec.dagId}${SEP}${versionHash}`, structuredClone(spec));
+      const existing = this.dags.get(spec.dagId);
+      if (!existing) {
+        report.added.push(spec.dagId);
+        const paused = spec.isPausedUponCreation ?? options.pausedOnCreation ?? false;
+        this.dags.set(spec.dagId, { dagId: spec.dagId, versionHash, spec: structuredClone(spec), isPaused: paused, isActive: true, lastParsedAt: now });
+      } else {
+        if (existing.versionHash !== versionHash) report.updated.push(spec.dagId);
+        this.dags.set(spec.dagId, { ...existing, versionHash, spec: structuredClone(spec), isActive: true, lastParsedAt: now });
+      }
+    }
+    for (const [dagId, dag] of this.dags) {
+      if (!seen.has(dagId) && dag.isActive) {
+        dag.isActive = false;
+        report.deactivated.push(dagId);
+      }
+    }
+    this.importErrors = structuredClone(bundle.importErrors);
+    return report;
+  }
+
+  async listDags(): Promise<DagRecord[]> {
+    return [...this.dags.values()].map((dag) => structuredClone(dag));
+  }
+
+  async getDag(dagId: string): Promise<DagRecord | null> {
+    const dag = this.dags.get(dagId);
+    return dag ? structuredClone(dag) : null;
+  }
+
+  async getDagVersion(dagId: string, versionHash: string): Promise<DagSpec | null> {
+    const spec = this.versions.get(`${dagId}${SEP}${versionHash}`);
+    return spec ? structuredClone(spec) : null;
+  }
+
+  async setPaused(dagId: string, paused: boolean): Promise<boolean> {
+    const dag = this.dags.get(dagId);
+    if (!dag) return false;
+    dag.isPaused = paused;
+    return true;
+  }
+
+  async createDagRun(
+    run: Omit<DagRunRecord, 'startDate' | 'endDate' | 'state'> & { state?: DagRunState },
+    _now: number,
+  ): Promise<{ created: boolean; run: DagRunRecord | null }> {
+    const key = runKeyOf(run);
+    if (this.runs.has(key)) return { created: false, run: structuredClone(this.runs.get(key) ?? null) };
+    if (run.runType !== 'manual' && run.logicalDate !== null) {
+      for (const existing of this.runs.values()) {
+        if (existing.dagId === run.dagId && existing.runType !== 'manual' && existing.logicalDate === run.logicalDate) {
+          return { created: false, run: structuredClone(existing) };
+        }
+      }
+    }
+    const record: DagRunRecord = { ...structuredClone(run), state: run.state ?? 'queued', startDate: null, endDate: null };
+    this.runs.set(key, record);
+    return { created: true, run: structuredClone(record) };
+  }
+
+  async getDagRun(key: RunKey): Promise<DagRunRecord | null> {
+    const run = this.runs.get(runKeyOf(key));
+    return run ? structuredClone(run) : null;
+  }
+
+  async listActiveRuns(): Promise<DagRunRecord[]> {
+    return [...this.runs.values()].filter((run) => run.state === 'queued' || run.state === 'running').map((run) => structuredClone(run));
+  }
+
+  async listDagRuns(filter: { dagId?: string; limit?: number }): Promise<DagRunRecord[]> {
+    const runs = [...this.runs.values()]
+      .filter((run) => filter.dagId === undefined || run.dagId === filter.dagId)
+      .sort((a, b) => b.queuedAt - a.queuedAt);
+    return runs.slice(0, filter.limit ?? runs.length).map((run) => structuredClone(run));
+  }
+
+  async lastAutomatedRun(dagId: string): Promise<DagRunRecord | null> {
+    let latest: DagRunRecord | null = null;
+    for (const run of this.runs.values()) {
+      if (run.dagId !== dagId || run.runType === 'manual' || run.logicalDate === null) continue;
+      if (!latest || Date.parse(run.logicalDate) > Date.parse(latest.logicalDate ?? '')) latest = run;
+    }
+    return latest ? structuredClone(latest) : null;
+  }
+
+  async previousRun(run: DagRunRecord): Promise<DagRunRecord | null> {
+    const at = (r: DagRunRecord): number => Date.parse(r.logicalDate ?? r.runAfter);
+    let previous: DagRunRecord | null = null;
+    for (const candidate of this.runs.values()) {
+      if (candidate.dagId !== run.dagId || candidate.runId === run.runId) continue;
+      if (at(candidate) < at(run) && (!previous || at(candidate) > at(previous))) previous = candidate;
+    }
+    return previous ? structuredClone(previous) : null;
+  }
+
+  async setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean> {
+    const run = this.runs.get(runKeyOf(key));
+    if (!run || run.state !== from) return false;
+    run.state = to;
+    if (to === 'running' && run.startDate === null) run.startDate = now;
+    if (to === 'success' || to === 'failed') run.endDate = now;
+    if (to === 'queued' || to === 'running') run.endDate = null;
+    return true;
+  }
+
+  async listTaskInstances(key: RunKey): Promise<TaskInstanceRecord[]> {
+    const prefix = `${runKeyOf(key)}${SEP}`;
+    return [...this.tis.entries()].filter(([k]) => k.startsWith(prefix)).map(([, ti]) => structuredClone(ti));
+  }
+
+  async getTaskInstance(key: TaskInstanceKey): Promise<TaskInstanceRecord | null> {
+    const ti = this.tis.get(tiKeyOf(key));
+    return ti ? structuredClone(ti) : null;
+  }
+
+  async applyChanges(run: DagRunRecord, spec: DagSpec, changes: readonly TaskInstanceChange[], now: number): Promise<TaskInstanceChange[]> {
+    const applied: TaskInstanceChange[] = [];
+    const tasks = new Map(spec.tasks.map((task) => [task.taskId, task]));
+    for (const change of changes) {
+      const key = { dagId: run.dagId, runId: run.runId, taskId: change.taskId, mapIndex: change.mapIndex };
+      const id = tiKeyOf(key);
+      if (change.kind === 'create') {
+        if (this.tis.has(id)) continue;
+        const task = tasks.get(change.taskId);
+        this.tis.set(id, {
+          ...key,
+          state: change.state ?? 'none',
+          tryNumber: 0,
+          maxTries: task?.retries ?? 0,
+          queue: task?.queue ?? 'default',
+          pool: task?.pool ?? 'default_pool',
+          poolSlots: task?.poolSlots ?? 1,
+          priorityWeight: change.priorityWeight,
+          queuedAt: null, startDate: null, endDate: (change.state ?? 'none') === 'none' ? null : now,
+          nextRetryAt: null, rescheduleAt: null, sensorFirstPokeAt: null,
+          workerId: null, hostname: null, pid: null, note: change.note ?? null,
+        });
+        applied.push(change);
+        continue;
+      }
+      const ti = this.tis.get(id);
+      if (!ti || ti.state !== change.from) continue;
+      ti.state = change.to;
+      if (change.note !== undefined) ti.note = change.note;
+      if (change.newTry) ti.tryNumber += 1;
+      if (change.to === 'up_for_retry') ti.nextRetryAt = change.nextRetryAt ?? now;
+      if (change.to === 'scheduled') {
+        ti.nextRetryAt = null;
+        ti.rescheduleAt = null;
+      }
+      if (['skipped', 'upstream_failed', 'removed', 'success', 'failed'].includes(change.to) && ti.endDate === null) ti.endDate = now;
+      if (change.to === 'none') {
+        // A cleared instance starts over: its dates belong to the previous tries.
+        ti.startDate = null;
+        ti.endDate = null;
+        ti.queuedAt = null;
+      }
+      applied.push(change);
+    }
+    return applied;
+  }
+
+  async listScheduled(): Promise<TaskInstanceRecord[]> {
+    const active = new Set([...this.runs.values()].filter((r) => r.state === 'running' || r.state === 'queued').map(runKeyOf));
+    return [...this.tis.values()].filter((ti) => ti.state === 'scheduled' && active.has(runKeyOf(ti))).map((ti) => structuredClone(ti));
+  }
+
+  async occupancy(): Promise<Occupancy> {
+    const occupancy: Occupancy = { pools: new Map(), activeByDag: new Map(), activeByTask: new Map(), activeByRunTask: new Map() };
+    for (const [name, pool] of this.pools) occupancy.pools.set(name, { slots: pool.slots, used: 0 });
+    const bump = (map: Map<string, number>, key: string, by = 1): void => void map.set(key, (map.get(key) ?? 0) + by);
+    for (const ti of this.tis.values()) {
+      if (ti.state !== 'queued' && ti.state !== 'running') continue;
+      const pool = occupancy.pools.get(ti.pool);
+      if (pool) pool.used += ti.poolSlots;
+      bump(occupancy.activeByDag, ti.dagId);
+      bump(occupancy.activeByTask, `${ti.dagId}${SEP}${ti.taskId}`);
+      bump(occupancy.activeByRunTask, `${ti.dagId}${SEP}${ti.runId}${SEP}${ti.taskId}`);
+    }
+    return occupancy;
+  }
+
+  async markQueued(keys: ReadonlyArray<TaskInstanceKey & { tryNumber: number }>, now: number): Promise<TaskInstanceRecord[]> {
+    const moved: TaskInstanceRecord[] = [];
+    for (const key of keys) {
+      const ti = this.tis.get(tiKeyOf(key));
+      if (!ti || ti.state !== 'scheduled' || ti.tryNumber !== key.tryNumber) continue;
+      ti.state = 'queued';
+      ti.queuedAt = now;
+      moved.push(structuredClone(ti));
+    }
+    return moved;
+  }
+
+  async listQueued(): Promise<TaskInstanceRecord[]> {
+    return [...this.tis.values()].filter((ti) => ti.state === 'queued').map((ti) => structuredClone(ti));
+  }
+
+  async listRunning(): Promise<TaskInstanceRecord[]> {
+    return [...this.tis.values()].filter((ti) => ti.state === 'running').map((ti) => structuredClone(ti));
+  }
+
+  async startTry(key: TaskInstanceKey, tryNumber: number, worker: WorkerIdentity, now: number): Promise<StartResult> {
+    const ti = this.tis.get(tiKeyOf(key));
+    if (!ti) return { started: false, reason: 'task instance does not exist' };
+    if (ti.tryNumber !== tryNumber) return { started: false, reason: `stale message: try ${tryNumber}, the instance is on try ${ti.tryNumber}` };
+    if (ti.state !== 'queued') return { started: false, reason: `task instance is ${ti.state}, not queued` };
+    const run = this.runs.get(runKeyOf(key));
+    if (!run) return { started: false, reason: 'DAG run does not exist' };
+    ti.state = 'running';
+    ti.startDate = now;
+    ti.endDate = null;
+    ti.workerId = worker.workerId;
+    ti.hostname = worker.hostname;
+    ti.pid = worker.pid;
+    if (ti.sensorFirstPokeAt === null) ti.sensorFirstPokeAt = now;
+    this.attempts.push({ key: { ...key }, tryNumber, worker: { ...worker }, startDate: now, endDate: null, state: 'running', exitReason: null });
+    return { started: true, instance: structuredClone(ti), run: structuredClone(run) };
+  }
+
+  async finishTry(outcome: AttemptOutcome): Promise<boolean> {
+    const ti = this.tis.get(tiKeyOf(outcome.key));
+    if (!ti || ti.state !== 'running' || ti.tryNumber !== outcome.tryNumber) return false;
+    ti.state = outcome.state;
+    ti.endDate = outcome.endDate;
+    ti.nextRetryAt = outcome.nextRetryAt;
+    ti.rescheduleAt = outcome.rescheduleAt;
+    ti.note = outcome.error ? `${outcome.error.type}: ${outcome.error.message}` : outcome.exitReason;
+    if (outcome.state !== 'up_for_reschedule') ti.sensorFirstPokeAt = null;
+    const runXcoms = this.xcomsOf(outcome.key);
+    for (const xcom of outcome.xcoms) {
+      runXcoms.set(`${outcome.key.taskId}${SEP}${outcome.key.mapIndex}${SEP}${xcom.key}`, { taskId: outcome.key.taskId, mapIndex: outcome.key.mapIndex, key: xcom.key, value: structuredClone(xcom.value) });
+    }
+    for (const taskId of outcome.skipTaskIds) {
+      for (const other of this.tis.values()) {
+        if (other.dagId === outcome.key.dagId && other.runId === outcome.key.runId && other.taskId === taskId && (other.state === 'none' || other.state === 'scheduled')) {
+          other.state = 'skipped';
+          other.endDate = outcome.endDate;
+          other.note = `skipped by ${outcome.key.taskId}`;
+        }
+      }
+    }
+    const attempt = [...this.attempts].reverse().find((a) => tiKeyOf(a.key) === tiKeyOf(outcome.key) && a.tryNumber === outcome.tryNumber);
+    if (attempt) {
+      attempt.endDate = outcome.endDate;
+      attempt.state = outcome.state;
+      attempt.exitReason = outcome.exitReason;
+    }
+    for (const request of outcome.triggerDagRuns) {
+      const at = new Date(outcome.endDate).toISOString();
+      await this.createDagRun({
+        dagId: request.dagId,
+        runId: request.runId ?? `manual__${at}`,
+        versionHash: this.dags.get(request.dagId)?.versionHash ?? '',
+        runType: 'manual',
+        logicalDate: request.logicalDate ?? at,
+        dataIntervalStart: request.logicalDate ?? at,
+        dataIntervalEnd: request.logicalDate ?? at,
+        runAfter: at,
+        conf: request.conf,
+        queuedAt: outcome.endDate,
+      }, outcome.endDate);
+    }
+    return true;
+  }
+
+  async requeueTry(key: TaskInstanceKey, tryNumber: number, from: 'queued' | 'running', note: string, now: number): Promise<boolean> {
+    const ti = this.tis.get(tiKeyOf(key));
+    if (!ti || ti.state !== from || ti.tryNumber !== tryNumber) return false;
+    ti.state = 'scheduled';
+    ti.tryNumber += 1;
+    ti.maxTries += 1;
+    ti.note = note;
+    ti.queuedAt = null;
+    ti.workerId = null;
+    const attempt = [...this.attempts].reverse().find((a) => tiKeyOf(a.key) === tiKeyOf(key) && a.tryNumber === tryNumber);
+    if (attempt && attempt.endDate === null) {
+      attempt.endDate = now;
+      attempt.state = 'handed_back';
+      attempt.exitReason = note;
+    }
+    return true;
+  }
+
+  private xcomsOf(key: RunKey): Map<string, { taskId: string; mapIndex: number; key: string; value: unknown }> {
+    const id = runKeyOf(key);
+    let map = this.xcoms.get(id);
+    if (!map) {
+      map = new Map();
+      this.xcoms.set(id, map);
+    }
+    return map;
+  }
+
+  async listXcoms(key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>> {
+    return [...this.xcomsOf(key).values()].map((x) => structuredClone(x));
+  }
+
+  async appendLogLines(key: TaskInstanceKey, tryNumber: number, lines: readonly LogLine[]): Promise<void> {
+    const id = `${tiKeyOf(key)}${SEP}${tryNumber}`;
+    const list = this.logs.get(id) ?? [];
+    list.push(...lines.map((line) => ({ ...line })));
+    this.logs.set(id, list);
+  }
+
+  async readLogLines(key: TaskInstanceKey, tryNumber: number, afterSeq = -1): Promise<LogLine[]> {
+    return (this.logs.get(`${tiKeyOf(key)}${SEP}${tryNumber}`) ?? []).filter((line) => line.seq > afterSeq).map((line) => ({ ...line }));
+  }
+
+  async listVariables(): Promise<Record<string, string>> {
+    return Object.fromEntries(this.variables);
+  }
+
+  /** Sets a variable (tests, `dags test --var`). */
+  setVariable(key: string, value: string): void {
+    this.variables.set(key, value);
+  }
+
+  async setPool(name: string, slots: number, description = ''): Promise<void> {
+    this.pools.set(name, { slots, description });
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: the data lives and dies with the process.
+  }
+}
