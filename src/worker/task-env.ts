@@ -1,0 +1,130 @@
+/**
+ * The environment of a task process, built from an allow-list. The worker's own environment holds secrets
+ * (DAGBRIDGE_DATABASE_URL, DAGBRIDGE_REDIS_URL, cloud credentials): none of it reaches a task unless it is on
+ * the allow-list below or named in `passEnv`. Tasks are started with execa's `extendEnv: false`, so this
+ * record is the whole environment.
+ *
+ * Precedence, lowest first: allow-listed parent variables < `passEnv` < the task's own `taskEnv` < the
+ * variables the runner owns (PYTHONPATH, PYTHONUNBUFFERED, PYTHONDONTWRITEBYTECODE, TMPDIR, AIRFLOW_CTX_*),
+ * which nothing overrides because the shim and Airflow code rely on them.
+ */
+import path from 'node:path';
+
+/** Parent variables every task receives when they are set: the basics a POSIX program expects. */
+export const BASE_ENV_NAMES: readonly string[] = ['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ', 'USER', 'LOGNAME'];
+
+/** Parent PYTHON* variables that only change encoding behaviour and are passed through. */
+export const SAFE_PYTHON_ENV_NAMES: readonly string[] = ['PYTHONIOENCODING', 'PYTHONUTF8'];
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What a deployment configures about task environments (all optional). */
+export interface TaskEnvSettings {
+  /**
+   * Extra parent variables to pass, by exact name or by prefix ending in `*` (`AWS_*`). The only way for a
+   * DAGBRIDGE_* variable to reach a task. Default: none.
+   */
+  readonly passEnv?: readonly string[];
+  /** Pass the parent's `AIRFLOW_VAR_*` variables (Airflow Variables from the environment). Default: false. */
+  readonly passAirflowVariables?: boolean;
+  /** Pass the parent's `AIRFLOW_CONN_*` variables (Airflow Connections from the environment). Default: false. */
+  readonly passAirflowConnections?: boolean;
+  /** Directories appended to PYTHONPATH after the shim root (e.g. the repo's `plugins/`, `include/`). */
+  readonly extraPythonPaths?: readonly string[];
+  /** Variables set for this task, whatever the parent holds. */
+  readonly taskEnv?: Readonly<Record<string, string>>;
+}
+
+/** The task instance facts Airflow exposes to a task as `AIRFLOW_CTX_*` variables. */
+export interface AirflowContextFacts {
+  readonly dagId: string;
+  readonly taskId: string;
+  readonly runId: string;
+  /** ISO 8601; null for runs without a logical date (Airflow 3 asset-triggered and manual runs). */
+  readonly logicalDate: string | null;
+  readonly tryNumber: number;
+  /** The task's `owner` (Airflow names the variable DAG_OWNER but fills it from the task). */
+  readonly owner: string | null;
+}
+
+/** Everything {@link buildTaskEnv} combines. */
+export interface TaskEnvInput {
+  readonly parentEnv: Readonly<Record<string, string | undefined>>;
+  readonly settings: TaskEnvSettings;
+  /** First PYTHONPATH entry: the directory that holds `dagbridge_shim`. */
+  readonly shimRoot: string;
+  /** The attempt's private temporary directory (TMPDIR). */
+  readonly tmpDir: string;
+  readonly context: AirflowContextFacts;
+}
+
+/**
+ * The `AIRFLOW_CTX_*` variables, as Airflow's `context_to_airflow_vars(..., in_env_var_format=True)` sets
+ * them in a task's environment: a variable is left out when its value is empty. The logical date is set under
+ * both its Airflow 3 name (LOGICAL_DATE) and its Airflow 2 name (EXECUTION_DATE), in Python's isoformat.
+ */
+export function airflowContextEnv(facts: AirflowContextFacts): Record<string, string> {
+  const env: Record<string, string> = {};
+  const set = (name: string, value: string | null): void => {
+    if (value) env[`AIRFLOW_CTX_${name}`] = value;
+  };
+  set('DAG_OWNER', facts.owner);
+  set('DAG_ID', facts.dagId);
+  set('TASK_ID', facts.taskId);
+  const logicalDate = facts.logicalDate === null ? null : pythonIsoformat(facts.logicalDate);
+  set('LOGICAL_DATE', logicalDate);
+  set('EXECUTION_DATE', logicalDate);
+  set('TRY_NUMBER', String(facts.tryNumber));
+  set('DAG_RUN_ID', facts.runId);
+  return env;
+}
+
+/** `Z` becomes `+00:00`, as Python's `datetime.isoformat()` writes UTC; anything else is kept as given. */
+function pythonIsoformat(instant: string): string {
+  return instant.endsWith('Z') ? `${instant.slice(0, -1)}+00:00` : instant;
+}
+
+/** Whether `name` is one of the parent variables a task receives without configuration. */
+export function isAllowedByDefault(name: string): boolean {
+  return BASE_ENV_NAMES.includes(name) || name.startsWith('LC_') || SAFE_PYTHON_ENV_NAMES.includes(name);
+}
+
+/** Builds a task's whole environment. Throws a RangeError for a malformed name or a value with a NUL byte. */
+export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
+  const { parentEnv, settings } = input;
+  const passPatterns = (settings.passEnv ?? []).map(parsePassPattern);
+  const passed = (name: string): boolean =>
+    isAllowedByDefault(name) ||
+    (settings.passAirflowVariables === true && name.startsWith('AIRFLOW_VAR_')) ||
+    (settings.passAirflowConnections === true && name.startsWith('AIRFLOW_CONN_')) ||
+    passPatterns.some((pattern) => (pattern.prefix ? name.startsWith(pattern.text) : name === pattern.text));
+
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parentEnv)) {
+    if (value !== undefined && passed(name)) env[name] = value;
+  }
+  for (const [name, value] of Object.entries(settings.taskEnv ?? {})) {
+    if (!ENV_NAME.test(name)) throw new RangeError(`taskEnv: "${name}" is not a valid environment variable name`);
+    env[name] = value;
+  }
+  Object.assign(env, {
+    PYTHONPATH: [input.shimRoot, ...(settings.extraPythonPaths ?? [])].join(path.delimiter),
+    PYTHONUNBUFFERED: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+    TMPDIR: input.tmpDir,
+    ...airflowContextEnv(input.context),
+  });
+  for (const [name, value] of Object.entries(env)) {
+    if (value.includes('\0')) throw new RangeError(`environment variable ${name} contains a NUL byte`);
+  }
+  return env;
+}
+
+function parsePassPattern(entry: string): { text: string; prefix: boolean } {
+  const prefix = entry.endsWith('*');
+  const text = prefix ? entry.slice(0, -1) : entry;
+  if (!ENV_NAME.test(text)) {
+    throw new RangeError(`passEnv: "${entry}" is not an environment variable name or a NAME_* prefix`);
+  }
+  return { text, prefix };
+}
