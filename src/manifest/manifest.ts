@@ -17,6 +17,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { formatIssuePath } from '../dag/bundle.js';
 import { errorMessage, ManifestError } from '../lib/errors.js';
+import { jsonErrorPosition } from './json-error-position.js';
 import { parseRequirement, RequirementSyntaxError, type Requirement } from './requirement.js';
 import { readRequirementsFile, type TextReader } from './requirements-file.js';
 import { isValidSpecifier } from './version-match.js';
@@ -251,12 +252,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 function describeJsonError(text: string, cause: unknown): string {
-  const message = errorMessage(cause);
-  const position = /position (\d+)/.exec(message);
-  if (!position) return message;
-  const offset = Number(position[1]);
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}`;
+  const message = errorMessage(cause).replace(/ in JSON at position \d+.*$/, '');
+  const position = jsonErrorPosition(text);
+  return position ? `${message} (line ${position.line}, column ${position.column})` : message;
 }
