@@ -1,0 +1,69 @@
+/**
+ * Argument checks shared by every TaskQueue implementation, so the Redis queue and its in-memory twin refuse
+ * the same inputs with the same messages, and the conversion of a task message into a queue message.
+ */
+import { checkArgument } from './queue-error.js';
+import { taskMessageId } from './message-id.js';
+import type { TaskMessage } from './task-message.js';
+import type { RawMessage, ReapOptions } from './task-queue.js';
+
+/** Default number of leases one `reapExpired` call examines. */
+export const DEFAULT_REAP_LIMIT = 500;
+
+/** Default number of dead letters kept per queue (oldest trimmed). */
+export const DEFAULT_DEAD_LETTER_CAP = 10_000;
+
+export function checkQueueName(queue: string): void {
+  checkArgument(typeof queue === 'string' && queue.length > 0, 'a queue name must be a non-empty string');
+}
+
+export function checkWorkerId(workerId: string): void {
+  checkArgument(typeof workerId === 'string' && workerId.length > 0, 'a worker id must be a non-empty string');
+}
+
+export function checkMessageId(id: string): void {
+  checkArgument(typeof id === 'string' && id.length > 0, 'a message id must be a non-empty string');
+}
+
+export function checkLeaseMs(leaseMs: number): void {
+  checkArgument(Number.isSafeInteger(leaseMs) && leaseMs > 0, `leaseMs must be a positive integer, got ${String(leaseMs)}`);
+}
+
+export function checkQueues(queues: readonly string[]): void {
+  checkArgument(Array.isArray(queues) && queues.length > 0, 'claim needs at least one queue name');
+  for (const queue of queues) checkQueueName(queue);
+}
+
+export function checkCount(name: string, value: number): void {
+  checkArgument(Number.isSafeInteger(value) && value >= 0, `${name} must be a non-negative integer, got ${String(value)}`);
+}
+
+/** Checks a raw message: non-empty id and queue, a safe-integer priority (scores must be exact), a string payload. */
+export function checkRawMessage(message: RawMessage): void {
+  checkMessageId(message.id);
+  checkQueueName(message.queue);
+  checkArgument(
+    Number.isSafeInteger(message.priority),
+    `message ${message.id}: priority must be a safe integer, got ${String(message.priority)}`,
+  );
+  checkArgument(typeof message.payload === 'string', `message ${message.id}: the payload must be a string`);
+}
+
+/** Checks reap options and fills in the defaults (`now` stays undefined: the queue's clock). */
+export function reapSettings(options: ReapOptions): { maxDeliveries: number; now: number | undefined; limit: number } {
+  checkArgument(
+    Number.isSafeInteger(options.maxDeliveries) && options.maxDeliveries >= 1,
+    `maxDeliveries must be an integer of at least 1, got ${String(options.maxDeliveries)}`,
+  );
+  const limit = options.limit ?? DEFAULT_REAP_LIMIT;
+  checkArgument(Number.isSafeInteger(limit) && limit >= 1, `the reap limit must be a positive integer, got ${String(limit)}`);
+  if (options.now !== undefined) {
+    checkArgument(Number.isSafeInteger(options.now) && options.now >= 0, `now must be ms since the epoch, got ${String(options.now)}`);
+  }
+  return { maxDeliveries: options.maxDeliveries, now: options.now, limit };
+}
+
+/** The queue message of one try: deterministic id, the task's queue and priority, the JSON payload. */
+export function rawMessageOf(message: TaskMessage): RawMessage {
+  return { id: taskMessageId(message), queue: message.queue, priority: message.priority, payload: JSON.stringify(message) };
+}
