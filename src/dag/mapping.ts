@@ -1,0 +1,100 @@
+/**
+ * Dynamic task mapping: how many task instances a mapped task (or a task in a mapped task group) expands
+ * into, from literal inputs at run start or from upstream XComs once they are pushed.
+ *
+ * Follows Airflow's expand inputs (airflow/models/expandinput.py): `expand` maps over the cross product of
+ * its inputs (the product of their lengths), `expand_kwargs` over one list. A dict input has one element
+ * per key. An input whose length is not known yet makes the whole length unknown (NotFullyPopulated).
+ */
+import type { DagSpec, MappedInput, TaskSpec } from './bundle.js';
+
+/** Airflow's default `[core] max_map_length`: the most task instances one mapped task may expand into. */
+export const DEFAULT_MAX_MAP_LENGTH = 1024;
+
+/**
+ * The caller's view of XCom-derived lengths: for the XCom `key` pushed by `producerTaskId` in this run,
+ * the number of elements to map over, or null when it is not known yet (producer not finished). For an
+ * unmapped producer that is the length of its list/dict value; for a mapped producer, the number of its
+ * instances that pushed the key (Airflow's task_map / XCom count).
+ */
+export type MapInputLength = (producerTaskId: string, key: string) => number | null;
+
+/** The expansion length of a task, or why it has none. */
+export type MappedLength =
+  | { readonly kind: 'not_mapped' }
+  | { readonly kind: 'known'; readonly length: number }
+  | { readonly kind: 'unknown'; readonly missing: readonly string[] }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+function literalLength(value: unknown): number | null {
+  if (Array.isArray(value)) return value.length;
+  if (typeof value === 'object' && value !== null) return Object.keys(value).length;
+  return null;
+}
+
+function inputLength(name: string, input: MappedInput, xcomLength: MapInputLength | null): MappedLength {
+  if (input.type === 'literal') {
+    const length = literalLength(input.value);
+    return length === null
+      ? { kind: 'invalid', reason: `mapped input ${name} is not a list or dict` }
+      : { kind: 'known', length };
+  }
+  const length = xcomLength ? xcomLength(input.taskId, input.key) : null;
+  if (length === null) return { kind: 'unknown', missing: [`${input.taskId}.${input.key}`] };
+  if (!Number.isInteger(length) || length < 0) {
+    return { kind: 'invalid', reason: `XCom ${input.key} of ${input.taskId} has no mappable length (${length})` };
+  }
+  return { kind: 'known', length };
+}
+
+/**
+ * The number of task instances `task` expands into. Pass `xcomLength = null` to ask for the parse-time
+ * (literal-only) length, as Airflow does when a run starts.
+ */
+export function mappedLength(task: TaskSpec, xcomLength: MapInputLength | null): MappedLength {
+  const mapping = task.mapping;
+  if (!mapping) return { kind: 'not_mapped' };
+  const entries = Object.entries(mapping.inputs);
+  if (entries.length === 0) return { kind: 'invalid', reason: 'mapped task has no mapped inputs' };
+  let product = 1;
+  const missing: string[] = [];
+  for (const [name, input] of entries) {
+    const one = inputLength(name, input, xcomLength);
+    if (one.kind === 'invalid') return one;
+    if (one.kind === 'unknown') missing.push(...one.missing);
+    if (one.kind === 'known') product *= one.length;
+  }
+  if (missing.length > 0) return { kind: 'unknown', missing };
+  return { kind: 'known', length: product };
+}
+
+/** The producers whose XComs a mapped task expands over (Airflow's iter_mapped_dependencies). */
+export function mappedDependencies(task: TaskSpec): string[] {
+  if (!task.mapping) return [];
+  const ids = new Set<string>();
+  for (const input of Object.values(task.mapping.inputs)) if (input.type === 'xcom') ids.add(input.taskId);
+  return [...ids].sort();
+}
+
+/**
+ * The closest mapped task group of a task, or null: the task's own group or the nearest parent with
+ * `isMapped`, falling back to the mapping's `groupId`.
+ */
+export function closestMappedGroup(dag: Pick<DagSpec, 'taskGroups'>, task: TaskSpec): string | null {
+  const groups = new Map(dag.taskGroups.map((g) => [g.groupId, g]));
+  let current = task.group;
+  const seen = new Set<string>();
+  while (current !== null && !seen.has(current)) {
+    seen.add(current);
+    const group = groups.get(current);
+    if (!group) break;
+    if (group.isMapped) return group.groupId;
+    current = group.parentGroupId;
+  }
+  return task.mapping?.groupId ?? null;
+}
+
+/** Whether a task's instances are created by expansion (Airflow's get_needs_expansion). */
+export function needsExpansion(dag: Pick<DagSpec, 'taskGroups'>, task: TaskSpec): boolean {
+  return task.mapping !== null || closestMappedGroup(dag, task) !== null;
+}
