@@ -45,7 +45,10 @@ function intlLookup(timezone: string): OffsetLookup {
       { cause: error },
     );
   }
-  return (instant: number): number => {
+  // Since 1970 every transition in the tz database falls on a whole minute, so offsets can be cached per
+  // minute; the cache is bounded because backfills walk many instants.
+  const cache = new Map<number, number>();
+  const compute = (instant: number): number => {
     // Offsets are whole seconds at most; comparing at second resolution keeps the subtraction exact.
     const whole = Math.floor(instant / SECOND_MS) * SECOND_MS;
     const fields: Record<string, number> = {};
@@ -59,6 +62,17 @@ function intlLookup(timezone: string): OffsetLookup {
     // Date.UTC maps years 0..99 to 1900..1999; schedules never live there, but stay correct anyway.
     const fixed = year >= 0 && year < 100 ? new Date(wall).setUTCFullYear(year) : wall;
     return fixed - whole;
+  };
+  return (instant: number): number => {
+    if (instant < 0) return compute(instant);
+    const minute = Math.floor(instant / MINUTE_MS);
+    let offset = cache.get(minute);
+    if (offset === undefined) {
+      if (cache.size >= 50_000) cache.clear();
+      offset = compute(minute * MINUTE_MS);
+      cache.set(minute, offset);
+    }
+    return offset;
   };
 }
 
