@@ -1,0 +1,589 @@
+/**
+ * The task subprocess runner (contract 3, the task run): starts one task attempt as
+ * `python -m dagbridge_shim run ...`, streams its log, enforces execution_timeout, and turns whatever happened
+ * into a {@link TaskProcessOutcome}.
+ *
+ * Invariants:
+ * - No shell. The process leads its own process group and session (`detached: true`), so a Ctrl-C in the
+ *   worker's terminal never reaches it; the runner alone decides when it is signalled.
+ * - Its environment is exactly {@link buildTaskEnv}'s allow-list (`extendEnv: false`): worker secrets stay out.
+ * - Its working directory is a fresh private directory per attempt; the result file lives next to it, not in
+ *   it; both are removed afterwards unless `keepWorkDir`.
+ * - Whatever ends the attempt (normal exit, timeout, abort), the whole process group is reaped before the
+ *   outcome is returned: SIGTERM to the group, `killGraceMs`, then SIGKILL. Grandchildren go with it.
+ * - Output is never buffered whole and never blocks the task: see log-lines.ts.
+ * - Task failures are outcomes, never exceptions. Only an invalid spec (a programming or data error) throws,
+ *   before anything is started, and a throwing `onLogLine` hook rethrows once the group is reaped.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { DagbridgeError, errorMessage } from '../lib/errors.js';
+import { SHIM_ROOT } from '../shim/python.js';
+import { LogCapture, LOG_MARKER_PREFIX, type LogLine } from './log-lines.js';
+import { buildTaskEnv, type TaskEnvSettings } from './task-env.js';
+import { taskRunInputSchema, taskRunResultSchema, type TaskRunInput, type TaskRunResult } from './task-run-contract.js';
+
+/** Default wait between SIGTERM and SIGKILL: 5 s. */
+export const DEFAULT_KILL_GRACE_MS = 5_000;
+/** Default largest result file read: 32 MiB (XComs travel in it). */
+export const DEFAULT_MAX_RESULT_BYTES = 32 * 1024 * 1024;
+/** How long, after the group is gone, pipes may stay open (held by a process that left the group). */
+const ORPHAN_PIPE_WAIT_MS = 2_000;
+/** How long to wait for a SIGKILLed group to disappear before giving up on it. */
+const SIGKILL_WAIT_MS = 5_000;
+/** Longest delay `setTimeout` accepts (2^31 - 1 ms); longer timeouts are chained. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Airflow's KEY_REGEX `^[\w.-]+$` with Python's Unicode `\w`, and its 250-character column limit. */
+const AIRFLOW_KEY = /^[\p{L}\p{N}_.-]+$/u;
+const MAX_KEY_LENGTH = 250;
+
+/** How to start the shim for a task: `python -m dagbridge_shim run` against a DAG file. */
+export interface ShimCommand {
+  readonly kind: 'shim';
+  /** The interpreter's real executable (`resolvePython().executable`). */
+  readonly python: string;
+  /** Absolute path of the DAGs folder. */
+  readonly dagsFolder: string;
+  /** The DAG file, relative to `dagsFolder`. */
+  readonly file: string;
+  /** Run with the stand-ins even when Airflow is importable. Default: false. */
+  readonly noAirflow?: boolean;
+}
+
+/** A raw command line (tests, alternative runtimes). The runner appends `--result PATH`, as for the shim. */
+export interface ArgvCommand {
+  readonly kind: 'argv';
+  readonly argv: readonly [string, ...string[]];
+}
+
+/** One task attempt to run. */
+export interface TaskProcessSpec {
+  /** Written to the process's stdin as JSON; its key (dagId, taskId, runId, mapIndex) names the attempt. */
+  readonly input: TaskRunInput;
+  readonly command: ShimCommand | ArgvCommand;
+  /** The task's `owner`, for AIRFLOW_CTX_DAG_OWNER. */
+  readonly owner?: string | null;
+  /** The task's execution_timeout; null or 0 means none (as in Airflow, where timedelta(0) is falsy). */
+  readonly executionTimeoutSeconds: number | null;
+  /** Wait between SIGTERM and SIGKILL to the process group. Default {@link DEFAULT_KILL_GRACE_MS}. */
+  readonly killGraceMs?: number;
+  /** Where attempt directories are created. Default: `<os tmpdir>/dagbridge-attempts`. */
+  readonly workBaseDir?: string;
+  /** Leave the attempt directory on disk (debugging). Default: false. */
+  readonly keepWorkDir?: boolean;
+  /** Environment allow-list settings. */
+  readonly env?: TaskEnvSettings;
+  /** The worker's environment that the allow-list picks from. Default: `process.env`. */
+  readonly parentEnv?: Readonly<Record<string, string | undefined>>;
+  /** Cap of the whole attempt's log, in bytes. Default 64 MiB. */
+  readonly logLimitBytes?: number;
+  /** Cap of one log line, in bytes. Default 64 KiB. */
+  readonly maxLineBytes?: number;
+  /** Largest result file accepted. Default {@link DEFAULT_MAX_RESULT_BYTES}. */
+  readonly maxResultBytes?: number;
+  /** Aborting it (worker shutdown) kills the group like a timeout; the outcome says `aborted`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Callbacks of one run. */
+export interface TaskProcessHooks {
+  /** Every log line, as it is read (streaming). Must not throw and must not block. */
+  readonly onLogLine: (line: LogLine) => void;
+  /** Called once the process started, with its pid (which is also its process group id). */
+  readonly onStart?: (info: { pid: number; attemptDir: string }) => void;
+  /** Clock for log lines. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Why an attempt produced no usable result. Types are stable names, like exception class names. */
+export interface TaskProcessFailure {
+  readonly type:
+    | 'AirflowTaskTimeout'
+    | 'TaskProcessAborted'
+    | 'TaskProcessKilled'
+    | 'TaskProcessExited'
+    | 'TaskResultMissing'
+    | 'TaskResultInvalid'
+    | 'TaskProcessNotStarted';
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+/** What became of an attempt. Exactly one of `result` and `failure` is non-null. */
+export interface TaskProcessOutcome {
+  readonly result: TaskRunResult | null;
+  readonly failure: TaskProcessFailure | null;
+  /** The process's pid (and process group id); null when it could not be started. */
+  readonly pid: number | null;
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly timedOut: boolean;
+  /** The run was aborted through `spec.signal`: the caller hands the task back for another try. */
+  readonly aborted: boolean;
+  /** From just before the spawn until the group was reaped and output drained. */
+  readonly durationMs: number;
+  /** Bytes the task wrote to stdout and stderr. */
+  readonly logBytes: number;
+  /** Bytes of that output not delivered: past the log limit, or cut from over-long lines. */
+  readonly droppedLogBytes: number;
+  /** The attempt directory when it was kept (`keepWorkDir`) or could not be removed; null otherwise. */
+  readonly attemptDir: string | null;
+}
+
+/** A spec that cannot be run: a programming or data error, raised before anything is started. */
+export class TaskSpecError extends DagbridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INTERNAL', message, { ...options, userFacing: false });
+  }
+}
+
+/** Checks a dag_id or task_id the way Airflow does before it is used in an argv or a name. */
+export function validateAirflowKey(field: 'dagId' | 'taskId', value: string): void {
+  if (value.length === 0 || value.length > MAX_KEY_LENGTH || !AIRFLOW_KEY.test(value)) {
+    throw new TaskSpecError(
+      `${field} ${JSON.stringify(value.slice(0, 300))} is not a valid Airflow key: use 1 to ${MAX_KEY_LENGTH} letters, digits, '_', '.' or '-'`,
+    );
+  }
+}
+
+/** Checks that `file` is a path inside the DAGs folder: relative, no `..` segment. */
+export function validateDagFile(file: string): void {
+  const segments = file.split(/[\\/]/);
+  if (file.length === 0 || path.isAbsolute(file) || file.includes('\0') || segments.includes('..')) {
+    throw new TaskSpecError(`DAG file ${JSON.stringify(file)} must be a path relative to the DAGs folder, without '..'`);
+  }
+}
+
+/** The argv of `python -m dagbridge_shim run` for one task instance (see docs/contracts.md). */
+export function shimRunArgv(options: {
+  python: string;
+  dagsFolder: string;
+  file: string;
+  dagId: string;
+  taskId: string;
+  mapIndex: number;
+  resultPath: string;
+  noAirflow?: boolean;
+}): string[] {
+  validateAirflowKey('dagId', options.dagId);
+  validateAirflowKey('taskId', options.taskId);
+  validateDagFile(options.file);
+  if (!path.isAbsolute(options.dagsFolder)) {
+    throw new TaskSpecError(`DAGs folder ${JSON.stringify(options.dagsFolder)} must be an absolute path`);
+  }
+  const argv = [
+    options.python,
+    '-m',
+    'dagbridge_shim',
+    'run',
+    '--dags-folder',
+    options.dagsFolder,
+    '--file',
+    options.file,
+    '--dag-id',
+    options.dagId,
+    '--task-id',
+    options.taskId,
+    '--map-index',
+    String(options.mapIndex),
+    '--result',
+    options.resultPath,
+  ];
+  if (options.noAirflow) argv.push('--no-airflow');
+  return argv;
+}
+
+/**
+ * A directory name for an attempt that never contains the raw ids: run ids hold `:` and `+`, and any id could
+ * be long. A readable ASCII prefix plus a hash of the whole key; mkdtemp adds a random suffix.
+ */
+export function attemptDirPrefix(input: Pick<TaskRunInput, 'dagId' | 'taskId' | 'runId' | 'mapIndex' | 'tryNumber'>): string {
+  const slug = (value: string): string => value.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_').slice(0, 40);
+  const key = JSON.stringify([input.dagId, input.taskId, input.runId, input.mapIndex, input.tryNumber]);
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
+  return `${slug(input.dagId)}.${slug(input.taskId)}.m${input.mapIndex}.t${input.tryNumber}.${hash}-`;
+}
+
+interface Plan {
+  input: TaskRunInput;
+  graceMs: number;
+  timeoutMs: number | null;
+  workBaseDir: string;
+  maxResultBytes: number;
+}
+
+function plan(spec: TaskProcessSpec): Plan {
+  const parsed = taskRunInputSchema.safeParse(spec.input);
+  if (!parsed.success) {
+    throw new TaskSpecError(`task run input does not match the contract: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+  }
+  const input = parsed.data;
+  validateAirflowKey('dagId', input.dagId);
+  validateAirflowKey('taskId', input.taskId);
+  if (input.runId.length === 0 || input.runId.includes('\0')) throw new TaskSpecError('runId must be a non-empty string without NUL');
+  if (spec.command.kind === 'shim') validateDagFile(spec.command.file);
+  const graceMs = spec.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  if (!Number.isFinite(graceMs) || graceMs < 0) throw new TaskSpecError(`killGraceMs must be >= 0, got ${graceMs}`);
+  const timeout = spec.executionTimeoutSeconds;
+  if (timeout !== null && (!Number.isFinite(timeout) || timeout < 0)) {
+    throw new TaskSpecError(`executionTimeoutSeconds must be null or >= 0, got ${timeout}`);
+  }
+  const maxResultBytes = spec.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+  for (const [name, value] of Object.entries({ logLimitBytes: spec.logLimitBytes, maxLineBytes: spec.maxLineBytes, maxResultBytes })) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < (name === 'logLimitBytes' ? 0 : 1))) {
+      throw new TaskSpecError(`${name} must be a ${name === 'logLimitBytes' ? 'non-negative' : 'positive'} integer, got ${value}`);
+    }
+  }
+  return {
+    input,
+    graceMs,
+    timeoutMs: timeout ? timeout * 1000 : null,
+    workBaseDir: path.resolve(spec.workBaseDir ?? path.join(os.tmpdir(), 'dagbridge-attempts')),
+    maxResultBytes,
+  };
+}
+
+/**
+ * Runs one task attempt to the end and reports what happened. Resolves for every task failure (non-zero
+ * exit, signal, timeout, abort, missing or invalid result); rejects only with a {@link TaskSpecError}, or with
+ * the error an `onLogLine` hook threw (after the process group was reaped and the directory removed).
+ */
+export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHooks): Promise<TaskProcessOutcome> {
+  const settings = plan(spec);
+  const { input } = settings;
+  const started = performance.now();
+  const notStarted = (message: string, aborted = false): TaskProcessOutcome => ({
+    result: null,
+    failure: { type: aborted ? 'TaskProcessAborted' : 'TaskProcessNotStarted', message, retryable: true },
+    pid: null,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    aborted,
+    durationMs: performance.now() - started,
+    logBytes: 0,
+    droppedLogBytes: 0,
+    attemptDir: null,
+  });
+  if (spec.signal?.aborted) return notStarted(`task process was aborted before it started: ${errorMessage(spec.signal.reason)}`, true);
+
+  let attemptDir: string;
+  try {
+    await mkdir(settings.workBaseDir, { recursive: true, mode: 0o700 });
+    attemptDir = await mkdtemp(path.join(settings.workBaseDir, attemptDirPrefix(input)));
+    await Promise.all([mkdir(path.join(attemptDir, 'work')), mkdir(path.join(attemptDir, 'tmp'))]);
+  } catch (cause) {
+    return notStarted(`could not create an attempt directory under ${settings.workBaseDir}: ${errorMessage(cause)}`);
+  }
+  const workDir = path.join(attemptDir, 'work');
+  const resultPath = path.join(attemptDir, 'result.json');
+
+  let env: Record<string, string>;
+  let argv: string[];
+  try {
+    env = buildTaskEnv({
+      parentEnv: spec.parentEnv ?? process.env,
+      settings: spec.env ?? {},
+      shimRoot: SHIM_ROOT,
+      tmpDir: path.join(attemptDir, 'tmp'),
+      context: { ...input, owner: spec.owner ?? null },
+    });
+    argv =
+      spec.command.kind === 'shim'
+        ? shimRunArgv({ ...spec.command, ...input, resultPath })
+        : [...spec.command.argv, '--result', resultPath];
+  } catch (cause) {
+    await rm(attemptDir, { recursive: true, force: true });
+    throw cause instanceof TaskSpecError ? cause : new TaskSpecError(errorMessage(cause), { cause });
+  }
+
+  let outcome: Omit<TaskProcessOutcome, 'attemptDir'>;
+  let hookError: { error: unknown } | null = null;
+  try {
+    outcome = await supervise({ spec, settings, hooks, argv, env, workDir, attemptDir, resultPath, started }, (error) => {
+      hookError ??= { error };
+    });
+  } finally {
+    if (!spec.keepWorkDir) await removeAttemptDir(attemptDir);
+  }
+  if (hookError !== null) throw (hookError as { error: unknown }).error;
+  const left = spec.keepWorkDir || (await exists(attemptDir));
+  return { ...outcome, attemptDir: left ? attemptDir : null };
+}
+
+type StopReason = { kind: 'timeout' } | { kind: 'abort'; reason: string };
+
+interface Supervision {
+  spec: TaskProcessSpec;
+  settings: Plan;
+  hooks: TaskProcessHooks;
+  argv: string[];
+  env: Record<string, string>;
+  workDir: string;
+  attemptDir: string;
+  resultPath: string;
+  started: number;
+}
+
+async function supervise(run: Supervision, onHookError: (error: unknown) => void): Promise<Omit<TaskProcessOutcome, 'attemptDir'>> {
+  const { spec, settings, hooks } = run;
+  const now = hooks.now ?? Date.now;
+  // A hook that throws is a bug in the caller: its logs can no longer be kept, so the attempt is stopped and
+  // the error rethrown once the group is reaped.
+  let hookFailed = false;
+  let stopForHook: (error: unknown) => void = () => undefined;
+  const callHook = (call: () => void): void => {
+    if (hookFailed) return;
+    try {
+      call();
+    } catch (error) {
+      hookFailed = true;
+      onHookError(error);
+      stopForHook(error);
+    }
+  };
+  const deliver = (line: LogLine): void => callHook(() => hooks.onLogLine(line));
+  const capture = new LogCapture({ onLine: deliver, limitBytes: spec.logLimitBytes, maxLineBytes: spec.maxLineBytes, now });
+
+  const [file, ...args] = run.argv as [string, ...string[]];
+  const subprocess = execa(file, args, {
+    cwd: run.workDir,
+    env: run.env,
+    extendEnv: false,
+    detached: true,
+    cleanup: false,
+    buffer: false,
+    reject: false,
+    forceKillAfterDelay: false,
+    input: JSON.stringify(settings.input),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const pid = subprocess.pid;
+  if (pid === undefined) {
+    const failed = await subprocess;
+    return {
+      result: null,
+      failure: { type: 'TaskProcessNotStarted', message: `task process could not be started: ${(failed.message ?? 'unknown error').split('\n')[0]}`, retryable: true },
+      pid: null,
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      durationMs: performance.now() - run.started,
+      logBytes: 0,
+      droppedLogBytes: 0,
+    };
+  }
+  const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    subprocess.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
+  });
+  const pump = (stream: 'stdout' | 'stderr'): Promise<void> =>
+    new Promise((resolve) => {
+      const readable = subprocess[stream];
+      readable.on('data', (chunk: Buffer) => capture.write(stream, chunk));
+      // 'close' follows 'end', an error and destroy() alike.
+      readable.once('close', () => {
+        capture.end(stream);
+        resolve();
+      });
+    });
+  const drained = Promise.all([pump('stdout'), pump('stderr')]);
+
+  let leaderExited = false;
+  const state: { stopReason: StopReason | null } = { stopReason: null };
+  let reaping: Promise<void> | null = null;
+  const reap = (): Promise<void> => (reaping ??= reapProcessGroup(pid, settings.graceMs));
+  const stop = (reason: StopReason): void => {
+    if (leaderExited || state.stopReason !== null) return;
+    state.stopReason = reason;
+    void reap();
+  };
+  const cancelTimer = settings.timeoutMs === null ? () => undefined : startTimer(settings.timeoutMs, () => stop({ kind: 'timeout' }));
+  const onAbort = (): void => stop({ kind: 'abort', reason: errorMessage(spec.signal?.reason) });
+  spec.signal?.addEventListener('abort', onAbort, { once: true });
+  stopForHook = (error) => stop({ kind: 'abort', reason: `a log hook threw: ${errorMessage(error)}` });
+  callHook(() => hooks.onStart?.({ pid, attemptDir: run.attemptDir }));
+
+  let exit: { exitCode: number | null; signal: NodeJS.Signals | null };
+  try {
+    exit = await exited;
+    leaderExited = true;
+    // Stragglers (background processes the task left behind) are part of the attempt: reap them too.
+    await reap();
+    const closed = await Promise.race([drained.then(() => true), sleep(ORPHAN_PIPE_WAIT_MS, false)]);
+    if (!closed) {
+      subprocess.stdout.destroy();
+      subprocess.stderr.destroy();
+      await drained;
+      capture.finish();
+      deliver({
+        stream: 'stderr',
+        line: `${LOG_MARKER_PREFIX} stopped reading output: a process outside the task's process group kept its pipes open`,
+        at: now(),
+      });
+    }
+    await subprocess;
+  } finally {
+    cancelTimer();
+    spec.signal?.removeEventListener('abort', onAbort);
+  }
+  capture.finish();
+
+  const base = {
+    pid,
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    timedOut: state.stopReason?.kind === 'timeout',
+    aborted: state.stopReason?.kind === 'abort',
+    logBytes: capture.receivedBytes,
+    droppedLogBytes: capture.droppedBytes + capture.truncatedBytes,
+  };
+  const failed = (type: TaskProcessFailure['type'], message: string) => ({
+    ...base,
+    result: null,
+    failure: { type, message, retryable: true },
+    durationMs: performance.now() - run.started,
+  });
+  const finalStop = state.stopReason;
+  if (finalStop?.kind === 'timeout') {
+    return failed('AirflowTaskTimeout', `task timed out after ${spec.executionTimeoutSeconds}s (execution_timeout); its process group was killed`);
+  }
+  if (finalStop?.kind === 'abort') return failed('TaskProcessAborted', `task process was aborted: ${finalStop.reason}`);
+  if (exit.signal !== null) return failed('TaskProcessKilled', `task process was killed by ${exit.signal}`);
+
+  const read = await readResult(run.resultPath, settings.maxResultBytes);
+  if (exit.exitCode !== 0) {
+    return failed(
+      'TaskProcessExited',
+      read.kind === 'missing'
+        ? `task process exited with code ${exit.exitCode} without a result`
+        : `task process exited with code ${exit.exitCode}; the result it wrote is ignored (a run that wrote its result exits 0)`,
+    );
+  }
+  if (read.kind === 'missing') return failed('TaskResultMissing', 'task process exited with code 0 without a result');
+  if (read.kind === 'invalid') return failed('TaskResultInvalid', `task process wrote an invalid result: ${read.message}`);
+  return { ...base, result: read.result, failure: null, durationMs: performance.now() - run.started };
+}
+
+type ResultRead = { kind: 'missing' } | { kind: 'invalid'; message: string } | { kind: 'ok'; result: TaskRunResult };
+
+async function readResult(resultPath: string, maxBytes: number): Promise<ResultRead> {
+  let text: string;
+  try {
+    // lstat first: a FIFO or symlink planted as the result file must not block or redirect the read.
+    const stats = await lstat(resultPath);
+    if (!stats.isFile()) return { kind: 'invalid', message: 'the result path is not a regular file' };
+    if (stats.size > maxBytes) return { kind: 'invalid', message: `the result file has ${stats.size} bytes, more than the ${maxBytes} allowed` };
+    text = await readFile(resultPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'invalid', message: `the result file could not be read: ${errorMessage(error)}` };
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    return { kind: 'invalid', message: `the result file is not JSON (${errorMessage(error)})` };
+  }
+  const parsed = taskRunResultSchema.safeParse(document);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { kind: 'invalid', message: `the result does not match the task run contract: ${issue?.path.join('.') || '(root)'}: ${issue?.message}` };
+  }
+  return { kind: 'ok', result: parsed.data };
+}
+
+/**
+ * SIGTERM to the group, up to `graceMs` for it to go, then SIGKILL. Returns at once when nothing of the group
+ * is left (the usual end of a task that exited by itself).
+ */
+export async function reapProcessGroup(pgid: number, graceMs: number): Promise<void> {
+  if (!processGroupAlive(pgid)) return;
+  signalProcessGroup(pgid, 'SIGTERM');
+  if (await waitForGroupExit(pgid, graceMs)) return;
+  signalProcessGroup(pgid, 'SIGKILL');
+  await waitForGroupExit(pgid, SIGKILL_WAIT_MS);
+}
+
+async function waitForGroupExit(pgid: number, withinMs: number): Promise<boolean> {
+  const deadline = performance.now() + withinMs;
+  let pause = 5;
+  while (processGroupAlive(pgid)) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    await sleep(Math.min(pause, left));
+    pause = Math.min(pause * 2, 100);
+  }
+  return true;
+}
+
+function signalProcessGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (error) {
+    // ESRCH: the group is already gone. EPERM: a member changed user; the others were still signalled.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ESRCH' && code !== 'EPERM') throw error;
+  }
+}
+
+/**
+ * Whether any process of the group is still running. `kill(-pgid, 0)` also counts zombies, which linger when
+ * orphans are reparented to an init that does not reap (containers); on Linux /proc tells them apart.
+ */
+export function processGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (process.platform !== 'linux') return true;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      // The process ended between readdir and read.
+      continue;
+    }
+    // Fields after the parenthesised command: state, ppid, pgrp, ...
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
+}
+
+function startTimer(ms: number, fire: () => void): () => void {
+  let handle: NodeJS.Timeout;
+  const arm = (remaining: number): void => {
+    handle = setTimeout(() => (remaining > MAX_TIMER_MS ? arm(remaining - MAX_TIMER_MS) : fire()), Math.min(remaining, MAX_TIMER_MS));
+  };
+  arm(ms);
+  return () => clearTimeout(handle);
+}
+
+async function removeAttemptDir(dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true, maxRetries: 2 });
+  } catch {
+    // Left on disk (e.g. a task made a directory read-only); the outcome reports it as attemptDir.
+  }
+}
+
+async function exists(dir: string): Promise<boolean> {
+  try {
+    await lstat(dir);
+    return true;
+  } catch {
+    // Any lstat failure means there is nothing we could report.
+    return false;
+  }
+}
