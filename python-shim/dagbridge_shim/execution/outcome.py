@@ -1,0 +1,76 @@
+"""What an exception means for the task instance, as Airflow's ``_run_raw_task`` decides it.
+
+Classes are matched by name along the exception's MRO, so the stand-in exceptions and real Airflow's are
+treated alike.
+"""
+
+_NOT_RETRYABLE = ("AirflowFailException", "AirflowSensorTimeout", "ProviderNotInstalled", "Jinja2NotInstalled",
+                  "TaskDeferred")
+
+# Import errors of provider modules name the distribution the worker lacks.
+_NAMESPACED_PROVIDERS = ("apache", "cncf", "common", "microsoft", "dbt", "atlassian")
+
+
+class Outcome:
+    """The state an exception leads to, and the error to report (None for skipped / up_for_reschedule)."""
+
+    def __init__(self, state, type_name=None, message="", traceback="", retryable=True, reschedule_at=None):
+        self.state = state
+        self.type_name = type_name
+        self.message = message
+        self.traceback = traceback
+        self.retryable = retryable
+        self.reschedule_at = reschedule_at
+
+    def error(self):
+        if self.state != "failed":
+            return None
+        return {"type": self.type_name, "message": self.message, "traceback": self.traceback,
+                "retryable": self.retryable}
+
+
+def _names(error):
+    return [cls.__name__ for cls in type(error).__mro__]
+
+
+def provider_package(module_name):
+    """``apache-airflow-providers-<name>`` for a module under ``airflow.providers``, else None."""
+    parts = module_name.split(".")
+    if len(parts) < 3 or parts[0] != "airflow" or parts[1] != "providers":
+        return None
+    name = parts[2]
+    if name in _NAMESPACED_PROVIDERS and len(parts) > 3:
+        name = "%s-%s" % (name, parts[3])
+    return "apache-airflow-providers-" + name.replace("_", "-")
+
+
+def _format_traceback(error):
+    import traceback
+
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
+
+
+def classify(error):
+    """The Outcome of ``error`` raised while preparing or running the task."""
+    names = _names(error)
+    if "AirflowSkipException" in names:
+        return Outcome("skipped", message=str(error))
+    if "AirflowRescheduleException" in names:
+        reschedule_date = getattr(error, "reschedule_date", None)
+        return Outcome("up_for_reschedule", message=str(error),
+                       reschedule_at=reschedule_date.isoformat() if reschedule_date is not None else None)
+    text = _format_traceback(error)
+    type_name = type(error).__name__
+    message = str(error)
+    retryable = not any(name in _NOT_RETRYABLE for name in names)
+    module_name = getattr(error, "name", None)
+    if isinstance(error, ImportError) and isinstance(module_name, str):
+        package = provider_package(module_name)
+        if package is not None:
+            type_name, retryable = "ProviderNotInstalled", False
+            message = ("%s (the worker's Python environment needs the %s package, with Apache Airflow, to run this "
+                       "task; add it to the queue's dependency manifest)" % (message, package))
+    if "TaskDeferred" in names:
+        message = ("the task deferred itself (a deferrable operator or self.defer()); dagbridge has no triggerer: "
+                   "set deferrable=False on the operator")
+    return Outcome("failed", type_name, message, text, retryable)

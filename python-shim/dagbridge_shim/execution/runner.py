@@ -1,0 +1,225 @@
+"""One task instance, start to finish: unmap, context, templates, execute, XComs, callbacks, outcome.
+
+The order follows Airflow's ``TaskInstance._execute_task_with_callbacks``: the context is current (for
+``get_current_context()``) from template rendering to the end of the callbacks; ``on_execute_callback`` runs
+before ``execute``; the return value is pushed as ``return_value`` (and each key with ``multiple_outputs``)
+unless ``do_xcom_push`` is False; ``on_success_callback`` / ``on_failure_callback`` / ``on_retry_callback`` /
+``on_skipped_callback`` run afterwards, and their errors are logged, never change the outcome.
+
+Stand-in operators execute through their own ``execute`` (which delegates to this package). Under real Airflow
+the kinds dagbridge models run through this package too (Airflow's own implementations need its metadata
+database, or put subprocesses outside the task's process group); custom and provider operators run their own
+``execute``.
+"""
+from dagbridge_shim.execution import log
+from dagbridge_shim.execution.xcom import RETURN_KEY, XComStore
+
+
+def _class_names(op):
+    return [cls.__name__ for cls in type(op).__mro__]
+
+
+def unmap_task(task, run_input, xcom_store, dag, airflow_style):
+    """For a mapped task: the task with the arguments of ``run_input.map_index`` set, and the ids of values that
+    came from XComs (not rendered as templates). Other tasks are returned as they are."""
+    if not getattr(task, "is_mapped", False):
+        return task, set()
+    from dagbridge_shim.context import build_context
+    from dagbridge_shim.execution.mapping import resolve_expand_input
+
+    expand_input = getattr(task, "expand_input", None)
+    if expand_input is None:
+        expand_input = getattr(task, "_expand_input", None)
+    context = build_context(task, dag, run_input, xcom_store, airflow_style)
+    oids = set()
+    mapped_kwargs = resolve_expand_input(expand_input, run_input.map_index, context, oids)
+    return task.unmap(mapped_kwargs), oids
+
+
+def _task_style(dag, mode):
+    style = getattr(dag, "airflow_style", None)
+    if style in (2, 3):
+        return style
+    if mode == "airflow":
+        import sys
+
+        version = str(getattr(sys.modules.get("airflow"), "__version__", "2"))
+        return 3 if version.startswith("3") else 2
+    return 2
+
+
+def _operator_callable(task, mode):
+    """The function that executes ``task`` in ``mode``."""
+    if mode != "airflow":
+        return task.execute
+    names = _class_names(task)
+    from dagbridge_shim.execution import bash, branch, python, sensor, trigger
+
+    if "_BashDecoratedOperator" in names:
+        return lambda context: _execute_bash_decorated(task, context)
+    table = (
+        ("BaseSensorOperator", sensor.execute_sensor),
+        ("BranchPythonOperator", branch.execute_branch),
+        ("ShortCircuitOperator", branch.execute_short_circuit),
+        ("LatestOnlyOperator", branch.execute_latest_only),
+        ("_BasePythonVirtualenvOperator", python.execute_external_python),
+        ("PythonOperator", python.execute_python),
+        ("BashOperator", bash.execute_bash),
+        ("TriggerDagRunOperator", trigger.execute_trigger_dagrun),
+    )
+    for class_name, function in table:
+        if class_name in names:
+            return lambda context, function=function: function(task, context)
+    if "EmptyOperator" in names:
+        return lambda context: None
+    return task.execute
+
+
+def _execute_bash_decorated(task, context):
+    # @task.bash under real Airflow: the callable returns the command, which is then rendered and run.
+    from dagbridge_shim.execution.bash import execute_bash
+    from dagbridge_shim.execution.common import determine_kwargs
+    from dagbridge_shim.templating import render_template
+
+    context.update(getattr(task, "op_kwargs", None) or {})
+    args = list(getattr(task, "op_args", None) or [])
+    command = task.python_callable(*args, **determine_kwargs(task.python_callable, args, context))
+    if not isinstance(command, str) or not command.strip():
+        from dagbridge_shim.execution.common import raise_airflow
+
+        raise_airflow("AirflowException", "The returned value from the TaskFlow callable must be a non-empty string.")
+    task.bash_command = render_template(task, command, context)
+    return execute_bash(task, context)
+
+
+def _push_return_value(task, ti, value):
+    if value is None or not getattr(task, "do_xcom_push", True):
+        return
+    if getattr(task, "multiple_outputs", False):
+        from dagbridge_shim.execution.common import raise_airflow
+
+        if not isinstance(value, dict):
+            raise_airflow("AirflowException", "Returned output was type %s expected dictionary for multiple_outputs"
+                          % type(value))
+        for key in value:
+            if not isinstance(key, str):
+                raise_airflow("AirflowException", "Returned dictionary keys must be strings when using "
+                              "multiple_outputs, found %s (%s) instead" % (key, type(key)))
+        for key, element in value.items():
+            ti.xcom_push(key=key, value=element)
+    ti.xcom_push(key=RETURN_KEY, value=value)
+
+
+def _callbacks(task, name):
+    callbacks = getattr(task, name, None)
+    if callbacks is None:
+        return []
+    return list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+
+
+def _run_callbacks(task, name, context):
+    for callback in _callbacks(task, name):
+        try:
+            callback(context)
+        except Exception:
+            import traceback
+
+            log.error("Error when executing %s callback %r:\n%s", name, callback, traceback.format_exc().rstrip())
+
+
+def _stamp(value):
+    return value.strftime("%Y%m%dT%H%M%S") if value is not None else None
+
+
+def _marking(state, run_input, start_date):
+    from dagbridge_shim.context import utcnow
+
+    details = "dag_id=%s, task_id=%s, run_id=%s, " % (run_input.dag_id, run_input.task_id, run_input.run_id)
+    if run_input.map_index >= 0:
+        details += "map_index=%d, " % run_input.map_index
+    details += "logical_date=%s, start_date=%s, end_date=%s" % (
+        _stamp(run_input.logical_date), _stamp(start_date), _stamp(utcnow()))
+    log.info("Marking task as %s. %s", state, details)
+
+
+def run_task(task, dag, run_input, mode):
+    """Runs ``task`` for ``run_input`` and returns the ``TaskRunResult`` document."""
+    from dagbridge_shim.context import build_context, set_current_context, utcnow
+    from dagbridge_shim.execution.outcome import classify
+    from dagbridge_shim.run import empty_result
+    from dagbridge_shim.templating import render_template_fields, rendered_fields
+
+    airflow_style = _task_style(dag, mode)
+    xcom_store = XComStore(run_input.xcoms, run_input.map_index)
+    result = empty_result("success")
+    context = None
+    start_date = utcnow()
+    outcome = None
+    runnable = task
+    try:
+        runnable, xcom_oids = unmap_task(task, run_input, xcom_store, dag, airflow_style)
+        context = build_context(runnable, dag, run_input, xcom_store, airflow_style)
+        with set_current_context(context):
+            try:
+                render_template_fields(runnable, context, None, xcom_oids)
+                result["renderedFields"] = rendered_fields(runnable)
+                pre_execute = getattr(runnable, "pre_execute", None)
+                if callable(pre_execute):
+                    pre_execute(context)
+                _run_callbacks(runnable, "on_execute_callback", context)
+                value = _operator_callable(runnable, mode)(context)
+                post_execute = getattr(runnable, "post_execute", None)
+                if callable(post_execute):
+                    post_execute(context, value)
+                _push_return_value(runnable, context["ti"], value)
+            except BaseException as error:
+                if isinstance(error, GeneratorExit):
+                    raise
+                outcome = classify(error)
+                context["exception"] = error
+                _report(outcome, runnable, context, run_input, start_date)
+            else:
+                _marking("SUCCESS", run_input, start_date)
+                _run_callbacks(runnable, "on_success_callback", context)
+    except BaseException as error:  # unmapping or building the context failed
+        if isinstance(error, GeneratorExit):
+            raise
+        outcome = classify(error)
+        _report(outcome, runnable, context, run_input, start_date)
+    ti = context["ti"] if context is not None else None
+    if outcome is not None:
+        result["state"] = outcome.state
+        result["error"] = outcome.error()
+        result["rescheduleAt"] = outcome.reschedule_at
+    result["xcoms"] = xcom_store.pushed()
+    decision = getattr(ti, "_branch_decision", None)
+    if decision is not None and result["state"] == "success":
+        result["followTaskIds"] = decision.follow_task_ids
+        result["skipTaskIds"] = decision.skip_task_ids
+    if result["state"] == "success":
+        result["triggerDagRuns"] = list(getattr(ti, "_trigger_requests", None) or [])
+    return result
+
+
+def _report(outcome, task, context, run_input, start_date):
+    if outcome.state == "skipped":
+        if outcome.message:
+            log.info("%s", outcome.message)
+        _marking("SKIPPED", run_input, start_date)
+        if context is not None:
+            _run_callbacks(task, "on_skipped_callback", context)
+        return
+    if outcome.state == "up_for_reschedule":
+        log.info("Rescheduling task, marking task as UP_FOR_RESCHEDULE (next poke at %s)", outcome.reschedule_at)
+        return
+    import sys
+
+    log.error("Task failed with exception")
+    sys.stderr.write(outcome.traceback if outcome.traceback.endswith("\n") else outcome.traceback + "\n")
+    if outcome.type_name == "ProviderNotInstalled":
+        log.error("%s", outcome.message)
+    retries = getattr(task, "retries", 0) or 0
+    will_retry = outcome.retryable and retries and run_input.try_number <= run_input.max_tries
+    _marking("UP_FOR_RETRY" if will_retry else "FAILED", run_input, start_date)
+    if context is not None:
+        _run_callbacks(task, "on_retry_callback" if will_retry else "on_failure_callback", context)

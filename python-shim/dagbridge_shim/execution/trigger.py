@@ -1,0 +1,64 @@
+"""TriggerDagRunOperator: asks the scheduler to create a DAG run (``triggerDagRuns`` in the run result).
+
+As in Airflow, the run id defaults to ``manual__<logical date>`` and the logical date to now; ``conf`` must be
+JSON; the ``trigger_run_id`` and ``trigger_execution_date_iso`` XComs are pushed. ``wait_for_completion`` and
+``deferrable`` are not supported: the task fails (without retrying) and says so.
+"""
+from dagbridge_shim.execution import log
+from dagbridge_shim.execution.common import raise_airflow
+
+
+def _logical_date(value):
+    from datetime import datetime
+
+    from dagbridge_shim.context import UTC, parse_instant, utcnow
+
+    if value is None or type(value).__name__ in ("_NotSet", "ArgNotSet"):
+        return utcnow()
+    if isinstance(value, datetime):
+        return parse_instant((value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat())
+    return parse_instant(str(value))
+
+
+def execute_trigger_dagrun(op, context):
+    """Records the DAG run request; the scheduler creates the run after the task succeeds."""
+    import json
+
+    trigger_dag_id = getattr(op, "trigger_dag_id", None)
+    if not trigger_dag_id:
+        raise_airflow("AirflowFailException", "TriggerDagRunOperator %r has no trigger_dag_id" % op.task_id)
+    if getattr(op, "wait_for_completion", False) or getattr(op, "deferrable", False):
+        raise_airflow(
+            "AirflowFailException",
+            "TriggerDagRunOperator %r: wait_for_completion/deferrable are not supported by dagbridge; trigger the "
+            "DAG without waiting and use an ExternalTaskSensor (or a sensor on the run's outcome) instead"
+            % op.task_id)
+    conf = getattr(op, "conf", None) or {}
+    if not isinstance(conf, dict):
+        raise_airflow("AirflowException", "conf of TriggerDagRunOperator %r must be a dict, got %s"
+                      % (op.task_id, type(conf).__name__))
+    try:
+        json.dumps(conf, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise_airflow("AirflowException", "conf parameter should be JSON Serializable: %s" % error)
+    raw_date = getattr(op, "logical_date", None)
+    if raw_date is None:
+        raw_date = getattr(op, "execution_date", None)
+    logical_date = _logical_date(raw_date)
+    run_id = getattr(op, "trigger_run_id", None) or "manual__" + logical_date.isoformat()
+    request = {
+        "dagId": str(trigger_dag_id),
+        "runId": str(run_id),
+        "conf": conf,
+        "logicalDate": logical_date.isoformat(),
+        "resetDagRun": bool(getattr(op, "reset_dag_run", False)),
+    }
+    log.info("Triggering DAG %s with run id %s", trigger_dag_id, run_id)
+    ti = context["ti"]
+    requests = getattr(ti, "_trigger_requests", None)
+    if requests is None:
+        requests = ti._trigger_requests = []
+    requests.append(request)
+    ti.xcom_push(key="trigger_run_id", value=request["runId"])
+    ti.xcom_push(key="trigger_execution_date_iso", value=request["logicalDate"])
+    return None
