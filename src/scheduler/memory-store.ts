@@ -176,19 +176,29 @@ export class MemoryStore implements MetadataStore {
       if (change.kind === 'create') {
         if (this.tis.has(id)) continue;
         const task = tasks.get(change.taskId);
+        const initial = change.state ?? 'none';
         this.tis.set(id, {
           ...key,
-          state: change.state ?? 'none',
+          state: initial,
           tryNumber: 0,
-          maxTries: task?.retries ?? 0,
+          maxTries: change.maxTries ?? task?.retries ?? 0,
           queue: task?.queue ?? 'default',
           pool: task?.pool ?? 'default_pool',
           poolSlots: task?.poolSlots ?? 1,
           priorityWeight: change.priorityWeight,
-          queuedAt: null, startDate: null, endDate: (change.state ?? 'none') === 'none' ? null : now,
+          queuedAt: null, startDate: null, endDate: initial === 'none' ? null : now,
           nextRetryAt: null, rescheduleAt: null, sensorFirstPokeAt: null,
           workerId: null, hostname: null, pid: null, note: change.note ?? null,
         });
+        applied.push(change);
+        continue;
+      }
+      if (change.kind === 'remap') {
+        const placeholder = this.tis.get(id);
+        const target = tiKeyOf({ ...key, mapIndex: change.toMapIndex });
+        if (!placeholder || placeholder.state !== change.state || this.tis.has(target)) continue;
+        this.tis.delete(id);
+        this.tis.set(target, { ...placeholder, mapIndex: change.toMapIndex, note: change.note ?? placeholder.note });
         applied.push(change);
         continue;
       }

@@ -93,8 +93,22 @@ export type TaskInstanceChange =
       mapIndex: number;
       /** Effective priority (weight rule applied), computed by the scheduler. */
       priorityWeight: number;
+      /** Retries allowed (default: the task's `retries`). */
+      maxTries?: number;
       /** Initial state, default `none`. Insert-if-absent: creating an existing instance is not applied. */
       state?: TaskInstanceState;
+      note?: string | null;
+    }
+  | {
+      /**
+       * A mapped task's unexpanded placeholder (map index -1) becomes map index 0, keeping its state and tries
+       * (Airflow's expand_mapped_task). Compare-and-set on (map index -1, `state`).
+       */
+      kind: 'remap';
+      taskId: string;
+      mapIndex: -1;
+      toMapIndex: 0;
+      state: TaskInstanceState;
       note?: string | null;
     }
   | {
