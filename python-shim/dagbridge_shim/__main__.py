@@ -1,0 +1,27 @@
+"""`python -m dagbridge_shim <command>`: `export` (DAG bundle) or `run` (one task instance)."""
+import sys
+
+USAGE = "usage: python -m dagbridge_shim {export,run} [options]"
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE, file=sys.stderr)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "export":
+        from dagbridge_shim.export import main as export_main
+
+        return export_main(rest)
+    if command == "run":
+        # Imported lazily: `export` must work even where the task runner is absent or broken.
+        from dagbridge_shim.run import main as run_main
+
+        return run_main(rest)
+    print("dagbridge_shim: unknown command %r; %s" % (command, USAGE), file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

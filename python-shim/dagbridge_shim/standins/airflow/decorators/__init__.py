@@ -1,0 +1,42 @@
+"""TaskFlow decorators (stand-in of airflow.decorators): `@dag`, `@task` and its variants, `@task_group`,
+`@setup`, `@teardown`."""
+from airflow.decorators.base import DecoratedOperator, _TaskDecorator  # noqa: F401
+from airflow.decorators.bash import bash_task
+from airflow.decorators.branch_python import branch_task
+from airflow.decorators.external_python import external_python_task
+from airflow.decorators.python import python_task
+from airflow.decorators.python_virtualenv import virtualenv_task
+from airflow.decorators.sensor import sensor_task
+from airflow.decorators.setup_teardown import setup_task, teardown_task
+from airflow.decorators.short_circuit import short_circuit_task
+from airflow.decorators.task_group import task_group
+from airflow.models.dag import dag
+
+
+class TaskDecoratorCollection:
+    """`task` itself: `@task`, `@task(...)`, `@task.bash`, `@task.branch`, ..."""
+
+    python = staticmethod(python_task)
+    bash = staticmethod(bash_task)
+    branch = staticmethod(branch_task)
+    short_circuit = staticmethod(short_circuit_task)
+    sensor = staticmethod(sensor_task)
+    external_python = staticmethod(external_python_task)
+    virtualenv = staticmethod(virtualenv_task)
+
+    def __call__(self, *args, **kwargs):
+        return python_task(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(
+            "task decorator %r is not available in dagbridge's stand-ins (install the provider and Airflow)" % name
+        )
+
+
+task = TaskDecoratorCollection()
+setup = setup_task
+teardown = teardown_task
+
+__all__ = ["dag", "task", "task_group", "setup", "teardown"]

@@ -1,0 +1,17 @@
+"""`@task.branch`."""
+from airflow.decorators.base import DecoratedOperator, task_decorator_factory
+from airflow.operators.python import BranchPythonOperator
+
+
+class _BranchPythonDecoratedOperator(DecoratedOperator, BranchPythonOperator):
+    template_fields = ("templates_dict", "op_args", "op_kwargs")
+    custom_operator_name = "@task.branch"
+
+
+def branch_task(python_callable=None, multiple_outputs=None, **kwargs):
+    return task_decorator_factory(
+        python_callable=python_callable,
+        multiple_outputs=multiple_outputs,
+        decorated_operator_class=_BranchPythonDecoratedOperator,
+        **kwargs,
+    )

@@ -1,0 +1,17 @@
+"""`@task.short_circuit`."""
+from airflow.decorators.base import DecoratedOperator, task_decorator_factory
+from airflow.operators.python import ShortCircuitOperator
+
+
+class _ShortCircuitDecoratedOperator(DecoratedOperator, ShortCircuitOperator):
+    template_fields = ("templates_dict", "op_args", "op_kwargs")
+    custom_operator_name = "@task.short_circuit"
+
+
+def short_circuit_task(python_callable=None, multiple_outputs=None, **kwargs):
+    return task_decorator_factory(
+        python_callable=python_callable,
+        multiple_outputs=multiple_outputs,
+        decorated_operator_class=_ShortCircuitDecoratedOperator,
+        **kwargs,
+    )

@@ -1,0 +1,34 @@
+"""DateTimeSensor: waits until a (templated) point in time."""
+import datetime
+
+from airflow.sensors.base import BaseSensorOperator
+from airflow.utils import timezone
+
+
+class DateTimeSensor(BaseSensorOperator):
+    """Done once `now > target_time` (a datetime or a templated ISO 8601 string)."""
+
+    template_fields = ("target_time",)
+
+    def __init__(self, *, target_time, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(target_time, datetime.datetime):
+            self.target_time = target_time.isoformat()
+        elif isinstance(target_time, str):
+            self.target_time = target_time
+        else:
+            raise TypeError(
+                "Expected str or datetime.datetime type for target_time. Got %s" % type(target_time)
+            )
+
+    def poke(self, context):
+        self.log.info("Checking if the time (%s) has come", self.target_time)
+        return timezone.utcnow() > timezone.parse(self.target_time)
+
+
+class DateTimeSensorAsync(DateTimeSensor):
+    """Deferrable variant; dagbridge pokes it like DateTimeSensor."""
+
+    def __init__(self, *, end_from_trigger=False, **kwargs):
+        super().__init__(**kwargs)
+        self.end_from_trigger = end_from_trigger

@@ -1,0 +1,78 @@
+"""ExternalTaskSensor and ExternalTaskMarker. Whether the other DAG's task is done is known only to the
+scheduler's metadata, so the poke is answered by dagbridge_shim.execution.sensor."""
+from airflow.models.baseoperator import BaseOperator
+from airflow.sensors.base import BaseSensorOperator
+from airflow.utils.state import State
+
+
+class ExternalTaskSensor(BaseSensorOperator):
+    """Waits for a task (or task group, or the whole DAG run) of another DAG at the matching logical date."""
+
+    template_fields = ("external_dag_id", "external_task_id", "external_task_ids", "external_task_group_id")
+    ui_color = "#4db7db"
+
+    def __init__(
+        self,
+        *,
+        external_dag_id,
+        external_task_id=None,
+        external_task_ids=None,
+        external_task_group_id=None,
+        allowed_states=None,
+        skipped_states=None,
+        failed_states=None,
+        execution_delta=None,
+        execution_date_fn=None,
+        check_existence=False,
+        poll_interval=2.0,
+        deferrable=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.allowed_states = list(allowed_states) if allowed_states else [str(State.SUCCESS)]
+        self.skipped_states = list(skipped_states) if skipped_states else []
+        self.failed_states = list(failed_states) if failed_states else []
+        if external_task_id is not None and external_task_ids is not None:
+            raise ValueError(
+                "Only one of `external_task_id` or `external_task_ids` may be provided to ExternalTaskSensor; "
+                "use external_task_id or external_task_ids or external_task_group_id."
+            )
+        if external_task_id is not None:
+            external_task_ids = [external_task_id]
+        if execution_delta is not None and execution_date_fn is not None:
+            raise ValueError(
+                "Only one of `execution_delta` or `execution_date_fn` may be provided to ExternalTaskSensor; not both."
+            )
+        self.execution_delta = execution_delta
+        self.execution_date_fn = execution_date_fn
+        self.external_dag_id = external_dag_id
+        self.external_task_id = external_task_id
+        self.external_task_ids = external_task_ids
+        self.external_task_group_id = external_task_group_id
+        self.check_existence = check_existence
+        self.poll_interval = poll_interval
+        self.deferrable = deferrable
+
+    def poke(self, context):
+        from dagbridge_shim.execution.sensor import poke_external_task
+
+        return poke_external_task(self, context)
+
+
+class ExternalTaskMarker(BaseOperator):
+    """Marks a dependency of another DAG on this task (used when clearing); it does nothing when run."""
+
+    template_fields = ("external_dag_id", "external_task_id", "execution_date", "logical_date")
+    ui_color = "#4db7db"
+
+    def __init__(self, *, external_dag_id, external_task_id, execution_date="{{ logical_date.isoformat() }}",
+                 logical_date=None, recursion_depth=10, **kwargs):
+        super().__init__(**kwargs)
+        self.external_dag_id = external_dag_id
+        self.external_task_id = external_task_id
+        self.execution_date = execution_date
+        self.logical_date = logical_date or execution_date
+        self.recursion_depth = recursion_depth
+
+    def execute(self, context):
+        pass
