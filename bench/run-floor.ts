@@ -1,0 +1,123 @@
+/**
+ * What starting a task costs: the interpreter's own floor against a start through runTaskProcess.
+ *
+ *   npx tsx bench/run-floor.ts [--runs N]
+ *
+ * The interpreter is resolved once (resolvePython) and started by its real executable everywhere. Measured
+ * round-robin, N rounds after 3 warm-up rounds:
+ *   1. floor:   `python -c pass` through execa
+ *   2. fixture: the trivial `ok` task fixture through execa (same script, stdin input, a result file)
+ *   3. runner:  the same fixture through runTaskProcess (attempt directory, allow-list env, process group,
+ *               log capture, result validation, group reap, directory removal)
+ * and the runner's overhead per start is (3) - (2). Prints figures; asserts nothing.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { resolvePython } from '../src/shim/python.js';
+import { runTaskProcess } from '../src/worker/task-process.js';
+import type { TaskRunInput } from '../src/worker/task-run-contract.js';
+
+const FIXTURE = fileURLToPath(new URL('../src/worker/fixtures/task_fixture.py', import.meta.url));
+const WARM_UP = 3;
+
+const input: TaskRunInput = {
+  version: 1,
+  dagId: 'bench',
+  taskId: 'noop',
+  runId: 'manual__2024-01-01T00:00:00+00:00',
+  mapIndex: -1,
+  tryNumber: 1,
+  maxTries: 1,
+  runType: 'manual',
+  logicalDate: '2024-01-01T00:00:00+00:00',
+  dataIntervalStart: null,
+  dataIntervalEnd: null,
+  runAfter: '2024-01-01T00:00:00+00:00',
+  dagRunStartDate: null,
+  conf: {},
+  xcoms: [],
+  variables: {},
+  testMode: false,
+  sensorFirstPokeAt: null,
+  prevDataIntervalStartSuccess: null,
+  prevDataIntervalEndSuccess: null,
+  prevStartDateSuccess: null,
+};
+
+interface Stats {
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+function stats(samples: number[]): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+  return { p50: at(0.5), p95: at(0.95), mean: samples.reduce((sum, value) => sum + value, 0) / samples.length };
+}
+
+/** Runs the cases round-robin (so drift in machine load spreads evenly over them), `runs` timed rounds. */
+async function measure(runs: number, cases: Record<string, () => Promise<void>>): Promise<Record<string, Stats>> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+  for (let round = 0; round < WARM_UP + runs; round += 1) {
+    for (const [name, once] of Object.entries(cases)) {
+      const started = performance.now();
+      await once();
+      if (round >= WARM_UP) samples[name]?.push(performance.now() - started);
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, stats(values)]));
+}
+
+function parseRuns(argv: string[]): number {
+  const at = argv.indexOf('--runs');
+  const runs = at === -1 ? 50 : Number(argv[at + 1]);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive integer');
+  return runs;
+}
+
+async function main(): Promise<void> {
+  const runs = parseRuns(process.argv.slice(2));
+  const interpreter = await resolvePython();
+  const python = interpreter.executable;
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'dagbridge-run-floor-'));
+  const stdin = JSON.stringify(input);
+  try {
+    const resultPath = path.join(scratch, 'result.json');
+    const measured = await measure(runs, {
+      floor: async () => {
+        await execa(python, ['-c', 'pass']);
+      },
+      fixture: async () => {
+        await execa(python, [FIXTURE, 'ok', '--result', resultPath], { input: stdin, env: { PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false });
+        JSON.parse(await readFile(resultPath, 'utf8'));
+      },
+      runner: async () => {
+        const outcome = await runTaskProcess(
+          { input, command: { kind: 'argv', argv: [python, FIXTURE, 'ok'] }, executionTimeoutSeconds: null, workBaseDir: scratch },
+          { onLogLine: () => undefined },
+        );
+        if (outcome.failure) throw new Error(`fixture failed: ${outcome.failure.message}`);
+      },
+    });
+    const { floor, fixture, runner } = measured as Record<'floor' | 'fixture' | 'runner', Stats>;
+
+    const row = (name: string, value: Stats): string =>
+      `${name.padEnd(34)} p50 ${value.p50.toFixed(1).padStart(7)} ms   p95 ${value.p95.toFixed(1).padStart(7)} ms   mean ${value.mean.toFixed(1).padStart(7)} ms`;
+    console.log(`python ${interpreter.version} (${python}), ${runs} starts each after ${WARM_UP} warm-up, ${os.cpus().length} CPUs, node ${process.version}`);
+    console.log(row('floor: python -c pass', floor));
+    console.log(row('fixture via execa', fixture));
+    console.log(row('fixture via runTaskProcess', runner));
+    console.log(
+      `runner overhead per start: p50 ${(runner.p50 - fixture.p50).toFixed(1)} ms, mean ${(runner.mean - fixture.mean).toFixed(1)} ms ` +
+        `(fixture script over the floor: p50 ${(fixture.p50 - floor.p50).toFixed(1)} ms)`,
+    );
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
