@@ -124,7 +124,7 @@ def render_template_fields(op, context, jinja_env=None, seen_oids=None):
     except Exception:
         from dagbridge_shim.execution import log
 
-        log.error("Exception rendering Jinja template for task '%s', field '%s'. Template: %r",
+        log.error("Exception rendering Jinja template for task '%s', field '%s'. Template: %s",
                   getattr(op, "task_id", "?"), renderer.field, _short(getattr(op, renderer.field or "", None)))
         raise
 
