@@ -19,7 +19,11 @@ export type RequirementStatus = 'ok' | 'missing' | 'wrong_version' | 'not_applic
 export interface RequirementOutcome {
   /** The requirement's canonical text. */
   readonly requirement: string;
+  /** The requirement without its marker (`boto3>=1.26`, `mylib @ https://...`). */
+  readonly label: string;
   readonly name: string;
+  /** The marker's canonical text, or null. */
+  readonly marker: string | null;
   readonly status: RequirementStatus;
   /** Installed version, or null. */
   readonly found: string | null;
@@ -168,9 +172,10 @@ function checkRequirement(requirement: Requirement, constraints: readonly Requir
   const label = requirementLabel(requirement);
   const source = formatSource(requirement.source);
   const found = facts.distributions[requirement.name] ?? null;
-  const base = { requirement: requirement.text, name: requirement.name, source, found };
+  const marker = requirement.marker === null ? null : formatMarker(requirement.marker);
+  const base = { requirement: requirement.text, label, name: requirement.name, marker, source, found };
   if (requirement.marker !== null && !evaluateMarker(requirement.marker, facts.markers)) {
-    return { ...base, status: 'not_applicable', wanted: requirement.specifier, message: `${label}: not needed here (${formatMarker(requirement.marker)} is false)` };
+    return { ...base, status: 'not_applicable', wanted: requirement.specifier, message: `${label}: not needed here (${marker} is false)` };
   }
   // Constraints narrow a requirement of the same name; a direct reference is checked by name only.
   const applicable =
