@@ -1,0 +1,257 @@
+/**
+ * Attempts, the worker side: the exactly-once start of a try, its outcome, handing a try back, and the DAG
+ * runs an attempt asks for (TriggerDagRunOperator).
+ */
+import { assertTransition } from '../dag/states.js';
+import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, WorkerIdentity } from '../scheduler/store.js';
+import type { TriggerRequest } from '../worker/task-run-contract.js';
+import type { Queryable } from './db.js';
+import { createDagRun } from './run-queries.js';
+import { mapRun, mapTaskInstance, msToAirflowIso, RUN_COLUMNS, TI_COLUMNS, type RunRow, type TaskInstanceRow } from './rows.js';
+import { getTaskInstance } from './task-instance-queries.js';
+
+const KEY_MATCH = 'dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4';
+
+function keyParams(key: TaskInstanceKey): [string, string, string, number] {
+  return [key.dagId, key.runId, key.taskId, key.mapIndex];
+}
+
+/**
+ * `queued -> running` iff the instance is queued on `tryNumber` (the compare-and-set that makes a duplicated
+ * or redelivered message harmless), in one statement that also: records the worker, sets the first-poke
+ * time of the try when unset, upserts the try's history row (a try handed back and started again keeps one
+ * row, with the latest start), deletes the instance's XComs (as Airflow does before each execution), and
+ * reads the run.
+ */
+export async function startTry(client: Queryable, key: TaskInstanceKey, tryNumber: number, worker: WorkerIdentity, now: number): Promise<StartResult> {
+  const result = await client.query<TaskInstanceRow & { run: RunRow }>(
+    `WITH started AS (
+       UPDATE task_instances
+          SET state = 'running', start_date = $6, end_date = NULL, worker_id = $7, hostname = $8, pid = $9, note = NULL,
+              sensor_first_poke_at = COALESCE(sensor_first_poke_at, $6), updated_at = $6
+        WHERE ${KEY_MATCH} AND state = 'queued' AND try_number = $5
+        RETURNING *
+     ), history AS (
+       INSERT INTO task_instance_tries AS h (dag_id, run_id, task_id, map_index, try_number, worker_id, hostname, pid, start_date, state)
+       SELECT dag_id, run_id, task_id, map_index, try_number, worker_id, hostname, pid, start_date, 'running' FROM started
+       ON CONFLICT (dag_id, run_id, task_id, map_index, try_number) DO UPDATE
+         SET worker_id = EXCLUDED.worker_id, hostname = EXCLUDED.hostname, pid = EXCLUDED.pid, start_date = EXCLUDED.start_date,
+             end_date = NULL, duration_seconds = NULL, state = 'running', exit_code = NULL, signal = NULL, exit_reason = NULL, error = NULL
+     ), cleared AS (
+       DELETE FROM xcoms x USING started s
+        WHERE x.dag_id = s.dag_id AND x.run_id = s.run_id AND x.task_id = s.task_id AND x.map_index = s.map_index
+     )
+     SELECT ${TI_COLUMNS},
+            (SELECT to_jsonb(run) FROM (SELECT ${RUN_COLUMNS} FROM dag_runs r WHERE r.dag_id = ti.dag_id AND r.run_id = ti.run_id) run) AS run
+       FROM started ti`,
+    [...keyParams(key), tryNumber, new Date(now), worker.workerId, worker.hostname, worker.pid],
+  );
+  const row = result.rows[0];
+  if (row) return { started: true, instance: mapTaskInstance(row), run: mapRun(row.run) };
+  const current = await getTaskInstance(client, key);
+  const reason = current
+    ? `task instance is ${current.state} on try ${current.tryNumber}, not queued on try ${tryNumber}`
+    : 'task instance does not exist';
+  return { started: false, reason };
+}
+
+/** Options of `finishTry`. */
+export interface FinishOptions {
+  /** Data interval of a run created by TriggerDagRunOperator; default: both ends at the logical date. */
+  inferManualDataInterval?: (dagId: string, logicalDate: string) => Promise<{ start: string; end: string } | null> | { start: string; end: string } | null;
+}
+
+/**
+ * Records a finished attempt inside the caller's transaction. The instance must still be `running` (or
+ * `restarting`: cleared while it ran) on `outcome.tryNumber`, else nothing is written and the result is false.
+ *
+ * - running: the instance takes `outcome.state` (end date, retry/reschedule time, note from the error or exit
+ *   reason); XComs are upserted; `skipTaskIds` instances in `none`/`scheduled` become `skipped`; requested
+ *   DAG runs are created (manual, `manual__<logical date>` unless a run id is given).
+ * - restarting: like Airflow (a task cleared while running is always eligible for retry) the instance goes to
+ *   `up_for_retry`, retry-able at once, and nothing else of the outcome applies: the try was cleared.
+ *
+ * The try's history row gets the outcome either way.
+ */
+export async function finishTry(client: Queryable, outcome: AttemptOutcome, options: FinishOptions = {}): Promise<boolean> {
+  const { key, tryNumber } = outcome;
+  const locked = await client.query<{ state: string; try_number: number }>(
+    `SELECT state, try_number FROM task_instances WHERE ${KEY_MATCH} FOR UPDATE`,
+    keyParams(key),
+  );
+  const current = locked.rows[0];
+  if (!current || current.try_number !== tryNumber || (current.state !== 'running' && current.state !== 'restarting')) return false;
+  const restarting = current.state === 'restarting';
+  const endDate = new Date(outcome.endDate);
+  const note = outcome.error ? `${outcome.error.type}: ${outcome.error.message}` : outcome.state === 'success' ? null : outcome.exitReason;
+
+  if (restarting) {
+    await client.query(
+      `UPDATE task_instances
+          SET state = 'up_for_retry', end_date = $5, next_retry_at = $5, max_tries = GREATEST(max_tries, try_number),
+              note = 'cleared while running: retrying', updated_at = $5
+        WHERE ${KEY_MATCH}`,
+      [...keyParams(key), endDate],
+    );
+  } else {
+    assertTransition(`${key.dagId}/${key.runId}/${key.taskId}[${key.mapIndex}]`, 'running', outcome.state);
+    await client.query(
+      `UPDATE task_instances
+          SET state = $5, end_date = $6, note = $7, updated_at = $6,
+              next_retry_at = CASE WHEN $5 = 'up_for_retry' THEN $8::timestamptz END,
+              reschedule_at = CASE WHEN $5 = 'up_for_reschedule' THEN $9::timestamptz END
+        WHERE ${KEY_MATCH}`,
+      [
+        ...keyParams(key),
+        outcome.state,
+        endDate,
+        note,
+        outcome.nextRetryAt === null ? null : new Date(outcome.nextRetryAt),
+        outcome.rescheduleAt === null ? null : new Date(outcome.rescheduleAt),
+      ],
+    );
+    if (outcome.xcoms.length > 0) {
+      const payload = outcome.xcoms.map((xcom) => ({ key: xcom.key, value: xcom.value === undefined ? null : xcom.value }));
+      await client.query(
+        `INSERT INTO xcoms (dag_id, run_id, task_id, map_index, key, value, updated_at)
+         SELECT $1, $2, $3, $4, x.key, x.value, $6 FROM jsonb_to_recordset($5::jsonb) AS x(key text, value jsonb)
+         ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+        [...keyParams(key), JSON.stringify(dedupeXcoms(payload)), endDate],
+      );
+    }
+    if (outcome.skipTaskIds.length > 0) {
+      await client.query(
+        `UPDATE task_instances
+            SET state = 'skipped', start_date = COALESCE(start_date, $4), end_date = $4, note = $5, updated_at = $4
+          WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[]) AND state IN ('none', 'scheduled')`,
+        [key.dagId, key.runId, outcome.skipTaskIds, endDate, `skipped by ${key.taskId}`],
+      );
+    }
+  }
+
+  await client.query(
+    `UPDATE task_instance_tries
+        SET end_date = $6, state = $7, exit_code = $8, signal = $9, exit_reason = $10, error = $11::jsonb,
+            duration_seconds = CASE WHEN start_date IS NULL THEN NULL ELSE extract(epoch FROM ($6::timestamptz - start_date))::float8 END
+      WHERE ${KEY_MATCH} AND try_number = $5`,
+    [
+      ...keyParams(key),
+      tryNumber,
+      endDate,
+      restarting ? 'up_for_retry' : outcome.state,
+      outcome.exitCode,
+      outcome.signal,
+      outcome.exitReason,
+      outcome.error === null ? null : JSON.stringify(outcome.error),
+    ],
+  );
+
+  if (!restarting) {
+    for (const request of outcome.triggerDagRuns) await triggerDagRun(client, request, outcome.endDate, options);
+  }
+  return true;
+}
+
+function dedupeXcoms<T extends { key: string }>(xcoms: readonly T[]): T[] {
+  // One row per key: a key pushed twice in one attempt keeps its last value, as successive xcom_push calls would.
+  return [...new Map(xcoms.map((xcom) => [xcom.key, xcom])).values()];
+}
+
+/**
+ * Creates the run a TriggerDagRunOperator asked for (insert-if-absent). With `resetDagRun` an existing run of
+ * that id is cleared instead. A request for a DAG the database does not know creates nothing.
+ */
+export async function triggerDagRun(client: Queryable, request: TriggerRequest, now: number, options: FinishOptions = {}): Promise<DagRunRecord | null> {
+  const dag = await client.query<{ version_hash: string }>('SELECT version_hash FROM dags WHERE dag_id = $1', [request.dagId]);
+  const versionHash = dag.rows[0]?.version_hash;
+  if (!versionHash) return null;
+  const logicalDate = request.logicalDate ?? msToAirflowIso(now);
+  const runId = request.runId ?? `manual__${logicalDate}`;
+  const interval = (await options.inferManualDataInterval?.(request.dagId, logicalDate)) ?? { start: logicalDate, end: logicalDate };
+  const { created, run } = await createDagRun(
+    client,
+    {
+      dagId: request.dagId,
+      runId,
+      versionHash,
+      runType: 'manual',
+      logicalDate,
+      dataIntervalStart: interval.start,
+      dataIntervalEnd: interval.end,
+      runAfter: logicalDate,
+      conf: request.conf,
+      queuedAt: now,
+    },
+    now,
+  );
+  if (!created && request.resetDagRun && run && run.runId === runId) {
+    await clearDagRun(client, { dagId: run.dagId, runId: run.runId }, now);
+  }
+  return run;
+}
+
+/**
+ * Clears a whole run (Airflow's `clear` of every task instance, and the run back to `queued`): running
+ * instances become `restarting`, the others `none` with their retries allowed again
+ * (max_tries = try_number + the task's retries in the run's DAG version).
+ */
+export async function clearDagRun(client: Queryable, key: { dagId: string; runId: string }, now: number): Promise<number> {
+  const nowDate = new Date(now);
+  const result = await client.query(
+    `UPDATE task_instances ti
+        SET state = CASE WHEN ti.state = 'running' THEN 'restarting' ELSE 'none' END,
+            max_tries = CASE WHEN ti.state = 'running' THEN ti.max_tries ELSE COALESCE(ti.try_number + (
+                          SELECT (t.task->>'retries')::int
+                            FROM dag_runs r
+                            JOIN dag_versions v ON v.dag_id = r.dag_id AND v.version_hash = r.version_hash
+                            CROSS JOIN LATERAL jsonb_array_elements(v.spec->'tasks') AS t(task)
+                           WHERE r.dag_id = ti.dag_id AND r.run_id = ti.run_id AND t.task->>'taskId' = ti.task_id
+                           LIMIT 1), GREATEST(ti.max_tries, ti.try_number)) END,
+            queued_at = CASE WHEN ti.state = 'running' THEN ti.queued_at END,
+            start_date = CASE WHEN ti.state = 'running' THEN ti.start_date END,
+            end_date = CASE WHEN ti.state = 'running' THEN ti.end_date END,
+            next_retry_at = NULL, reschedule_at = NULL,
+            sensor_first_poke_at = CASE WHEN ti.state = 'running' THEN ti.sensor_first_poke_at END,
+            note = 'cleared', updated_at = $3
+      WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.state NOT IN ('none', 'restarting', 'removed')`,
+    [key.dagId, key.runId, nowDate],
+  );
+  await client.query(
+    `UPDATE dag_runs SET state = 'queued', queued_at = $3, start_date = NULL, end_date = NULL, updated_at = $3
+      WHERE dag_id = $1 AND run_id = $2`,
+    [key.dagId, key.runId, nowDate],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Hands a try back without consuming it: `queued|running -> scheduled` iff the instance is in `from` on
+ * `tryNumber`. A running try's history row is closed with the note as its exit reason.
+ */
+export async function requeueTry(
+  client: Queryable,
+  key: TaskInstanceKey,
+  tryNumber: number,
+  from: 'queued' | 'running',
+  note: string,
+  now: number,
+): Promise<boolean> {
+  const result = await client.query<{ moved: number }>(
+    `WITH moved AS (
+       UPDATE task_instances
+          SET state = 'scheduled', note = $7, queued_at = NULL, end_date = NULL, updated_at = $8
+        WHERE ${KEY_MATCH} AND state = $6 AND try_number = $5
+        RETURNING dag_id, run_id, task_id, map_index, try_number
+     ), history AS (
+       UPDATE task_instance_tries h
+          SET end_date = $8, state = 'scheduled', exit_reason = $7,
+              duration_seconds = CASE WHEN h.start_date IS NULL THEN NULL ELSE extract(epoch FROM ($8::timestamptz - h.start_date))::float8 END
+         FROM moved m
+        WHERE $6 = 'running' AND h.dag_id = m.dag_id AND h.run_id = m.run_id AND h.task_id = m.task_id
+          AND h.map_index = m.map_index AND h.try_number = m.try_number
+     )
+     SELECT count(*)::int AS moved FROM moved`,
+    [...keyParams(key), tryNumber, from, note, new Date(now)],
+  );
+  return (result.rows[0]?.moved ?? 0) > 0;
+}

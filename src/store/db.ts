@@ -1,0 +1,48 @@
+/**
+ * What query functions receive: anything that runs a query (the pool, or a client inside a transaction),
+ * and the transaction helper PgStore uses for multi-statement operations.
+ */
+import type pg from 'pg';
+import { toError } from '../lib/errors.js';
+
+/** A pool or a connected client. Query functions take one as their first argument. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * Runs `work` in one transaction on one pooled client: COMMIT when it resolves, ROLLBACK when it throws.
+ * A client whose ROLLBACK failed is destroyed rather than returned to the pool in an unknown state.
+ */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      broken = toError(rollbackError);
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** PostgreSQL error codes the store reacts to. */
+export const PG_ERROR = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+} as const;
+
+/** The SQLSTATE of a pg error, if it is one. */
+export function pgErrorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof (error as { code: unknown }).code === 'string'
+    ? (error as { code: string }).code
+    : undefined;
+}

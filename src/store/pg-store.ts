@@ -1,0 +1,187 @@
+/**
+ * The PostgreSQL MetadataStore: the source of truth of a cluster. It receives its pool (the composition root
+ * creates it with `createPgPool`) and delegates each operation to one query function (`*-queries.ts`, each
+ * taking the client as its first argument). Single-statement operations run on the pool (autocommit);
+ * operations of several statements run in one transaction (`withTransaction`). Every state change is a
+ * compare-and-set; see docs/metadata-schema.md.
+ */
+import type pg from 'pg';
+import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import type { DagRunState } from '../dag/states.js';
+import type {
+  AttemptOutcome,
+  DagRecord,
+  DagRunRecord,
+  LogLine,
+  MetadataStore,
+  Occupancy,
+  RunKey,
+  StartResult,
+  SyncReport,
+  TaskInstanceChange,
+  TaskInstanceKey,
+  TaskInstanceRecord,
+  WorkerIdentity,
+} from '../scheduler/store.js';
+import * as attempts from './attempt-queries.js';
+import * as dags from './dag-queries.js';
+import { withTransaction } from './db.js';
+import * as pools from './pool-variable-queries.js';
+import * as runs from './run-queries.js';
+import * as instances from './task-instance-queries.js';
+import * as logs from './xcom-log-queries.js';
+
+/** Options of a PgStore. */
+export interface PgStoreOptions {
+  /** End the pool in `close()`. Default false: whoever created the pool ends it. */
+  closePool?: boolean;
+  /**
+   * The data interval of a run created by TriggerDagRunOperator (Airflow: the DAG timetable's
+   * `infer_manual_data_interval`). Default: both ends at the logical date.
+   */
+  inferManualDataInterval?: attempts.FinishOptions['inferManualDataInterval'];
+}
+
+/** MetadataStore on PostgreSQL. */
+export class PgStore implements MetadataStore {
+  readonly #pool: pg.Pool;
+  readonly #options: PgStoreOptions;
+  #closing: Promise<void> | undefined;
+
+  constructor(pool: pg.Pool, options: PgStoreOptions = {}) {
+    this.#pool = pool;
+    this.#options = options;
+  }
+
+  /** The pool, for the few operations outside the MetadataStore interface (CLI listings, workers). */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
+  // DAGs
+  syncBundle(bundle: DagBundle, now: number, options?: { pausedOnCreation?: boolean }): Promise<SyncReport> {
+    return withTransaction(this.#pool, (client) => dags.syncBundle(client, bundle, now, options));
+  }
+
+  listDags(): Promise<DagRecord[]> {
+    return dags.listDags(this.#pool);
+  }
+
+  getDag(dagId: string): Promise<DagRecord | null> {
+    return dags.getDag(this.#pool, dagId);
+  }
+
+  getDagVersion(dagId: string, versionHash: string): Promise<DagSpec | null> {
+    return dags.getDagVersion(this.#pool, dagId, versionHash);
+  }
+
+  setPaused(dagId: string, paused: boolean): Promise<boolean> {
+    return dags.setPaused(this.#pool, dagId, paused);
+  }
+
+  // Runs
+  createDagRun(run: runs.NewDagRun, now: number): Promise<{ created: boolean; run: DagRunRecord | null }> {
+    return runs.createDagRun(this.#pool, run, now);
+  }
+
+  getDagRun(key: RunKey): Promise<DagRunRecord | null> {
+    return runs.getDagRun(this.#pool, key);
+  }
+
+  listActiveRuns(): Promise<DagRunRecord[]> {
+    return runs.listActiveRuns(this.#pool);
+  }
+
+  listDagRuns(filter: { dagId?: string; limit?: number }): Promise<DagRunRecord[]> {
+    return runs.listDagRuns(this.#pool, filter);
+  }
+
+  lastAutomatedRun(dagId: string): Promise<DagRunRecord | null> {
+    return runs.lastAutomatedRun(this.#pool, dagId);
+  }
+
+  previousRun(run: DagRunRecord): Promise<DagRunRecord | null> {
+    return runs.previousRun(this.#pool, run);
+  }
+
+  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean> {
+    return runs.setDagRunState(this.#pool, key, from, to, now);
+  }
+
+  // Task instances
+  listTaskInstances(key: RunKey): Promise<TaskInstanceRecord[]> {
+    return instances.listTaskInstances(this.#pool, key);
+  }
+
+  getTaskInstance(key: TaskInstanceKey): Promise<TaskInstanceRecord | null> {
+    return instances.getTaskInstance(this.#pool, key);
+  }
+
+  applyChanges(run: DagRunRecord, spec: DagSpec, changes: readonly TaskInstanceChange[], now: number): Promise<TaskInstanceChange[]> {
+    if (changes.length === 0) return Promise.resolve([]);
+    return withTransaction(this.#pool, (client) => instances.applyChanges(client, run, spec, changes, now));
+  }
+
+  listScheduled(): Promise<TaskInstanceRecord[]> {
+    return instances.listScheduled(this.#pool);
+  }
+
+  occupancy(): Promise<Occupancy> {
+    return instances.occupancy(this.#pool);
+  }
+
+  markQueued(keys: ReadonlyArray<TaskInstanceKey & { tryNumber: number }>, now: number): Promise<TaskInstanceRecord[]> {
+    return instances.markQueued(this.#pool, keys, now);
+  }
+
+  listQueued(): Promise<TaskInstanceRecord[]> {
+    return instances.listQueued(this.#pool);
+  }
+
+  listRunning(): Promise<TaskInstanceRecord[]> {
+    return instances.listRunning(this.#pool);
+  }
+
+  // Attempts
+  startTry(key: TaskInstanceKey, tryNumber: number, worker: WorkerIdentity, now: number): Promise<StartResult> {
+    return attempts.startTry(this.#pool, key, tryNumber, worker, now);
+  }
+
+  finishTry(outcome: AttemptOutcome): Promise<boolean> {
+    return withTransaction(this.#pool, (client) =>
+      attempts.finishTry(client, outcome, { inferManualDataInterval: this.#options.inferManualDataInterval }),
+    );
+  }
+
+  requeueTry(key: TaskInstanceKey, tryNumber: number, from: 'queued' | 'running', note: string, now: number): Promise<boolean> {
+    return attempts.requeueTry(this.#pool, key, tryNumber, from, note, now);
+  }
+
+  // XCom and logs
+  listXcoms(key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>> {
+    return logs.listXcoms(this.#pool, key);
+  }
+
+  appendLogLines(key: TaskInstanceKey, tryNumber: number, lines: readonly LogLine[]): Promise<void> {
+    return logs.appendLogLines(this.#pool, key, tryNumber, lines);
+  }
+
+  readLogLines(key: TaskInstanceKey, tryNumber: number, afterSeq?: number): Promise<LogLine[]> {
+    return logs.readLogLines(this.#pool, key, tryNumber, afterSeq);
+  }
+
+  // Variables and pools
+  listVariables(): Promise<Record<string, string>> {
+    return pools.listVariables(this.#pool);
+  }
+
+  setPool(name: string, slots: number, description?: string): Promise<void> {
+    return pools.setPool(this.#pool, name, slots, description);
+  }
+
+  /** Idempotent: every call returns the same promise. Ends the pool only with `closePool: true`. */
+  close(): Promise<void> {
+    this.#closing ??= this.#options.closePool ? this.#pool.end() : Promise.resolve();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * DAG runs. Creation is insert-if-absent (two schedulers race safely); state changes are compare-and-set.
+ */
+import type { DagRunState } from '../dag/states.js';
+import { NotFoundError } from '../lib/errors.js';
+import type { DagRunRecord, RunKey } from '../scheduler/store.js';
+import { PG_ERROR, pgErrorCode, type Queryable } from './db.js';
+import { mapRun, msParam, RUN_COLUMNS, type RunRow } from './rows.js';
+
+/** What `createDagRun` takes: a run without dates, state default `queued`. */
+export type NewDagRun = Omit<DagRunRecord, 'startDate' | 'endDate' | 'state'> & { state?: DagRunState };
+
+/**
+ * Inserts a run unless one with the same run id, or a non-manual one with the same logical date, exists
+ * (`ON CONFLICT DO NOTHING` covers both unique indexes): of two concurrent calls exactly one gets
+ * `created: true`. When not created, `run` is the run that was there (same run id first).
+ */
+export async function createDagRun(client: Queryable, run: NewDagRun, now: number): Promise<{ created: boolean; run: DagRunRecord | null }> {
+  const state = run.state ?? 'queued';
+  let inserted;
+  try {
+    inserted = await client.query<RunRow>(
+      `INSERT INTO dag_runs AS r (dag_id, run_id, version_hash, run_type, state, logical_date, data_interval_start,
+                                  data_interval_end, run_after, conf, queued_at, start_date, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::jsonb, $11,
+               CASE WHEN $5 = 'running' THEN $12::timestamptz END, $12)
+       ON CONFLICT DO NOTHING
+       RETURNING ${RUN_COLUMNS}`,
+      [
+        run.dagId,
+        run.runId,
+        run.versionHash,
+        run.runType,
+        state,
+        run.logicalDate,
+        run.dataIntervalStart,
+        run.dataIntervalEnd,
+        run.runAfter,
+        JSON.stringify(run.conf ?? {}),
+        msParam(run.queuedAt),
+        new Date(now),
+      ],
+    );
+  } catch (error) {
+    if (pgErrorCode(error) === PG_ERROR.foreignKeyViolation) {
+      throw new NotFoundError(`cannot create run ${run.runId}: DAG ${run.dagId} version ${run.versionHash.slice(0, 12)} is not in the metadata database`);
+    }
+    throw error;
+  }
+  if (inserted.rows[0]) return { created: true, run: mapRun(inserted.rows[0]) };
+  const existing = await client.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM dag_runs r
+      WHERE r.dag_id = $1 AND (r.run_id = $2 OR ($3::timestamptz IS NOT NULL AND r.logical_date = $3::timestamptz AND r.run_type <> 'manual' AND $4 <> 'manual'))
+      ORDER BY (r.run_id = $2) DESC LIMIT 1`,
+    [run.dagId, run.runId, run.logicalDate, run.runType],
+  );
+  return { created: false, run: existing.rows[0] ? mapRun(existing.rows[0]) : null };
+}
+
+export async function getDagRun(client: Queryable, key: RunKey): Promise<DagRunRecord | null> {
+  const result = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM dag_runs r WHERE r.dag_id = $1 AND r.run_id = $2`, [key.dagId, key.runId]);
+  return result.rows[0] ? mapRun(result.rows[0]) : null;
+}
+
+/** Runs in `queued` or `running`, oldest `run_after` first (the order the scheduler starts them in). */
+export async function listActiveRuns(client: Queryable): Promise<DagRunRecord[]> {
+  const result = await client.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM dag_runs r WHERE r.state IN ('queued', 'running') ORDER BY r.run_after, r.queued_at, r.dag_id, r.run_id`,
+  );
+  return result.rows.map(mapRun);
+}
+
+/** Runs newest first (by logical date, else run_after), optionally of one DAG and limited. */
+export async function listDagRuns(client: Queryable, filter: { dagId?: string; limit?: number }): Promise<DagRunRecord[]> {
+  const result = await client.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM dag_runs r
+      WHERE ($1::text IS NULL OR r.dag_id = $1)
+      ORDER BY COALESCE(r.logical_date, r.run_after) DESC, r.run_after DESC, r.run_id DESC
+      LIMIT $2`,
+    [filter.dagId ?? null, filter.limit ?? null],
+  );
+  return result.rows.map(mapRun);
+}
+
+/** The scheduled/backfill run with the latest logical date. */
+export async function lastAutomatedRun(client: Queryable, dagId: string): Promise<DagRunRecord | null> {
+  const result = await client.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM dag_runs r
+      WHERE r.dag_id = $1 AND r.run_type IN ('scheduled', 'backfill') AND r.logical_date IS NOT NULL
+      ORDER BY r.logical_date DESC LIMIT 1`,
+    [dagId],
+  );
+  return result.rows[0] ? mapRun(result.rows[0]) : null;
+}
+
+/**
+ * The run just before `run` in the DAG's order: (logical date, or run_after when there is none), then
+ * run_after, then run id. Total, so every run but the first has exactly one previous run.
+ */
+export async function previousRun(client: Queryable, run: DagRunRecord): Promise<DagRunRecord | null> {
+  const result = await client.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM dag_runs r
+      WHERE r.dag_id = $1
+        AND (COALESCE(r.logical_date, r.run_after), r.run_after, r.run_id)
+            < (COALESCE($2::timestamptz, $3::timestamptz), $3::timestamptz, $4::text)
+      ORDER BY COALESCE(r.logical_date, r.run_after) DESC, r.run_after DESC, r.run_id DESC
+      LIMIT 1`,
+    [run.dagId, run.logicalDate, run.runAfter, run.runId],
+  );
+  return result.rows[0] ? mapRun(result.rows[0]) : null;
+}
+
+/**
+ * Compare-and-set of a run's state, with Airflow's date rules (DagRun.set_state): entering `queued` sets
+ * queued_at and clears start/end; entering `running` sets start_date and clears end_date; a finished state
+ * sets end_date.
+ */
+export async function setDagRunState(client: Queryable, key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean> {
+  const result = await client.query(
+    `UPDATE dag_runs
+        SET state = $4,
+            queued_at = CASE WHEN $4 = 'queued' THEN $5 ELSE queued_at END,
+            start_date = CASE WHEN $4 = 'queued' THEN NULL WHEN $4 = 'running' THEN $5 ELSE start_date END,
+            end_date = CASE WHEN $4 IN ('success', 'failed') THEN $5::timestamptz ELSE NULL END,
+            updated_at = $5
+      WHERE dag_id = $1 AND run_id = $2 AND state = $3`,
+    [key.dagId, key.runId, from, to, new Date(now)],
+  );
+  return (result.rowCount ?? 0) > 0;
+}

@@ -1,0 +1,301 @@
+/**
+ * Task instances: reads, the scheduler's batched changes, admission (occupancy, scheduled -> queued).
+ * Every write is a compare-and-set on the current state (and try number where a message carries one).
+ */
+import type { DagSpec } from '../dag/bundle.js';
+import { assertTransition, FINISHED_STATES } from '../dag/states.js';
+import { NotFoundError } from '../lib/errors.js';
+import type { DagRunRecord, Occupancy, RunKey, TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord } from '../scheduler/store.js';
+import type { Queryable } from './db.js';
+import { mapTaskInstance, msParam, TI_COLUMNS, type TaskInstanceRow } from './rows.js';
+
+const FINISHED_SQL = [...FINISHED_STATES].filter((state) => state !== 'removed').map((state) => `'${state}'`).join(', ');
+
+export async function listTaskInstances(client: Queryable, key: RunKey): Promise<TaskInstanceRecord[]> {
+  const result = await client.query<TaskInstanceRow>(
+    `SELECT ${TI_COLUMNS} FROM task_instances ti WHERE ti.dag_id = $1 AND ti.run_id = $2 ORDER BY ti.task_id, ti.map_index`,
+    [key.dagId, key.runId],
+  );
+  return result.rows.map(mapTaskInstance);
+}
+
+export async function getTaskInstance(client: Queryable, key: TaskInstanceKey): Promise<TaskInstanceRecord | null> {
+  const result = await client.query<TaskInstanceRow>(
+    `SELECT ${TI_COLUMNS} FROM task_instances ti WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = $3 AND ti.map_index = $4`,
+    [key.dagId, key.runId, key.taskId, key.mapIndex],
+  );
+  return result.rows[0] ? mapTaskInstance(result.rows[0]) : null;
+}
+
+type Create = Extract<TaskInstanceChange, { kind: 'create' }>;
+type Transition = Extract<TaskInstanceChange, { kind: 'transition' }>;
+
+/**
+ * Splits changes into waves so that a task instance appears at most once per wave: a wave is then one
+ * INSERT and one UPDATE over arrays, and two changes of the same instance (create, then none -> scheduled)
+ * still apply in the order given.
+ */
+function waves(changes: readonly TaskInstanceChange[]): Array<Array<{ change: TaskInstanceChange; ord: number }>> {
+  const next = new Map<string, number>();
+  const out: Array<Array<{ change: TaskInstanceChange; ord: number }>> = [];
+  changes.forEach((change, ord) => {
+    const key = `${change.taskId}\u0000${change.mapIndex}`;
+    const wave = next.get(key) ?? 0;
+    next.set(key, wave + 1);
+    (out[wave] ??= []).push({ change, ord });
+  });
+  return out;
+}
+
+async function insertCreates(client: Queryable, run: RunKey, spec: DagSpec, items: Array<{ change: Create; ord: number }>, now: Date): Promise<number[]> {
+  if (items.length === 0) return [];
+  const tasks = new Map(spec.tasks.map((task) => [task.taskId, task]));
+  const columns = {
+    taskId: [] as string[],
+    mapIndex: [] as number[],
+    state: [] as string[],
+    maxTries: [] as number[],
+    queue: [] as string[],
+    pool: [] as string[],
+    poolSlots: [] as number[],
+    priority: [] as number[],
+    note: [] as Array<string | null>,
+  };
+  for (const { change } of items) {
+    const task = tasks.get(change.taskId);
+    if (!task) throw new NotFoundError(`cannot create task instance ${change.taskId}: DAG ${spec.dagId} has no such task`);
+    columns.taskId.push(change.taskId);
+    columns.mapIndex.push(change.mapIndex);
+    columns.state.push(change.state ?? 'none');
+    columns.maxTries.push(task.retries);
+    columns.queue.push(task.queue);
+    columns.pool.push(task.pool);
+    columns.poolSlots.push(task.poolSlots);
+    columns.priority.push(change.priorityWeight);
+    columns.note.push(change.note ?? null);
+  }
+  // A task instance created straight into `scheduled` is on its first try (try_number 1), as after none -> scheduled.
+  const result = await client.query<{ task_id: string; map_index: number }>(
+    `INSERT INTO task_instances (dag_id, run_id, task_id, map_index, state, try_number, max_tries, queue, pool, pool_slots,
+                                 priority_weight, note, start_date, end_date, updated_at)
+     SELECT $1, $2, c.task_id, c.map_index, c.state, CASE WHEN c.state = 'scheduled' THEN 1 ELSE 0 END, c.max_tries, c.queue,
+            c.pool, c.pool_slots, c.priority_weight, c.note,
+            CASE WHEN c.state IN (${FINISHED_SQL}) THEN $3::timestamptz END,
+            CASE WHEN c.state IN (${FINISHED_SQL}) THEN $3::timestamptz END, $3
+       FROM unnest($4::text[], $5::int[], $6::text[], $7::int[], $8::text[], $9::text[], $10::int[], $11::int[], $12::text[])
+            AS c(task_id, map_index, state, max_tries, queue, pool, pool_slots, priority_weight, note)
+     ON CONFLICT (dag_id, run_id, task_id, map_index) DO NOTHING
+     RETURNING task_id, map_index`,
+    [
+      run.dagId,
+      run.runId,
+      now,
+      columns.taskId,
+      columns.mapIndex,
+      columns.state,
+      columns.maxTries,
+      columns.queue,
+      columns.pool,
+      columns.poolSlots,
+      columns.priority,
+      columns.note,
+    ],
+  );
+  const ordByKey = new Map(items.map(({ change, ord }) => [`${change.taskId}\u0000${change.mapIndex}`, ord]));
+  return result.rows.map((row) => ordByKey.get(`${row.task_id}\u0000${row.map_index}`) as number);
+}
+
+async function updateTransitions(
+  client: Queryable,
+  run: RunKey,
+  spec: DagSpec,
+  items: Array<{ change: Transition; ord: number }>,
+  now: Date,
+): Promise<number[]> {
+  if (items.length === 0) return [];
+  const tasks = new Map(spec.tasks.map((task) => [task.taskId, task]));
+  const ords: number[] = [];
+  const taskIds: string[] = [];
+  const mapIndexes: number[] = [];
+  const froms: string[] = [];
+  const tos: string[] = [];
+  const notes: Array<string | null> = [];
+  const retryAts: Array<Date | null> = [];
+  const newTries: boolean[] = [];
+  const retries: Array<number | null> = [];
+  const queues: Array<string | null> = [];
+  const pools: Array<string | null> = [];
+  const poolSlots: Array<number | null> = [];
+  for (const { change, ord } of items) {
+    const task = tasks.get(change.taskId);
+    ords.push(ord);
+    taskIds.push(change.taskId);
+    mapIndexes.push(change.mapIndex);
+    froms.push(change.from);
+    tos.push(change.to);
+    notes.push(change.note ?? null);
+    retryAts.push(msParam(change.nextRetryAt));
+    newTries.push(change.newTry === true);
+    retries.push(task?.retries ?? null);
+    queues.push(task?.queue ?? null);
+    pools.push(task?.pool ?? null);
+    poolSlots.push(task?.poolSlots ?? null);
+  }
+  // Date rules follow Airflow's TaskInstance.set_state; entering `none` (clear, restore) resets the instance
+  // and, like clear_task_instances, allows the task's retries again: max_tries = try_number + retries.
+  const result = await client.query<{ ord: number }>(
+    `UPDATE task_instances ti
+        SET state = c.to_state,
+            try_number = ti.try_number + CASE WHEN c.new_try THEN 1 ELSE 0 END,
+            note = c.note,
+            next_retry_at = CASE WHEN c.to_state = 'up_for_retry' THEN c.next_retry_at END,
+            reschedule_at = CASE WHEN c.to_state = 'up_for_reschedule' THEN ti.reschedule_at END,
+            sensor_first_poke_at = CASE WHEN c.new_try OR c.to_state = 'none' THEN NULL ELSE ti.sensor_first_poke_at END,
+            queued_at = CASE WHEN c.to_state = 'queued' THEN $3 WHEN c.to_state IN ('none', 'scheduled') THEN NULL ELSE ti.queued_at END,
+            start_date = CASE WHEN c.to_state = 'none' THEN NULL
+                              WHEN c.to_state = 'running' THEN $3
+                              WHEN c.to_state IN (${FINISHED_SQL}) THEN COALESCE(ti.start_date, $3)
+                              ELSE ti.start_date END,
+            end_date = CASE WHEN c.to_state IN ('none', 'scheduled', 'queued', 'running') THEN NULL
+                            WHEN c.to_state IN (${FINISHED_SQL}, 'up_for_retry', 'up_for_reschedule') THEN $3
+                            ELSE ti.end_date END,
+            max_tries = CASE WHEN c.to_state <> 'none' THEN ti.max_tries
+                             WHEN c.retries IS NOT NULL THEN ti.try_number + c.retries
+                             ELSE GREATEST(ti.max_tries, ti.try_number) END,
+            queue = CASE WHEN c.to_state = 'none' THEN COALESCE(c.queue, ti.queue) ELSE ti.queue END,
+            pool = CASE WHEN c.to_state = 'none' THEN COALESCE(c.pool, ti.pool) ELSE ti.pool END,
+            pool_slots = CASE WHEN c.to_state = 'none' THEN COALESCE(c.pool_slots, ti.pool_slots) ELSE ti.pool_slots END,
+            worker_id = CASE WHEN c.to_state = 'none' THEN NULL ELSE ti.worker_id END,
+            hostname = CASE WHEN c.to_state = 'none' THEN NULL ELSE ti.hostname END,
+            pid = CASE WHEN c.to_state = 'none' THEN NULL ELSE ti.pid END,
+            updated_at = $3
+       FROM unnest($4::int[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::boolean[],
+                   $12::int[], $13::text[], $14::text[], $15::int[])
+            AS c(ord, task_id, map_index, from_state, to_state, note, next_retry_at, new_try, retries, queue, pool, pool_slots)
+      WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = c.task_id AND ti.map_index = c.map_index AND ti.state = c.from_state
+      RETURNING c.ord`,
+    [run.dagId, run.runId, now, ords, taskIds, mapIndexes, froms, tos, notes, retryAts, newTries, retries, queues, pools, poolSlots],
+  );
+  return result.rows.map((row) => row.ord);
+}
+
+/**
+ * Applies the scheduler's changes inside the caller's transaction: per wave one INSERT (creates,
+ * insert-if-absent; queue, pool, pool_slots and max_tries = retries from the spec's task) and one UPDATE
+ * (transitions, compare-and-set on `from`). Every transition is checked against the state machine first
+ * (an illegal one throws and nothing is written). Returns the applied changes in the order given.
+ */
+export async function applyChanges(
+  client: Queryable,
+  run: DagRunRecord,
+  spec: DagSpec,
+  changes: readonly TaskInstanceChange[],
+  now: number,
+): Promise<TaskInstanceChange[]> {
+  for (const change of changes) {
+    if (change.kind === 'transition') assertTransition(`${run.dagId}/${run.runId}/${change.taskId}[${change.mapIndex}]`, change.from, change.to);
+  }
+  const nowDate = new Date(now);
+  const applied = new Set<number>();
+  for (const wave of waves(changes)) {
+    const creates = wave.filter((item): item is { change: Create; ord: number } => item.change.kind === 'create');
+    const transitions = wave.filter((item): item is { change: Transition; ord: number } => item.change.kind === 'transition');
+    for (const ord of await insertCreates(client, run, spec, creates, nowDate)) applied.add(ord);
+    for (const ord of await updateTransitions(client, run, spec, transitions, nowDate)) applied.add(ord);
+  }
+  return changes.filter((_change, ord) => applied.has(ord));
+}
+
+/** Every `scheduled` instance of a queued or running run, highest priority first, then oldest run. */
+export async function listScheduled(client: Queryable): Promise<TaskInstanceRecord[]> {
+  const result = await client.query<TaskInstanceRow>(
+    `SELECT ${TI_COLUMNS} FROM task_instances ti
+       JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+      WHERE ti.state = 'scheduled' AND r.state IN ('queued', 'running')
+      ORDER BY ti.priority_weight DESC, COALESCE(r.logical_date, r.run_after), r.run_after, ti.dag_id, ti.run_id, ti.task_id, ti.map_index`,
+  );
+  return result.rows.map(mapTaskInstance);
+}
+
+/** Instances in one state, oldest first (by queued_at or start_date). */
+async function listInState(client: Queryable, state: 'queued' | 'running'): Promise<TaskInstanceRecord[]> {
+  const order = state === 'queued' ? 'ti.queued_at' : 'ti.start_date';
+  const result = await client.query<TaskInstanceRow>(
+    `SELECT ${TI_COLUMNS} FROM task_instances ti WHERE ti.state = $1 ORDER BY ${order}, ti.dag_id, ti.run_id, ti.task_id, ti.map_index`,
+    [state],
+  );
+  return result.rows.map(mapTaskInstance);
+}
+
+export function listQueued(client: Queryable): Promise<TaskInstanceRecord[]> {
+  return listInState(client, 'queued');
+}
+
+export function listRunning(client: Queryable): Promise<TaskInstanceRecord[]> {
+  return listInState(client, 'running');
+}
+
+/**
+ * Slots in use, as Airflow counts them (Pool.slots_stats: queued + running hold `pool_slots` each): every pool
+ * of the `pools` table, plus any pool an active instance names that the table lacks (with 0 slots, so
+ * admission sees it as full rather than unknown). Two queries: the pools, and the active instances grouped.
+ */
+export async function occupancy(client: Queryable): Promise<Occupancy> {
+  const pools = await client.query<{ name: string; slots: number }>('SELECT name, slots FROM pools');
+  const active = await client.query<{ dag_id: string; run_id: string; task_id: string; pool: string; instances: number; slots: number }>(
+    `SELECT dag_id, run_id, task_id, pool, count(*)::int AS instances, sum(pool_slots)::int AS slots
+       FROM task_instances WHERE state IN ('queued', 'running')
+      GROUP BY dag_id, run_id, task_id, pool`,
+  );
+  const result: Occupancy = { pools: new Map(), activeByDag: new Map(), activeByTask: new Map(), activeByRunTask: new Map() };
+  for (const pool of pools.rows) result.pools.set(pool.name, { slots: pool.slots, used: 0 });
+  const add = (map: Map<string, number>, key: string, count: number): void => void map.set(key, (map.get(key) ?? 0) + count);
+  for (const row of active.rows) {
+    const pool = result.pools.get(row.pool) ?? { slots: 0, used: 0 };
+    pool.used += row.slots;
+    result.pools.set(row.pool, pool);
+    add(result.activeByDag, row.dag_id, row.instances);
+    add(result.activeByTask, `${row.dag_id}\u0000${row.task_id}`, row.instances);
+    add(result.activeByRunTask, `${row.dag_id}\u0000${row.run_id}\u0000${row.task_id}`, row.instances);
+  }
+  return result;
+}
+
+/**
+ * `scheduled -> queued` for each key whose state is still `scheduled` on the same try. Rows another
+ * transaction holds are skipped (`FOR UPDATE SKIP LOCKED`), so two schedulers never queue one try twice
+ * and never wait on each other. Returns the instances moved.
+ */
+export async function markQueued(
+  client: Queryable,
+  keys: ReadonlyArray<TaskInstanceKey & { tryNumber: number }>,
+  now: number,
+): Promise<TaskInstanceRecord[]> {
+  if (keys.length === 0) return [];
+  const result = await client.query<TaskInstanceRow>(
+    `WITH wanted AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[]) AS k(dag_id, run_id, task_id, map_index, try_number)
+     ), locked AS (
+       SELECT ti.dag_id, ti.run_id, ti.task_id, ti.map_index
+         FROM task_instances ti
+         JOIN wanted k ON k.dag_id = ti.dag_id AND k.run_id = ti.run_id AND k.task_id = ti.task_id AND k.map_index = ti.map_index
+        WHERE ti.state = 'scheduled' AND ti.try_number = k.try_number
+          FOR UPDATE OF ti SKIP LOCKED
+     )
+     UPDATE task_instances ti
+        SET state = 'queued', queued_at = $6, updated_at = $6
+       FROM locked
+      WHERE ti.dag_id = locked.dag_id AND ti.run_id = locked.run_id AND ti.task_id = locked.task_id AND ti.map_index = locked.map_index
+        AND ti.state = 'scheduled'
+      RETURNING ${TI_COLUMNS}`,
+    [
+      keys.map((key) => key.dagId),
+      keys.map((key) => key.runId),
+      keys.map((key) => key.taskId),
+      keys.map((key) => key.mapIndex),
+      keys.map((key) => key.tryNumber),
+      new Date(now),
+    ],
+  );
+  return result.rows.map(mapTaskInstance);
+}
