@@ -575,3 +575,21 @@ describe('decideRun: removed and restored tasks, empty tasks, run state', () => 
     expect(d.runStateReason).toBe('deadlock: no task instance can run (b wait for upstream states that cannot change)');
   });
 });
+
+describe('decideRun: a 10,000-task chain', () => {
+  it('decides the start and a mid-chain step', () => {
+    const n = 10_000;
+    const tasks = Array.from({ length: n }, (_, i) => task(`t${i}`));
+    const edges = Array.from({ length: n - 1 }, (_, i) => `t${i}>t${i + 1}`);
+    const dag = dagOf(tasks, edges);
+    const started = performance.now();
+    const first = decideRun({ dag, tis: [], now: NOW });
+    const tis = apply([], first.changes);
+    const half = tis.map((t, i) => (i < n / 2 ? { ...t, state: 'success' as const, tryNumber: 1 } : t));
+    const second = decideRun({ dag, tis: half, now: NOW });
+    console.log(`decideRun on a ${n}-task chain: two decisions in ${(performance.now() - started).toFixed(0)} ms`);
+    expect(first.changes).toHaveLength(n + 1);
+    expect(second.scheduled).toEqual([{ taskId: `t${n / 2}`, mapIndex: -1 }]);
+    expect(second.waiting).toHaveLength(n / 2 - 1);
+  });
+});

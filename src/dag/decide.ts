@@ -203,6 +203,8 @@ export function decideRun(input: DecideInput): RunDecision {
   const hasPriorTis = input.hasPriorTis ?? (() => false);
   const run = new RunState(input.tis);
   const facts = new Map<string, TaskFacts>();
+  // Setup closures cost a graph walk per task; most DAGs have no setups at all.
+  const hasSetups = graph.taskIds.some((id) => taskOf(graph, id).isSetup);
   for (const taskId of graph.taskIds) {
     const task = taskOf(graph, taskId);
     facts.set(taskId, {
@@ -210,7 +212,7 @@ export function decideRun(input: DecideInput): RunDecision {
       rule: normalizeTriggerRule(task.triggerRule),
       mappedGroup: closestMappedGroup(input.dag, task),
       needsExpansion: needsExpansion(input.dag, task),
-      indirectSetups: indirectSetups(graph, taskId),
+      indirectSetups: hasSetups ? indirectSetups(graph, taskId) : [],
     });
   }
   const factsOf = (taskId: string): TaskFacts => facts.get(taskId) as TaskFacts;
