@@ -107,7 +107,7 @@ async function main(): Promise<void> {
 
     const row = (name: string, value: Stats): string =>
       `${name.padEnd(34)} p50 ${value.p50.toFixed(1).padStart(7)} ms   p95 ${value.p95.toFixed(1).padStart(7)} ms   mean ${value.mean.toFixed(1).padStart(7)} ms`;
-    console.log(`python ${interpreter.version} (${python}), ${runs} starts each after ${WARM_UP} warm-up, ${os.cpus().length} CPUs, node ${process.version}`);
+    console.log(`python ${interpreter.version} (${python}), ${runs} round-robin rounds after ${WARM_UP} warm-up rounds, ${os.cpus().length} CPUs, node ${process.version}`);
     console.log(row('floor: python -c pass', floor));
     console.log(row('fixture via execa', fixture));
     console.log(row('fixture via runTaskProcess', runner));

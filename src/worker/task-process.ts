@@ -39,6 +39,30 @@ const SIGKILL_WAIT_MS = 5_000;
 /** Longest delay `setTimeout` accepts (2^31 - 1 ms); longer timeouts are chained. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * Process groups of running attempts. Detached groups outlive the worker, so when the worker exits while
+ * attempts still run (a crash, `process.exit`), the 'exit' listener SIGKILLs them: their tasks are handed
+ * back through lease expiry and must not keep running beside the next try. (Nothing runs on SIGKILL of the
+ * worker itself; the lease covers that case.)
+ */
+const liveGroups = new Set<number>();
+let exitListenerInstalled = false;
+
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (!exitListenerInstalled) {
+    exitListenerInstalled = true;
+    process.once('exit', () => {
+      for (const group of liveGroups) signalProcessGroup(group, 'SIGKILL');
+    });
+  }
+}
+
+/** Process group ids of the attempts this process is running now (for diagnostics and shutdown reports). */
+export function runningTaskProcessGroups(): number[] {
+  return [...liveGroups];
+}
+
 /** Airflow's KEY_REGEX `^[\w.-]+$` with Python's Unicode `\w`, and its 250-character column limit. */
 const AIRFLOW_KEY = /^[\p{L}\p{N}_.-]+$/u;
 const MAX_KEY_LENGTH = 250;
@@ -381,6 +405,7 @@ async function supervise(run: Supervision, onHookError: (error: unknown) => void
       droppedLogBytes: 0,
     };
   }
+  trackGroup(pid);
   const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     subprocess.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
   });
@@ -433,6 +458,7 @@ async function supervise(run: Supervision, onHookError: (error: unknown) => void
   } finally {
     cancelTimer();
     spec.signal?.removeEventListener('abort', onAbort);
+    liveGroups.delete(pid);
   }
   capture.finish();
 
