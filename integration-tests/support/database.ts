@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { DagBundle, DagSpec, TaskSpec } from '../../src/dag/bundle.js';
 import { createPgPool } from '../../src/store/connection.js';
 import { loadMigrations, migrate } from '../../src/store/migrate.js';
 import { databaseServerUrl, uniqueSuffix, withDatabase } from './servers.js';
@@ -113,4 +114,93 @@ async function createDatabase(label: string, from: string | null): Promise<TestD
     return dropped;
   };
   return { name, url, pool, newPool, drop };
+}
+
+// ---- Fixtures for the store tests: complete, schema-valid bundle parts with overridable fields. ----
+
+
+/** A task with every field of the bundle schema; `overrides` win. */
+export function taskSpec(taskId: string, overrides: Partial<TaskSpec> = {}): TaskSpec {
+  return {
+    taskId,
+    operator: 'BashOperator',
+    operatorModule: 'airflow.operators.bash',
+    kind: 'bash',
+    upstream: [],
+    downstream: [],
+    triggerRule: 'all_success',
+    retries: 0,
+    retryDelaySeconds: 300,
+    retryExponentialBackoff: false,
+    maxRetryDelaySeconds: null,
+    executionTimeoutSeconds: null,
+    queue: 'default',
+    pool: 'default_pool',
+    poolSlots: 1,
+    priorityWeight: 1,
+    weightRule: 'downstream',
+    dependsOnPast: false,
+    waitForDownstream: false,
+    ignoreFirstDependsOnPast: false,
+    maxActiveTisPerDag: null,
+    maxActiveTisPerDagrun: null,
+    doXcomPush: true,
+    multipleOutputs: false,
+    templateFields: { bash_command: 'echo hi' },
+    pythonCallable: null,
+    sensor: null,
+    isSetup: false,
+    isTeardown: false,
+    onFailureFailDagrun: false,
+    ignoreDownstreamTriggerRules: null,
+    group: null,
+    mapping: null,
+    args: {},
+    requiresProvider: false,
+    owner: 'airflow',
+    docMd: null,
+    ...overrides,
+  };
+}
+
+/** A DAG with the given tasks (default: one task `t1`). */
+export function dagSpec(dagId: string, overrides: Partial<DagSpec> = {}): DagSpec {
+  return {
+    dagId,
+    file: `${dagId}.py`,
+    fileHash: `hash-of-${dagId}`,
+    description: null,
+    schedule: { type: 'cron', expression: '0 0 * * *', preset: '@daily' },
+    timezone: 'UTC',
+    startDate: '2024-01-01T00:00:00+00:00',
+    endDate: null,
+    catchup: false,
+    maxActiveRuns: 16,
+    maxActiveTasks: 16,
+    maxConsecutiveFailedDagRuns: 0,
+    dagrunTimeoutSeconds: null,
+    defaultArgs: {},
+    params: {},
+    tags: [],
+    owner: 'airflow',
+    docMd: null,
+    isPausedUponCreation: null,
+    renderTemplateAsNativeObj: false,
+    airflowStyle: 2,
+    tasks: [taskSpec('t1')],
+    taskGroups: [],
+    ...overrides,
+  };
+}
+
+/** A bundle of the given DAGs and import errors. */
+export function bundleOf(dags: DagSpec[], importErrors: DagBundle['importErrors'] = []): DagBundle {
+  return {
+    schemaVersion: 1,
+    generator: { name: 'dagbridge_shim', version: '0.1.0', python: '3.11.7', pythonExecutable: '/usr/bin/python3', mode: 'standin', airflowVersion: null },
+    dagsFolder: '/dags',
+    files: dags.map((dag) => ({ path: dag.file, hash: dag.fileHash, imports: [], dagIds: [dag.dagId], parseSeconds: 0.01 })),
+    importErrors,
+    dags,
+  };
 }
