@@ -383,6 +383,8 @@ export function decideRun(input: DecideInput): RunDecision {
     }
     const others = run.of(taskId).filter((u) => u.mapIndex >= 0);
     if (others.some((u) => u.mapIndex === 0)) {
+      // Airflow deletes the placeholder here; rows are never deleted by this module, so it is removed.
+      // (A removed row still counts as an upstream row for an unmapped all_success downstream.)
       run.transition(ti, 'removed', 'replaced by the expanded task instances');
     } else {
       run.remapPlaceholder(ti, `expanded into ${length.length} task instance(s)`);
