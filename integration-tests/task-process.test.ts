@@ -152,6 +152,15 @@ describe('runTaskProcess with fixture tasks', () => {
     expect(seen.pid).toBe(outcome.pid);
   });
 
+  it('hands a large input to the task on stdin while reading its output', async () => {
+    const big = 'v'.repeat(8 * 1024 * 1024);
+    const bigInput = { ...input, xcoms: [{ taskId: 'upstream', mapIndex: -1, key: 'return_value', value: big }] };
+    const { outcome } = await runFixture(['inspect'], { input: bigInput });
+    expect(outcome.failure).toBeNull();
+    const seen = outcome.result?.xcoms[0]?.value as { input: TaskRunInput };
+    expect(seen.input.xcoms[0]?.value).toBe(big);
+  });
+
   it('reports an exit without a result', async () => {
     const { outcome, lines } = await runFixture(['exit3']);
     expect(outcome).toMatchObject({
