@@ -142,6 +142,30 @@ def _marking(state, run_input, start_date):
     log.info("Marking task as %s. %s", state, details)
 
 
+def configure_logging():
+    """Python logging of task code (``self.log.info``, ``logging.getLogger(...)``) goes to stderr as
+    ``LEVEL - message`` at INFO, like Airflow's task log handler."""
+    import logging
+    import sys
+
+    root = logging.getLogger()
+    if not any(getattr(handler, "_dagbridge", False) for handler in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+        handler._dagbridge = True
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def export_context_variables(context, airflow_style):
+    """``AIRFLOW_CTX_*`` in the task's own environment, as Airflow sets them before ``execute``."""
+    import os
+
+    from dagbridge_shim.context import context_to_airflow_vars
+
+    os.environ.update(context_to_airflow_vars(context, airflow_style))
+
+
 def run_task(task, dag, run_input, mode):
     """Runs ``task`` for ``run_input`` and returns the ``TaskRunResult`` document."""
     from dagbridge_shim.context import build_context, set_current_context, utcnow
@@ -159,6 +183,8 @@ def run_task(task, dag, run_input, mode):
     try:
         runnable, xcom_oids = unmap_task(task, run_input, xcom_store, dag, airflow_style)
         context = build_context(runnable, dag, run_input, xcom_store, airflow_style)
+        configure_logging()
+        export_context_variables(context, airflow_style)
         with set_current_context(context):
             try:
                 render_template_fields(runnable, context, None, xcom_oids)
@@ -216,8 +242,6 @@ def _report(outcome, task, context, run_input, start_date):
 
     log.error("Task failed with exception")
     sys.stderr.write(outcome.traceback if outcome.traceback.endswith("\n") else outcome.traceback + "\n")
-    if outcome.type_name == "ProviderNotInstalled":
-        log.error("%s", outcome.message)
     retries = getattr(task, "retries", 0) or 0
     will_retry = outcome.retryable and retries and run_input.try_number <= run_input.max_tries
     _marking("UP_FOR_RETRY" if will_retry else "FAILED", run_input, start_date)
