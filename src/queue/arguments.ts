@@ -13,27 +13,33 @@ export const DEFAULT_REAP_LIMIT = 500;
 /** Default number of dead letters kept per queue (oldest trimmed). */
 export const DEFAULT_DEAD_LETTER_CAP = 10_000;
 
+/** A queue name is a non-empty string. */
 export function checkQueueName(queue: string): void {
   checkArgument(typeof queue === 'string' && queue.length > 0, 'a queue name must be a non-empty string');
 }
 
+/** A worker id is a non-empty string. */
 export function checkWorkerId(workerId: string): void {
   checkArgument(typeof workerId === 'string' && workerId.length > 0, 'a worker id must be a non-empty string');
 }
 
+/** A message id is a non-empty string. */
 export function checkMessageId(id: string): void {
   checkArgument(typeof id === 'string' && id.length > 0, 'a message id must be a non-empty string');
 }
 
+/** A lease length is a positive integer number of ms. */
 export function checkLeaseMs(leaseMs: number): void {
   checkArgument(Number.isSafeInteger(leaseMs) && leaseMs > 0, `leaseMs must be a positive integer, got ${String(leaseMs)}`);
 }
 
+/** A claim names at least one queue, each a non-empty string. */
 export function checkQueues(queues: readonly string[]): void {
   checkArgument(Array.isArray(queues) && queues.length > 0, 'claim needs at least one queue name');
   for (const queue of queues) checkQueueName(queue);
 }
 
+/** Counts, offsets and limits are non-negative integers. */
 export function checkCount(name: string, value: number): void {
   checkArgument(Number.isSafeInteger(value) && value >= 0, `${name} must be a non-negative integer, got ${String(value)}`);
 }
