@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { DagbridgeError, toError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 import { registerDagFolderCommands } from './dags.js';
+import { registerDagTestCommand, registerTaskTestCommand } from './dags-test.js';
 
 /** Builds the commander program with every command group registered. */
 export function buildProgram(): Command {
@@ -16,6 +17,9 @@ export function buildProgram(): Command {
     .exitOverride();
   const dags = program.command('dags').description('DAGs: list, show, export, errors, test');
   registerDagFolderCommands(dags);
+  registerDagTestCommand(dags);
+  const tasks = program.command('tasks').description('task instances: test');
+  registerTaskTestCommand(tasks);
   return program;
 }
 

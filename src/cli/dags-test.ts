@@ -1,0 +1,178 @@
+/**
+ * `dagbridge dags test DAG_ID` (one DAG run to completion on this machine, like `airflow dags test`) and
+ * `dagbridge tasks test DAG_ID TASK_ID` (one task instance, dependencies ignored, like `airflow tasks test`).
+ * No database, no Redis: in-memory state and the local executor.
+ */
+import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import { pythonIsoUtc } from '../dag/ids.js';
+import { UsageError } from '../lib/errors.js';
+import { createLogger, silentLogger } from '../lib/logger.js';
+import { testDag } from '../scheduler/dag-test.js';
+import { MemoryStore } from '../scheduler/memory-store.js';
+import { exportDags } from '../shim/export.js';
+import { resolvePython } from '../shim/python.js';
+import { runAttempt } from '../worker/attempt.js';
+import type { Config } from '../config/config.js';
+import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
+import { findDag } from './dags.js';
+import { instanceName, LiveView, summaryTable } from './live-view.js';
+import { printJson, printLines } from './output.js';
+
+interface TestOptions extends SharedOptions {
+  concurrency?: string;
+  logicalDate?: string;
+  conf?: string;
+  showLogs?: boolean;
+  var?: string[];
+}
+
+/** Parses `--conf` JSON into an object, or a usage error naming the option. */
+export function parseConf(conf: string | undefined): Record<string, unknown> {
+  if (conf === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(conf);
+  } catch (cause) {
+    throw new UsageError(`--conf is not valid JSON: ${(cause as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('--conf must be a JSON object, e.g. \'{"key": "value"}\'');
+  return value as Record<string, unknown>;
+}
+
+/** Normalises `--logical-date` to Python's isoformat in UTC. */
+export function parseLogicalDate(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const withZone = /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}${value.includes('T') ? '' : 'T00:00:00'}+00:00`;
+  const ms = Date.parse(withZone);
+  if (!Number.isFinite(ms)) throw new UsageError(`--logical-date ${JSON.stringify(value)} is not a date; use ISO 8601, e.g. 2024-01-01 or 2024-01-01T06:00:00+00:00`);
+  return pythonIsoUtc(ms);
+}
+
+function parseVars(pairs: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--var ${JSON.stringify(pair)} must be KEY=VALUE`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
+}
+
+function envSettings(config: Config): { passEnv: string[]; passAirflowVariables: boolean; passAirflowConnections: boolean; extraPythonPaths: string[] } {
+  return {
+    passEnv: [...config.passEnv],
+    passAirflowVariables: true,
+    passAirflowConnections: true,
+    extraPythonPaths: config.pluginsFolder ? [config.pluginsFolder] : [],
+  };
+}
+
+/** Registers `dags test`. */
+export function registerDagTestCommand(dags: Command): void {
+  withJson(withDagOptions(dags.command('test').argument('<dag_id>').description('run one DAG run to completion on this machine (no database, no Redis)')))
+    .option('--concurrency <n>', 'task subprocesses at once', '4')
+    .option('--logical-date <date>', 'logical date of the run (ISO 8601; default now)')
+    .option('--conf <json>', 'DAG run conf as a JSON object')
+    .option('--var <key=value...>', 'Airflow Variables for the run')
+    .option('--show-logs', 'print every task log line as it is written')
+    .action(async (dagId: string, options: TestOptions) => {
+      const config = configFrom(options, { concurrency: options.concurrency });
+      const conf = parseConf(options.conf);
+      const logicalDate = parseLogicalDate(options.logicalDate);
+      const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow });
+      const dag = findDag(bundle, dagId);
+      const python = await resolvePython(config.python);
+      const view = options.json ? null : new LiveView();
+      const controller = new AbortController();
+      const onSignal = (): void => controller.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const result = await testDag({
+          bundle, dag, python: python.executable, noAirflow: config.noAirflow, concurrency: config.concurrency, logicalDate, conf,
+          env: envSettings(config), killGraceMs: config.killGraceMs, logCapBytes: config.logCapBytes, variables: parseVars(options.var),
+          log: options.json ? silentLogger : createLogger({ name: 'dags-test', level: 'warn' }),
+          onUpdate: (tis) => view?.update(tis),
+          onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${line.line}\n`) : undefined,
+          signal: controller.signal,
+        });
+        const ok = result.run.state === 'success';
+        if (options.json) {
+          printJson({
+            dagId, runId: result.run.runId, state: result.run.state, interrupted: result.interrupted,
+            taskInstances: result.instances.map((ti) => ({
+              taskId: ti.taskId, mapIndex: ti.mapIndex, state: ti.state, tryNumber: ti.tryNumber,
+              durationSeconds: ti.startDate !== null && ti.endDate !== null ? (ti.endDate - ti.startDate) / 1000 : null, note: ti.note,
+            })),
+          });
+        } else {
+          printLines(['', `DAG run ${result.run.runId} of ${dagId}: ${result.interrupted ? 'interrupted' : result.run.state}`, ...summaryTable(result.instances)]);
+          if (!ok) {
+            for (const ti of result.instances.filter((t) => t.state === 'failed')) {
+              const lines = await result.store.readLogLines(ti, ti.tryNumber);
+              printLines(['', `--- last log lines of ${instanceName(ti)} (try ${ti.tryNumber}) ---`, ...lines.slice(-20).map((l) => l.line)]);
+            }
+          }
+        }
+        process.exitCode = ok && !result.interrupted ? 0 : 1;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
+
+/** Registers `tasks test`. */
+export function registerTaskTestCommand(tasks: Command): void {
+  withJson(withDagOptions(tasks.command('test').argument('<dag_id>').argument('<task_id>').description('run one task instance on this machine, ignoring its dependencies')))
+    .option('--logical-date <date>', 'logical date of the run (ISO 8601; default now)')
+    .option('--conf <json>', 'DAG run conf as a JSON object')
+    .option('--map-index <n>', 'map index of a mapped task', '-1')
+    .option('--var <key=value...>', 'Airflow Variables for the run')
+    .action(async (dagId: string, taskId: string, options: TestOptions & { mapIndex?: string }) => {
+      const config = configFrom(options);
+      const conf = parseConf(options.conf);
+      const logicalDate = parseLogicalDate(options.logicalDate) ?? pythonIsoUtc(Date.now());
+      const mapIndex = Number(options.mapIndex ?? '-1');
+      if (!Number.isInteger(mapIndex) || mapIndex < -1) throw new UsageError('--map-index must be -1 or a non-negative integer');
+      const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow });
+      const dag = findDag(bundle, dagId);
+      const task = dag.tasks.find((t) => t.taskId === taskId);
+      if (!task) throw new UsageError(`task "${taskId}" is not in DAG ${dagId} (tasks: ${dag.tasks.map((t) => t.taskId).slice(0, 30).join(', ')})`);
+      const python = await resolvePython(config.python);
+      const store = new MemoryStore();
+      for (const [key, value] of Object.entries(parseVars(options.var))) store.setVariable(key, value);
+      const now = Date.now();
+      await store.syncBundle(bundle, now);
+      const record = await store.getDag(dagId);
+      const runId = `manual__${logicalDate}`;
+      const created = await store.createDagRun({
+        dagId, runId, versionHash: record?.versionHash ?? '', runType: 'manual', logicalDate, dataIntervalStart: logicalDate, dataIntervalEnd: logicalDate,
+        runAfter: pythonIsoUtc(now), conf, queuedAt: now,
+      }, now);
+      const run = created.run;
+      if (!run) throw new Error('the run was not created');
+      await store.setDagRunState(run, 'queued', 'running', now);
+      // Dependencies are ignored on purpose: the instance is created and queued directly.
+      await store.applyChanges(run, dag, [
+        { kind: 'create', taskId, mapIndex, priorityWeight: task.priorityWeight },
+        { kind: 'transition', taskId, mapIndex, from: 'none', to: 'scheduled', newTry: true, note: 'tasks test' },
+      ], now);
+      await store.markQueued([{ dagId, runId, taskId, mapIndex, tryNumber: 1 }], now);
+      const report = await runAttempt({
+        store, identity: { workerId: `local-${process.pid}`, hostname: hostname(), pid: process.pid }, python: python.executable,
+        dagsFolder: bundle.dagsFolder, noAirflow: config.noAirflow, env: envSettings(config), killGraceMs: config.killGraceMs,
+        logCapBytes: config.logCapBytes, log: silentLogger, testMode: true,
+        onLogLine: options.json ? undefined : (_key, line) => process.stdout.write(`${line.line}\n`),
+      }, { dagId, runId, taskId, mapIndex }, 1);
+      const ti = await store.getTaskInstance({ dagId, runId, taskId, mapIndex });
+      const xcoms = (await store.listXcoms(run)).filter((x) => x.taskId === taskId);
+      if (options.json) {
+        printJson({ dagId, runId, taskId, mapIndex, state: ti?.state ?? null, note: ti?.note ?? null, xcoms });
+      } else {
+        printLines(['', `${instanceName({ taskId, mapIndex })}: ${ti?.state ?? 'unknown'}${ti?.note ? ` (${ti.note})` : ''}`]);
+      }
+      process.exitCode = report.status === 'finished' && (report.state === 'success' || report.state === 'skipped') ? 0 : 1;
+    });
+}

@@ -1,0 +1,121 @@
+/**
+ * One DAG run to completion on this machine with no database and no Redis (`dagbridge dags test`, like
+ * `airflow dags test`): an in-memory store, the same scheduler loop as the cluster, and the local executor
+ * running every task in its own subprocess.
+ */
+import { hostname } from 'node:os';
+import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import { generateRunId, pythonIsoUtc } from '../dag/ids.js';
+import { manualRunInfo, scheduleSettingsOf } from '../dag/schedule.js';
+import { LocalExecutor } from '../executor/local-executor.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { Wakeup } from '../lib/sleep.js';
+import { runAttempt, type AttemptContext } from '../worker/attempt.js';
+import type { TaskEnvSettings } from '../worker/task-env.js';
+import { MemoryStore } from './memory-store.js';
+import { SchedulerLoop } from './scheduler-loop.js';
+import type { DagRunRecord, TaskInstanceKey, TaskInstanceRecord } from './store.js';
+
+/** Options of {@link testDag}. */
+export interface DagTestOptions {
+  bundle: DagBundle;
+  dag: DagSpec;
+  /** The interpreter's real executable. */
+  python: string;
+  noAirflow: boolean;
+  concurrency: number;
+  /** ISO 8601; default now. */
+  logicalDate?: string;
+  conf?: Record<string, unknown>;
+  env: TaskEnvSettings;
+  killGraceMs: number;
+  logCapBytes: number;
+  variables?: Record<string, string>;
+  log: Logger;
+  /** Called after every scheduler iteration with the run's task instances. */
+  onUpdate?: (instances: TaskInstanceRecord[]) => void;
+  onLogLine?: AttemptContext['onLogLine'];
+  /** Aborting stops the run: running tasks are killed and the run is reported as it stands. */
+  signal?: AbortSignal;
+}
+
+/** The finished (or interrupted) run. */
+export interface DagTestResult {
+  run: DagRunRecord;
+  instances: TaskInstanceRecord[];
+  store: MemoryStore;
+  interrupted: boolean;
+}
+
+/** Runs one DAG run of `dag` to completion. */
+export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
+  const store = new MemoryStore();
+  for (const [key, value] of Object.entries(options.variables ?? {})) store.setVariable(key, value);
+  await store.syncBundle(options.bundle, Date.now(), { pausedOnCreation: false });
+  const dagRecord = await store.getDag(options.dag.dagId);
+  if (!dagRecord) throw new Error(`DAG ${options.dag.dagId} was not stored`);
+
+  const now = Date.now();
+  const logicalDate = options.logicalDate ?? pythonIsoUtc(now);
+  const info = manualRunInfo(scheduleSettingsOf(options.dag), logicalDate, now);
+  const iso = (ms: number | null): string | null => (ms === null ? null : pythonIsoUtc(ms));
+  const created = await store.createDagRun({
+    dagId: options.dag.dagId,
+    runId: generateRunId('manual', info.logicalDate ?? now),
+    versionHash: dagRecord.versionHash,
+    runType: 'manual',
+    logicalDate: iso(info.logicalDate),
+    dataIntervalStart: iso(info.dataIntervalStart),
+    dataIntervalEnd: iso(info.dataIntervalEnd),
+    runAfter: pythonIsoUtc(info.runAfter),
+    conf: options.conf ?? {},
+    queuedAt: now,
+  }, now);
+  const run = created.run as DagRunRecord;
+
+  const wakeup = new Wakeup();
+  const context: AttemptContext = {
+    store,
+    identity: { workerId: `local-${process.pid}`, hostname: hostname(), pid: process.pid },
+    python: options.python,
+    dagsFolder: options.bundle.dagsFolder,
+    noAirflow: options.noAirflow,
+    env: options.env,
+    killGraceMs: options.killGraceMs,
+    logCapBytes: options.logCapBytes,
+    log: options.log,
+    onLogLine: options.onLogLine,
+  };
+  const executor = new LocalExecutor({
+    concurrency: options.concurrency,
+    runAttempt: async (ti, signal) => void (await runAttempt(context, ti as TaskInstanceKey, ti.tryNumber, signal)),
+    onAttemptSettled: () => wakeup.notify(),
+    onAttemptError: (ti, error) => options.log.error('attempt failed unexpectedly', { taskId: ti.taskId, error: errorMessage(error) }),
+  });
+  const loop = new SchedulerLoop(store, executor, options.log);
+  const abort = (): void => wakeup.notify();
+  options.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    for (;;) {
+      const tickAt = Date.now();
+      await loop.tick(tickAt);
+      const instances = await store.listTaskInstances(run);
+      options.onUpdate?.(instances);
+      const current = await store.getDagRun(run);
+      if (current && (current.state === 'success' || current.state === 'failed')) {
+        await executor.drain();
+        return { run: current, instances: await store.listTaskInstances(run), store, interrupted: false };
+      }
+      if (options.signal?.aborted) break;
+      // Sleep until an attempt settles or the earliest retry / reschedule time comes (at most 1 s).
+      const waits = instances.flatMap((ti) => [ti.nextRetryAt, ti.rescheduleAt]).filter((t): t is number => t !== null && t > tickAt);
+      const until = waits.length > 0 ? Math.min(...waits) - Date.now() : 1_000;
+      await wakeup.wait(Math.max(5, Math.min(1_000, until)), options.signal);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+    await executor.stop();
+  }
+  return { run: (await store.getDagRun(run)) ?? run, instances: await store.listTaskInstances(run), store, interrupted: true };
+}

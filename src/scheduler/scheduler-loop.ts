@@ -1,0 +1,246 @@
+/**
+ * One scheduler iteration, the same for `dags test`, standalone and the cluster scheduler:
+ *
+ *   start queued runs (max_active_runs) -> for each running run: decideRun (pure) -> apply the changes with
+ *   compare-and-set -> set the run's state -> admission (pools, limits, priority) -> `scheduled -> queued`
+ *   (compare-and-set) -> hand the queued instances to the executor.
+ *
+ * Every write is a compare-and-set, so two schedulers running this at once never apply the same change twice:
+ * the loser's change is refused and it decides again from fresh rows on its next iteration.
+ */
+import { admitTaskInstances, type ActiveCount, type AdmissionCandidate, type AdmissionRejection, type PoolCapacity } from '../dag/admission.js';
+import type { DagSpec } from '../dag/bundle.js';
+import { decideRun, type RunChange, type WaitingTaskInstance } from '../dag/decide.js';
+import type { PreviousRun } from '../dag/depends-on-past.js';
+import { buildGraph, type DagGraph } from '../dag/graph.js';
+import type { MapInputLength } from '../dag/mapping.js';
+import { priorityWeights } from '../dag/priority.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { Executor } from '../executor/executor.js';
+import type { DagRunRecord, MetadataStore, TaskInstanceChange, TaskInstanceRecord } from './store.js';
+
+/** Settings of the loop. */
+export interface SchedulerLoopOptions {
+  /** Most task instances one mapped task may expand into (Airflow's max_map_length). */
+  maxMapLength?: number;
+  /** Most task instances queued per iteration (Airflow's max_tis_per_query). */
+  maxQueuedPerLoop?: number;
+  /** Where max_active_tasks applies: per DAG (Airflow 2, default) or per DAG run (Airflow 3). */
+  maxActiveTasksScope?: 'dag' | 'dag_run';
+}
+
+/** What one iteration did. */
+export interface LoopStats {
+  runsDecided: number;
+  changesApplied: number;
+  queued: number;
+  runsFinished: Array<{ dagId: string; runId: string; state: 'success' | 'failed' }>;
+}
+
+interface VersionEntry {
+  spec: DagSpec;
+  graph: DagGraph;
+  weights: ReadonlyMap<string, number>;
+  dependsOnPast: boolean;
+  mapsFromXcom: boolean;
+}
+
+/** Turns a decision's change into the store's change (reason -> note, the new try). */
+export function toStoreChange(change: RunChange, weights: ReadonlyMap<string, number>, current: ReadonlyMap<string, TaskInstanceRecord>): TaskInstanceChange {
+  switch (change.kind) {
+    case 'create':
+      return { kind: 'create', taskId: change.taskId, mapIndex: change.mapIndex, maxTries: change.maxTries, priorityWeight: weights.get(change.taskId) ?? 1, note: change.reason };
+    case 'remap':
+      return { kind: 'remap', taskId: change.taskId, mapIndex: -1, toMapIndex: 0, state: change.state, note: change.reason };
+    case 'transition': {
+      const before = current.get(`${change.taskId}\u0000${change.mapIndex}`)?.tryNumber ?? 0;
+      return {
+        kind: 'transition', taskId: change.taskId, mapIndex: change.mapIndex, from: change.from, to: change.to, note: change.reason,
+        newTry: change.tryNumber !== undefined && change.tryNumber > before,
+      };
+    }
+  }
+}
+
+/** The scheduler's decision loop over a store and an executor. */
+export class SchedulerLoop {
+  private readonly versions = new Map<string, VersionEntry>();
+  /** Why each waiting task instance waits, per run (for `tasks why` and the live view). */
+  readonly waiting = new Map<string, readonly WaitingTaskInstance[]>();
+  /** Scheduled instances the last admission left waiting, with the reason (pool full, limits). */
+  lastRejections: readonly AdmissionRejection[] = [];
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly executor: Executor,
+    private readonly log: Logger,
+    private readonly options: SchedulerLoopOptions = {},
+  ) {}
+
+  private async version(run: DagRunRecord): Promise<VersionEntry | null> {
+    const id = `${run.dagId}\u0000${run.versionHash}`;
+    let entry = this.versions.get(id);
+    if (!entry) {
+      const spec = await this.store.getDagVersion(run.dagId, run.versionHash);
+      if (!spec) return null;
+      const graph = buildGraph(spec);
+      entry = {
+        spec,
+        graph,
+        weights: priorityWeights(spec).byTaskId,
+        dependsOnPast: spec.tasks.some((t) => t.dependsOnPast || t.waitForDownstream),
+        mapsFromXcom: spec.tasks.some((t) => t.mapping !== null && Object.values(t.mapping.inputs).some((i) => i.type === 'xcom')),
+      };
+      if (this.versions.size > 512) this.versions.clear();
+      this.versions.set(id, entry);
+    }
+    return entry;
+  }
+
+  /** One iteration at time `now`. */
+  async tick(now: number): Promise<LoopStats> {
+    const stats: LoopStats = { runsDecided: 0, changesApplied: 0, queued: 0, runsFinished: [] };
+    const active = await this.store.listActiveRuns();
+    await this.startQueuedRuns(active, now);
+    for (const run of active) {
+      if (run.state !== 'running') continue;
+      try {
+        await this.decide(run, now, stats);
+      } catch (error) {
+        this.log.error('could not decide a DAG run; will try again', { dagId: run.dagId, runId: run.runId, error: errorMessage(error) });
+      }
+    }
+    stats.queued = await this.queueRunnable(now);
+    return stats;
+  }
+
+  /** queued -> running for runs within their DAG's max_active_runs, oldest first. */
+  private async startQueuedRuns(active: DagRunRecord[], now: number): Promise<void> {
+    const runningByDag = new Map<string, number>();
+    for (const run of active) if (run.state === 'running') runningByDag.set(run.dagId, (runningByDag.get(run.dagId) ?? 0) + 1);
+    const queued = active.filter((run) => run.state === 'queued').sort((a, b) => a.queuedAt - b.queuedAt || Date.parse(a.runAfter) - Date.parse(b.runAfter));
+    for (const run of queued) {
+      const entry = await this.version(run);
+      const limit = entry?.spec.maxActiveRuns ?? 16;
+      const running = runningByDag.get(run.dagId) ?? 0;
+      if (running >= limit) continue;
+      if (await this.store.setDagRunState(run, 'queued', 'running', now)) {
+        run.state = 'running';
+        run.startDate = now;
+        runningByDag.set(run.dagId, running + 1);
+        this.log.info('DAG run started', { dagId: run.dagId, runId: run.runId });
+      }
+    }
+  }
+
+  private async decide(run: DagRunRecord, now: number, stats: LoopStats): Promise<void> {
+    const entry = await this.version(run);
+    if (!entry) {
+      this.log.error('the DAG version of this run is missing; failing the run', { dagId: run.dagId, runId: run.runId });
+      await this.store.setDagRunState(run, 'running', 'failed', now);
+      return;
+    }
+    const tis = await this.store.listTaskInstances(run);
+    const byKey = new Map(tis.map((ti) => [`${ti.taskId}\u0000${ti.mapIndex}`, ti]));
+
+    let mapInputLength: MapInputLength | undefined;
+    if (entry.mapsFromXcom) {
+      const xcoms = await this.store.listXcoms(run);
+      mapInputLength = (producer, key) => {
+        const values = xcoms.filter((x) => x.taskId === producer && x.key === key);
+        if (values.length === 0) return null;
+        if (values.length === 1 && values[0]?.mapIndex === -1) {
+          const value = values[0].value;
+          if (Array.isArray(value)) return value.length;
+          if (typeof value === 'object' && value !== null) return Object.keys(value).length;
+          return -1;
+        }
+        return values.length;
+      };
+    }
+    let previousRun: PreviousRun | null = null;
+    if (entry.dependsOnPast) {
+      const previous = await this.store.previousRun(run);
+      if (previous) previousRun = { runId: previous.runId, tis: await this.store.listTaskInstances(previous) };
+    }
+    const decision = decideRun({
+      dag: entry.spec,
+      graph: entry.graph,
+      tis,
+      mapInputLength,
+      previousRun,
+      hasPriorTis: () => previousRun !== null,
+      now,
+      options: { maxMapLength: this.options.maxMapLength },
+    });
+    stats.runsDecided += 1;
+    this.waiting.set(`${run.dagId}\u0000${run.runId}`, decision.waiting);
+    if (decision.changes.length > 0) {
+      const applied = await this.store.applyChanges(run, entry.spec, decision.changes.map((c) => toStoreChange(c, entry.weights, byKey)), now);
+      stats.changesApplied += applied.length;
+      // A refused change means another writer got there first: decide again next time from fresh rows.
+      if (applied.length !== decision.changes.length) return;
+    }
+    if (decision.runState !== 'running' && (await this.store.setDagRunState(run, 'running', decision.runState, now))) {
+      stats.runsFinished.push({ dagId: run.dagId, runId: run.runId, state: decision.runState });
+      this.waiting.delete(`${run.dagId}\u0000${run.runId}`);
+      this.log.info(`DAG run ${decision.runState}`, { dagId: run.dagId, runId: run.runId, reason: decision.runStateReason });
+    } else if (entry.spec.dagrunTimeoutSeconds !== null && run.startDate !== null && now - run.startDate > entry.spec.dagrunTimeoutSeconds * 1000) {
+      await this.timeOutRun(run, entry, tis, now, stats);
+    }
+  }
+
+  /** dagrun_timeout: the run fails and its unfinished task instances are skipped, as in Airflow. */
+  private async timeOutRun(run: DagRunRecord, entry: VersionEntry, tis: TaskInstanceRecord[], now: number, stats: LoopStats): Promise<void> {
+    const changes: TaskInstanceChange[] = tis
+      .filter((ti) => ['none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule'].includes(ti.state))
+      .map((ti) => ({ kind: 'transition', taskId: ti.taskId, mapIndex: ti.mapIndex, from: ti.state, to: 'skipped', note: 'dagrun_timeout reached' }));
+    await this.store.applyChanges(run, entry.spec, changes, now);
+    if (await this.store.setDagRunState(run, 'running', 'failed', now)) {
+      stats.runsFinished.push({ dagId: run.dagId, runId: run.runId, state: 'failed' });
+      this.log.warn('DAG run failed: dagrun_timeout reached', { dagId: run.dagId, runId: run.runId, dagrunTimeoutSeconds: entry.spec.dagrunTimeoutSeconds });
+    }
+  }
+
+  /** Admission: which scheduled instances to queue now, then compare-and-set and hand-over. */
+  private async queueRunnable(now: number): Promise<number> {
+    const budget = Math.min(this.executor.openSlots(), this.options.maxQueuedPerLoop ?? 512);
+    if (budget <= 0) return 0;
+    const scheduled = await this.store.listScheduled();
+    if (scheduled.length === 0) return 0;
+    const occupancy = await this.store.occupancy();
+    const runs = new Map((await this.store.listActiveRuns()).map((run) => [`${run.dagId}\u0000${run.runId}`, run]));
+    const candidates: AdmissionCandidate[] = [];
+    for (const ti of scheduled) {
+      const run = runs.get(`${ti.dagId}\u0000${ti.runId}`);
+      if (!run) continue;
+      const entry = await this.version(run);
+      if (!entry) continue;
+      const task = entry.graph.tasks.get(ti.taskId);
+      candidates.push({
+        dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, mapIndex: ti.mapIndex,
+        priorityWeight: ti.priorityWeight, pool: ti.pool, poolSlots: ti.poolSlots, queue: ti.queue,
+        logicalDate: run.logicalDate ?? run.runAfter,
+        maxActiveTasks: entry.spec.maxActiveTasks,
+        maxActiveTisPerDag: task?.maxActiveTisPerDag ?? null,
+        maxActiveTisPerDagrun: task?.maxActiveTisPerDagrun ?? null,
+      });
+    }
+    const pools: PoolCapacity[] = [...occupancy.pools].map(([name, pool]) => ({ name, slots: pool.slots, occupiedSlots: pool.used }));
+    const active: ActiveCount[] = [...occupancy.activeByRunTask].map(([key, count]) => {
+      const [dagId = '', runId = '', taskId = ''] = key.split('\u0000');
+      return { dagId, runId, taskId, count };
+    });
+    const decision = admitTaskInstances({ candidates, pools, active, maxToAdmit: budget, maxActiveTasksScope: this.options.maxActiveTasksScope ?? 'dag' });
+    this.lastRejections = decision.rejected;
+    if (decision.admitted.length === 0) return 0;
+    const tries = new Map(scheduled.map((ti) => [`${ti.dagId}\u0000${ti.runId}\u0000${ti.taskId}\u0000${ti.mapIndex}`, ti.tryNumber]));
+    const moved = await this.store.markQueued(
+      decision.admitted.map((c) => ({ dagId: c.dagId, runId: c.runId, taskId: c.taskId, mapIndex: c.mapIndex, tryNumber: tries.get(`${c.dagId}\u0000${c.runId}\u0000${c.taskId}\u0000${c.mapIndex}`) ?? 0 })),
+      now,
+    );
+    if (moved.length > 0) await this.executor.enqueue(moved, now);
+    return moved.length;
+  }
+}

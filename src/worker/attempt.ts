@@ -1,0 +1,222 @@
+/**
+ * One attempt of one task instance, shared by the worker and the local executor:
+ * start (compare-and-set `queued -> running` on the expected try) -> run the task subprocess with its log
+ * streamed to the store -> decide the instance's next state with Airflow's rules -> record it (compare-and-set
+ * from `running` on the same try). A message for a try that already started is dropped at the first step,
+ * which is what makes redelivery harmless.
+ */
+import { applyTaskResult } from '../dag/apply-result.js';
+import type { DagSpec, TaskSpec } from '../dag/bundle.js';
+import { buildGraph, upstreamClosure, type DagGraph } from '../dag/graph.js';
+import { nextRetryAt } from '../dag/retry.js';
+import type { TaskInstanceState } from '../dag/states.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { AttemptOutcome, DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity } from '../scheduler/store.js';
+import { LogBatcher } from './log-batcher.js';
+import type { TaskEnvSettings } from './task-env.js';
+import { runTaskProcess, type TaskProcessOutcome } from './task-process.js';
+import { TASK_RUN_CONTRACT_VERSION, type TaskRunInput, type TaskRunResult } from './task-run-contract.js';
+
+/** What an attempt needs from its host (worker or local executor). */
+export interface AttemptContext {
+  store: MetadataStore;
+  identity: WorkerIdentity;
+  /** The interpreter's real executable. */
+  python: string;
+  dagsFolder: string;
+  noAirflow: boolean;
+  env: TaskEnvSettings;
+  killGraceMs: number;
+  logCapBytes: number;
+  workBaseDir?: string;
+  log: Logger;
+  clock?: () => number;
+  /** `tasks test`: the context's test_mode. */
+  testMode?: boolean;
+  /** Every stored log line, as it is written (live output of `tasks test`). */
+  onLogLine?: (key: TaskInstanceKey, line: { stream: string; line: string; at: number }) => void;
+}
+
+/** How an attempt ended, for the caller's bookkeeping (the store already has the truth). */
+export type AttemptReport =
+  | { status: 'not_started'; reason: string }
+  | { status: 'finished'; state: TaskInstanceState; recorded: boolean; durationMs: number }
+  | { status: 'handed_back'; reason: string };
+
+const graphs = new Map<string, { spec: DagSpec; graph: DagGraph }>();
+
+/** The DAG version a run was created with, and its graph (memoised per version). */
+async function specOf(store: MetadataStore, run: DagRunRecord): Promise<{ spec: DagSpec; graph: DagGraph } | null> {
+  const id = `${run.dagId}\u0000${run.versionHash}`;
+  const cached = graphs.get(id);
+  if (cached) return cached;
+  const spec = await store.getDagVersion(run.dagId, run.versionHash);
+  if (!spec) return null;
+  const entry = { spec, graph: buildGraph(spec) };
+  if (graphs.size > 256) graphs.clear();
+  graphs.set(id, entry);
+  return entry;
+}
+
+/** The task-run input document for one attempt. */
+export function buildRunInput(
+  run: DagRunRecord,
+  instance: TaskInstanceRecord,
+  xcoms: TaskRunInput['xcoms'],
+  variables: Record<string, string>,
+  testMode: boolean,
+): TaskRunInput {
+  return {
+    version: TASK_RUN_CONTRACT_VERSION,
+    dagId: run.dagId,
+    taskId: instance.taskId,
+    runId: run.runId,
+    mapIndex: instance.mapIndex,
+    tryNumber: instance.tryNumber,
+    maxTries: instance.maxTries + 1,
+    runType: run.runType,
+    logicalDate: run.logicalDate,
+    dataIntervalStart: run.dataIntervalStart,
+    dataIntervalEnd: run.dataIntervalEnd,
+    runAfter: run.runAfter,
+    dagRunStartDate: run.startDate === null ? null : new Date(run.startDate).toISOString(),
+    conf: run.conf,
+    xcoms,
+    variables,
+    testMode,
+    sensorFirstPokeAt: instance.sensorFirstPokeAt === null ? null : new Date(instance.sensorFirstPokeAt).toISOString(),
+    prevDataIntervalStartSuccess: null,
+    prevDataIntervalEndSuccess: null,
+    prevStartDateSuccess: null,
+  };
+}
+
+/** A failure to record when the subprocess gave no result. */
+function processFailure(outcome: TaskProcessOutcome): { result: TaskRunResult; exitReason: string } {
+  const failure = outcome.failure ?? { type: 'TaskResultMissing', message: 'the task process gave no result', retryable: true };
+  return {
+    exitReason: failure.message,
+    result: {
+      version: TASK_RUN_CONTRACT_VERSION,
+      state: 'failed',
+      xcoms: [],
+      followTaskIds: null,
+      skipTaskIds: [],
+      rescheduleAt: null,
+      error: { type: failure.type, message: failure.message, traceback: '', retryable: failure.retryable },
+      renderedFields: {},
+      triggerDagRuns: [],
+    },
+  };
+}
+
+/** Runs one attempt of `key` on try `tryNumber`. Never throws for task failures. */
+export async function runAttempt(ctx: AttemptContext, key: TaskInstanceKey, tryNumber: number, signal?: AbortSignal): Promise<AttemptReport> {
+  const now = ctx.clock ?? Date.now;
+  const log = ctx.log.child({ dagId: key.dagId, runId: key.runId, taskId: key.taskId, mapIndex: key.mapIndex, tryNumber });
+  const start = await ctx.store.startTry(key, tryNumber, ctx.identity, now());
+  if (!start.started) {
+    log.info('not starting: the message is stale or a duplicate', { reason: start.reason });
+    return { status: 'not_started', reason: start.reason };
+  }
+  const { run, instance } = start;
+  const logs = new LogBatcher(ctx.store, key, tryNumber, log, {
+    onLine: ctx.onLogLine ? (line) => ctx.onLogLine?.(key, line) : undefined,
+  });
+  const finish = async (state: TaskInstanceState, outcome: Omit<AttemptOutcome, 'key' | 'tryNumber' | 'state' | 'endDate'>, durationMs: number): Promise<AttemptReport> => {
+    logs.add('system', `dagbridge: try ${tryNumber} finished: ${state}${outcome.exitReason ? ` (${outcome.exitReason})` : ''}`, now());
+    await logs.close();
+    const recorded = await ctx.store.finishTry({ key, tryNumber, state, endDate: now(), ...outcome });
+    if (!recorded) log.warn('the outcome was not recorded: the task instance changed while it ran (cleared or handed to another worker)');
+    return { status: 'finished', state, recorded, durationMs };
+  };
+
+  const entry = await specOf(ctx.store, run);
+  const task: TaskSpec | undefined = entry?.graph.tasks.get(key.taskId);
+  if (!entry || !task) {
+    const message = `task ${key.taskId} is not in the version of DAG ${key.dagId} this run was created with`;
+    return finish('failed', {
+      xcoms: [], skipTaskIds: [], nextRetryAt: null, rescheduleAt: null, exitCode: null, signal: null, exitReason: message, triggerDagRuns: [],
+      error: { type: 'TaskNotFound', message, traceback: '', retryable: false },
+    }, 0);
+  }
+
+  const ancestors = upstreamClosure(entry.graph, key.taskId);
+  const [allXcoms, variables] = await Promise.all([ctx.store.listXcoms(run), ctx.store.listVariables()]);
+  const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), variables, ctx.testMode ?? false);
+  logs.add('system', `dagbridge: starting try ${tryNumber} of ${key.taskId} on ${ctx.identity.hostname} (worker ${ctx.identity.workerId})`, now());
+
+  const outcome = await runTaskProcess(
+    {
+      input,
+      command: { kind: 'shim', python: ctx.python, dagsFolder: ctx.dagsFolder, file: entry.spec.file, noAirflow: ctx.noAirflow },
+      owner: task.owner,
+      executionTimeoutSeconds: task.executionTimeoutSeconds,
+      killGraceMs: ctx.killGraceMs,
+      workBaseDir: ctx.workBaseDir,
+      env: ctx.env,
+      logLimitBytes: ctx.logCapBytes,
+      signal,
+    },
+    { onLogLine: (line) => logs.add(line.stream, line.line, line.at), now },
+  );
+
+  if (outcome.aborted) {
+    await logs.close();
+    const reason = 'handed back: the worker stopped before the task finished';
+    const handedBack = await ctx.store.requeueTry(key, tryNumber, 'running', reason, now());
+    log.info('task handed back', { handedBack });
+    return { status: 'handed_back', reason };
+  }
+
+  const { result, exitReason } = outcome.result
+    ? { result: outcome.result, exitReason: outcome.exitCode !== 0 ? `exit code ${outcome.exitCode}` : null }
+    : processFailure(outcome);
+  const error = result.error;
+
+  let state: TaskInstanceState;
+  let skipTaskIds: string[] = [];
+  let retryAt: number | null = null;
+  let rescheduleAt: number | null = null;
+  try {
+    const tis = await ctx.store.listTaskInstances(run);
+    const decision = applyTaskResult(entry.spec, tis, {
+      taskId: key.taskId,
+      mapIndex: key.mapIndex,
+      state: result.state,
+      followTaskIds: result.followTaskIds,
+      skipTaskIds: result.skipTaskIds,
+      retryable: error?.retryable ?? true,
+      rescheduleAt: result.rescheduleAt ? Date.parse(result.rescheduleAt) : null,
+      now: now(),
+      nextRetryAt: (t, n, endMs) => nextRetryAt(t, n, endMs, { dagId: key.dagId, taskId: key.taskId, logicalDate: run.logicalDate }),
+    }, entry.graph);
+    const [own, ...others] = decision.transitions;
+    state = own?.to ?? 'failed';
+    retryAt = own?.nextRetryAt ?? null;
+    rescheduleAt = own?.rescheduleAt ?? null;
+    skipTaskIds = [...new Set(others.filter((t) => t.to === 'skipped').map((t) => t.taskId))];
+    if (decision.unknownSkipTaskIds.length > 0) {
+      logs.add('system', `dagbridge: ignoring skip of unknown task ids: ${decision.unknownSkipTaskIds.join(', ')}`, now());
+    }
+  } catch (thrown) {
+    // The instance is no longer running on this try (cleared meanwhile): finishTry's compare-and-set refuses it too.
+    log.warn('could not apply the task result', { error: errorMessage(thrown) });
+    state = result.state === 'up_for_reschedule' ? 'up_for_reschedule' : result.state;
+  }
+  if (error) logs.add('system', `dagbridge: ${error.type}: ${error.message}`, now());
+  if (outcome.droppedLogBytes > 0) logs.add('system', `dagbridge: ${outcome.droppedLogBytes} bytes of output were not stored (log cap)`, now());
+
+  return finish(state, {
+    xcoms: result.xcoms.map((x) => ({ key: x.key, value: x.value })),
+    skipTaskIds,
+    nextRetryAt: retryAt,
+    rescheduleAt,
+    error,
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    exitReason,
+    triggerDagRuns: result.triggerDagRuns,
+  }, outcome.durationMs);
+}
