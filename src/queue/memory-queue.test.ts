@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTaskQueue } from './memory-queue.js';
+import { taskMessageId } from './message-id.js';
 import { describeTaskQueueBehaviour, sampleMessage } from './task-queue.suite.js';
 
-describeTaskQueueBehaviour('memory', {
+describeTaskQueueBehaviour('memory, frozen clock', {
   create: async (options) => new MemoryTaskQueue({ now: () => 1_700_000_000_000, ...options }),
+  cleanup: async () => {},
+});
+
+describeTaskQueueBehaviour('memory, clock moving 1 ms per reading', {
+  create: async (options) => {
+    let now = 1_700_000_000_000;
+    return new MemoryTaskQueue({ now: () => (now += 1), ...options });
+  },
   cleanup: async () => {},
 });
 
@@ -32,6 +41,25 @@ describe('MemoryTaskQueue with a moving clock', () => {
     expect((await queue.reapExpired({ maxDeliveries: 3 })).requeued).toEqual([]);
     now = 60_000;
     expect((await queue.reapExpired({ maxDeliveries: 3 })).requeued).toEqual([{ id: claimed!.id, queue: 'default', workerId: 'w1' }]);
+  });
+
+  it('keeps claim order through many enqueues, claims, releases and removals', async () => {
+    let now = 0;
+    const queue = new MemoryTaskQueue({ now: () => now });
+    const expected: Array<{ id: string; priority: number; at: number }> = [];
+    for (let i = 0; i < 200; i += 1) {
+      now = Math.floor(i / 3);
+      const message = sampleMessage({ taskId: `t${i}`, priority: (i * 7919) % 13 });
+      await queue.enqueue(message);
+      expected.push({ id: taskMessageId(message), priority: message.priority, at: now });
+    }
+    expected.sort((a, b) => b.priority - a.priority || a.at - b.at);
+    const held = await queue.claim('w', ['default'], 1000);
+    await queue.remove(expected[5]!.id);
+    await queue.release('w', held!.id);
+    const order: string[] = [];
+    for (let next = await queue.claim('w', ['default'], 1000); next; next = await queue.claim('w', ['default'], 1000)) order.push(next.id);
+    expect(order).toEqual(expected.filter((_, index) => index !== 5).map((e) => e.id));
   });
 
   it('reaps at most `limit` leases per call', async () => {

@@ -72,6 +72,8 @@ export class MemoryTaskQueue implements TaskQueue {
   readonly deadLetterCap: number;
   private readonly now: () => number;
   private readonly messages = new Map<string, StoredMessage>();
+  /** Ready messages per queue, kept in claim order (so a claim looks at one head per queue). */
+  private readonly readyLists = new Map<string, StoredMessage[]>();
   private readonly knownQueues = new Set<string>();
   /** Per queue, newest first. */
   private readonly dead = new Map<string, DeadLetter[]>();
@@ -87,7 +89,31 @@ export class MemoryTaskQueue implements TaskQueue {
   }
 
   private ready(queue: string): StoredMessage[] {
-    return [...this.messages.values()].filter((m) => m.queue === queue && m.lease === null).sort(claimOrder);
+    return [...(this.readyLists.get(queue) ?? [])];
+  }
+
+  /** Puts a message (back) among the ready ones of its queue, at its place in claim order. */
+  private makeReady(message: StoredMessage): void {
+    message.lease = null;
+    const list = this.readyLists.get(message.queue) ?? [];
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (claimOrder(list[middle] as StoredMessage, message) < 0) low = middle + 1;
+      else high = middle;
+    }
+    list.splice(low, 0, message);
+    this.readyLists.set(message.queue, list);
+  }
+
+  /** Takes a ready message out of its queue's ready list. */
+  private unready(message: StoredMessage): void {
+    const list = this.readyLists.get(message.queue);
+    const index = list?.indexOf(message) ?? -1;
+    if (list === undefined || index < 0) return;
+    list.splice(index, 1);
+    if (list.length === 0) this.readyLists.delete(message.queue);
   }
 
   private leased(workerId?: string): StoredMessage[] {
@@ -112,13 +138,9 @@ export class MemoryTaskQueue implements TaskQueue {
   private insert(message: RawMessage, deliveries: number): boolean {
     if (this.messages.has(message.id)) return false;
     this.sequence += 1;
-    this.messages.set(message.id, {
-      ...message,
-      deliveries,
-      enqueuedAt: this.now(),
-      sequence: this.sequence,
-      lease: null,
-    });
+    const stored: StoredMessage = { ...message, deliveries, enqueuedAt: this.now(), sequence: this.sequence, lease: null };
+    this.messages.set(message.id, stored);
+    this.makeReady(stored);
     this.knownQueues.add(message.queue);
     return true;
   }
@@ -146,9 +168,13 @@ export class MemoryTaskQueue implements TaskQueue {
     checkWorkerId(workerId);
     checkQueues(queues);
     checkLeaseMs(leaseMs);
-    const wanted = new Set(queues);
-    const best = [...this.messages.values()].filter((m) => m.lease === null && wanted.has(m.queue)).sort(claimOrder)[0];
+    let best: StoredMessage | undefined;
+    for (const queue of new Set(queues)) {
+      const head = this.readyLists.get(queue)?.[0];
+      if (head !== undefined && (best === undefined || claimOrder(head, best) < 0)) best = head;
+    }
     if (best === undefined) return null;
+    this.unready(best);
     best.deliveries += 1;
     best.lease = { workerId, deadline: this.now() + leaseMs };
     return {
@@ -193,7 +219,7 @@ export class MemoryTaskQueue implements TaskQueue {
     checkMessageId(id);
     const message = this.messages.get(id);
     if (message?.lease?.workerId !== workerId) return false;
-    message.lease = null;
+    this.makeReady(message);
     return true;
   }
 
@@ -219,7 +245,7 @@ export class MemoryTaskQueue implements TaskQueue {
         this.pushDeadLetter(entry);
         result.deadLettered.push(entry);
       } else {
-        message.lease = null;
+        this.makeReady(message);
         result.requeued.push({ id: message.id, queue: message.queue, workerId });
       }
     }
@@ -329,6 +355,7 @@ export class MemoryTaskQueue implements TaskQueue {
     checkQueueName(queue);
     const removed = this.ready(queue);
     for (const message of removed) this.messages.delete(message.id);
+    this.readyLists.delete(queue);
     return removed.map((m) => this.readyView(m));
   }
 
@@ -346,7 +373,11 @@ export class MemoryTaskQueue implements TaskQueue {
 
   async remove(id: string): Promise<boolean> {
     checkMessageId(id);
-    return this.messages.delete(id);
+    const message = this.messages.get(id);
+    if (message === undefined) return false;
+    if (message.lease === null) this.unready(message);
+    this.messages.delete(id);
+    return true;
   }
 
   async messageIds(): Promise<QueueMessageIds[]> {
