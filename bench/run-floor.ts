@@ -9,9 +9,11 @@
  *   2. fixture: the trivial `ok` task fixture through execa (same script, stdin input, a result file)
  *   3. runner:  the same fixture through runTaskProcess (attempt directory, allow-list env, process group,
  *               log capture, result validation, group reap, directory removal)
+ *   4. shim:    `python -m dagbridge_shim run --no-airflow` of a one-line PythonOperator through
+ *               runTaskProcess (DAG import, context, execution, result), for scale
  * and the runner's overhead per start is (3) - (2). Prints figures; asserts nothing.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +48,16 @@ const input: TaskRunInput = {
   prevDataIntervalEndSuccess: null,
   prevStartDateSuccess: null,
 };
+
+const SHIM_DAG = `
+from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.python import PythonOperator
+
+with DAG("bench", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    PythonOperator(task_id="noop", python_callable=lambda: None)
+`;
 
 interface Stats {
   p50: number;
@@ -87,6 +99,9 @@ async function main(): Promise<void> {
   const stdin = JSON.stringify(input);
   try {
     const resultPath = path.join(scratch, 'result.json');
+    const dagsFolder = path.join(scratch, 'dags');
+    await mkdir(dagsFolder);
+    await writeFile(path.join(dagsFolder, 'bench.py'), SHIM_DAG);
     const measured = await measure(runs, {
       floor: async () => {
         await execa(python, ['-c', 'pass']);
@@ -102,8 +117,20 @@ async function main(): Promise<void> {
         );
         if (outcome.failure) throw new Error(`fixture failed: ${outcome.failure.message}`);
       },
+      shim: async () => {
+        const outcome = await runTaskProcess(
+          {
+            input,
+            command: { kind: 'shim', python, dagsFolder, file: 'bench.py', noAirflow: true },
+            executionTimeoutSeconds: null,
+            workBaseDir: scratch,
+          },
+          { onLogLine: () => undefined },
+        );
+        if (outcome.result?.state !== 'success') throw new Error(`shim run failed: ${JSON.stringify(outcome.failure ?? outcome.result?.error)}`);
+      },
     });
-    const { floor, fixture, runner } = measured as Record<'floor' | 'fixture' | 'runner', Stats>;
+    const { floor, fixture, runner, shim } = measured as Record<'floor' | 'fixture' | 'runner' | 'shim', Stats>;
 
     const row = (name: string, value: Stats): string =>
       `${name.padEnd(34)} p50 ${value.p50.toFixed(1).padStart(7)} ms   p95 ${value.p95.toFixed(1).padStart(7)} ms   mean ${value.mean.toFixed(1).padStart(7)} ms`;
@@ -111,6 +138,7 @@ async function main(): Promise<void> {
     console.log(row('floor: python -c pass', floor));
     console.log(row('fixture via execa', fixture));
     console.log(row('fixture via runTaskProcess', runner));
+    console.log(row('shim run (stand-ins) via runner', shim));
     console.log(
       `runner overhead per start: p50 ${(runner.p50 - fixture.p50).toFixed(1)} ms, mean ${(runner.mean - fixture.mean).toFixed(1)} ms ` +
         `(fixture script over the floor: p50 ${(fixture.p50 - floor.p50).toFixed(1)} ms)`,
