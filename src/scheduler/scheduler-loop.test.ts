@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import { dagOf, task } from '../dag/spec-fixtures.js';
+import { silentLogger } from '../lib/logger.js';
+import type { Executor } from '../executor/executor.js';
+import { MemoryStore } from './memory-store.js';
+import { SchedulerLoop } from './scheduler-loop.js';
+import type { DagRunRecord, TaskInstanceRecord } from './store.js';
+
+function bundleOf(...dags: DagSpec[]): DagBundle {
+  return {
+    schemaVersion: 1,
+    generator: { name: 'test', version: '0', python: '3.11.0', pythonExecutable: 'python3', mode: 'standin', airflowVersion: null },
+    dagsFolder: '/dags',
+    files: [],
+    importErrors: [],
+    dags,
+  };
+}
+
+/** An executor that records what it was given; the test decides each attempt's outcome. */
+class RecordingExecutor implements Executor {
+  readonly name = 'recording';
+  readonly given: TaskInstanceRecord[] = [];
+  constructor(private slots = Infinity) {}
+  openSlots(): number {
+    return this.slots;
+  }
+  async enqueue(instances: readonly TaskInstanceRecord[]): Promise<void> {
+    this.given.push(...instances);
+  }
+  async stop(): Promise<void> {}
+}
+
+async function setup(dag: DagSpec): Promise<{ store: MemoryStore; run: DagRunRecord }> {
+  const store = new MemoryStore();
+  await store.syncBundle(bundleOf(dag), 0);
+  const record = await store.getDag(dag.dagId);
+  const { run } = await store.createDagRun({
+    dagId: dag.dagId, runId: 'manual__2024-01-01T00:00:00+00:00', versionHash: record?.versionHash ?? '', runType: 'manual',
+    logicalDate: '2024-01-01T00:00:00+00:00', dataIntervalStart: '2024-01-01T00:00:00+00:00', dataIntervalEnd: '2024-01-01T00:00:00+00:00',
+    runAfter: '2024-01-01T00:00:00+00:00', conf: {}, queuedAt: 0,
+  }, 0);
+  return { store, run: run as DagRunRecord };
+}
+
+/** Runs every queued instance to `state` through the store, as a worker would. */
+async function finishAll(store: MemoryStore, executor: RecordingExecutor, state: 'success' | 'failed', now: number, retryAt: number | null = null): Promise<string[]> {
+  const done: string[] = [];
+  for (const ti of executor.given.splice(0)) {
+    const started = await store.startTry(ti, ti.tryNumber, { workerId: 'w1', hostname: 'h', pid: 1 }, now);
+    expect(started.started).toBe(true);
+    await store.finishTry({
+      key: ti, tryNumber: ti.tryNumber, state: state === 'failed' && retryAt !== null ? 'up_for_retry' : state, endDate: now, xcoms: [], skipTaskIds: [],
+      nextRetryAt: retryAt, rescheduleAt: null, error: null, exitCode: 0, signal: null, exitReason: null, triggerDagRuns: [],
+    });
+    done.push(ti.taskId);
+  }
+  return done;
+}
+
+const states = async (store: MemoryStore, run: DagRunRecord): Promise<Record<string, string>> =>
+  Object.fromEntries((await store.listTaskInstances(run)).map((ti) => [ti.taskId, ti.state]));
+
+describe('SchedulerLoop', () => {
+  it('runs a chain in order and finishes the run', async () => {
+    const dag = dagOf([task('a'), task('b'), task('c')], ['a>b', 'b>c'], { dagId: 'chain' });
+    const { store, run } = await setup(dag);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+
+    const first = await loop.tick(1);
+    expect(first.queued).toBe(1);
+    expect(executor.given.map((ti) => [ti.taskId, ti.tryNumber, ti.state])).toEqual([['a', 1, 'queued']]);
+    expect(await states(store, run)).toEqual({ a: 'queued', b: 'none', c: 'none' });
+    expect(await finishAll(store, executor, 'success', 2)).toEqual(['a']);
+    await loop.tick(3);
+    expect(await finishAll(store, executor, 'success', 4)).toEqual(['b']);
+    await loop.tick(5);
+    expect(await finishAll(store, executor, 'success', 6)).toEqual(['c']);
+    const last = await loop.tick(7);
+    expect(last.runsFinished).toEqual([{ dagId: 'chain', runId: run.runId, state: 'success' }]);
+    expect((await store.getDagRun(run))?.state).toBe('success');
+  });
+
+  it('marks downstream upstream_failed and fails the run', async () => {
+    const dag = dagOf([task('a'), task('b')], ['a>b'], { dagId: 'fails' });
+    const { store, run } = await setup(dag);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1);
+    await finishAll(store, executor, 'failed', 2);
+    const stats = await loop.tick(3);
+    expect(await states(store, run)).toEqual({ a: 'failed', b: 'upstream_failed' });
+    expect(stats.runsFinished).toEqual([{ dagId: 'fails', runId: run.runId, state: 'failed' }]);
+  });
+
+  it('schedules a retry only once its time has come, on a new try', async () => {
+    const dag = dagOf([task('a', { retries: 1 })], [], { dagId: 'retry' });
+    const { store, run } = await setup(dag);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1);
+    await finishAll(store, executor, 'failed', 2, 1_000);
+    await loop.tick(500);
+    expect(executor.given).toEqual([]);
+    expect(await states(store, run)).toEqual({ a: 'up_for_retry' });
+    await loop.tick(1_000);
+    expect(executor.given.map((ti) => [ti.taskId, ti.tryNumber])).toEqual([['a', 2]]);
+  });
+
+  it('gives the executor no more than its open slots, highest priority first', async () => {
+    const dag = dagOf([task('low', { priorityWeight: 1 }), task('high', { priorityWeight: 10 }), task('mid', { priorityWeight: 5 })], [], { dagId: 'prio' });
+    const { store } = await setup(dag);
+    const executor = new RecordingExecutor(2);
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1);
+    expect(executor.given.map((ti) => ti.taskId)).toEqual(['high', 'mid']);
+  });
+
+  it('never queues the same try twice when two schedulers share one store', async () => {
+    const tasks = Array.from({ length: 40 }, (_, i) => task(`t${i}`));
+    const dag = dagOf(tasks, [], { dagId: 'two', maxActiveTasks: 100 });
+    const { store } = await setup(dag);
+    const one = new RecordingExecutor();
+    const two = new RecordingExecutor();
+    const loops = [new SchedulerLoop(store, one, silentLogger), new SchedulerLoop(store, two, silentLogger)];
+    await Promise.all([loops[0]?.tick(1), loops[1]?.tick(1), loops[0]?.tick(2), loops[1]?.tick(2)]);
+    const all = [...one.given, ...two.given].map((ti) => `${ti.taskId}#${ti.tryNumber}`);
+    expect(all.length).toBe(40);
+    expect(new Set(all).size).toBe(40);
+  });
+
+  it('respects max_active_runs: a second queued run waits', async () => {
+    const dag = dagOf([task('a')], [], { dagId: 'mar', maxActiveRuns: 1 });
+    const { store } = await setup(dag);
+    const record = await store.getDag('mar');
+    await store.createDagRun({
+      dagId: 'mar', runId: 'manual__2024-01-02T00:00:00+00:00', versionHash: record?.versionHash ?? '', runType: 'manual',
+      logicalDate: '2024-01-02T00:00:00+00:00', dataIntervalStart: null, dataIntervalEnd: null, runAfter: '2024-01-02T00:00:00+00:00', conf: {}, queuedAt: 1,
+    }, 1);
+    const loop = new SchedulerLoop(store, new RecordingExecutor(), silentLogger);
+    await loop.tick(2);
+    const runs = await store.listDagRuns({ dagId: 'mar' });
+    expect(runs.map((r) => [r.runId.slice(8, 18), r.state]).sort()).toEqual([['2024-01-01', 'running'], ['2024-01-02', 'queued']]);
+  });
+});
+
+describe('SchedulerLoop limits', () => {
+  it('stops at max_active_tasks (16 by default) and says why the rest wait', async () => {
+    const dag = dagOf(Array.from({ length: 20 }, (_, i) => task(`t${i}`)), [], { dagId: 'limit', maxActiveTasks: 16 });
+    const { store } = await setup(dag);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1);
+    expect(executor.given.length).toBe(16);
+    expect(loop.lastRejections.length).toBe(4);
+    expect(loop.lastRejections[0]?.reason.kind).toBe('max_active_tasks');
+  });
+});
