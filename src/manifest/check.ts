@@ -4,8 +4,8 @@
  * output, so CI and the worker's start-up share it.
  *
  * Exit codes: 0 everything satisfied; 1 a requirement, executable, variable, Python version or DAG import
- * fails (the report says which); 2 the input is unusable (bad manifest with its line or field, missing
- * interpreter or DAGs folder, neither a manifest nor a DAGs folder given).
+ * fails (the report says which); 2 the check could not be made (bad manifest with its line or field, missing
+ * interpreter or DAGs folder, the shim failing in that interpreter, neither a manifest nor a DAGs folder given).
  *
  * Cost: one facts probe (~50-100 ms) and, with a DAGs folder, one shim export, run side by side.
  */
@@ -88,7 +88,9 @@ function isInputError(thrown: unknown): thrown is DagbridgeError {
   return (
     thrown instanceof UsageError ||
     (thrown instanceof ManifestError && thrown.code === 'MANIFEST_INVALID') ||
-    (thrown instanceof ShimError && (thrown.code === 'INTERPRETER_NOT_FOUND' || thrown.code === 'DAGS_FOLDER_NOT_FOUND'))
+    // The interpreter could not be run, the DAGs folder is missing, or the shim failed in that interpreter:
+    // the check could not be made at all, which is not the same as "this interpreter lacks something".
+    thrown instanceof ShimError
   );
 }
 

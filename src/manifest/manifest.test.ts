@@ -112,3 +112,18 @@ describe('jsonErrorPosition', () => {
     expect(jsonErrorPosition(text)).toEqual(expected);
   });
 });
+
+describe('schemas/manifest.schema.json', () => {
+  it('names the same fields as the zod schema', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { manifestFileSchema } = await import('./manifest.js');
+    const schema = JSON.parse(await readFile(new URL('../../schemas/manifest.schema.json', import.meta.url), 'utf8')) as {
+      properties: Record<string, unknown>;
+      $defs: { section: { properties: Record<string, unknown> } };
+    };
+    const shape = manifestFileSchema.shape;
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(shape).sort());
+    const section = shape.queues.unwrap().element;
+    expect(Object.keys(schema.$defs.section.properties).sort()).toEqual(Object.keys(section.shape).sort());
+  });
+});
