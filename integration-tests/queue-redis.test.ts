@@ -174,6 +174,10 @@ describe('RedisTaskQueue scripts', () => {
     }
     expect(caught).toBeInstanceOf(QueueError);
     expect(caught).toMatchObject({ reason: 'invalid-argument', message: 'queue claim: leaseMs must be a positive integer, got 0' });
+
+    const reapArguments = ['', 0, 10, keys.messagePrefix, keys.workerPrefix, keys.readyPrefix, keys.agePrefix, keys.deadPrefix, 5];
+    caught = await runScript(client, 'reap', [keys.leases, keys.queues], reapArguments).catch((thrown: unknown) => toQueueError(thrown, 'reap'));
+    expect(caught).toMatchObject({ reason: 'invalid-argument', message: 'queue reap: maxDeliveries must be an integer >= 1, got 0' });
   });
 
   it('keeps working after the server forgets its scripts (restart, SCRIPT FLUSH), in pipelines too', async () => {

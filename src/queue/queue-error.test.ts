@@ -9,6 +9,11 @@ describe('toQueueError', () => {
     expect(error.message).toBe('queue claim: leaseMs must be a positive integer, got 0');
   });
 
+  it('drops the script location Redis 7 appends to a raised error', () => {
+    const raised = new Error('DAGBRIDGE_INVALID_ARGUMENT maxDeliveries must be an integer >= 1, got 0 script: 90ea846efcb9a4229d4a53ece1395e80e65fc642, on @user_script:25.');
+    expect(toQueueError(raised, 'reap').message).toBe('queue reap: maxDeliveries must be an integer >= 1, got 0');
+  });
+
   it('explains an out-of-memory refusal and a read-only replica', () => {
     const oom = toQueueError(new Error("OOM command not allowed when used memory > 'maxmemory'."), 'enqueue');
     expect(oom).toMatchObject({ reason: 'out-of-memory', userFacing: true });

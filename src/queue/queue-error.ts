@@ -37,7 +37,9 @@ export function toQueueError(thrown: unknown, operation: string): Error {
   const code = /^(?:ERR\s+)?([A-Z_]+)\b/.exec(message)?.[1] ?? '';
   if (code in LUA_ERROR_CODES) {
     const reason = LUA_ERROR_CODES[code as keyof typeof LUA_ERROR_CODES];
-    return new QueueError(reason, `queue ${operation}: ${message.slice(code.length).trim()}`, { cause: error });
+    // Redis 7 appends where a raised error came from (`script: <sha>, on @user_script:25.`); the code says enough.
+    const detail = message.slice(message.indexOf(code) + code.length).replace(/\s*script: [0-9a-f]+, on @user_script:\d+\.?$/, '');
+    return new QueueError(reason, `queue ${operation}: ${detail.trim()}`, { cause: error });
   }
   if (code === 'OOM') {
     return new QueueError(
