@@ -45,3 +45,11 @@ def flatten(items):
             yield from flatten(item)
     else:
         yield items
+
+
+def reexport(namespace, module_name):
+    """Copies a module's public names into `namespace` (an Airflow 3 path that mirrors an Airflow 2 one)."""
+    import importlib
+
+    source = importlib.import_module(module_name)
+    namespace.update({k: v for k, v in vars(source).items() if not k.startswith("__")})

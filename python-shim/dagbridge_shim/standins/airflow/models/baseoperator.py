@@ -44,7 +44,7 @@ def get_merged_defaults(dag, task_group, task_params, task_default_args):
     """default_args and params a task sees: DAG's, then its task group's, then its own (Airflow's order)."""
     if dag is not None:
         args = dict(dag.default_args or {})
-        params = dict(dag.params or {})
+        params = _param_objects(dag.params)
     else:
         args, params = {}, {}
     if task_group is not None and task_group.default_args:
@@ -54,13 +54,21 @@ def get_merged_defaults(dag, task_group, task_params, task_default_args):
     if task_params:
         if not isinstance(task_params, dict):
             raise TypeError("params must be a dict, got %s" % type(task_params).__name__)
-        params.update(task_params)
+        params.update(_param_objects(task_params))
     if task_default_args:
         if not isinstance(task_default_args, dict):
             raise TypeError("default_args must be a dict, got %s" % type(task_default_args).__name__)
         args.update(task_default_args)
-        params.update(task_default_args.get("params") or {})
+        params.update(_param_objects(task_default_args.get("params")))
     return args, params
+
+
+def _param_objects(params):
+    """A plain dict of a params mapping, keeping Param objects (a ParamsDict would resolve them)."""
+    if not params:
+        return {}
+    to_dict = getattr(params, "to_dict", None)
+    return dict(to_dict()) if to_dict is not None and not isinstance(params, dict) else dict(params)
 
 
 class BaseOperatorMeta(type):
@@ -237,7 +245,9 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
         self.wait_for_downstream = wait_for_downstream
         if wait_for_downstream:
             self.depends_on_past = True
-        self.params = dict(params or {})
+        from airflow.models.param import ParamsDict
+
+        self.params = ParamsDict(_param_objects(params))
         self.default_args = default_args
         self.priority_weight = priority_weight
         if weight_rule is NOTSET:

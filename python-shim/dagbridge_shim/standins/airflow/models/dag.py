@@ -155,9 +155,12 @@ class DAG:
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
         self.doc_md = doc_md
-        merged_params = dict(self.default_args.get("params") or {})
-        merged_params.update(params or {})
-        self.params = merged_params
+        from airflow.models.baseoperator import _param_objects
+        from airflow.models.param import ParamsDict
+
+        merged_params = _param_objects(self.default_args.get("params"))
+        merged_params.update(_param_objects(params))
+        self.params = ParamsDict(merged_params)
         self.access_control = access_control
         self.is_paused_upon_creation = is_paused_upon_creation
         self.jinja_environment_kwargs = jinja_environment_kwargs

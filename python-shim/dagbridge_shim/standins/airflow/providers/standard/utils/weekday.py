@@ -1,0 +1,28 @@
+"""WeekDay (stand-in of airflow.providers.standard.utils.weekday)."""
+import enum
+
+
+@enum.unique
+class WeekDay(enum.IntEnum):
+    MONDAY = 1
+    TUESDAY = 2
+    WEDNESDAY = 3
+    THURSDAY = 4
+    FRIDAY = 5
+    SATURDAY = 6
+    SUNDAY = 7
+
+    @classmethod
+    def get_weekday_number(cls, week_day_str):
+        sanitized = week_day_str.upper()
+        if sanitized not in cls.__members__:
+            raise AttributeError('Invalid Week Day passed: "%s"' % week_day_str)
+        return cls[sanitized]
+
+    @classmethod
+    def convert(cls, day):
+        if isinstance(day, WeekDay):
+            return {day}
+        if isinstance(day, str):
+            return {cls.get_weekday_number(day)}
+        return {cls.convert(item).pop() for item in day}

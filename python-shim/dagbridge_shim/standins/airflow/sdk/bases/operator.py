@@ -1,0 +1,1 @@
+from airflow.models.baseoperator import BaseOperator, chain, chain_linear, cross_downstream  # noqa: F401

@@ -1,0 +1,1 @@
+from airflow.sdk.assets import Asset, AssetAlias, AssetAll, AssetAny, Metadata  # noqa: F401
