@@ -100,8 +100,13 @@ def do_branch(op, context, branches_to_execute):
 
 
 def execute_branch(op, context):
-    """BranchPythonOperator: the callable returns the task id(s) to follow."""
-    return do_branch(op, context, execute_python(op, context))
+    """BranchPythonOperator (the callable returns the task id(s) to follow) and BaseBranchOperator subclasses
+    (``choose_branch(context)`` does)."""
+    if callable(getattr(op, "python_callable", None)):
+        branches = execute_python(op, context)
+    else:
+        branches = op.choose_branch(context)
+    return do_branch(op, context, branches)
 
 
 def skip_tasks(op, context, task_ids):

@@ -59,9 +59,10 @@ def _operator_callable(task, mode):
         return lambda context: _execute_bash_decorated(task, context)
     table = (
         ("BaseSensorOperator", sensor.execute_sensor),
-        ("BranchPythonOperator", branch.execute_branch),
-        ("ShortCircuitOperator", branch.execute_short_circuit),
         ("LatestOnlyOperator", branch.execute_latest_only),
+        ("BranchPythonOperator", branch.execute_branch),
+        ("BaseBranchOperator", branch.execute_branch),
+        ("ShortCircuitOperator", branch.execute_short_circuit),
         ("_BasePythonVirtualenvOperator", python.execute_external_python),
         ("PythonOperator", python.execute_python),
         ("BashOperator", bash.execute_bash),
