@@ -1,0 +1,330 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DagSpec } from '../src/dag/bundle.js';
+import type { AttemptOutcome, DagRunRecord, LogLine, TaskInstanceKey } from '../src/scheduler/store.js';
+import { PgStore } from '../src/store/pg-store.js';
+import { dagVersionHash } from '../src/store/version-hash.js';
+import { bundleOf, createMigratedDatabase, dagSpec, taskSpec, type TestDatabase } from './support/database.js';
+
+const T0 = Date.UTC(2024, 0, 1, 12, 0, 0, 0);
+const WORKER = { workerId: 'worker-1', hostname: 'node-3', pid: 4242 };
+
+let db: TestDatabase;
+let store: PgStore;
+const spec: DagSpec = dagSpec('att', {
+  tasks: [
+    taskSpec('branch', { kind: 'branch', retries: 1 }),
+    taskSpec('left'),
+    taskSpec('right'),
+    taskSpec('done'),
+  ],
+});
+const target: DagSpec = dagSpec('target', { schedule: { type: 'none' } });
+let counter = 0;
+
+/** A running run with every task created; `taskId` scheduled and queued on try 1. */
+async function queuedInstance(taskId = 'branch'): Promise<{ run: DagRunRecord; key: TaskInstanceKey }> {
+  counter += 1;
+  const { run } = await store.createDagRun(
+    {
+      dagId: 'att',
+      runId: `manual__${counter}`,
+      versionHash: dagVersionHash(spec),
+      runType: 'manual',
+      logicalDate: null,
+      dataIntervalStart: null,
+      dataIntervalEnd: null,
+      runAfter: '2024-01-01T00:00:00+00:00',
+      conf: { n: counter },
+      queuedAt: T0,
+      state: 'running',
+    },
+    T0,
+  );
+  const created = run as DagRunRecord;
+  await store.applyChanges(
+    created,
+    spec,
+    spec.tasks.map((task) => ({ kind: 'create' as const, taskId: task.taskId, mapIndex: -1, priorityWeight: 1, state: task.taskId === taskId ? ('scheduled' as const) : undefined })),
+    T0,
+  );
+  const key = { dagId: 'att', runId: created.runId, taskId, mapIndex: -1 };
+  await store.markQueued([{ ...key, tryNumber: 1 }], T0 + 1);
+  return { run: created, key };
+}
+
+function outcome(key: TaskInstanceKey, overrides: Partial<AttemptOutcome> = {}): AttemptOutcome {
+  return {
+    key,
+    tryNumber: 1,
+    state: 'success',
+    endDate: T0 + 10_000,
+    xcoms: [],
+    skipTaskIds: [],
+    nextRetryAt: null,
+    rescheduleAt: null,
+    error: null,
+    exitCode: 0,
+    signal: null,
+    exitReason: null,
+    triggerDagRuns: [],
+    ...overrides,
+  };
+}
+
+async function history(key: TaskInstanceKey): Promise<Array<Record<string, unknown>>> {
+  const result = await db.pool.query(
+    `SELECT try_number, worker_id, hostname, pid, start_date, end_date, duration_seconds, state, exit_code, signal, exit_reason, error, log_lines
+       FROM task_instance_tries WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 ORDER BY try_number`,
+    [key.dagId, key.runId, key.taskId, key.mapIndex],
+  );
+  return result.rows.map((row: Record<string, unknown>) => ({
+    ...row,
+    start_date: row.start_date instanceof Date ? row.start_date.getTime() : row.start_date,
+    end_date: row.end_date instanceof Date ? row.end_date.getTime() : row.end_date,
+    log_lines: Number(row.log_lines),
+  }));
+}
+
+beforeAll(async () => {
+  db = await createMigratedDatabase('attempts');
+  store = new PgStore(db.pool);
+  await store.syncBundle(bundleOf([spec, target]), T0);
+});
+
+afterAll(async () => {
+  await store.close();
+  await db.drop();
+});
+
+describe('startTry', () => {
+  it('starts a queued try once, returns the instance and its run, and records the attempt', async () => {
+    const { run, key } = await queuedInstance();
+    const started = await store.startTry(key, 1, WORKER, T0 + 2);
+    expect(started.started).toBe(true);
+    if (!started.started) return;
+    expect(started.run).toEqual(run);
+    expect(started.instance).toMatchObject({ state: 'running', tryNumber: 1, startDate: T0 + 2, sensorFirstPokeAt: T0 + 2, ...WORKER });
+    expect(await store.startTry(key, 1, { ...WORKER, workerId: 'worker-2' }, T0 + 3)).toEqual({
+      started: false,
+      reason: 'task instance is running on try 1, not queued on try 1',
+    });
+    expect(await history(key)).toEqual([
+      { try_number: 1, worker_id: 'worker-1', hostname: 'node-3', pid: 4242, start_date: T0 + 2, end_date: null, duration_seconds: null, state: 'running', exit_code: null, signal: null, exit_reason: null, error: null, log_lines: 0 },
+    ]);
+  });
+
+  it('refuses a stale try and an unknown instance', async () => {
+    const { key } = await queuedInstance();
+    expect(await store.startTry(key, 2, WORKER, T0)).toEqual({ started: false, reason: 'task instance is queued on try 1, not queued on try 2' });
+    expect(await store.startTry({ ...key, taskId: 'ghost' }, 1, WORKER, T0)).toEqual({ started: false, reason: 'task instance does not exist' });
+  });
+
+  it('exactly one of many concurrent starts of the same try wins (duplicated messages)', async () => {
+    const { key } = await queuedInstance();
+    const other = new PgStore(db.newPool());
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, (_v, i) => (i % 2 === 0 ? store : other).startTry(key, 1, { ...WORKER, workerId: `w${i}` }, T0 + i)),
+    );
+    expect(attempts.filter((a) => a.started)).toHaveLength(1);
+    await other.close();
+  });
+});
+
+describe('finishTry', () => {
+  it('records success: state, XComs (upserted), skips of none/scheduled instances, history with duration', async () => {
+    const { key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0 + 2_000);
+    // `done` already finished: a skip must not touch it.
+    await store.applyChanges((await store.getDagRun(key)) as DagRunRecord, spec, [{ kind: 'transition', taskId: 'done', mapIndex: -1, from: 'none', to: 'success' }], T0);
+    const ok = await store.finishTry(
+      outcome(key, {
+        xcoms: [
+          { key: 'return_value', value: { rows: [1, 2, 3] } },
+          { key: 'branch', value: 'left' },
+          { key: 'branch', value: 'left-final' },
+        ],
+        skipTaskIds: ['right', 'done'],
+      }),
+    );
+    expect(ok).toBe(true);
+    expect(await store.getTaskInstance(key)).toMatchObject({ state: 'success', endDate: T0 + 10_000, note: null, startDate: T0 + 2_000 });
+    expect(await store.listXcoms(key)).toEqual([
+      { taskId: 'branch', mapIndex: -1, key: 'branch', value: 'left-final' },
+      { taskId: 'branch', mapIndex: -1, key: 'return_value', value: { rows: [1, 2, 3] } },
+    ]);
+    const states = Object.fromEntries((await store.listTaskInstances(key)).map((ti) => [ti.taskId, [ti.state, ti.note]]));
+    expect(states).toEqual({ branch: ['success', null], left: ['none', null], right: ['skipped', 'skipped by branch'], done: ['success', null] });
+    expect(await history(key)).toEqual([
+      { try_number: 1, worker_id: 'worker-1', hostname: 'node-3', pid: 4242, start_date: T0 + 2_000, end_date: T0 + 10_000, duration_seconds: 8, state: 'success', exit_code: 0, signal: null, exit_reason: null, error: null, log_lines: 0 },
+    ]);
+    // A second report of the same attempt (redelivered result) changes nothing.
+    expect(await store.finishTry(outcome(key, { state: 'failed' }))).toBe(false);
+  });
+
+  it('records a failure for retry: nextRetryAt, the error as note and history; the next try clears old XComs', async () => {
+    const { run, key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0);
+    const error = { type: 'ValueError', message: 'boom', traceback: 'Traceback ...', retryable: true };
+    expect(
+      await store.finishTry(outcome(key, { state: 'up_for_retry', nextRetryAt: T0 + 300_000, error, exitCode: 1, exitReason: 'exit code 1', xcoms: [{ key: 'partial', value: 1 }] })),
+    ).toBe(true);
+    expect(await store.getTaskInstance(key)).toMatchObject({ state: 'up_for_retry', nextRetryAt: T0 + 300_000, note: 'ValueError: boom' });
+    expect((await history(key))[0]).toMatchObject({ state: 'up_for_retry', exit_code: 1, exit_reason: 'exit code 1', error });
+
+    await store.applyChanges(run, spec, [{ kind: 'transition', taskId: 'branch', mapIndex: -1, from: 'up_for_retry', to: 'scheduled', newTry: true }], T0 + 300_001);
+    expect(await store.markQueued([{ ...key, tryNumber: 2 }], T0 + 300_002)).toHaveLength(1);
+    const second = await store.startTry(key, 2, { ...WORKER, workerId: 'worker-2' }, T0 + 300_003);
+    expect(second.started && second.instance.sensorFirstPokeAt).toBe(T0 + 300_003);
+    expect(await store.listXcoms(key)).toEqual([]);
+    expect((await history(key)).map((h) => [h.try_number, h.worker_id, h.state])).toEqual([
+      [1, 'worker-1', 'up_for_retry'],
+      [2, 'worker-2', 'running'],
+    ]);
+  });
+
+  it('returns false and writes nothing when the instance was cleared or handed to another try', async () => {
+    const { run, key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0);
+    // Lease expired: handed back and queued again on the same try, then started elsewhere... then cleared by a user.
+    expect(await store.requeueTry(key, 1, 'running', 'lease expired', T0 + 1)).toBe(true);
+    expect(await store.finishTry(outcome(key))).toBe(false);
+    await store.applyChanges(run, spec, [{ kind: 'transition', taskId: 'branch', mapIndex: -1, from: 'scheduled', to: 'none' }], T0 + 2);
+    expect(await store.finishTry(outcome(key, { xcoms: [{ key: 'k', value: 1 }], skipTaskIds: ['left'] }))).toBe(false);
+    expect(await store.listXcoms(key)).toEqual([]);
+    expect((await store.getTaskInstance({ ...key, taskId: 'left' }))?.state).toBe('none');
+  });
+
+  it('turns the outcome of a try cleared while running (restarting) into up_for_retry and drops its results', async () => {
+    const { run, key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0);
+    await store.applyChanges(run, spec, [{ kind: 'transition', taskId: 'branch', mapIndex: -1, from: 'running', to: 'restarting' }], T0 + 1);
+    expect(await store.finishTry(outcome(key, { xcoms: [{ key: 'k', value: 1 }], skipTaskIds: ['left'] }))).toBe(true);
+    expect(await store.getTaskInstance(key)).toMatchObject({ state: 'up_for_retry', nextRetryAt: T0 + 10_000, maxTries: 1, note: 'cleared while running: retrying' });
+    expect(await store.listXcoms(key)).toEqual([]);
+    expect((await store.getTaskInstance({ ...key, taskId: 'left' }))?.state).toBe('none');
+    expect((await history(key))[0]).toMatchObject({ state: 'up_for_retry' });
+  });
+
+  it('creates the DAG runs a TriggerDagRunOperator asked for, once, and resets one on request', async () => {
+    const { key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0);
+    const request = { dagId: 'target', runId: null, conf: { from: 'att' }, logicalDate: null, resetDagRun: false };
+    expect(
+      await store.finishTry(
+        outcome(key, {
+          endDate: Date.UTC(2024, 4, 1, 8, 30, 0, 250),
+          triggerDagRuns: [request, { ...request, runId: 'given', logicalDate: '2024-05-02T00:00:00+00:00' }, { ...request, dagId: 'unknown_dag' }],
+        }),
+      ),
+    ).toBe(true);
+    const runs = await store.listDagRuns({ dagId: 'target' });
+    expect(runs.map((r) => [r.runId, r.runType, r.state, r.logicalDate, r.dataIntervalStart, r.dataIntervalEnd, r.conf])).toEqual([
+      ['given', 'manual', 'queued', '2024-05-02T00:00:00+00:00', '2024-05-02T00:00:00+00:00', '2024-05-02T00:00:00+00:00', { from: 'att' }],
+      [
+        'manual__2024-05-01T08:30:00.250000+00:00',
+        'manual',
+        'queued',
+        '2024-05-01T08:30:00.250000+00:00',
+        '2024-05-01T08:30:00.250000+00:00',
+        '2024-05-01T08:30:00.250000+00:00',
+        { from: 'att' },
+      ],
+    ]);
+
+    // Reset: the existing run `given` goes back to queued with its task instances cleared.
+    const given = runs[0] as DagRunRecord;
+    await store.setDagRunState(given, 'queued', 'running', T0);
+    await store.applyChanges(given, target, [{ kind: 'create', taskId: 't1', mapIndex: -1, priorityWeight: 1, state: 'scheduled' }], T0);
+    await store.applyChanges(given, target, [{ kind: 'transition', taskId: 't1', mapIndex: -1, from: 'scheduled', to: 'failed' }], T0);
+    await store.setDagRunState(given, 'running', 'failed', T0);
+    const next = await queuedInstance();
+    await store.startTry(next.key, 1, WORKER, T0);
+    await store.finishTry(outcome(next.key, { triggerDagRuns: [{ ...request, runId: 'given', resetDagRun: true }] }));
+    expect(await store.getDagRun(given)).toMatchObject({ state: 'queued', startDate: null, endDate: null });
+    expect(await store.getTaskInstance({ ...given, taskId: 't1', mapIndex: -1 })).toMatchObject({ state: 'none', tryNumber: 1, maxTries: 1, note: 'cleared' });
+  });
+});
+
+describe('requeueTry', () => {
+  it('hands a queued or running try back to scheduled without consuming it, compare-and-set on state and try', async () => {
+    const { key } = await queuedInstance();
+    expect(await store.requeueTry(key, 2, 'queued', 'stale', T0)).toBe(false);
+    expect(await store.requeueTry(key, 1, 'running', 'wrong state', T0)).toBe(false);
+    expect(await store.requeueTry(key, 1, 'queued', 'message lost', T0 + 5)).toBe(true);
+    expect(await store.getTaskInstance(key)).toMatchObject({ state: 'scheduled', tryNumber: 1, queuedAt: null, note: 'message lost' });
+    await store.markQueued([{ ...key, tryNumber: 1 }], T0 + 6);
+    await store.startTry(key, 1, WORKER, T0 + 7);
+    expect(await store.requeueTry(key, 1, 'running', 'worker shutting down', T0 + 9)).toBe(true);
+    expect((await history(key))[0]).toMatchObject({ state: 'scheduled', exit_reason: 'worker shutting down', end_date: T0 + 9, duration_seconds: 0.002 });
+    // Started again on the same try: one history row, the latest start.
+    await store.markQueued([{ ...key, tryNumber: 1 }], T0 + 10);
+    await store.startTry(key, 1, { ...WORKER, workerId: 'worker-9' }, T0 + 11);
+    expect((await history(key)).map((h) => [h.try_number, h.worker_id, h.state, h.end_date])).toEqual([[1, 'worker-9', 'running', null]]);
+  });
+});
+
+describe('logs', () => {
+  const line = (text: string, stream: LogLine['stream'] = 'stdout', at = T0): LogLine => ({ seq: 0, at, stream, line: text });
+
+  it('appends batches and reads them in order, after a sequence number for --follow', async () => {
+    const { key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0);
+    expect(await store.readLogLines(key, 1)).toEqual([]);
+    await store.appendLogLines(key, 1, [line('one'), line('two', 'stderr', T0 + 1)]);
+    await store.appendLogLines(key, 1, []);
+    await store.appendLogLines(key, 1, [line('three', 'system', T0 + 2), line('ünïcode ✓ "quoted" \\ back'), line('')]);
+    const all = await store.readLogLines(key, 1);
+    expect(all).toEqual([
+      { seq: 1, at: T0, stream: 'stdout', line: 'one' },
+      { seq: 2, at: T0 + 1, stream: 'stderr', line: 'two' },
+      { seq: 3, at: T0 + 2, stream: 'system', line: 'three' },
+      { seq: 4, at: T0, stream: 'stdout', line: 'ünïcode ✓ "quoted" \\ back' },
+      { seq: 5, at: T0, stream: 'stdout', line: '' },
+    ]);
+    expect((await store.readLogLines(key, 1, 1)).map((l) => l.seq)).toEqual([2, 3, 4, 5]);
+    expect((await store.readLogLines(key, 1, 3)).map((l) => l.line)).toEqual(['ünïcode ✓ "quoted" \\ back', '']);
+    expect(await store.readLogLines(key, 1, 5)).toEqual([]);
+    expect(await store.readLogLines(key, 2)).toEqual([]);
+    expect((await history(key))[0]?.log_lines).toBe(5);
+  });
+
+  it('follows a log while it is written: every line once, in order, from a concurrent writer', async () => {
+    const { key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0);
+    const writer = new PgStore(db.newPool());
+    const total = 2_000;
+    const writing = (async () => {
+      for (let i = 0; i < total; i += 100) {
+        await writer.appendLogLines(key, 1, Array.from({ length: 100 }, (_v, j) => line(`line ${i + j}`)));
+      }
+    })();
+    const seen: string[] = [];
+    let after = 0;
+    let done = false;
+    void writing.then(() => (done = true));
+    while (true) {
+      const finished = done;
+      const batch = await store.readLogLines(key, 1, after);
+      for (const l of batch) {
+        expect(l.seq).toBe(after + 1);
+        after = l.seq;
+        seen.push(l.line);
+      }
+      if (finished && batch.length === 0) break;
+    }
+    await writing;
+    expect(seen).toEqual(Array.from({ length: total }, (_v, i) => `line ${i}`));
+    await writer.close();
+  });
+
+  it('numbers concurrent appends of one try without gaps or duplicates, and continues after a hand-back', async () => {
+    const { key } = await queuedInstance();
+    const other = new PgStore(db.newPool());
+    await Promise.all(Array.from({ length: 20 }, (_v, i) => (i % 2 ? store : other).appendLogLines(key, 1, [line(`a${i}`), line(`b${i}`)])));
+    const lines = await store.readLogLines(key, 1);
+    expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: 40 }, (_v, i) => i + 1));
+    // Each batch stays contiguous.
+    for (let i = 0; i < 40; i += 2) expect(lines[i + 1]?.line).toBe(`b${lines[i]?.line.slice(1)}`);
+    await other.close();
+  });
+});
