@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRedisClient } from '../src/queue/connection.js';
+import { checkRedisServer, redisServerReport } from '../src/queue/server-check.js';
 import { queueKeys } from '../src/queue/keys.js';
 import { QueueError, toQueueError } from '../src/queue/queue-error.js';
 import { RedisTaskQueue } from '../src/queue/redis-queue.js';
@@ -262,5 +263,15 @@ describe('createRedisClient', () => {
     } finally {
       failing.disconnect();
     }
+  });
+});
+
+describe('checkRedisServer', () => {
+  it('reads the live server settings the same way as the INFO text', async () => {
+    const report = await checkRedisServer(client);
+    expect(report.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(report.role).toBe('master');
+    const info = await client.info();
+    expect(report).toEqual(redisServerReport(info));
   });
 });
