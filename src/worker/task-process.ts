@@ -39,30 +39,6 @@ const SIGKILL_WAIT_MS = 5_000;
 /** Longest delay `setTimeout` accepts (2^31 - 1 ms); longer timeouts are chained. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/**
- * Process groups of running attempts. Detached groups outlive the worker, so when the worker exits while
- * attempts still run (a crash, `process.exit`), the 'exit' listener SIGKILLs them: their tasks are handed
- * back through lease expiry and must not keep running beside the next try. (Nothing runs on SIGKILL of the
- * worker itself; the lease covers that case.)
- */
-const liveGroups = new Set<number>();
-let exitListenerInstalled = false;
-
-function trackGroup(pgid: number): void {
-  liveGroups.add(pgid);
-  if (!exitListenerInstalled) {
-    exitListenerInstalled = true;
-    process.once('exit', () => {
-      for (const group of liveGroups) signalProcessGroup(group, 'SIGKILL');
-    });
-  }
-}
-
-/** Process group ids of the attempts this process is running now (for diagnostics and shutdown reports). */
-export function runningTaskProcessGroups(): number[] {
-  return [...liveGroups];
-}
-
 /** Airflow's KEY_REGEX `^[\w.-]+$` with Python's Unicode `\w`, and its 250-character column limit. */
 const AIRFLOW_KEY = /^[\p{L}\p{N}_.-]+$/u;
 const MAX_KEY_LENGTH = 250;
@@ -171,7 +147,8 @@ export class TaskSpecError extends DagbridgeError {
 export function validateAirflowKey(field: 'dagId' | 'taskId', value: string): void {
   if (value.length === 0 || value.length > MAX_KEY_LENGTH || !AIRFLOW_KEY.test(value)) {
     throw new TaskSpecError(
-      `${field} ${JSON.stringify(value.slice(0, 300))} is not a valid Airflow key: use 1 to ${MAX_KEY_LENGTH} letters, digits, '_', '.' or '-'`,
+      `${field} ${JSON.stringify(value.slice(0, 300))} is not a valid Airflow key: ` +
+        `use 1 to ${MAX_KEY_LENGTH} letters, digits, '_', '.' or '-'`,
     );
   }
 }
@@ -180,7 +157,9 @@ export function validateAirflowKey(field: 'dagId' | 'taskId', value: string): vo
 export function validateDagFile(file: string): void {
   const segments = file.split(/[\\/]/);
   if (file.length === 0 || path.isAbsolute(file) || file.includes('\0') || segments.includes('..')) {
-    throw new TaskSpecError(`DAG file ${JSON.stringify(file)} must be a path relative to the DAGs folder, without '..'`);
+    throw new TaskSpecError(
+      `DAG file ${JSON.stringify(file)} must be a path relative to the DAGs folder, without '..'`,
+    );
   }
 }
 
@@ -227,8 +206,11 @@ export function shimRunArgv(options: {
  * A directory name for an attempt that never contains the raw ids: run ids hold `:` and `+`, and any id could
  * be long. A readable ASCII prefix plus a hash of the whole key; mkdtemp adds a random suffix.
  */
-export function attemptDirPrefix(input: Pick<TaskRunInput, 'dagId' | 'taskId' | 'runId' | 'mapIndex' | 'tryNumber'>): string {
-  const slug = (value: string): string => value.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_').slice(0, 40);
+export function attemptDirPrefix(
+  input: Pick<TaskRunInput, 'dagId' | 'taskId' | 'runId' | 'mapIndex' | 'tryNumber'>,
+): string {
+  const slug = (value: string): string =>
+    value.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_').slice(0, 40);
   const key = JSON.stringify([input.dagId, input.taskId, input.runId, input.mapIndex, input.tryNumber]);
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
   return `${slug(input.dagId)}.${slug(input.taskId)}.m${input.mapIndex}.t${input.tryNumber}.${hash}-`;
@@ -245,12 +227,15 @@ interface Plan {
 function plan(spec: TaskProcessSpec): Plan {
   const parsed = taskRunInputSchema.safeParse(spec.input);
   if (!parsed.success) {
-    throw new TaskSpecError(`task run input does not match the contract: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const issue = parsed.error.issues[0];
+    throw new TaskSpecError(`task run input does not match the contract: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const input = parsed.data;
   validateAirflowKey('dagId', input.dagId);
   validateAirflowKey('taskId', input.taskId);
-  if (input.runId.length === 0 || input.runId.includes('\0')) throw new TaskSpecError('runId must be a non-empty string without NUL');
+  if (input.runId.length === 0 || input.runId.includes('\0')) {
+    throw new TaskSpecError('runId must be a non-empty string without NUL');
+  }
   if (spec.command.kind === 'shim') validateDagFile(spec.command.file);
   const graceMs = spec.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   if (!Number.isFinite(graceMs) || graceMs < 0) throw new TaskSpecError(`killGraceMs must be >= 0, got ${graceMs}`);
@@ -259,9 +244,11 @@ function plan(spec: TaskProcessSpec): Plan {
     throw new TaskSpecError(`executionTimeoutSeconds must be null or >= 0, got ${timeout}`);
   }
   const maxResultBytes = spec.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
-  for (const [name, value] of Object.entries({ logLimitBytes: spec.logLimitBytes, maxLineBytes: spec.maxLineBytes, maxResultBytes })) {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < (name === 'logLimitBytes' ? 0 : 1))) {
-      throw new TaskSpecError(`${name} must be a ${name === 'logLimitBytes' ? 'non-negative' : 'positive'} integer, got ${value}`);
+  const sizes = { logLimitBytes: spec.logLimitBytes, maxLineBytes: spec.maxLineBytes, maxResultBytes };
+  for (const [name, value] of Object.entries(sizes)) {
+    const least = name === 'logLimitBytes' ? 0 : 1;
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < least)) {
+      throw new TaskSpecError(`${name} must be an integer >= ${least}, got ${value}`);
     }
   }
   return {
@@ -282,20 +269,10 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
   const settings = plan(spec);
   const { input } = settings;
   const started = performance.now();
-  const notStarted = (message: string, aborted = false): TaskProcessOutcome => ({
-    result: null,
-    failure: { type: aborted ? 'TaskProcessAborted' : 'TaskProcessNotStarted', message, retryable: true },
-    pid: null,
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    aborted,
-    durationMs: performance.now() - started,
-    logBytes: 0,
-    droppedLogBytes: 0,
-    attemptDir: null,
-  });
-  if (spec.signal?.aborted) return notStarted(`task process was aborted before it started: ${errorMessage(spec.signal.reason)}`, true);
+  if (spec.signal?.aborted) {
+    const reason = errorMessage(spec.signal.reason);
+    return notStarted(started, 'TaskProcessAborted', `task process was aborted before it started: ${reason}`);
+  }
 
   let attemptDir: string;
   try {
@@ -303,7 +280,8 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
     attemptDir = await mkdtemp(path.join(settings.workBaseDir, attemptDirPrefix(input)));
     await Promise.all([mkdir(path.join(attemptDir, 'work')), mkdir(path.join(attemptDir, 'tmp'))]);
   } catch (cause) {
-    return notStarted(`could not create an attempt directory under ${settings.workBaseDir}: ${errorMessage(cause)}`);
+    const message = `could not create an attempt directory under ${settings.workBaseDir}: ${errorMessage(cause)}`;
+    return notStarted(started, 'TaskProcessNotStarted', message);
   }
   const workDir = path.join(attemptDir, 'work');
   const resultPath = path.join(attemptDir, 'result.json');
@@ -330,7 +308,8 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
   let outcome: Omit<TaskProcessOutcome, 'attemptDir'>;
   let hookError: { error: unknown } | null = null;
   try {
-    outcome = await supervise({ spec, settings, hooks, argv, env, workDir, attemptDir, resultPath, started }, (error) => {
+    const run = { spec, settings, hooks, argv, env, workDir, attemptDir, resultPath, started };
+    outcome = await supervise(run, (error) => {
       hookError ??= { error };
     });
   } finally {
@@ -355,7 +334,31 @@ interface Supervision {
   started: number;
 }
 
-async function supervise(run: Supervision, onHookError: (error: unknown) => void): Promise<Omit<TaskProcessOutcome, 'attemptDir'>> {
+/** A {@link TaskProcessOutcome} for an attempt whose process never ran. */
+function notStarted(
+  started: number,
+  type: 'TaskProcessAborted' | 'TaskProcessNotStarted',
+  message: string,
+): TaskProcessOutcome {
+  return {
+    result: null,
+    failure: { type, message, retryable: true },
+    pid: null,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    aborted: type === 'TaskProcessAborted',
+    durationMs: performance.now() - started,
+    logBytes: 0,
+    droppedLogBytes: 0,
+    attemptDir: null,
+  };
+}
+
+async function supervise(
+  run: Supervision,
+  onHookError: (error: unknown) => void,
+): Promise<Omit<TaskProcessOutcome, 'attemptDir'>> {
   const { spec, settings, hooks } = run;
   const now = hooks.now ?? Date.now;
   // A hook that throws is a bug in the caller: its logs can no longer be kept, so the attempt is stopped and
@@ -373,7 +376,12 @@ async function supervise(run: Supervision, onHookError: (error: unknown) => void
     }
   };
   const deliver = (line: LogLine): void => callHook(() => hooks.onLogLine(line));
-  const capture = new LogCapture({ onLine: deliver, limitBytes: spec.logLimitBytes, maxLineBytes: spec.maxLineBytes, now });
+  const capture = new LogCapture({
+    onLine: deliver,
+    limitBytes: spec.logLimitBytes,
+    maxLineBytes: spec.maxLineBytes,
+    now,
+  });
 
   const [file, ...args] = run.argv as [string, ...string[]];
   const subprocess = execa(file, args, {
@@ -392,18 +400,8 @@ async function supervise(run: Supervision, onHookError: (error: unknown) => void
   const pid = subprocess.pid;
   if (pid === undefined) {
     const failed = await subprocess;
-    return {
-      result: null,
-      failure: { type: 'TaskProcessNotStarted', message: `task process could not be started: ${(failed.message ?? 'unknown error').split('\n')[0]}`, retryable: true },
-      pid: null,
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      aborted: false,
-      durationMs: performance.now() - run.started,
-      logBytes: 0,
-      droppedLogBytes: 0,
-    };
+    const reason = (failed.message ?? 'unknown error').split('\n')[0];
+    return notStarted(run.started, 'TaskProcessNotStarted', `task process could not be started: ${reason}`);
   }
   trackGroup(pid);
   const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -430,7 +428,8 @@ async function supervise(run: Supervision, onHookError: (error: unknown) => void
     state.stopReason = reason;
     void reap();
   };
-  const cancelTimer = settings.timeoutMs === null ? () => undefined : startTimer(settings.timeoutMs, () => stop({ kind: 'timeout' }));
+  const cancelTimer =
+    settings.timeoutMs === null ? () => undefined : startTimer(settings.timeoutMs, () => stop({ kind: 'timeout' }));
   const onAbort = (): void => stop({ kind: 'abort', reason: errorMessage(spec.signal?.reason) });
   spec.signal?.addEventListener('abort', onAbort, { once: true });
   stopForHook = (error) => stop({ kind: 'abort', reason: `a log hook threw: ${errorMessage(error)}` });
@@ -450,7 +449,7 @@ async function supervise(run: Supervision, onHookError: (error: unknown) => void
       capture.finish();
       deliver({
         stream: 'stderr',
-        line: `${LOG_MARKER_PREFIX} stopped reading output: a process outside the task's process group kept its pipes open`,
+        line: `${LOG_MARKER_PREFIX} stopped reading output: a process outside the task's group kept its pipes open`,
         at: now(),
       });
     }
@@ -479,7 +478,9 @@ async function supervise(run: Supervision, onHookError: (error: unknown) => void
   });
   const finalStop = state.stopReason;
   if (finalStop?.kind === 'timeout') {
-    return failed('AirflowTaskTimeout', `task timed out after ${spec.executionTimeoutSeconds}s (execution_timeout); its process group was killed`);
+    const seconds = spec.executionTimeoutSeconds;
+    const message = `task timed out after ${seconds}s (execution_timeout); its process group was killed`;
+    return failed('AirflowTaskTimeout', message);
   }
   if (finalStop?.kind === 'abort') return failed('TaskProcessAborted', `task process was aborted: ${finalStop.reason}`);
   if (exit.signal !== null) return failed('TaskProcessKilled', `task process was killed by ${exit.signal}`);
@@ -490,11 +491,16 @@ async function supervise(run: Supervision, onHookError: (error: unknown) => void
       'TaskProcessExited',
       read.kind === 'missing'
         ? `task process exited with code ${exit.exitCode} without a result`
-        : `task process exited with code ${exit.exitCode}; the result it wrote is ignored (a run that wrote its result exits 0)`,
+        : `task process exited with code ${exit.exitCode}; ` +
+            'the result it wrote is ignored (a run that wrote its result exits 0)',
     );
   }
-  if (read.kind === 'missing') return failed('TaskResultMissing', 'task process exited with code 0 without a result');
-  if (read.kind === 'invalid') return failed('TaskResultInvalid', `task process wrote an invalid result: ${read.message}`);
+  if (read.kind === 'missing') {
+    return failed('TaskResultMissing', 'task process exited with code 0 without a result');
+  }
+  if (read.kind === 'invalid') {
+    return failed('TaskResultInvalid', `task process wrote an invalid result: ${read.message}`);
+  }
   return { ...base, result: read.result, failure: null, durationMs: performance.now() - run.started };
 }
 
@@ -506,7 +512,9 @@ async function readResult(resultPath: string, maxBytes: number): Promise<ResultR
     // lstat first: a FIFO or symlink planted as the result file must not block or redirect the read.
     const stats = await lstat(resultPath);
     if (!stats.isFile()) return { kind: 'invalid', message: 'the result path is not a regular file' };
-    if (stats.size > maxBytes) return { kind: 'invalid', message: `the result file has ${stats.size} bytes, more than the ${maxBytes} allowed` };
+    if (stats.size > maxBytes) {
+      return { kind: 'invalid', message: `the result file has ${stats.size} bytes, more than the ${maxBytes} allowed` };
+    }
     text = await readFile(resultPath, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
@@ -521,9 +529,34 @@ async function readResult(resultPath: string, maxBytes: number): Promise<ResultR
   const parsed = taskRunResultSchema.safeParse(document);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { kind: 'invalid', message: `the result does not match the task run contract: ${issue?.path.join('.') || '(root)'}: ${issue?.message}` };
+    const where = issue?.path.join('.') || '(root)';
+    return { kind: 'invalid', message: `the result does not match the task run contract: ${where}: ${issue?.message}` };
   }
   return { kind: 'ok', result: parsed.data };
+}
+
+/**
+ * Process groups of running attempts. Detached groups outlive the worker, so when the worker exits while
+ * attempts still run (a crash, `process.exit`), the 'exit' listener SIGKILLs them: their tasks are handed
+ * back through lease expiry and must not keep running beside the next try. (Nothing runs on SIGKILL of the
+ * worker itself; the lease covers that case.)
+ */
+const liveGroups = new Set<number>();
+let exitListenerInstalled = false;
+
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (!exitListenerInstalled) {
+    exitListenerInstalled = true;
+    process.once('exit', () => {
+      for (const group of liveGroups) signalProcessGroup(group, 'SIGKILL');
+    });
+  }
+}
+
+/** Process group ids of the attempts this process is running now (for diagnostics and shutdown reports). */
+export function runningTaskProcessGroups(): number[] {
+  return [...liveGroups];
 }
 
 /**
@@ -590,7 +623,8 @@ export function processGroupAlive(pgid: number): boolean {
 function startTimer(ms: number, fire: () => void): () => void {
   let handle: NodeJS.Timeout;
   const arm = (remaining: number): void => {
-    handle = setTimeout(() => (remaining > MAX_TIMER_MS ? arm(remaining - MAX_TIMER_MS) : fire()), Math.min(remaining, MAX_TIMER_MS));
+    const step = Math.min(remaining, MAX_TIMER_MS);
+    handle = setTimeout(() => (remaining > step ? arm(remaining - step) : fire()), step);
   };
   arm(ms);
   return () => clearTimeout(handle);
