@@ -202,6 +202,12 @@ describe('runTaskProcess with fixture tasks', () => {
     });
   });
 
+  it('refuses a result file larger than maxResultBytes', async () => {
+    const { outcome } = await runFixture(['ok'], { maxResultBytes: 16 });
+    expect(outcome.failure?.type).toBe('TaskResultInvalid');
+    expect(outcome.failure?.message).toMatch(/^task process wrote an invalid result: the result file has \d+ bytes, more than the 16 allowed$/);
+  });
+
   it('reports a command that cannot be started', async () => {
     const { outcome } = await runFixture([], { command: { kind: 'argv', argv: ['/nonexistent/python3'] } });
     expect(outcome).toMatchObject({ pid: null, exitCode: null, result: null, attemptDir: null });
