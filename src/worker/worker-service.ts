@@ -1,0 +1,268 @@
+/**
+ * `dagbridge worker`: registers, heartbeats, and claims one task per free slot (no prefetch) from the queues it
+ * serves, running each through the shared attempt code (compare-and-set start, subprocess, recorded outcome).
+ *
+ * Delivery: the queue is at-least-once; `startTry` in PostgreSQL is the exactly-once gate. Whatever the attempt
+ * reports (started and finished, refused as stale/duplicate, handed back), the message is acknowledged after,
+ * so a message is never lost before its outcome is recorded and never kept after.
+ *
+ * Shutdown (SIGTERM, or `workers shutdown`): stop claiming, let running tasks finish within the grace period;
+ * then (or on a second signal / cold shutdown) abort them: their process groups are killed and their task
+ * instances handed back for another worker.
+ */
+import { hostname } from 'node:os';
+import type { ServiceState } from '../executor/local-executor.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { Wakeup } from '../lib/sleep.js';
+import { VERSION } from '../lib/version.js';
+import type { ClaimedMessage, TaskQueue } from '../queue/task-queue.js';
+import { parseTaskMessage } from '../queue/task-message.js';
+import type { MetadataStore } from '../scheduler/store.js';
+import { runAttempt, type AttemptContext } from './attempt.js';
+import type { RefusedQueue, WorkerRecord, WorkerRegistry, WorkerState } from './registry.js';
+
+/** Settings and collaborators of a worker. */
+export interface WorkerServiceOptions {
+  workerId: string;
+  store: MetadataStore & WorkerRegistry;
+  queue: TaskQueue;
+  /** Queues this worker serves (after manifest verification). */
+  queues: string[];
+  refused?: RefusedQueue[];
+  manifestHash?: string | null;
+  manifestReport?: unknown;
+  concurrency: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  shutdownGraceMs: number;
+  /** How long an idle worker waits before asking the queue again when no wake-up signal arrives. */
+  idlePollMs?: number;
+  attempt: Omit<AttemptContext, 'store' | 'identity' | 'log'>;
+  log: Logger;
+  /** Subscribes to "work was enqueued" signals; returns an unsubscribe function. */
+  subscribeToWork?: (onWork: () => void) => Promise<() => Promise<void>>;
+}
+
+interface Running {
+  message: ClaimedMessage;
+  controller: AbortController;
+  startedAt: number;
+  done: Promise<void>;
+}
+
+/** A running worker. */
+export class WorkerService {
+  private stateValue: ServiceState = 'idle';
+  private readonly running = new Map<string, Running>();
+  private readonly wakeup = new Wakeup();
+  private readonly stopController = new AbortController();
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private loopDone: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | null = null;
+  private draining = false;
+  private lastPollAt: number | null = null;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private readonly context: AttemptContext;
+  /** Messages handled, by outcome (metrics, tests). */
+  readonly counts = { started: 0, duplicates: 0, deadLettered: 0, handedBack: 0, finished: 0 };
+
+  constructor(private readonly options: WorkerServiceOptions) {
+    this.context = {
+      ...options.attempt,
+      store: options.store,
+      identity: { workerId: options.workerId, hostname: hostname(), pid: process.pid },
+      log: options.log,
+    };
+  }
+
+  get state(): ServiceState {
+    return this.stateValue;
+  }
+
+  /** Tasks running now: message id -> elapsed ms. */
+  runningTasks(now = Date.now()): Array<{ id: string; payload: string; elapsedMs: number }> {
+    return [...this.running.values()].map((r) => ({ id: r.message.id, payload: r.message.payload, elapsedMs: now - r.startedAt }));
+  }
+
+  private record(state: WorkerState, now: number): WorkerRecord {
+    return {
+      workerId: this.options.workerId,
+      hostname: this.context.identity.hostname,
+      pid: process.pid,
+      queues: this.options.queues,
+      refused: this.options.refused ?? [],
+      concurrency: this.options.concurrency,
+      slotsBusy: this.running.size,
+      version: VERSION,
+      state,
+      startedAt: now,
+      lastHeartbeatAt: now,
+      lastPollAt: this.lastPollAt,
+      manifestHash: this.options.manifestHash ?? null,
+      manifestReport: this.options.manifestReport ?? null,
+      requestedAction: null,
+    };
+  }
+
+  private reportedState(): WorkerState {
+    if (this.stateValue === 'stopping') return 'stopping';
+    if (this.draining) return 'draining';
+    return this.options.queues.length === 0 ? 'unhealthy' : 'running';
+  }
+
+  /** Registers and starts claiming. */
+  async start(): Promise<void> {
+    if (this.stateValue !== 'idle') throw new Error(`worker ${this.options.workerId} is ${this.stateValue}`);
+    await this.options.store.registerWorker(this.record(this.options.queues.length === 0 ? 'unhealthy' : 'running', Date.now()));
+    this.stateValue = 'running';
+    if (this.options.subscribeToWork) this.unsubscribe = await this.options.subscribeToWork(() => this.wakeup.notify());
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
+    this.heartbeatTimer.unref();
+    this.loopDone = this.claimLoop();
+    this.options.log.info('worker started', { workerId: this.options.workerId, queues: this.options.queues.join(','), concurrency: this.options.concurrency });
+  }
+
+  private async claimLoop(): Promise<void> {
+    let idle = 0;
+    while (this.stateValue === 'running') {
+      if (this.draining || this.options.queues.length === 0 || this.running.size >= this.options.concurrency) {
+        await this.wakeup.wait(1_000, this.stopController.signal);
+        continue;
+      }
+      let message: ClaimedMessage | null = null;
+      try {
+        message = await this.options.queue.claim(this.options.workerId, this.options.queues, this.options.leaseMs);
+        this.lastPollAt = Date.now();
+      } catch (error) {
+        this.options.log.warn('could not claim from the queue; retrying', { error: errorMessage(error) });
+        await this.wakeup.wait(Math.min(5_000, 200 * 2 ** Math.min(idle++, 5)), this.stopController.signal);
+        continue;
+      }
+      if (!message) {
+        // Idle: a wake-up signal (work enqueued, a slot freed) ends the wait early.
+        await this.wakeup.wait(this.options.idlePollMs ?? 1_000, this.stopController.signal);
+        continue;
+      }
+      idle = 0;
+      this.handle(message);
+    }
+  }
+
+  private handle(message: ClaimedMessage): void {
+    const controller = new AbortController();
+    const entry: Running = { message, controller, startedAt: Date.now(), done: Promise.resolve() };
+    this.running.set(message.id, entry);
+    entry.done = this.process(message, controller.signal)
+      .catch((error: unknown) => {
+        // The store or queue failed mid-attempt: the lease runs out and the scheduler hands the task back.
+        this.options.log.error('task attempt failed in the worker', { messageId: message.id, error: errorMessage(error) });
+      })
+      .finally(() => {
+        this.running.delete(message.id);
+        this.wakeup.notify();
+      });
+  }
+
+  private async process(message: ClaimedMessage, signal: AbortSignal): Promise<void> {
+    const { queue, log, workerId } = { queue: this.options.queue, log: this.options.log, workerId: this.options.workerId };
+    let parsed;
+    try {
+      parsed = parseTaskMessage(message.payload);
+    } catch (error) {
+      const reason = errorMessage(error);
+      await queue.deadLetter(message.queue, message.payload, reason, { workerId, id: message.id });
+      this.counts.deadLettered += 1;
+      log.warn('malformed message dead-lettered', { messageId: message.id, queue: message.queue, reason });
+      return;
+    }
+    const key = { dagId: parsed.dagId, runId: parsed.runId, taskId: parsed.taskId, mapIndex: parsed.mapIndex };
+    const report = await runAttempt(this.context, key, parsed.tryNumber, signal);
+    if (report.status === 'not_started') {
+      this.counts.duplicates += 1;
+      log.info('dropping a duplicate or stale message', { messageId: message.id, reason: report.reason });
+    } else if (report.status === 'handed_back') {
+      this.counts.handedBack += 1;
+    } else {
+      this.counts.finished += 1;
+    }
+    if (report.status !== 'not_started') this.counts.started += 1;
+    if (!(await queue.ack(workerId, message.id))) {
+      log.warn('message was no longer held at ack (lease expired and reaped); the outcome is recorded in PostgreSQL', { messageId: message.id });
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.stateValue !== 'running' && this.stateValue !== 'stopping') return;
+    const ids = [...this.running.keys()];
+    try {
+      if (ids.length > 0) {
+        const renewed = await this.options.queue.renew(this.options.workerId, ids, this.options.leaseMs);
+        for (const id of renewed.lost) {
+          // PostgreSQL still says this worker runs the task; another worker's start is refused by the CAS.
+          this.options.log.warn('lease lost for a running task; it keeps running here', { messageId: id });
+        }
+      }
+      const { requestedAction } = await this.options.store.heartbeatWorker(this.options.workerId, {
+        slotsBusy: this.running.size,
+        lastPollAt: this.lastPollAt,
+        state: this.reportedState(),
+        queues: this.options.queues,
+        refused: this.options.refused ?? [],
+        manifestHash: this.options.manifestHash ?? null,
+        manifestReport: this.options.manifestReport ?? null,
+      }, Date.now());
+      if (requestedAction === 'drain' && !this.draining) {
+        this.draining = true;
+        this.options.log.info('draining: finishing running tasks, claiming no more');
+      } else if (requestedAction === null && this.draining && this.stateValue === 'running') {
+        this.draining = false;
+      } else if (requestedAction === 'shutdown' || requestedAction === 'cold_shutdown') {
+        void this.stop({ cold: requestedAction === 'cold_shutdown' });
+      }
+    } catch (error) {
+      this.options.log.warn('heartbeat failed; retrying', { error: errorMessage(error) });
+    }
+  }
+
+  /** Aborts every running task now (second signal or grace expired): they are handed back for another worker. */
+  abortRunning(reason = 'worker stopping'): void {
+    for (const entry of this.running.values()) entry.controller.abort(new Error(reason));
+  }
+
+  /**
+   * Stops: no more claims; running tasks get `shutdownGraceMs` (0 with `cold`) to finish, then are aborted and
+   * handed back. Idempotent: every call returns the same promise.
+   */
+  stop(options: { cold?: boolean } = {}): Promise<void> {
+    if (options.cold) this.abortRunning('cold shutdown');
+    this.stopping ??= (async () => {
+      if (this.stateValue === 'idle') {
+        this.stateValue = 'stopped';
+        return;
+      }
+      this.stateValue = 'stopping';
+      this.stopController.abort();
+      this.wakeup.notify();
+      await this.loopDone;
+      const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
+      const grace = options.cold ? 0 : this.options.shutdownGraceMs;
+      const timer = setTimeout(() => this.abortRunning('shutdown grace period expired'), grace);
+      await all;
+      clearTimeout(timer);
+      if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+      await this.unsubscribe?.().catch(() => undefined);
+      try {
+        await this.options.store.heartbeatWorker(this.options.workerId, {
+          slotsBusy: 0, lastPollAt: this.lastPollAt, state: 'stopped', queues: this.options.queues, refused: this.options.refused ?? [],
+          manifestHash: this.options.manifestHash ?? null, manifestReport: this.options.manifestReport ?? null,
+        }, Date.now());
+      } catch (error) {
+        this.options.log.warn('could not record the worker as stopped', { error: errorMessage(error) });
+      }
+      this.stateValue = 'stopped';
+      this.options.log.info('worker stopped', { workerId: this.options.workerId });
+    })();
+    return this.stopping;
+  }
+}
