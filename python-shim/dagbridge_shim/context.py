@@ -199,7 +199,6 @@ class TaskInstance:
         self.operator = type(task).__name__
         self.queue = getattr(task, "queue", "default")
         self.pool = getattr(task, "pool", "default_pool")
-        self.hostname = _hostname()
         self.test_mode = run_input.test_mode
         self._sensor_first_poke_at = run_input.sensor_first_poke_at
         self._xcoms = xcom_store
@@ -236,6 +235,15 @@ class TaskInstance:
         return relevant_upstream_map_indexes(self.task, upstream, self.map_index)
 
     @property
+    def hostname(self):
+        import socket
+
+        try:
+            return socket.getfqdn()
+        except OSError:
+            return "localhost"
+
+    @property
     def log_url(self):
         return ""
 
@@ -247,15 +255,6 @@ class TaskInstance:
 def _is_single(task_ids, map_indexes):
     return (task_ids is None or isinstance(task_ids, str)) and (
         map_indexes is None or map_indexes is NOT_SET or isinstance(map_indexes, int))
-
-
-def _hostname():
-    import socket
-
-    try:
-        return socket.getfqdn()
-    except OSError:
-        return "localhost"
 
 
 class VariableAccessor:

@@ -170,7 +170,6 @@ def export_context_variables(context, airflow_style):
 def run_task(task, dag, run_input, mode):
     """Runs ``task`` for ``run_input`` and returns the ``TaskRunResult`` document."""
     from dagbridge_shim.context import build_context, set_current_context, utcnow
-    from dagbridge_shim.execution.outcome import classify
     from dagbridge_shim.run import empty_result
     from dagbridge_shim.templating import render_template_fields, rendered_fields
 
@@ -202,6 +201,8 @@ def run_task(task, dag, run_input, mode):
             except BaseException as error:
                 if isinstance(error, GeneratorExit):
                     raise
+                from dagbridge_shim.execution.outcome import classify
+
                 outcome = classify(error)
                 context["exception"] = error
                 _report(outcome, runnable, context, run_input, start_date)
@@ -211,6 +212,8 @@ def run_task(task, dag, run_input, mode):
     except BaseException as error:  # unmapping or building the context failed
         if isinstance(error, GeneratorExit):
             raise
+        from dagbridge_shim.execution.outcome import classify
+
         outcome = classify(error)
         _report(outcome, runnable, context, run_input, start_date)
     ti = context["ti"] if context is not None else None
