@@ -224,6 +224,21 @@ describe('runTaskProcess with fixture tasks', () => {
   });
 });
 
+describe('attempts side by side', () => {
+  it('runs attempts concurrently, each with its own directory and process group, and removes them all', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        runFixture(['inspect'], { input: { ...input, mapIndex: index } }),
+      ),
+    );
+    const seen = runs.map((run) => run.outcome.result?.xcoms[0]?.value as { cwd: string; pgid: number; input: TaskRunInput });
+    expect(seen.map((value) => value.input.mapIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(new Set(seen.map((value) => value.cwd)).size).toBe(8);
+    expect(new Set(seen.map((value) => value.pgid)).size).toBe(8);
+    expect(readdirSync(workBaseDir)).toEqual([]);
+  });
+});
+
 describe('stopping a task: timeouts, aborts and the process group', () => {
   it('times out: SIGTERM to the group ends the task', async () => {
     const { outcome } = await runFixture(['sleep', '60'], { executionTimeoutSeconds: 0.5 });

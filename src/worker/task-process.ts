@@ -225,6 +225,9 @@ interface Plan {
 }
 
 function plan(spec: TaskProcessSpec): Plan {
+  if (process.platform === 'win32') {
+    throw new TaskSpecError('task processes need a POSIX system: they are run and killed as process groups');
+  }
   const parsed = taskRunInputSchema.safeParse(spec.input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
