@@ -15,6 +15,13 @@ function read(entries: Record<string, string>, top = '/repo/requirements.txt') {
 }
 
 describe('logicalLines', () => {
+  it('reads CRLF files with a byte order mark', () => {
+    expect(logicalLines('\uFEFFboto3\r\npandas \\\r\n>=2\r\n')).toEqual([
+      { line: 1, text: 'boto3' },
+      { line: 2, text: 'pandas >=2' },
+    ]);
+  });
+
   it('joins continuations, then removes comments, keeping the first line number', () => {
     expect(logicalLines('# header\nboto3>=1.26 \\\n  ,<2  # pinned\n\n  pandas#not-a-comment\nnumpy \\\n# comment ends it\nlast \\')).toEqual([
       { line: 2, text: 'boto3>=1.26   ,<2' },
