@@ -1,0 +1,114 @@
+/**
+ * The scheduler's repairs, run every few seconds in cluster mode. Each one restores an invariant without
+ * trusting Redis:
+ *
+ * 1. Expired leases (a worker died holding a message) go back to their queue; a message delivered more than
+ *    `maxDeliveries` times is dead-lettered and its try failed with the reason.
+ * 2. A `running` task instance whose worker stopped heartbeating (killed, machine gone) is handed back: a new
+ *    try that does not count against retries, at most `maxDeliveries` times, then failed.
+ * 3. A `queued` task instance whose message is gone (Redis flushed, message dead-lettered) is enqueued again;
+ *    enqueueing is idempotent per try.
+ */
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { parseTaskMessageId, taskMessageId } from '../queue/message-id.js';
+import type { TaskQueue } from '../queue/task-queue.js';
+import type { Executor } from '../executor/executor.js';
+import type { WorkerRegistry } from '../worker/registry.js';
+import type { MetadataStore, TaskInstanceRecord } from './store.js';
+
+/** Settings of the repairs. */
+export interface HousekeepingOptions {
+  store: MetadataStore & WorkerRegistry;
+  queue: TaskQueue;
+  executor: Executor;
+  log: Logger;
+  maxDeliveries: number;
+  /** A worker whose last heartbeat is older than this is lost. */
+  workerTimeoutMs: number;
+  /** A queued instance younger than this is not checked for its message (it is being enqueued). */
+  queuedGraceMs: number;
+}
+
+/** What one round repaired. */
+export interface HousekeepingReport {
+  leasesRequeued: number;
+  deadLettered: number;
+  handedBack: number;
+  failedLost: number;
+  reenqueued: number;
+}
+
+async function failTry(options: HousekeepingOptions, ti: TaskInstanceRecord, from: 'queued' | 'running', note: string, now: number): Promise<boolean> {
+  const run = await options.store.getDagRun(ti);
+  if (!run) return false;
+  const spec = await options.store.getDagVersion(run.dagId, run.versionHash);
+  if (!spec) return false;
+  const applied = await options.store.applyChanges(run, spec, [{ kind: 'transition', taskId: ti.taskId, mapIndex: ti.mapIndex, from, to: 'failed', note }], now);
+  return applied.length === 1;
+}
+
+/** One round of repairs. */
+export async function housekeeping(options: HousekeepingOptions, now: number): Promise<HousekeepingReport> {
+  const report: HousekeepingReport = { leasesRequeued: 0, deadLettered: 0, handedBack: 0, failedLost: 0, reenqueued: 0 };
+  const { store, queue, log } = options;
+
+  // 1. Leases.
+  try {
+    for (let batch = 0; batch < 20; batch++) {
+      const reaped = await queue.reapExpired({ maxDeliveries: options.maxDeliveries });
+      report.leasesRequeued += reaped.requeued.length;
+      for (const dead of reaped.deadLettered) {
+        report.deadLettered += 1;
+        const key = dead.id ? parseTaskMessageId(dead.id) : null;
+        if (!key) continue;
+        const ti = await store.getTaskInstance(key);
+        if (ti && ti.tryNumber === key.tryNumber && (ti.state === 'queued' || ti.state === 'running')) {
+          await failTry(options, ti, ti.state, `message dead-lettered: ${dead.reason}`, now);
+          log.warn('task failed: its message was delivered too many times', { dagId: key.dagId, runId: key.runId, taskId: key.taskId, reason: dead.reason });
+        }
+      }
+      if (reaped.requeued.length + reaped.deadLettered.length < 500) break;
+    }
+  } catch (error) {
+    log.warn('could not reap expired leases', { error: errorMessage(error) });
+  }
+
+  // 2. Lost workers.
+  const workers = new Map((await store.listWorkers()).map((w) => [w.workerId, w]));
+  for (const ti of await store.listRunning()) {
+    const worker = ti.workerId ? workers.get(ti.workerId) : undefined;
+    const lost = !worker || worker.state === 'stopped' || now - worker.lastHeartbeatAt > options.workerTimeoutMs;
+    if (!lost) continue;
+    const run = await store.getDagRun(ti);
+    const spec = run ? await store.getDagVersion(run.dagId, run.versionHash) : null;
+    const retries = spec?.tasks.find((t) => t.taskId === ti.taskId)?.retries ?? 0;
+    const handbacks = ti.maxTries - retries;
+    const why = worker ? `worker ${worker.workerId} on ${worker.hostname} stopped heartbeating` : `worker ${ti.workerId ?? '?'} is unknown`;
+    if (handbacks >= options.maxDeliveries) {
+      if (await failTry(options, ti, 'running', `${why}; handed back ${handbacks} times already`, now)) report.failedLost += 1;
+      continue;
+    }
+    if (await store.requeueTry(ti, ti.tryNumber, 'running', `handed back: ${why}`, now)) {
+      report.handedBack += 1;
+      await queue.remove(taskMessageId({ ...ti, tryNumber: ti.tryNumber })).catch(() => false);
+      log.warn('task handed back: its worker is lost', { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, worker: ti.workerId });
+    }
+  }
+
+  // 3. Queued without a message.
+  try {
+    const present = new Set((await queue.messageIds()).flatMap((q) => [...q.ready, ...q.inFlight]));
+    const missing = (await store.listQueued()).filter(
+      (ti) => (ti.queuedAt ?? 0) < now - options.queuedGraceMs && !present.has(taskMessageId({ ...ti, tryNumber: ti.tryNumber })),
+    );
+    if (missing.length > 0) {
+      await options.executor.enqueue(missing, now);
+      report.reenqueued += missing.length;
+      log.warn('queued task instances had no message; enqueued again', { count: missing.length });
+    }
+  } catch (error) {
+    log.warn('could not check queued task instances against the queue', { error: errorMessage(error) });
+  }
+  return report;
+}

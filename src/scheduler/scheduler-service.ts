@@ -1,0 +1,153 @@
+/**
+ * `dagbridge scheduler` (and the scheduling half of `dagbridge standalone`): re-exports the DAG folder on an
+ * interval, creates runs on schedule, runs the decision loop, and (cluster mode) the housekeeping repairs.
+ * Several schedulers may run at once: every write they make is a compare-and-set or insert-if-absent.
+ */
+import type { DagBundle } from '../dag/bundle.js';
+import type { ScheduleSemantics } from '../dag/schedule.js';
+import type { ServiceState } from '../executor/local-executor.js';
+import type { Executor } from '../executor/executor.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { Wakeup } from '../lib/sleep.js';
+import type { TaskQueue } from '../queue/task-queue.js';
+import type { WorkerRegistry } from '../worker/registry.js';
+import { housekeeping } from './housekeeping.js';
+import { createDueRuns } from './run-creator.js';
+import { SchedulerLoop, type LoopStats } from './scheduler-loop.js';
+import type { MetadataStore } from './store.js';
+
+/** Settings and collaborators of the scheduler service. */
+export interface SchedulerServiceOptions {
+  store: MetadataStore & Partial<WorkerRegistry>;
+  executor: Executor;
+  log: Logger;
+  /** Exports the DAG folder (the shim); null disables parsing (tests that sync bundles themselves). */
+  exportBundle: (() => Promise<DagBundle>) | null;
+  parseIntervalMs: number;
+  loopIntervalMs: number;
+  /** Cluster mode: the queue for housekeeping. */
+  queue?: TaskQueue;
+  housekeepingIntervalMs?: number;
+  maxDeliveries?: number;
+  workerTimeoutMs?: number;
+  semantics?: ScheduleSemantics;
+  /** Newly seen DAGs start paused (Airflow's dags_are_paused_at_creation); default false. */
+  pausedOnCreation?: boolean;
+  /** Subscribes to "something changed" notifications (a task finished); returns an unsubscribe function. */
+  subscribeToChanges?: (onChange: () => void) => Promise<() => Promise<void>>;
+  /** Called after every iteration (live views, tests). */
+  onIteration?: (stats: LoopStats) => void | Promise<void>;
+}
+
+/** The scheduler service. */
+export class SchedulerService {
+  private stateValue: ServiceState = 'idle';
+  readonly loop: SchedulerLoop;
+  private readonly wakeup = new Wakeup();
+  private readonly stopController = new AbortController();
+  private loopDone: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | null = null;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private nextParseAt = 0;
+  private nextHousekeepingAt = 0;
+  /** Last successful iteration (health). */
+  lastLoopAt: number | null = null;
+  lastParseAt: number | null = null;
+  lastParseError: string | null = null;
+
+  constructor(private readonly options: SchedulerServiceOptions) {
+    this.loop = new SchedulerLoop(options.store, options.executor, options.log);
+  }
+
+  get state(): ServiceState {
+    return this.stateValue;
+  }
+
+  /** Wakes the loop now (a task finished, a run was triggered). */
+  notify(): void {
+    this.wakeup.notify();
+  }
+
+  async start(): Promise<void> {
+    if (this.stateValue !== 'idle') throw new Error(`scheduler is ${this.stateValue}`);
+    this.stateValue = 'running';
+    if (this.options.subscribeToChanges) this.unsubscribe = await this.options.subscribeToChanges(() => this.wakeup.notify());
+    this.loopDone = this.run();
+  }
+
+  /** Parses the DAG folder and syncs it (also called once before start by standalone). */
+  async parse(now = Date.now()): Promise<void> {
+    if (!this.options.exportBundle) return;
+    try {
+      const bundle = await this.options.exportBundle();
+      const report = await this.options.store.syncBundle(bundle, now, { pausedOnCreation: this.options.pausedOnCreation });
+      this.lastParseAt = now;
+      this.lastParseError = null;
+      if (report.added.length + report.updated.length + report.deactivated.length > 0) {
+        this.options.log.info('DAG folder synced', { added: report.added.length, updated: report.updated.length, deactivated: report.deactivated.length, importErrors: report.importErrors });
+      }
+    } catch (error) {
+      // Keep scheduling what is stored: a broken export must not stop runs in flight.
+      this.lastParseError = errorMessage(error);
+      this.options.log.error('could not parse the DAG folder; keeping the DAGs stored', { error: this.lastParseError });
+    }
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.stateValue === 'running') {
+      const now = Date.now();
+      try {
+        if (now >= this.nextParseAt) {
+          await this.parse(now);
+          this.nextParseAt = now + this.options.parseIntervalMs;
+        }
+        await createDueRuns(this.options.store, now, this.options.log, this.options.semantics);
+        const stats = await this.loop.tick(now);
+        if (this.options.queue && this.options.store.listWorkers && now >= this.nextHousekeepingAt) {
+          await housekeeping({
+            store: this.options.store as MetadataStore & WorkerRegistry,
+            queue: this.options.queue,
+            executor: this.options.executor,
+            log: this.options.log,
+            maxDeliveries: this.options.maxDeliveries ?? 5,
+            workerTimeoutMs: this.options.workerTimeoutMs ?? 30_000,
+            queuedGraceMs: 5_000,
+          }, now);
+          this.nextHousekeepingAt = now + (this.options.housekeepingIntervalMs ?? 2_000);
+        }
+        this.lastLoopAt = Date.now();
+        failures = 0;
+        await this.options.onIteration?.(stats);
+        // More to do right away when this iteration changed something; otherwise wait for a notification.
+        if (stats.changesApplied > 0 || stats.queued > 0 || stats.runsFinished.length > 0) continue;
+      } catch (error) {
+        failures += 1;
+        const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
+        this.options.log.error('scheduler iteration failed; retrying', { error: errorMessage(error), retryInMs: delay });
+        await this.wakeup.wait(delay, this.stopController.signal);
+        continue;
+      }
+      await this.wakeup.wait(this.options.loopIntervalMs, this.stopController.signal);
+    }
+  }
+
+  /** Stops after the current iteration. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.stateValue === 'idle') {
+        this.stateValue = 'stopped';
+        return;
+      }
+      this.stateValue = 'stopping';
+      this.stopController.abort();
+      this.wakeup.notify();
+      await this.loopDone;
+      await this.unsubscribe?.().catch(() => undefined);
+      await this.options.executor.stop();
+      this.stateValue = 'stopped';
+    })();
+    return this.stopping;
+  }
+}
