@@ -291,6 +291,21 @@ describe('stopping a task: timeouts, aborts and the process group', () => {
     expect(isRunning(grandchildPid(lines))).toBe(false);
   });
 
+  it('stops reading pipes held open by a process that left the group, and says so', async () => {
+    const { outcome, lines } = await runFixture(['escape']);
+    const escaped = Number(lines.find((line) => line.line.startsWith('escaped '))?.line.split(' ')[1]);
+    try {
+      expect(outcome.result?.xcoms).toEqual([{ key: 'return_value', value: 'escaped' }]);
+      expect(texts(lines)).toEqual([
+        `stdout:escaped ${escaped}`,
+        "stderr:[dagbridge] stopped reading output: a process outside the task's group kept its pipes open",
+      ]);
+    } finally {
+      // Outside the group, so the runner could not reap it; this test started it and ends it by pid.
+      if (escaped > 0) process.kill(escaped, 'SIGKILL');
+    }
+  });
+
   it('does not start a task whose signal is already aborted', async () => {
     const { outcome, lines } = await runFixture(['ok'], { signal: AbortSignal.abort(new Error('stopping')) });
     expect(outcome).toMatchObject({ pid: null, aborted: true, failure: { type: 'TaskProcessAborted' } });

@@ -569,6 +569,8 @@ export function runningTaskProcessGroups(): number[] {
 export async function reapProcessGroup(pgid: number, graceMs: number): Promise<void> {
   if (!processGroupAlive(pgid)) return;
   signalProcessGroup(pgid, 'SIGTERM');
+  // A stopped member only acts on SIGTERM once continued.
+  signalProcessGroup(pgid, 'SIGCONT');
   if (await waitForGroupExit(pgid, graceMs)) return;
   signalProcessGroup(pgid, 'SIGKILL');
   await waitForGroupExit(pgid, SIGKILL_WAIT_MS);
