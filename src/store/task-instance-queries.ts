@@ -173,6 +173,9 @@ async function updateTransitions(
                    $12::int[], $13::text[], $14::text[], $15::int[])
             AS c(ord, task_id, map_index, from_state, to_state, note, next_retry_at, new_try, retries, queue, pool, pool_slots)
       WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = c.task_id AND ti.map_index = c.map_index AND ti.state = c.from_state
+        -- Redundant with the join, but lets the primary-key scan fetch only the candidate rows whatever the
+        -- planner believes about the run's size (fresh statistics say 1 row for a run created a moment ago).
+        AND ti.task_id = ANY($5::text[]) AND ti.map_index = ANY($6::int[])
       RETURNING c.ord`,
     [run.dagId, run.runId, now, ords, taskIds, mapIndexes, froms, tos, notes, retryAts, newTries, retries, queues, pools, poolSlots],
   );
