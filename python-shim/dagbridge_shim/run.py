@@ -150,7 +150,12 @@ def run(args, stdin):
     except BaseException as error:  # a DAG file that fails to import: the task fails like Airflow's would
         if isinstance(error, KeyboardInterrupt):
             raise
-        return exception_result(error)
+        from dagbridge_shim.execution.outcome import classify_import_failure
+
+        outcome = classify_import_failure(error, os.path.join(args["dags_folder"], args["file"]))
+        log.error("Failed to import the DAG file %s", args["file"])
+        sys.stderr.write(outcome.traceback)
+        return failure_result(outcome.type_name, outcome.message, outcome.traceback, outcome.retryable)
     from dagbridge_shim.execution.runner import run_task
 
     return run_task(task, dag, run_input, mode)
@@ -177,14 +182,6 @@ def load_task(args):
         raise RunFailure("TaskNotFound", "Task %r is not in DAG %r (%s)" % (args["task_id"], args["dag_id"], rel_path),
                          False)
     return dag, task, mode
-
-
-def exception_result(error):
-    """A failed result for an exception raised before or outside the task's execution."""
-    from dagbridge_shim.execution.outcome import classify
-
-    outcome = classify(error)
-    return failure_result(outcome.type_name, outcome.message, outcome.traceback, outcome.retryable)
 
 
 if __name__ == "__main__":

@@ -225,6 +225,13 @@ class CommandLineTest(unittest.TestCase):
         outcome = run_task(FILE, DAG, "empty", version=9)
         self.assertIn("version 9 is not supported", outcome.result["error"]["message"])
 
+    def test_dag_file_that_fails_to_import(self):
+        outcome = run_task("run_broken.py", "run_broken", "t")
+        error = outcome.result["error"]
+        self.assertEqual((outcome.returncode, outcome.result["state"], error["type"], error["message"], error["retryable"]),
+                         (0, "failed", "RuntimeError", "broken at import", True))
+        self.assertIn('raise RuntimeError("broken at import")', outcome.stderr)
+
     def test_input_must_match_the_command_line(self):
         outcome = run_task(FILE, DAG, "empty", taskId="echo")
         self.assertEqual(outcome.result["error"]["message"],

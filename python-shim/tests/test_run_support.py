@@ -43,7 +43,7 @@ def base_env(**extra):
 
 
 def run_task(file, dag_id, task_id, map_index=-1, python=None, env=None, stdin=None, args=None, dags_folder=None,
-             **overrides):
+             no_airflow=True, **overrides):
     """Runs one task instance of a fixture DAG file; returns a Run with the parsed result (None if absent)."""
     document = task_input(dag_id, task_id, map_index, **overrides)
     with tempfile.TemporaryDirectory(prefix="dagbridge-run-test-") as folder:
@@ -52,7 +52,7 @@ def run_task(file, dag_id, task_id, map_index=-1, python=None, env=None, stdin=N
         os.mkdir(workdir)
         command = [python or sys.executable, "-m", "dagbridge_shim", "run", "--dags-folder", dags_folder or FIXTURES,
                    "--file", file, "--dag-id", dag_id, "--task-id", task_id, "--map-index", str(map_index),
-                   "--result", result_path, "--no-airflow"] if args is None else [python or sys.executable, "-m",
+                   "--result", result_path] + (["--no-airflow"] if no_airflow else []) if args is None else [python or sys.executable, "-m",
                                                                                   "dagbridge_shim", "run"] + args
         completed = subprocess.run(command, input=json.dumps(document) if stdin is None else stdin,
                                    capture_output=True, text=True, env=env or base_env(), cwd=workdir, timeout=60)

@@ -44,6 +44,53 @@ def provider_package(module_name):
     return "apache-airflow-providers-" + name.replace("_", "-")
 
 
+def missing_provider_modules(path):
+    """The ``airflow.providers.*`` modules a DAG file imports that cannot be found, in file order."""
+    import ast
+    import importlib.util
+
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    missing = []
+    for name in names:
+        if not name.startswith("airflow.providers.") or name in missing:
+            continue
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
+
+
+def classify_import_failure(error, dag_file):
+    """The Outcome of a DAG file that failed to import: ProviderNotInstalled (not retryable) when it imports
+    provider modules that are missing, else as ``classify``."""
+    outcome = classify(error)
+    if outcome.type_name == "ProviderNotInstalled" or "airflow.providers" not in str(error):
+        return outcome
+    missing = missing_provider_modules(dag_file)
+    if not missing:
+        return outcome
+    packages = sorted({provider_package(name) for name in missing})
+    outcome.type_name, outcome.retryable = "ProviderNotInstalled", False
+    outcome.message = ("DAG file %s imports %s, which %s not installed: the worker's Python environment needs %s "
+                       "(with Apache Airflow) to run this task; add %s to the queue's dependency manifest (%s)"
+                       % (dag_file, ", ".join(missing), "is" if len(missing) == 1 else "are", ", ".join(packages),
+                          "it" if len(packages) == 1 else "them", error))
+    return outcome
+
+
 def _format_traceback(error):
     import traceback
 
