@@ -239,7 +239,12 @@ function plan(spec: TaskProcessSpec): Plan {
   if (input.runId.length === 0 || input.runId.includes('\0')) {
     throw new TaskSpecError('runId must be a non-empty string without NUL');
   }
-  if (spec.command.kind === 'shim') validateDagFile(spec.command.file);
+  if (spec.command.kind === 'shim') {
+    validateDagFile(spec.command.file);
+    if (!path.isAbsolute(spec.command.dagsFolder)) {
+      throw new TaskSpecError(`DAGs folder ${JSON.stringify(spec.command.dagsFolder)} must be an absolute path`);
+    }
+  }
   const graceMs = spec.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   if (!Number.isFinite(graceMs) || graceMs < 0) throw new TaskSpecError(`killGraceMs must be >= 0, got ${graceMs}`);
   const timeout = spec.executionTimeoutSeconds;
