@@ -334,6 +334,9 @@ describe('stopping a task: timeouts, aborts and the process group', () => {
     await expect(runFixture(['ok'], { input: { ...input, dagId: '../../etc' } })).rejects.toThrow(TaskSpecError);
     await expect(runFixture(['ok'], { killGraceMs: -1 })).rejects.toThrow('killGraceMs must be >= 0');
     await expect(runFixture(['ok'], { env: { passEnv: ['NOT A NAME'] } })).rejects.toThrow(TaskSpecError);
+    const relative = { kind: 'shim', python, dagsFolder: 'dags', file: 'etl.py' } as const;
+    await expect(runFixture([], { command: relative })).rejects.toThrow('DAGs folder "dags" must be an absolute path');
+    expect(readdirSync(workBaseDir)).toEqual([]);
   });
 });
 
