@@ -132,30 +132,43 @@ def _callable_path(func):
         return None
     module = getattr(func, "__module__", None) or ""
     qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or type(func).__name__
-    if module.startswith("unusual_prefix_"):
-        # unusual_prefix_<sha1>_<file stem>: the file stem is what a person recognises.
-        module = module[len("unusual_prefix_"):].split("_", 1)[-1]
+    module = display_module(module)
     return "%s.%s" % (module, qualname) if module else qualname
 
 
 def task_kind(task):
-    """The TaskSpec kind: the first modelled class along the MRO. A class that defines `execute` (or
-    `poke`) before reaching one is `custom` when it comes from the DAG repo, `provider` when it comes from an
-    `airflow.*` package the stand-ins do not model (it needs that package where the task runs)."""
+    """The TaskSpec kind: the first modelled class along the MRO. A class from the DAG repo that defines
+    `execute` (or `poke`) before one is reached makes the task `custom`; a provider class (or an `airflow`
+    class the stand-ins do not model) makes it `provider`: it needs that package where the task runs."""
+    unmodelled_airflow_execute = False
     for klass in type(task).__mro__:
         kind = _KIND.get(klass.__name__)
         if kind is not None:
             return kind
         if "_dagbridge_provider_package" in vars(klass):
             return "provider"
-        if "execute" in vars(klass) or "poke" in vars(klass):
-            module = klass.__module__ or ""
-            if module.startswith("airflow.") and not module.startswith("airflow.providers.standard."):
+        defines = "execute" in vars(klass) or "poke" in vars(klass)
+        module = klass.__module__ or ""
+        if module.startswith("airflow.providers.") and not module.startswith("airflow.providers.standard."):
+            if defines:
                 return "provider"
+        elif module == "airflow" or module.startswith("airflow."):
+            # Stand-in and Airflow core classes (decorated operators, ...) specialise a modelled base.
+            unmodelled_airflow_execute = unmodelled_airflow_execute or defines
+        elif defines:
             return "custom"
         if klass.__name__ in ("BaseOperator", "MappedOperator"):
             break
-    return "custom"
+    return "provider" if unmodelled_airflow_execute else "custom"
+
+
+def display_module(module):
+    """A module name as a person knows it: a DAG file's own module is its file stem (Airflow imports it as
+    `unusual_prefix_<sha1>_<stem>`)."""
+    module = module or ""
+    if module.startswith("unusual_prefix_"):
+        return module[len("unusual_prefix_"):].split("_", 1)[-1]
+    return module
 
 
 def _operator_class(task):
@@ -255,7 +268,7 @@ def task_spec(task):
     return {
         "taskId": task.task_id,
         "operator": klass.__name__,
-        "operatorModule": klass.__module__,
+        "operatorModule": display_module(klass.__module__),
         "kind": kind,
         "upstream": sorted(task.upstream_task_ids),
         "downstream": sorted(task.downstream_task_ids),
