@@ -327,12 +327,12 @@ class ConfStandin:
         return "<dagbridge conf stand-in>"
 
 
-def _param_value(value):
-    # Airflow's Param holds the value (default or the one conf gave it); plain values stand for themselves.
-    if type(value).__name__ == "Param" or hasattr(value, "__dagbridge_param__"):
-        resolved = getattr(value, "value", None)
-        return None if type(resolved).__name__ == "ArgNotSet" else resolved
-    return value
+def _is_param(value):
+    return type(value).__name__ == "Param"
+
+
+def _is_not_set(value):
+    return type(value).__name__ in ("_NotSet", "ArgNotSet", "NotSet")
 
 
 def _param_items(params):
@@ -348,16 +348,38 @@ def _param_items(params):
 
 def resolve_params(dag, task, conf):
     """DAG params < task params < ``dag_run.conf`` (every conf key, when ``dag_run_conf_overrides_params``,
-    Airflow's default), as Airflow's ``process_params``. Param objects become their values."""
-    params = {}
+    Airflow's default), as Airflow's ``process_params``. A Param resolves to its value and validates it
+    (``Param.resolve``): a conf value its schema refuses fails the task, as in Airflow."""
+    merged = {}
     for key, value in _param_items(getattr(dag, "params", None)):
-        params[key] = _param_value(value)
+        merged[key] = value
     for key, value in _param_items(getattr(task, "params", None)):
-        params[key] = _param_value(value)
+        merged[key] = value
     overrides = ConfStandin().getboolean("core", "dag_run_conf_overrides_params", fallback=True)
     if overrides and conf:
-        params.update(conf)
+        for key, value in conf.items():
+            if key in merged and _is_param(merged[key]):
+                merged[key] = (merged[key], value)
+            else:
+                merged[key] = value
+    params = {}
+    for key, value in merged.items():
+        given = _NOT_GIVEN
+        if isinstance(value, tuple) and len(value) == 2 and _is_param(value[0]):
+            value, given = value
+        if _is_param(value):
+            resolve = getattr(value, "resolve", None)
+            if callable(resolve):
+                value = resolve() if given is _NOT_GIVEN else resolve(given)
+            else:
+                value = getattr(value, "value", None) if given is _NOT_GIVEN else given
+            if _is_not_set(value):
+                value = None
+        params[key] = value
     return params
+
+
+_NOT_GIVEN = object()
 
 
 def build_context(task, dag, run_input, xcom_store=None, airflow_style=2, templates_dict=None):

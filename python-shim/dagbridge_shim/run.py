@@ -143,7 +143,7 @@ def run(args, stdin):
     """Runs the task instance the arguments and stdin describe; returns the result document (never raises)."""
     try:
         run_input = read_input(stdin, args)
-        dag, task, mode = load_task(args)
+        dag, task, mode = load_task(args, run_input.variables)
     except RunFailure as failure:
         log.error("%s", failure)
         return failure_result(failure.type_name, str(failure), "", failure.retryable)
@@ -161,10 +161,19 @@ def run(args, stdin):
     return run_task(task, dag, run_input, mode)
 
 
-def load_task(args):
-    """Imports the DAG file and returns (dag, task, mode) with mode ``standin`` or ``airflow``."""
-    from dagbridge_shim.loader import load_dag_file
+def load_task(args, variables=None):
+    """Imports the DAG file and returns (dag, task, mode) with mode ``standin`` or ``airflow``.
 
+    With the stand-ins, the run's variables are given to ``Variable`` before the file is imported, so that
+    ``Variable.get`` at the top of a DAG file sees them too.
+    """
+    from dagbridge_shim.loader import MODE_STANDIN, activate_standins, choose_mode, load_dag_file
+
+    if variables and choose_mode(no_airflow=args["no_airflow"]) == MODE_STANDIN:
+        activate_standins()
+        from airflow.models.variable import Variable
+
+        Variable._dagbridge_values.update(variables)
     rel_path = args["file"]
     if not os.path.isfile(os.path.join(args["dags_folder"], rel_path)):
         raise RunFailure("DagFileNotFound", "DAG file %s not found in the DAGs folder %s"

@@ -154,12 +154,25 @@ class PythonTest(unittest.TestCase):
 
     def test_variables_from_input_win_over_environment(self):
         outcome = run("python_variable", variables={"greeting": "hi"}, env=base_env(AIRFLOW_VAR_GREETING="env"))
-        self.assertEqual(outcome.result["xcoms"][0]["value"][0], "hi")
+        self.assertEqual(outcome.result["xcoms"][0]["value"], ["hi", "hi"])
+        outcome = run("python_variable", env=base_env(AIRFLOW_VAR_GREETING="env"))
+        self.assertEqual(outcome.result["xcoms"][0]["value"], ["env", "env"])
 
     def test_hidden_return_value(self):
         outcome = run("python_hidden")
         self.assertIn("INFO - Done. Returned value not shown", outcome.stderr)
         self.assertNotIn("secret", outcome.stderr)
+
+
+class ParamsTest(unittest.TestCase):
+    def test_dag_params_then_task_params_then_conf(self):
+        outcome = run_task("run_params.py", "run_params", "show", conf={"count": 7, "extra": "x"})
+        self.assertEqual(outcome.result["xcoms"][0]["value"],
+                         {"count": 7, "label": "task", "plain": "p", "own": 1, "extra": "x"})
+
+    def test_conf_value_refused_by_the_param_schema_fails_the_task(self):
+        outcome = run_task("run_params.py", "run_params", "show", conf={"count": "many"})
+        self.assertEqual((outcome.result["state"], outcome.result["error"]["type"]), ("failed", "ParamValidationError"))
 
 
 class ExceptionsTest(unittest.TestCase):
