@@ -148,9 +148,10 @@ class _GlobRule:
             rel = os.path.relpath(path, rule.relative_to).replace(os.sep, "/")
             if rel.startswith("../"):
                 continue
-            if is_dir:
+            if is_dir and rule.raw.rstrip().endswith("/"):
+                # Only a directory pattern is tested against "dir/" (Airflow's _GlobIgnoreRule).
                 rel += "/"
-            if rule.regex.match(rel) or (is_dir and rule.regex.match(rel.rstrip("/"))):
+            if rule.regex.match(rel):
                 matched = rule.include
         return matched
 
@@ -173,7 +174,8 @@ def _read_rules(ignore_path, rule_type, base_dir, definition_dir):
 
 
 def iter_python_files(dags_folder, ignore_syntax=SYNTAX_REGEXP):
-    """Absolute paths of `.py` files that `.airflowignore` files do not exclude, in sorted walk order."""
+    """Absolute paths of `.py` files that `.airflowignore` files do not exclude, in walk order (a folder's
+    files, then its sub-folders, each sorted by name)."""
     base_dir = os.path.abspath(dags_folder)
     rule_type = _GlobRule if ignore_syntax == SYNTAX_GLOB else _RegexpRule
     patterns_by_dir = {os.path.realpath(base_dir): []}

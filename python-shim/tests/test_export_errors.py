@@ -1,0 +1,95 @@
+"""Isolation: every broken file becomes an import error of its own, the others still export."""
+import os
+import unittest
+
+from tests.test_export_support import FIXTURES, dag_by_id, run_export
+
+BROKEN = os.path.join(FIXTURES, "broken_dags")
+
+
+class BrokenFilesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.bundle, cls.proc = run_export(BROKEN, "--file-timeout", "1.5")
+        cls.errors = {}
+        for error in cls.bundle["importErrors"]:
+            cls.errors.setdefault(error["file"], []).append(error)
+
+    def error(self, rel):
+        [error] = self.errors[rel]
+        return error
+
+    def test_good_dags_still_export(self):
+        self.assertEqual(sorted(d["dagId"] for d in self.bundle["dags"]),
+                         ["acyclic_neighbour", "duplicated", "only_in_b", "prints_and_works"])
+        self.assertEqual([t["taskId"] for t in dag_by_id(self.bundle, "duplicated")["tasks"]], ["from_a"])
+
+    def test_error_files(self):
+        self.assertEqual(sorted(self.errors), ["cyclic.py", "duplicate_b.py", "duplicate_task.py", "exits.py",
+                                               "hard_exit.py", "infinite_loop.py", "missing_package.py", "raises.py",
+                                               "syntax_error.py"])
+
+    def test_syntax_error(self):
+        error = self.error("syntax_error.py")
+        self.assertEqual(error["type"], "SyntaxError")
+        self.assertIn("syntax_error.py", error["traceback"])
+
+    def test_raises(self):
+        error = self.error("raises.py")
+        self.assertEqual((error["type"], error["message"]), ("RuntimeError", "boom at import"))
+        self.assertTrue(error["traceback"].startswith("Traceback (most recent call last):\n  File \"%s\", line 4" % os.path.join(BROKEN, "raises.py")), error["traceback"])
+        self.assertNotIn("dagbridge_shim", error["traceback"])
+
+    def test_missing_package(self):
+        error = self.error("missing_package.py")
+        self.assertEqual((error["type"], error["message"]), ("ModuleNotFoundError", "No module named 'definitely_not_installed_pkg'"))
+        entry = [f for f in self.bundle["files"] if f["path"] == "missing_package.py"][0]
+        self.assertEqual(entry["imports"], ["airflow", "definitely_not_installed_pkg"])
+        self.assertEqual(entry["dagIds"], [])
+
+    def test_timeout(self):
+        error = self.error("infinite_loop.py")
+        self.assertEqual((error["type"], error["message"]), ("AirflowTaskTimeout", "DagBag import timeout for infinite_loop.py after 1.5s."))
+
+    def test_cycle(self):
+        error = self.error("cyclic.py")
+        self.assertEqual((error["type"], error["message"]), ("AirflowDagCycleException", "Cycle detected in DAG: cyclic. Faulty task: a"))
+
+    def test_duplicate_dag_id(self):
+        error = self.error("duplicate_b.py")
+        self.assertEqual((error["type"], error["message"]),
+                         ("AirflowDagDuplicatedIdException", "Ignoring DAG duplicated from duplicate_b.py - also found in duplicate_a.py"))
+        entry = [f for f in self.bundle["files"] if f["path"] == "duplicate_b.py"][0]
+        self.assertEqual(entry["dagIds"], ["only_in_b"])
+
+    def test_duplicate_task_id(self):
+        error = self.error("duplicate_task.py")
+        self.assertEqual((error["type"], error["message"]), ("DuplicateTaskIdFound", "Task id 'same' has already been added to the DAG"))
+
+    def test_exits(self):
+        self.assertEqual(self.error("exits.py")["type"], "SystemExit")
+        error = self.error("hard_exit.py")
+        self.assertEqual((error["type"], error["message"]),
+                         ("ImportProcessDied", "importing hard_exit.py ended the process (exit code 4) before it reported its DAGs"))
+
+    def test_prints_go_to_stderr(self):
+        self.assertIn("a DAG file that prints while it is imported", self.proc.stderr)
+
+    def test_safe_mode_skipped_the_plain_module(self):
+        self.assertNotIn("not_a_dag_file.py", [f["path"] for f in self.bundle["files"]])
+
+
+class UsageTest(unittest.TestCase):
+    def test_missing_folder_is_exit_2(self):
+        _, proc = run_export("/nonexistent/dags-folder", expect_exit=2)
+        self.assertEqual(proc.stdout, "")
+        self.assertEqual(proc.stderr.strip().splitlines(),
+                         ["dagbridge_shim export: DAGs folder /nonexistent/dags-folder does not exist or is not a directory"])
+
+    def test_bad_timeout_is_exit_2(self):
+        _, proc = run_export(BROKEN, "--file-timeout", "0", expect_exit=2)
+        self.assertIn("--file-timeout", proc.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
