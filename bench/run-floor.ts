@@ -1,7 +1,7 @@
 /**
  * What starting a task costs: the interpreter's own floor against a start through runTaskProcess.
  *
- *   npx tsx bench/run-floor.ts [--runs N]
+ *   npx tsx bench/run-floor.ts [--runs N] [--python PYTHON]
  *
  * The interpreter is resolved once (resolvePython) and started by its real executable everywhere. Measured
  * round-robin, N rounds after 3 warm-up rounds:
@@ -84,16 +84,19 @@ async function measure(runs: number, cases: Record<string, () => Promise<void>>)
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, stats(values)]));
 }
 
-function parseRuns(argv: string[]): number {
-  const at = argv.indexOf('--runs');
-  const runs = at === -1 ? 50 : Number(argv[at + 1]);
+function parseArgs(argv: string[]): { runs: number; python: string } {
+  const value = (flag: string): string | undefined => {
+    const at = argv.indexOf(flag);
+    return at === -1 ? undefined : argv[at + 1];
+  };
+  const runs = Number(value('--runs') ?? 50);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive integer');
-  return runs;
+  return { runs, python: value('--python') ?? 'python3' };
 }
 
 async function main(): Promise<void> {
-  const runs = parseRuns(process.argv.slice(2));
-  const interpreter = await resolvePython();
+  const { runs, python: requested } = parseArgs(process.argv.slice(2));
+  const interpreter = await resolvePython(requested);
   const python = interpreter.executable;
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'dagbridge-run-floor-'));
   const stdin = JSON.stringify(input);
