@@ -7,6 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.js';
 import { formatIssuePath } from '../dag/bundle.js';
+import { redactUrl } from '../lib/redact.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
@@ -151,18 +152,6 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError(`setting heartbeatMs (${config.heartbeatMs}) must be at most half of leaseMs (${config.leaseMs}) so a lease is renewed before it expires`);
   }
   return Object.freeze({ ...config, dagsFolder: path.resolve(config.dagsFolder), home: path.resolve(config.home), pluginsFolder: config.pluginsFolder ? path.resolve(config.pluginsFolder) : null });
-}
-
-/** Replaces a URL's password with `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    // Not a URL: print nothing of it rather than risk a secret.
-    return '<unparseable url>';
-  }
 }
 
 /** The configuration as printable key/values, secrets redacted. */

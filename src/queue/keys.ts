@@ -15,6 +15,7 @@
  * | `P leases`          | ZSET | every in-flight message: member `<id>`, score lease deadline (ms)        |
  * | `P worker:<w>`      | ZSET | the in-flight messages of worker `w` (deleted by Redis when empty)      |
  * | `P dead:<q>`        | LIST | dead letters of queue `q`, newest first, capped                          |
+ * | `P work`            | pub/sub channel | "work was enqueued on these queues" wake-ups for idle workers  |
  *
  * Put a hash tag in the prefix (e.g. `{dagbridge}:`) to run on Redis Cluster: every key then lives in one slot,
  * which the multi-key scripts need.
@@ -33,6 +34,8 @@ export interface QueueKeys {
   readonly queues: string;
   /** ZSET of all in-flight message ids by lease deadline. */
   readonly leases: string;
+  /** Pub/sub channel on which the scheduler wakes idle workers (no data is kept there). */
+  readonly workChannel: string;
   /** Prefixes the Lua scripts append a queue name, message id or worker id to. */
   readonly readyPrefix: string;
   readonly agePrefix: string;
@@ -58,6 +61,7 @@ export function queueKeys(prefix: string = DEFAULT_KEY_PREFIX): QueueKeys {
     prefix,
     queues: `${prefix}queues`,
     leases: `${prefix}leases`,
+    workChannel: `${prefix}work`,
     readyPrefix,
     agePrefix,
     messagePrefix,

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { redactUrl } from '../config/config.js';
+import { redactUrl } from '../lib/redact.js';
 import { ConfigError, DagbridgeError, errorMessage } from '../lib/errors.js';
 
 /** Pool settings; every field has a default. */

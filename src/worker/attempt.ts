@@ -74,7 +74,7 @@ export function buildRunInput(
     runId: run.runId,
     mapIndex: instance.mapIndex,
     tryNumber: instance.tryNumber,
-    maxTries: instance.maxTries + 1,
+    maxTries: instance.maxTries,
     runType: run.runType,
     logicalDate: run.logicalDate,
     dataIntervalStart: run.dataIntervalStart,

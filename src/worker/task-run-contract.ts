@@ -25,7 +25,8 @@ export const taskRunInputSchema = z.object({
   runId: z.string(),
   mapIndex: z.number().int(),
   tryNumber: z.number().int().positive(),
-  maxTries: z.number().int().positive(),
+  /** Airflow's max_tries: the retries allowed (the last try is maxTries + 1). */
+  maxTries: z.number().int().nonnegative(),
   runType: z.enum(['manual', 'scheduled', 'backfill', 'asset_triggered']),
   logicalDate: z.string().nullable(),
   dataIntervalStart: z.string().nullable(),
