@@ -315,17 +315,17 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
 
   let outcome: Omit<TaskProcessOutcome, 'attemptDir'>;
   let hookError: { error: unknown } | null = null;
+  let removed = false;
   try {
     const run = { spec, settings, hooks, argv, env, workDir, attemptDir, resultPath, started };
     outcome = await supervise(run, (error) => {
       hookError ??= { error };
     });
   } finally {
-    if (!spec.keepWorkDir) await removeAttemptDir(attemptDir);
+    if (!spec.keepWorkDir) removed = await removeAttemptDir(attemptDir);
   }
   if (hookError !== null) throw (hookError as { error: unknown }).error;
-  const left = spec.keepWorkDir || (await exists(attemptDir));
-  return { ...outcome, attemptDir: left ? attemptDir : null };
+  return { ...outcome, attemptDir: removed ? null : attemptDir };
 }
 
 type StopReason = { kind: 'timeout' } | { kind: 'abort'; reason: string };
@@ -640,20 +640,13 @@ function startTimer(ms: number, fire: () => void): () => void {
   return () => clearTimeout(handle);
 }
 
-async function removeAttemptDir(dir: string): Promise<void> {
+/** Whether the directory is gone. */
+async function removeAttemptDir(dir: string): Promise<boolean> {
   try {
     await rm(dir, { recursive: true, force: true, maxRetries: 2 });
-  } catch {
-    // Left on disk (e.g. a task made a directory read-only); the outcome reports it as attemptDir.
-  }
-}
-
-async function exists(dir: string): Promise<boolean> {
-  try {
-    await lstat(dir);
     return true;
   } catch {
-    // Any lstat failure means there is nothing we could report.
+    // Left on disk (e.g. a task made a directory read-only); the outcome reports it as attemptDir.
     return false;
   }
 }
