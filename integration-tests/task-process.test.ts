@@ -279,7 +279,7 @@ describe('stopping a task: timeouts, aborts and the process group', () => {
   });
 
   it('kills a sleeping grandchild with the group on timeout', async () => {
-    const { outcome, lines } = await runFixture(['grandchild', 'wait'], { executionTimeoutSeconds: 2 });
+    const { outcome, lines } = await runFixture(['grandchild', 'wait'], { executionTimeoutSeconds: 3 });
     expect(outcome.timedOut).toBe(true);
     expect(isRunning(grandchildPid(lines))).toBe(false);
   });
