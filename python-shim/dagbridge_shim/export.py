@@ -39,7 +39,10 @@ def parse_args(argv):
     parser.add_argument("--ignore-syntax", choices=[discovery.SYNTAX_REGEXP, discovery.SYNTAX_GLOB], default=None,
                         help=".airflowignore syntax (default regexp, or AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX)")
     parser.add_argument("--files", nargs="+", default=None, help="only these files, relative to the DAGs folder")
-    parser.add_argument("--parallelism", type=int, default=None, help="files imported at once (default: CPU count)")
+    parser.add_argument("--parallelism", type=int, default=None, help="child processes at once (default: CPU count)")
+    parser.add_argument("--isolation", choices=["batch", "file", "none"], default=None,
+                        help="batch: children import a few files each (default); file: one child per file; "
+                             "none: import in this process (no timeout)")
     parser.add_argument("--pretty", action="store_true", help="indent the JSON")
 
     def error(message):
@@ -169,73 +172,159 @@ def _import_with_airflow(path):
 # -- many files ------------------------------------------------------------------------------------------------
 
 
-def _child(job, mode, write_fd):
-    """Runs in a forked child: import, convert, send one JSON line, exit without cleanup."""
+def import_file_safely(job, mode):
+    """Describes (hash, imports, style) and imports one file; never raises."""
+    entry, style = describe_file(job["abs"], job["rel"], job["content"])
+    try:
+        result = import_file(job["abs"], job["rel"], entry["hash"], style, mode)
+    except BaseException as exc:  # noqa: BLE001 - report it as this file's error and go on
+        result = {"dags": [], "errors": [format_error(exc, job["abs"])], "parseSeconds": 0.0}
+    result["hash"] = entry["hash"]
+    result["imports"] = entry["imports"]
+    return result
+
+
+def encode_result(result):
+    """One file's result on the wire: a header line, then one line per DagSpec. The DagSpecs stay JSON
+    text in the parent, which splices them into the bundle instead of decoding and encoding them again."""
+    dags = [json.dumps(spec, allow_nan=False, separators=(",", ":")).encode("utf-8") for spec in result["dags"]]
+    header = {"dagIds": [spec["dagId"] for spec in result["dags"]], "errors": result["errors"],
+              "parseSeconds": result.get("parseSeconds", 0.0), "hash": result["hash"], "imports": result["imports"]}
+    return b"\n".join([json.dumps(header).encode("utf-8")] + dags) + b"\n"
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _child(batch, mode, write_fd):
+    """Runs in a forked child: for each file of the batch, announce it, import and convert it, send its
+    result; one JSON document per line. Exits without cleanup (the parent's state is not ours to flush)."""
     code = 0
     try:
-        os.dup2(2, 1)  # the DAG file's prints must not reach the bundle on stdout
+        os.dup2(2, 1)  # the DAG files' prints must not reach the bundle on stdout
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        result = import_file(job["abs"], job["rel"], job["hash"], job["style"], mode)
-        payload = json.dumps(result, allow_nan=False).encode("utf-8")
-    except BaseException as exc:  # noqa: BLE001 - report, never let a child continue the parent's work
-        try:
-            payload = json.dumps({"dags": [], "errors": [format_error(exc, job["abs"])], "parseSeconds": 0.0}).encode("utf-8")
-        except BaseException:  # noqa: BLE001
-            payload = b""
-            code = 70
-    try:
-        view = memoryview(payload)
-        while view:
-            written = os.write(write_fd, view)
-            view = view[written:]
-    except BaseException:  # noqa: BLE001 - the parent reports a child without a result
-        code = 71
+        for job in batch:
+            _write_all(write_fd, b'{"start": true}\n')
+            _write_all(write_fd, encode_result(import_file_safely(job, mode)))
+    except BaseException:  # noqa: BLE001 - the parent reports the file that has no result
+        code = 70
     finally:
         os._exit(code)
 
 
-def _run_forked(jobs, mode, timeout, parallelism):
-    """Results by rel path. At most `parallelism` children at once; each killed after `timeout` s."""
+class _Worker:
+    """A forked child importing a batch of files, and what the parent has read from it so far."""
+
+    def __init__(self, batch, mode):
+        read_fd, write_fd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            _child(batch, mode, write_fd)
+        os.close(write_fd)
+        self.fd = read_fd
+        self.pid = pid
+        self.batch = list(batch)
+        self.done = 0  # files of the batch with a result
+        self.current_started = None  # monotonic time the file `batch[done]` started, once announced
+        self.buffer = b""
+        self.header = None  # the current file's header while its DagSpec lines arrive
+
+    def current(self):
+        return self.batch[self.done] if self.done < len(self.batch) else None
+
+    def feed(self, data, results):
+        self.buffer += data
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            if self.header is None and line == b'{"start": true}':
+                self.current_started = time.monotonic()
+                continue
+            if self.header is None:
+                try:
+                    self.header = json.loads(line.decode("utf-8"))
+                    self.header["dags"] = []
+                except ValueError:
+                    self.header = _died(self.batch[self.done], "it sent an unreadable result")
+            else:
+                self.header["dags"].append(line)
+            if len(self.header["dags"]) >= len(self.header["dagIds"]):
+                results[self.batch[self.done]["rel"]] = self.header
+                self.header = None
+                self.done += 1
+                self.current_started = None
+
+    def remaining_after_current(self):
+        return self.batch[self.done + 1:]
+
+    def close(self, kill=False):
+        if kill:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return status
+
+
+def _batches(jobs, parallelism, isolation):
+    if isolation == "file":
+        return [[job] for job in jobs]
+    # Small batches keep the load balanced between children; each batch pays for one fork.
+    size = max(1, min(25, len(jobs) // (parallelism * 4) or 1))
+    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
+
+
+def _run_forked(jobs, mode, timeout, parallelism, isolation="batch"):
+    """Results by rel path. At most `parallelism` children at once. A file that is not done `timeout`
+    seconds after it started is killed with its child; a child that dies takes only its current file with
+    it: the rest of its batch goes to a new child."""
+    import gc
+
+    gc.collect()
+    if hasattr(gc, "freeze"):
+        gc.freeze()  # children then leave the parent's objects (and their pages) alone
     results = {}
-    pending = list(jobs)
-    running = {}  # read fd -> (job, pid, started, chunks)
+    pending = _batches(jobs, parallelism, isolation)
+    running = {}
     while pending or running:
         while pending and len(running) < parallelism:
-            job = pending.pop(0)
-            read_fd, write_fd = os.pipe()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                os.close(read_fd)
-                _child(job, mode, write_fd)
-            os.close(write_fd)
-            running[read_fd] = (job, pid, time.monotonic(), [])
+            worker = _Worker(pending.pop(0), mode)
+            running[worker.fd] = worker
         now = time.monotonic()
-        wait = max(0.0, min(started + timeout - now for (_, _, started, _) in running.values()))
-        readable, _, _ = select.select(list(running), [], [], min(wait, 1.0))
+        deadlines = [w.current_started + timeout - now for w in running.values() if w.current_started is not None]
+        wait = min([1.0] + [max(0.0, d) for d in deadlines])
+        readable, _, _ = select.select(list(running), [], [], wait)
         for fd in readable:
-            job, pid, started, chunks = running[fd]
+            worker = running[fd]
             data = os.read(fd, 1 << 20)
             if data:
-                chunks.append(data)
+                worker.feed(data, results)
                 continue
-            os.close(fd)
             del running[fd]
-            _, status = os.waitpid(pid, 0)
-            results[job["rel"]] = _child_result(job, status, b"".join(chunks))
+            status = worker.close()
+            job = worker.current()
+            if job is not None:
+                results[job["rel"]] = _died(job, _status_text(status))
+                rest = worker.remaining_after_current()
+                if rest:
+                    pending.insert(0, rest)
         now = time.monotonic()
-        for fd, (job, pid, started, _chunks) in list(running.items()):
-            if now - started >= timeout:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                os.waitpid(pid, 0)
-                os.close(fd)
+        for fd, worker in list(running.items()):
+            if worker.current_started is not None and now - worker.current_started >= timeout:
                 del running[fd]
+                worker.close(kill=True)
+                job = worker.current()
                 results[job["rel"]] = {
                     "dags": [],
+                    "dagIds": [],
                     "errors": [{
                         "type": "AirflowTaskTimeout",
                         "message": "DagBag import timeout for %s after %ss." % (job["rel"], _fmt_seconds(timeout)),
@@ -244,25 +333,22 @@ def _run_forked(jobs, mode, timeout, parallelism):
                     }],
                     "parseSeconds": float(timeout),
                 }
+                rest = worker.remaining_after_current()
+                if rest:
+                    pending.insert(0, rest)
     return results
 
 
-def _fmt_seconds(value):
-    return ("%d" % value) if float(value).is_integer() else ("%g" % value)
-
-
-def _child_result(job, status, payload):
-    if payload:
-        try:
-            return json.loads(payload.decode("utf-8"))
-        except ValueError:
-            pass
+def _status_text(status):
     if os.WIFSIGNALED(status):
-        how = "signal %d" % os.WTERMSIG(status)
-    else:
-        how = "exit code %d" % os.WEXITSTATUS(status)
+        return "signal %d" % os.WTERMSIG(status)
+    return "exit code %d" % os.WEXITSTATUS(status)
+
+
+def _died(job, how):
     return {
         "dags": [],
+        "dagIds": [],
         "errors": [{
             "type": "ImportProcessDied",
             "message": "importing %s ended the process (%s) before it reported its DAGs" % (job["rel"], how),
@@ -272,16 +358,20 @@ def _child_result(job, status, payload):
     }
 
 
+def _fmt_seconds(value):
+    return ("%d" % value) if float(value).is_integer() else ("%g" % value)
+
+
 def _run_in_process(jobs, mode):
     results = {}
     real_stdout = os.dup(1)
     try:
         os.dup2(2, 1)
         for job in jobs:
-            try:
-                results[job["rel"]] = import_file(job["abs"], job["rel"], job["hash"], job["style"], mode)
-            except BaseException as exc:  # noqa: BLE001
-                results[job["rel"]] = {"dags": [], "errors": [format_error(exc, job["abs"])], "parseSeconds": 0.0}
+            result = import_file_safely(job, mode)
+            result["dagIds"] = [spec["dagId"] for spec in result["dags"]]
+            result["dags"] = [json.dumps(spec, allow_nan=False, separators=(",", ":")).encode("utf-8") for spec in result["dags"]]
+            results[job["rel"]] = result
     finally:
         sys.stdout.flush()
         os.dup2(real_stdout, 1)
@@ -332,6 +422,7 @@ def build_bundle(args):
         import airflow.models.dagbag  # noqa: F401 - loaded once before the children fork
     else:
         loader.preload_standins()
+    from dagbridge_shim import convert, graph  # noqa: F401 - loaded once, before the children fork
 
     files, import_errors, jobs = [], [], []
     for rel, path in select_files(dags_folder, args):
@@ -343,35 +434,42 @@ def build_bundle(args):
             continue
         if not args.no_safe_mode and not discovery.might_contain_dag(content):
             continue
-        entry, style = describe_file(path, rel, content)
-        files.append(entry)
-        jobs.append({"abs": path, "rel": rel, "hash": entry["hash"], "style": style})
+        # Hashing and parsing for imports happen in the children, in parallel.
+        files.append({"path": rel, "hash": "", "imports": [], "dagIds": [], "parseSeconds": 0.0})
+        jobs.append({"abs": path, "rel": rel, "content": content})
 
     parallelism = args.parallelism or default_parallelism()
-    if hasattr(os, "fork") and os.environ.get("DAGBRIDGE_EXPORT_ISOLATION", "fork") != "none":
-        results = _run_forked(jobs, mode, args.file_timeout, parallelism)
+    isolation = args.isolation or os.environ.get("DAGBRIDGE_EXPORT_ISOLATION") or "batch"
+    if hasattr(os, "fork") and isolation != "none":
+        results = _run_forked(jobs, mode, args.file_timeout, parallelism, isolation)
     else:
         results = _run_in_process(jobs, mode)
 
+    jobs_by_rel = {job["rel"]: job for job in jobs}
     dags, owner_of = [], {}
     for entry in files:
-        result = results.get(entry["path"], {"dags": [], "errors": [], "parseSeconds": 0.0})
+        result = results.get(entry["path"]) or {"dags": [], "dagIds": [], "errors": [], "parseSeconds": 0.0}
         entry["parseSeconds"] = round(float(result.get("parseSeconds", 0.0)), 6)
+        if result.get("hash"):
+            entry["hash"], entry["imports"] = result["hash"], result["imports"]
+        else:  # the child died or timed out before describing the file
+            described, _ = describe_file(jobs_by_rel[entry["path"]]["abs"], entry["path"], jobs_by_rel[entry["path"]]["content"])
+            entry["hash"], entry["imports"] = described["hash"], described["imports"]
         for error in result["errors"]:
             import_errors.append(dict(error, file=entry["path"]))
-        for spec in result["dags"]:
-            first = owner_of.get(spec["dagId"])
+        for dag_id, spec_json in zip(result["dagIds"], result["dags"]):
+            first = owner_of.get(dag_id)
             if first is not None:
                 import_errors.append({
                     "file": entry["path"],
                     "type": "AirflowDagDuplicatedIdException",
-                    "message": "Ignoring DAG %s from %s - also found in %s" % (spec["dagId"], entry["path"], first),
+                    "message": "Ignoring DAG %s from %s - also found in %s" % (dag_id, entry["path"], first),
                     "traceback": "",
                 })
                 continue
-            owner_of[spec["dagId"]] = entry["path"]
-            entry["dagIds"].append(spec["dagId"])
-            dags.append(spec)
+            owner_of[dag_id] = entry["path"]
+            entry["dagIds"].append(dag_id)
+            dags.append(spec_json)
     return {
         "schemaVersion": SCHEMA_VERSION,
         "generator": {
@@ -389,11 +487,21 @@ def build_bundle(args):
     }
 
 
+def render_bundle(bundle, pretty=False):
+    """The bundle as JSON text; `dags` holds DagSpecs already encoded (bytes), spliced in as they are."""
+    dags = bundle["dags"]
+    if pretty:
+        return json.dumps(dict(bundle, dags=[json.loads(d) for d in dags]), indent=2, allow_nan=False)
+    head = json.dumps(dict(bundle, dags=[]), allow_nan=False)
+    assert head.endswith('"dags": []}')
+    return head[: -len("[]}")] + "[" + b",".join(dags).decode("utf-8") + "]}"
+
+
 def main(argv=None):
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         bundle = build_bundle(args)
-        text = json.dumps(bundle, indent=2 if args.pretty else None, allow_nan=False, sort_keys=False)
+        text = render_bundle(bundle, pretty=args.pretty)
     except UsageError as exc:
         print("dagbridge_shim export: %s" % exc, file=sys.stderr)
         return 2
