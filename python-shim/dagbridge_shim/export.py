@@ -207,9 +207,15 @@ def _child(batch, mode, write_fd):
     try:
         os.dup2(2, 1)  # the DAG files' prints must not reach the bundle on stdout
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        baseline_modules = set(sys.modules)
+        baseline_path = list(sys.path)
         for job in batch:
             _write_all(write_fd, b'{"start": true}\n')
             _write_all(write_fd, encode_result(import_file_safely(job, mode)))
+            # The next file starts from the parent's state: what this one imported is forgotten.
+            for name in [n for n in sys.modules if n not in baseline_modules]:
+                del sys.modules[name]
+            sys.path[:] = baseline_path
     except BaseException:  # noqa: BLE001 - the parent reports the file that has no result
         code = 70
     finally:

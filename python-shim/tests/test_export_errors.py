@@ -2,7 +2,7 @@
 import os
 import unittest
 
-from tests.test_export_support import FIXTURES, dag_by_id, run_export
+from tests.test_export_support import FIXTURES, TempDags, dag_by_id, run_export
 
 BROKEN = os.path.join(FIXTURES, "broken_dags")
 
@@ -77,6 +77,23 @@ class BrokenFilesTest(unittest.TestCase):
 
     def test_safe_mode_skipped_the_plain_module(self):
         self.assertNotIn("not_a_dag_file.py", [f["path"] for f in self.bundle["files"]])
+
+
+class StateDoesNotLeakTest(unittest.TestCase):
+    def test_modules_imported_by_one_file_are_gone_for_the_next(self):
+        files = {
+            "a_first.py": "import sys, types\nfrom airflow import DAG\n"
+                          "sys.modules['leaky_helper'] = types.ModuleType('leaky_helper')\n"
+                          "sys.path.append('/leaky')\ndag = DAG('a_first', schedule=None)\n",
+            "b_second.py": "import sys\nfrom airflow import DAG\n"
+                           "assert 'leaky_helper' not in sys.modules and '/leaky' not in sys.path, 'leaked'\n"
+                           "dag = DAG('b_second', schedule=None)\n",
+        }
+        for isolation in ("batch", "file"):
+            with self.subTest(isolation=isolation), TempDags(files) as folder:
+                bundle, _ = run_export(folder, "--parallelism", "1", "--isolation", isolation)
+                self.assertEqual(bundle["importErrors"], [])
+                self.assertEqual([d["dagId"] for d in bundle["dags"]], ["a_first", "b_second"])
 
 
 class UsageTest(unittest.TestCase):
