@@ -113,9 +113,14 @@ export class LogCapture {
         this.append(pending, bytes.subarray(start));
         return;
       }
-      this.append(pending, bytes.subarray(start, newline));
+      if (pending.length === 0 && pending.cut === 0 && newline - start <= this.maxLineBytes) {
+        // The usual case, a whole line inside one chunk: decoded in place, no copy.
+        this.deliver(stream, bytes, start, newline, 0, 1);
+      } else {
+        this.append(pending, bytes.subarray(start, newline));
+        this.completeLine(stream, 1);
+      }
       start = newline + 1;
-      this.completeLine(stream, 1);
       if (this.limitReached) {
         this.droppedBytes += bytes.length - start;
         return;
@@ -143,7 +148,9 @@ export class LogCapture {
     if (this.limitReached) {
       this.onLine({
         stream: 'stderr',
-        line: `${LOG_MARKER_PREFIX} log limit of ${this.limitBytes} bytes reached: ${this.droppedBytes} further bytes of output were dropped`,
+        line:
+          `${LOG_MARKER_PREFIX} log limit of ${this.limitBytes} bytes reached: ` +
+          `${this.droppedBytes} further bytes of output were dropped`,
         at: this.now(),
       });
     }
@@ -175,16 +182,26 @@ export class LogCapture {
     pending.parts = [];
     pending.length = 0;
     pending.cut = 0;
+    this.deliver(stream, kept, 0, length, cut, terminatorBytes);
+  }
 
+  /** Delivers `bytes[start, end)` as one line (unless it no longer fits the limit). */
+  private deliver(
+    stream: LogStream,
+    bytes: Buffer,
+    start: number,
+    end: number,
+    cut: number,
+    terminatorBytes: number,
+  ): void {
+    const length = end - start;
     if (this.deliveredBytes + length + terminatorBytes > this.limitBytes) {
       this.reachLimit(length + cut + terminatorBytes);
       return;
     }
     // `\r\n` ends a line too; a `\r` that was cut with the tail of a long line is simply gone.
-    const text =
-      cut === 0 && length > 0 && kept[length - 1] === CARRIAGE_RETURN
-        ? kept.toString('utf8', 0, length - 1)
-        : kept.toString('utf8');
+    const stripCr = cut === 0 && length > 0 && bytes[end - 1] === CARRIAGE_RETURN;
+    const text = bytes.toString('utf8', start, stripCr ? end - 1 : end);
     this.deliveredBytes += length + terminatorBytes;
     this.truncatedBytes += cut;
     this.onLine({
