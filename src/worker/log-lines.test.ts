@@ -75,6 +75,20 @@ describe('LogCapture per-line cap', () => {
     expect(log.receivedBytes).toBe(log.deliveredBytes + log.truncatedBytes + log.droppedBytes);
   });
 
+  it('keeps a line of exactly the cap whole, whether it arrives in one chunk or in pieces', () => {
+    const { log, lines } = capture({ maxLineBytes: 4 });
+    log.write('stdout', Buffer.from('abcd\nabcde\n'));
+    log.write('stdout', Buffer.from('ab'));
+    log.write('stdout', Buffer.from('cd\nab'));
+    log.write('stdout', Buffer.from('cde\n'));
+    expect(text(lines)).toEqual([
+      'stdout:abcd',
+      'stdout:abcd [dagbridge] line truncated: 1 more bytes dropped',
+      'stdout:abcd',
+      'stdout:abcd [dagbridge] line truncated: 1 more bytes dropped',
+    ]);
+  });
+
   it('does not split a UTF-8 character at the cap', () => {
     const { log, lines } = capture({ maxLineBytes: 5 });
     log.write('stdout', Buffer.from('abcd€x\n')); // € is 3 bytes: cut before it
