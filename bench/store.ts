@@ -65,7 +65,8 @@ async function main(): Promise<void> {
       );
       return run as DagRunRecord;
     };
-    const creates = (n: number): TaskInstanceChange[] => Array.from({ length: n }, (_v, i) => ({ kind: 'create', taskId: 'mapped', mapIndex: i, priorityWeight: 1 }));
+    const creates = (n: number): Array<Extract<TaskInstanceChange, { kind: 'create' }>> =>
+      Array.from({ length: n }, (_v, i) => ({ kind: 'create', taskId: 'mapped', mapIndex: i, priorityWeight: 1 }));
     const schedule = (i: number): TaskInstanceChange => ({ kind: 'transition', taskId: 'mapped', mapIndex: i, from: 'none', to: 'scheduled', newTry: true });
 
     console.log(`store throughput, ${instances} task instances per measurement (PostgreSQL at ${url.host})`);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../src/lib/errors.js';
 import type { DagRunRecord } from '../src/scheduler/store.js';
 import { listImportErrors } from '../src/store/dag-queries.js';
+import { METADATA_CHANGES_CHANNEL } from '../src/store/db.js';
 import { PgStore } from '../src/store/pg-store.js';
 import type { NewDagRun } from '../src/store/run-queries.js';
 import { dagVersionHash } from '../src/store/version-hash.js';
@@ -204,5 +205,25 @@ describe('dag runs', () => {
     expect(await store.getDagRun(key)).toMatchObject({ state: 'failed', startDate: T0 + 2, endDate: T0 + 4 });
     expect(await store.setDagRunState(key, 'failed', 'queued', T0 + 5)).toBe(true);
     expect(await store.getDagRun(key)).toMatchObject({ state: 'queued', startDate: null, endDate: null, queuedAt: T0 + 5 });
+  });
+});
+
+describe('change notifications', () => {
+  it('announces a created run on the changes channel, and nothing for a run that already existed', async () => {
+    const listener = await db.pool.connect();
+    const hints: string[] = [];
+    listener.on('notification', (message) => hints.push(`${message.channel}:${message.payload ?? ''}`));
+    await listener.query(`LISTEN ${METADATA_CHANGES_CHANNEL}`);
+    try {
+      const version = (await store.getDag('runs'))?.versionHash as string;
+      await store.createDagRun(newRun('runs', version, { runId: 'notify', runType: 'manual' }), T0);
+      await store.createDagRun(newRun('runs', version, { runId: 'notify', runType: 'manual' }), T0);
+      // A round trip on the listening connection delivers what the server has sent before it.
+      await listener.query('SELECT 1');
+      expect(hints).toEqual(['dagbridge_changes:run_created']);
+    } finally {
+      await listener.query(`UNLISTEN ${METADATA_CHANGES_CHANNEL}`);
+      listener.release();
+    }
   });
 });

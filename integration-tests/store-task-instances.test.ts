@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagSpec } from '../src/dag/bundle.js';
-import { IllegalTransitionError, NotFoundError } from '../src/lib/errors.js';
+import { IllegalTransitionError } from '../src/lib/errors.js';
 import type { DagRunRecord, TaskInstanceChange, TaskInstanceRecord } from '../src/scheduler/store.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { dagVersionHash } from '../src/store/version-hash.js';
@@ -131,18 +131,57 @@ describe('applyChanges', () => {
       note: 'exit code 1',
       workerId: 'w1',
     });
-    await store.applyChanges(run, spec, [move('extract', 'up_for_retry', 'scheduled', { newTry: true })], T0 + 60_001);
+    await store.applyChanges(run, spec, [move('extract', 'up_for_retry', 'scheduled', { newTry: true, note: null })], T0 + 60_001);
     expect(await store.getTaskInstance(key)).toMatchObject({ state: 'scheduled', tryNumber: 2, nextRetryAt: null, endDate: null, note: null, sensorFirstPokeAt: null });
     // Clearing (-> none) allows the task's retries again from the current try, like Airflow's clear.
     await store.applyChanges(run, spec, [move('extract', 'scheduled', 'none', { note: 'cleared' })], T0 + 60_002);
     expect(await store.getTaskInstance(key)).toMatchObject({ state: 'none', tryNumber: 2, maxTries: 4, workerId: null, startDate: null, note: 'cleared' });
   });
 
-  it('refuses an illegal transition before writing anything, and a create for a task the DAG lacks', async () => {
+  it('refuses an illegal transition before writing anything', async () => {
     const run = await newRun();
     await expect(store.applyChanges(run, spec, [create('load'), move('load', 'none', 'running')], T0)).rejects.toThrow(IllegalTransitionError);
-    await expect(store.applyChanges(run, spec, [create('load'), create('ghost')], T0)).rejects.toThrow(NotFoundError);
     expect(await store.listTaskInstances(run)).toEqual([]);
+  });
+
+  it('takes max_tries from the change when given, and Airflow defaults for a task the spec lacks', async () => {
+    const run = await newRun();
+    await store.applyChanges(run, spec, [create('extract', -1, { maxTries: 7 }), create('ghost')], T0);
+    const tis = await store.listTaskInstances(run);
+    expect(tis.map((ti) => [ti.taskId, ti.maxTries, ti.queue, ti.pool, ti.poolSlots])).toEqual([
+      ['extract', 7, 'etl', 'db_pool', 3],
+      ['ghost', 0, 'default', 'default_pool', 1],
+    ]);
+  });
+
+  it('keeps the note when a transition carries none, replaces it (or clears it with null) otherwise', async () => {
+    const run = await newRun();
+    await store.applyChanges(run, spec, [create('load', -1, { note: 'created' }), move('load', 'none', 'scheduled', { newTry: true })], T0);
+    expect((await store.listTaskInstances(run))[0]?.note).toBe('created');
+    await store.applyChanges(run, spec, [move('load', 'scheduled', 'none', { note: null })], T0);
+    expect((await store.listTaskInstances(run))[0]?.note).toBeNull();
+    await store.applyChanges(run, spec, [move('load', 'none', 'skipped', { note: 'branch not taken' })], T0 + 4);
+    expect((await store.listTaskInstances(run))[0]).toMatchObject({ state: 'skipped', note: 'branch not taken', endDate: T0 + 4 });
+  });
+
+  it('remaps a mapped placeholder to map index 0 with its state, tries and history, compare-and-set on its state', async () => {
+    const run = await newRun();
+    const key = { dagId: 'ti', runId: run.runId, taskId: 'mapped', mapIndex: -1 };
+    await store.applyChanges(run, spec, [create('mapped', -1, { state: 'scheduled' })], T0);
+    await store.appendLogLines(key, 1, [{ seq: 1, at: T0, stream: 'system', line: 'placeholder' }]);
+    const remap = (state: string, note?: string): TaskInstanceChange => ({ kind: 'remap', taskId: 'mapped', mapIndex: -1, toMapIndex: 0, state, note }) as TaskInstanceChange;
+    expect(await store.applyChanges(run, spec, [remap('none')], T0)).toEqual([]);
+    const changes = [remap('scheduled', 'expanded'), move('mapped', 'scheduled', 'queued', {}, 0), create('mapped', 1)];
+    expect(await store.applyChanges(run, spec, changes, T0 + 1)).toEqual(changes);
+    const tis = await store.listTaskInstances(run);
+    expect(tis.map((ti) => [ti.mapIndex, ti.state, ti.tryNumber, ti.note])).toEqual([
+      [0, 'queued', 1, 'expanded'],
+      [1, 'none', 0, null],
+    ]);
+    expect(await store.readLogLines({ ...key, mapIndex: 0 }, 1)).toEqual([{ seq: 1, at: T0, stream: 'system', line: 'placeholder' }]);
+    // Map index 0 exists now: a second placeholder cannot take it.
+    await store.applyChanges(run, spec, [create('mapped', -1)], T0);
+    expect(await store.applyChanges(run, spec, [remap('none')], T0)).toEqual([]);
   });
 
   it('sets dates for finished states like TaskInstance.set_state', async () => {

@@ -1,20 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listPools, setPool, listVariables, setVariable, deleteVariable } from '../src/store/pool-variable-queries.js';
-import {
-  getManifest,
-  getSetting,
-  heartbeatWorker,
-  listWorkers,
-  markLostWorkers,
-  pruneWorkers,
-  putManifest,
-  registerWorker,
-  requestWorkerAction,
-  setSetting,
-  setWorkerState,
-  type WorkerRegistration,
-} from '../src/store/worker-queries.js';
+import { deleteVariable, listPools, setPool, setVariable } from '../src/store/pool-variable-queries.js';
+import { getManifest, getSetting, pruneWorkers, putManifest, setSetting } from '../src/store/worker-queries.js';
 import { PgStore } from '../src/store/pg-store.js';
+import type { WorkerRecord } from '../src/worker/registry.js';
 import { createMigratedDatabase, type TestDatabase } from './support/database.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0, 0);
@@ -28,52 +16,49 @@ afterAll(async () => {
   await db.drop();
 });
 
-const registration = (workerId: string): WorkerRegistration => ({
+const worker = (workerId: string, overrides: Partial<WorkerRecord> = {}): WorkerRecord => ({
   workerId,
   hostname: 'node-4',
   pid: 77,
   queues: ['default', 'aws'],
-  refused: { gpu: 'torch>=2 is not installed' },
+  refused: [{ queue: 'gpu', reasons: ['torch>=2 is not installed'] }],
   concurrency: 8,
+  slotsBusy: 0,
   version: '0.1.0',
+  state: 'running',
+  startedAt: T0,
+  lastHeartbeatAt: T0,
+  lastPollAt: null,
   manifestHash: 'abc',
   manifestReport: { ok: true },
+  requestedAction: null,
+  ...overrides,
 });
 
-describe('workers', () => {
-  it('registers, beats, receives requested actions, is marked lost and pruned', async () => {
-    const first = await registerWorker(db.pool, registration('w1'), T0);
-    expect(first).toEqual({
-      ...registration('w1'),
-      state: 'running',
-      slotsBusy: 0,
-      startedAt: T0,
-      lastHeartbeatAt: T0,
-      lastPollAt: null,
-      requestedAction: null,
-    });
-    await registerWorker(db.pool, registration('w2'), T0);
-    expect(await heartbeatWorker(db.pool, 'w1', { slotsBusy: 3, polled: true }, T0 + 1000)).toBeNull();
-    expect(await requestWorkerAction(db.pool, 'w1', 'drain')).toBe(true);
-    expect(await requestWorkerAction(db.pool, 'nope', 'drain')).toBe(false);
-    expect(await heartbeatWorker(db.pool, 'w1', { slotsBusy: 2, state: 'draining' }, T0 + 2000)).toBe('drain');
-    expect(await heartbeatWorker(db.pool, 'nope', { slotsBusy: 0 }, T0)).toBeUndefined();
+describe('worker registry', () => {
+  it('registers, beats, receives requested actions, re-registers and is pruned', async () => {
+    const store = new PgStore(db.pool);
+    await store.registerWorker(worker('w1'));
+    await store.registerWorker(worker('w2', { state: 'unhealthy', queues: [] }));
+    expect(await store.listWorkers()).toEqual([worker('w1'), worker('w2', { state: 'unhealthy', queues: [] })]);
 
-    expect(await markLostWorkers(db.pool, T0 + 1500)).toEqual(['w2']);
-    expect(await markLostWorkers(db.pool, T0 + 1500)).toEqual([]);
-    const workers = await listWorkers(db.pool);
-    expect(workers.map((w) => [w.workerId, w.state, w.slotsBusy, w.lastHeartbeatAt, w.lastPollAt, w.requestedAction])).toEqual([
-      ['w1', 'draining', 2, T0 + 2000, T0 + 1000, 'drain'],
-      ['w2', 'lost', 0, T0, null, null],
-    ]);
-    // A lost worker that beats again is running again; re-registration clears a requested action.
-    expect(await heartbeatWorker(db.pool, 'w2', { slotsBusy: 1 }, T0 + 3000)).toBeNull();
-    expect((await listWorkers(db.pool))[1]?.state).toBe('running');
-    expect((await registerWorker(db.pool, registration('w1'), T0 + 4000)).requestedAction).toBeNull();
+    const beat = { slotsBusy: 3, lastPollAt: T0 + 900, state: 'running' as const, queues: ['default'], refused: [], manifestHash: 'def', manifestReport: null };
+    expect(await store.heartbeatWorker('w1', beat, T0 + 1000)).toEqual({ requestedAction: null, known: true });
+    expect(await store.requestWorkerAction('w1', 'drain')).toBe(true);
+    expect(await store.requestWorkerAction('nope', 'drain')).toBe(false);
+    expect(await store.heartbeatWorker('w1', { ...beat, state: 'draining', slotsBusy: 2 }, T0 + 2000)).toEqual({ requestedAction: 'drain', known: true });
+    expect(await store.heartbeatWorker('nope', beat, T0)).toEqual({ requestedAction: null, known: false });
+    expect((await store.listWorkers())[0]).toEqual(
+      worker('w1', { slotsBusy: 2, lastPollAt: T0 + 900, state: 'draining', queues: ['default'], refused: [], manifestHash: 'def', manifestReport: null, lastHeartbeatAt: T0 + 2000, requestedAction: 'drain' }),
+    );
+    // A restart with the same id replaces the registration, request included.
+    await store.registerWorker(worker('w1', { startedAt: T0 + 5000, lastHeartbeatAt: T0 + 5000, pid: 78 }));
+    expect((await store.listWorkers())[0]).toMatchObject({ pid: 78, requestedAction: null, state: 'running', startedAt: T0 + 5000 });
+    expect(await store.requestWorkerAction('w1', 'cold_shutdown')).toBe(true);
+    expect(await store.requestWorkerAction('w1', null)).toBe(true);
 
-    expect(await setWorkerState(db.pool, 'w2', 'stopped', T0 + 5000)).toBe(true);
-    expect(await pruneWorkers(db.pool, T0 + 6000)).toBe(1);
-    expect((await listWorkers(db.pool)).map((w) => w.workerId)).toEqual(['w1']);
+    expect(await pruneWorkers(db.pool, T0 + 3000)).toBe(1);
+    expect((await store.listWorkers()).map((w) => w.workerId)).toEqual(['w1']);
   });
 });
 

@@ -5,7 +5,7 @@
 import { assertTransition } from '../dag/states.js';
 import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, WorkerIdentity } from '../scheduler/store.js';
 import type { TriggerRequest } from '../worker/task-run-contract.js';
-import type { Queryable } from './db.js';
+import { notifyChange, type Queryable } from './db.js';
 import { createDagRun } from './run-queries.js';
 import { mapRun, mapTaskInstance, msToAirflowIso, RUN_COLUMNS, TI_COLUMNS, type RunRow, type TaskInstanceRow } from './rows.js';
 import { getTaskInstance } from './task-instance-queries.js';
@@ -66,12 +66,13 @@ export interface FinishOptions {
  * `restarting`: cleared while it ran) on `outcome.tryNumber`, else nothing is written and the result is false.
  *
  * - running: the instance takes `outcome.state` (end date, retry/reschedule time, note from the error or exit
- *   reason); XComs are upserted; `skipTaskIds` instances in `none`/`scheduled` become `skipped`; requested
+ *   reason; the first-poke time survives only `up_for_reschedule`, the next try's sensor timeout starts anew); XComs are upserted; `skipTaskIds` instances in `none`/`scheduled` become `skipped`; requested
  *   DAG runs are created (manual, `manual__<logical date>` unless a run id is given).
  * - restarting: like Airflow (a task cleared while running is always eligible for retry) the instance goes to
  *   `up_for_retry`, retry-able at once, and nothing else of the outcome applies: the try was cleared.
  *
- * The try's history row gets the outcome either way.
+ * The try's history row gets the outcome either way, and the change is announced on METADATA_CHANGES_CHANNEL
+ * (delivered when the caller's transaction commits).
  */
 export async function finishTry(client: Queryable, outcome: AttemptOutcome, options: FinishOptions = {}): Promise<boolean> {
   const { key, tryNumber } = outcome;
@@ -89,6 +90,7 @@ export async function finishTry(client: Queryable, outcome: AttemptOutcome, opti
     await client.query(
       `UPDATE task_instances
           SET state = 'up_for_retry', end_date = $5, next_retry_at = $5, max_tries = GREATEST(max_tries, try_number),
+              sensor_first_poke_at = NULL,
               note = 'cleared while running: retrying', updated_at = $5
         WHERE ${KEY_MATCH}`,
       [...keyParams(key), endDate],
@@ -99,7 +101,8 @@ export async function finishTry(client: Queryable, outcome: AttemptOutcome, opti
       `UPDATE task_instances
           SET state = $5, end_date = $6, note = $7, updated_at = $6,
               next_retry_at = CASE WHEN $5 = 'up_for_retry' THEN $8::timestamptz END,
-              reschedule_at = CASE WHEN $5 = 'up_for_reschedule' THEN $9::timestamptz END
+              reschedule_at = CASE WHEN $5 = 'up_for_reschedule' THEN $9::timestamptz END,
+              sensor_first_poke_at = CASE WHEN $5 = 'up_for_reschedule' THEN sensor_first_poke_at END
         WHERE ${KEY_MATCH}`,
       [
         ...keyParams(key),
@@ -149,6 +152,7 @@ export async function finishTry(client: Queryable, outcome: AttemptOutcome, opti
   if (!restarting) {
     for (const request of outcome.triggerDagRuns) await triggerDagRun(client, request, outcome.endDate, options);
   }
+  await notifyChange(client, 'task_finished');
   return true;
 }
 
@@ -225,8 +229,10 @@ export async function clearDagRun(client: Queryable, key: { dagId: string; runId
 }
 
 /**
- * Hands a try back without consuming it: `queued|running -> scheduled` iff the instance is in `from` on
- * `tryNumber`. A running try's history row is closed with the note as its exit reason.
+ * Hands a try back (worker stopping, lease expired): `queued|running -> scheduled` iff the instance is in
+ * `from` on `tryNumber`, as a new try (`try_number + 1`) with `max_tries + 1`, so the handed-back attempt does
+ * not count against the task's retries and every message of the old try is stale. The old try's history row
+ * is closed as `handed_back` with the note as its exit reason.
  */
 export async function requeueTry(
   client: Queryable,
@@ -239,16 +245,17 @@ export async function requeueTry(
   const result = await client.query<{ moved: number }>(
     `WITH moved AS (
        UPDATE task_instances
-          SET state = 'scheduled', note = $7, queued_at = NULL, end_date = NULL, updated_at = $8
+          SET state = 'scheduled', try_number = try_number + 1, max_tries = max_tries + 1, note = $7, queued_at = NULL,
+              end_date = NULL, worker_id = NULL, hostname = NULL, pid = NULL, sensor_first_poke_at = NULL, updated_at = $8
         WHERE ${KEY_MATCH} AND state = $6 AND try_number = $5
-        RETURNING dag_id, run_id, task_id, map_index, try_number
+        RETURNING dag_id, run_id, task_id, map_index
      ), history AS (
        UPDATE task_instance_tries h
-          SET end_date = $8, state = 'scheduled', exit_reason = $7,
+          SET end_date = $8, state = 'handed_back', exit_reason = $7,
               duration_seconds = CASE WHEN h.start_date IS NULL THEN NULL ELSE extract(epoch FROM ($8::timestamptz - h.start_date))::float8 END
          FROM moved m
-        WHERE $6 = 'running' AND h.dag_id = m.dag_id AND h.run_id = m.run_id AND h.task_id = m.task_id
-          AND h.map_index = m.map_index AND h.try_number = m.try_number
+        WHERE h.dag_id = m.dag_id AND h.run_id = m.run_id AND h.task_id = m.task_id AND h.map_index = m.map_index
+          AND h.try_number = $5 AND h.end_date IS NULL
      )
      SELECT count(*)::int AS moved FROM moved`,
     [...keyParams(key), tryNumber, from, note, new Date(now)],

@@ -40,7 +40,8 @@ describe('pgPoolConfig', () => {
     expect(() => pgPoolConfig('mysql://u:hunter2@h/db')).toThrow(ConfigError);
     expect(() => pgPoolConfig('mysql://u:hunter2@h/db')).toThrow('database URL mysql://u:***@h/db: the scheme must be postgres:// or postgresql://');
     expect(() => pgPoolConfig('postgres://u:hunter2@h/db?sslmode=sometimes')).toThrow(/sslmode=sometimes is not one of/);
-    expect(() => pgPoolConfig('not a url hunter2')).toThrow('database URL <unparseable url> is not a URL');
+    expect(() => pgPoolConfig('postgres://u:hunter2@h:99999999/db')).toThrow(/^the database URL is not a valid URL \(expected postgres:\/\/user:password@host:5432\/database; /);
+    expect(() => pgPoolConfig('not a url hunter2')).not.toThrow(/hunter2/);
   });
 
   it('reports an unreadable certificate file by parameter name', () => {

@@ -79,7 +79,10 @@ export function pgPoolConfig(url: string, options: PgPoolOptions = {}): pg.PoolC
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new ConfigError(`database URL ${redactUrl(url)} is not a URL (expected postgres://user:password@host:5432/database)`, { cause });
+    // The text is not printed: a URL that does not parse may not be redactable either.
+    throw new ConfigError('the database URL is not a valid URL (expected postgres://user:password@host:5432/database; percent-encode special characters in the password)', {
+      cause,
+    });
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new ConfigError(`database URL ${redactUrl(url)}: the scheme must be postgres:// or postgresql://`);

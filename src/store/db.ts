@@ -34,6 +34,18 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   }
 }
 
+/**
+ * The channel on which the store announces changes a scheduler should react to at once instead of at its next
+ * tick: a finished try (`finishTry`) and a created DAG run. Payloads are hints (`task_finished`, `run_created`),
+ * never data: listeners re-read the tables.
+ */
+export const METADATA_CHANGES_CHANNEL = 'dagbridge_changes';
+
+/** Sends a change notification (inside a transaction it is delivered on commit, not at all on rollback). */
+export async function notifyChange(client: Queryable, hint: 'task_finished' | 'run_created'): Promise<void> {
+  await client.query('SELECT pg_notify($1, $2)', [METADATA_CHANGES_CHANNEL, hint]);
+}
+
 /** PostgreSQL error codes the store reacts to. */
 export const PG_ERROR = {
   uniqueViolation: '23505',

@@ -23,6 +23,7 @@ import type {
   TaskInstanceRecord,
   WorkerIdentity,
 } from '../scheduler/store.js';
+import type { WorkerAction, WorkerRecord, WorkerRegistry } from '../worker/registry.js';
 import * as attempts from './attempt-queries.js';
 import * as dags from './dag-queries.js';
 import { withTransaction } from './db.js';
@@ -30,6 +31,7 @@ import * as pools from './pool-variable-queries.js';
 import * as runs from './run-queries.js';
 import * as instances from './task-instance-queries.js';
 import * as logs from './xcom-log-queries.js';
+import * as workers from './worker-queries.js';
 
 /** Options of a PgStore. */
 export interface PgStoreOptions {
@@ -42,8 +44,8 @@ export interface PgStoreOptions {
   inferManualDataInterval?: attempts.FinishOptions['inferManualDataInterval'];
 }
 
-/** MetadataStore on PostgreSQL. */
-export class PgStore implements MetadataStore {
+/** MetadataStore (and the worker registry) on PostgreSQL. */
+export class PgStore implements MetadataStore, WorkerRegistry {
   readonly #pool: pg.Pool;
   readonly #options: PgStoreOptions;
   #closing: Promise<void> | undefined;
@@ -177,6 +179,23 @@ export class PgStore implements MetadataStore {
 
   setPool(name: string, slots: number, description?: string): Promise<void> {
     return pools.setPool(this.#pool, name, slots, description);
+  }
+
+  // Workers
+  registerWorker(worker: WorkerRecord): Promise<void> {
+    return workers.registerWorker(this.#pool, worker);
+  }
+
+  heartbeatWorker(workerId: string, update: workers.WorkerHeartbeat, now: number): Promise<{ requestedAction: WorkerAction | null; known: boolean }> {
+    return workers.heartbeatWorker(this.#pool, workerId, update, now);
+  }
+
+  listWorkers(): Promise<WorkerRecord[]> {
+    return workers.listWorkers(this.#pool);
+  }
+
+  requestWorkerAction(workerId: string, action: WorkerAction | null): Promise<boolean> {
+    return workers.requestWorkerAction(this.#pool, workerId, action);
   }
 
   /** Idempotent: every call returns the same promise. Ends the pool only with `closePool: true`. */

@@ -4,7 +4,7 @@
 import type { DagRunState } from '../dag/states.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { DagRunRecord, RunKey } from '../scheduler/store.js';
-import { PG_ERROR, pgErrorCode, type Queryable } from './db.js';
+import { notifyChange, PG_ERROR, pgErrorCode, type Queryable } from './db.js';
 import { mapRun, msParam, RUN_COLUMNS, type RunRow } from './rows.js';
 
 /** What `createDagRun` takes: a run without dates, state default `queued`. */
@@ -13,7 +13,8 @@ export type NewDagRun = Omit<DagRunRecord, 'startDate' | 'endDate' | 'state'> & 
 /**
  * Inserts a run unless one with the same run id, or a non-manual one with the same logical date, exists
  * (`ON CONFLICT DO NOTHING` covers both unique indexes): of two concurrent calls exactly one gets
- * `created: true`. When not created, `run` is the run that was there (same run id first).
+ * `created: true`. When not created, `run` is the run that was there (same run id first). A created run is
+ * announced on METADATA_CHANGES_CHANNEL.
  */
 export async function createDagRun(client: Queryable, run: NewDagRun, now: number): Promise<{ created: boolean; run: DagRunRecord | null }> {
   const state = run.state ?? 'queued';
@@ -47,7 +48,10 @@ export async function createDagRun(client: Queryable, run: NewDagRun, now: numbe
     }
     throw error;
   }
-  if (inserted.rows[0]) return { created: true, run: mapRun(inserted.rows[0]) };
+  if (inserted.rows[0]) {
+    await notifyChange(client, 'run_created');
+    return { created: true, run: mapRun(inserted.rows[0]) };
+  }
   const existing = await client.query<RunRow>(
     `SELECT ${RUN_COLUMNS} FROM dag_runs r
       WHERE r.dag_id = $1 AND (r.run_id = $2 OR ($3::timestamptz IS NOT NULL AND r.logical_date = $3::timestamptz AND r.run_type <> 'manual' AND $4 <> 'manual'))

@@ -4,7 +4,6 @@
  */
 import type { DagSpec } from '../dag/bundle.js';
 import { assertTransition, FINISHED_STATES } from '../dag/states.js';
-import { NotFoundError } from '../lib/errors.js';
 import type { DagRunRecord, Occupancy, RunKey, TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord } from '../scheduler/store.js';
 import type { Queryable } from './db.js';
 import { mapTaskInstance, msParam, TI_COLUMNS, type TaskInstanceRow } from './rows.js';
@@ -29,6 +28,7 @@ export async function getTaskInstance(client: Queryable, key: TaskInstanceKey): 
 
 type Create = Extract<TaskInstanceChange, { kind: 'create' }>;
 type Transition = Extract<TaskInstanceChange, { kind: 'transition' }>;
+type Remap = Extract<TaskInstanceChange, { kind: 'remap' }>;
 
 /**
  * Splits changes into waves so that a task instance appears at most once per wave: a wave is then one
@@ -39,9 +39,11 @@ function waves(changes: readonly TaskInstanceChange[]): Array<Array<{ change: Ta
   const next = new Map<string, number>();
   const out: Array<Array<{ change: TaskInstanceChange; ord: number }>> = [];
   changes.forEach((change, ord) => {
-    const key = `${change.taskId}\u0000${change.mapIndex}`;
-    const wave = next.get(key) ?? 0;
-    next.set(key, wave + 1);
+    // A remap touches two instances (the placeholder -1 and map index 0): it waits for both.
+    const keys = [`${change.taskId}\u0000${change.mapIndex}`];
+    if (change.kind === 'remap') keys.push(`${change.taskId}\u0000${change.toMapIndex}`);
+    const wave = Math.max(...keys.map((key) => next.get(key) ?? 0));
+    for (const key of keys) next.set(key, wave + 1);
     (out[wave] ??= []).push({ change, ord });
   });
   return out;
@@ -62,15 +64,15 @@ async function insertCreates(client: Queryable, run: RunKey, spec: DagSpec, item
     note: [] as Array<string | null>,
   };
   for (const { change } of items) {
+    // A task the spec lacks gets Airflow's defaults (the scheduler only creates tasks of the run's version).
     const task = tasks.get(change.taskId);
-    if (!task) throw new NotFoundError(`cannot create task instance ${change.taskId}: DAG ${spec.dagId} has no such task`);
     columns.taskId.push(change.taskId);
     columns.mapIndex.push(change.mapIndex);
     columns.state.push(change.state ?? 'none');
-    columns.maxTries.push(task.retries);
-    columns.queue.push(task.queue);
-    columns.pool.push(task.pool);
-    columns.poolSlots.push(task.poolSlots);
+    columns.maxTries.push(change.maxTries ?? task?.retries ?? 0);
+    columns.queue.push(task?.queue ?? 'default');
+    columns.pool.push(task?.pool ?? 'default_pool');
+    columns.poolSlots.push(task?.poolSlots ?? 1);
     columns.priority.push(change.priorityWeight);
     columns.note.push(change.note ?? null);
   }
@@ -120,6 +122,7 @@ async function updateTransitions(
   const froms: string[] = [];
   const tos: string[] = [];
   const notes: Array<string | null> = [];
+  const noteGiven: boolean[] = [];
   const retryAts: Array<Date | null> = [];
   const newTries: boolean[] = [];
   const retries: Array<number | null> = [];
@@ -134,6 +137,7 @@ async function updateTransitions(
     froms.push(change.from);
     tos.push(change.to);
     notes.push(change.note ?? null);
+    noteGiven.push(change.note !== undefined);
     retryAts.push(msParam(change.nextRetryAt));
     newTries.push(change.newTry === true);
     retries.push(task?.retries ?? null);
@@ -147,8 +151,8 @@ async function updateTransitions(
     `UPDATE task_instances ti
         SET state = c.to_state,
             try_number = ti.try_number + CASE WHEN c.new_try THEN 1 ELSE 0 END,
-            note = c.note,
-            next_retry_at = CASE WHEN c.to_state = 'up_for_retry' THEN c.next_retry_at END,
+            note = CASE WHEN c.note_given THEN c.note ELSE ti.note END,
+            next_retry_at = CASE WHEN c.to_state = 'up_for_retry' THEN COALESCE(c.next_retry_at, $3) END,
             reschedule_at = CASE WHEN c.to_state = 'up_for_reschedule' THEN ti.reschedule_at END,
             sensor_first_poke_at = CASE WHEN c.new_try OR c.to_state = 'none' THEN NULL ELSE ti.sensor_first_poke_at END,
             queued_at = CASE WHEN c.to_state = 'queued' THEN $3 WHEN c.to_state IN ('none', 'scheduled') THEN NULL ELSE ti.queued_at END,
@@ -170,22 +174,53 @@ async function updateTransitions(
             pid = CASE WHEN c.to_state = 'none' THEN NULL ELSE ti.pid END,
             updated_at = $3
        FROM unnest($4::int[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::boolean[],
-                   $12::int[], $13::text[], $14::text[], $15::int[])
-            AS c(ord, task_id, map_index, from_state, to_state, note, next_retry_at, new_try, retries, queue, pool, pool_slots)
+                   $12::int[], $13::text[], $14::text[], $15::int[], $16::boolean[])
+            AS c(ord, task_id, map_index, from_state, to_state, note, next_retry_at, new_try, retries, queue, pool, pool_slots, note_given)
       WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = c.task_id AND ti.map_index = c.map_index AND ti.state = c.from_state
         -- Redundant with the join, but lets the primary-key scan fetch only the candidate rows whatever the
         -- planner believes about the run's size (fresh statistics say 1 row for a run created a moment ago).
         AND ti.task_id = ANY($5::text[]) AND ti.map_index = ANY($6::int[])
       RETURNING c.ord`,
-    [run.dagId, run.runId, now, ords, taskIds, mapIndexes, froms, tos, notes, retryAts, newTries, retries, queues, pools, poolSlots],
+    [run.dagId, run.runId, now, ords, taskIds, mapIndexes, froms, tos, notes, retryAts, newTries, retries, queues, pools, poolSlots, noteGiven],
+  );
+  return result.rows.map((row) => row.ord);
+}
+
+/**
+ * A mapped task's placeholder (map index -1) becomes map index 0, keeping its state, tries and history
+ * (the foreign keys cascade): compare-and-set on the placeholder's state, and only while map index 0 does
+ * not exist. The note is replaced only when one is given.
+ */
+async function updateRemaps(client: Queryable, run: RunKey, items: Array<{ change: Remap; ord: number }>, now: Date): Promise<number[]> {
+  if (items.length === 0) return [];
+  const result = await client.query<{ ord: number }>(
+    `UPDATE task_instances ti
+        SET map_index = c.to_map_index, note = COALESCE(c.note, ti.note), updated_at = $3
+       FROM unnest($4::int[], $5::text[], $6::int[], $7::int[], $8::text[], $9::text[]) AS c(ord, task_id, map_index, to_map_index, state, note)
+      WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = c.task_id AND ti.map_index = c.map_index AND ti.state = c.state
+        AND NOT EXISTS (SELECT 1 FROM task_instances o
+                         WHERE o.dag_id = $1 AND o.run_id = $2 AND o.task_id = c.task_id AND o.map_index = c.to_map_index)
+      RETURNING c.ord`,
+    [
+      run.dagId,
+      run.runId,
+      now,
+      items.map((item) => item.ord),
+      items.map((item) => item.change.taskId),
+      items.map((item) => item.change.mapIndex),
+      items.map((item) => item.change.toMapIndex),
+      items.map((item) => item.change.state),
+      items.map((item) => item.change.note ?? null),
+    ],
   );
   return result.rows.map((row) => row.ord);
 }
 
 /**
  * Applies the scheduler's changes inside the caller's transaction: per wave one INSERT (creates,
- * insert-if-absent; queue, pool, pool_slots and max_tries = retries from the spec's task) and one UPDATE
- * (transitions, compare-and-set on `from`). Every transition is checked against the state machine first
+ * insert-if-absent; queue, pool and pool_slots from the spec's task, max_tries from the change or the task's
+ * retries), one UPDATE for remaps and one UPDATE for transitions (compare-and-set on `from`; the note is
+ * replaced only when the change carries one; `up_for_retry` without a time may retry at once). Every transition is checked against the state machine first
  * (an illegal one throws and nothing is written). Returns the applied changes in the order given.
  */
 export async function applyChanges(
@@ -203,7 +238,9 @@ export async function applyChanges(
   for (const wave of waves(changes)) {
     const creates = wave.filter((item): item is { change: Create; ord: number } => item.change.kind === 'create');
     const transitions = wave.filter((item): item is { change: Transition; ord: number } => item.change.kind === 'transition');
+    const remaps = wave.filter((item): item is { change: Remap; ord: number } => item.change.kind === 'remap');
     for (const ord of await insertCreates(client, run, spec, creates, nowDate)) applied.add(ord);
+    for (const ord of await updateRemaps(client, run, remaps, nowDate)) applied.add(ord);
     for (const ord of await updateTransitions(client, run, spec, transitions, nowDate)) applied.add(ord);
   }
   return changes.filter((_change, ord) => applied.has(ord));

@@ -1,49 +1,22 @@
 /**
- * The cluster's own records, outside the MetadataStore interface: worker registrations and heartbeats,
- * requested worker actions (drain, shutdown, cold shutdown), dependency manifests by hash, and settings.
+ * The cluster's own records, outside the MetadataStore interface: workers (the WorkerRegistry of
+ * `src/worker/registry.ts`: registrations, heartbeats, requested drain/shutdown), dependency manifests by hash,
+ * and settings.
  */
+import type { RefusedQueue, WorkerAction, WorkerRecord, WorkerState } from '../worker/registry.js';
 import type { Queryable } from './db.js';
 import { toMs, toMsOrNull } from './rows.js';
-
-/** What an operator may ask a worker to do; the worker reads it with its heartbeat. */
-export type WorkerAction = 'drain' | 'shutdown' | 'cold_shutdown';
-
-/** What a worker tells the database when it starts. */
-export interface WorkerRegistration {
-  workerId: string;
-  hostname: string;
-  pid: number | null;
-  /** Queues it serves (its manifest is satisfied for them). */
-  queues: string[];
-  /** Queues it refuses, with the reason (unsatisfied manifest requirements). */
-  refused: Record<string, unknown>;
-  concurrency: number;
-  /** dagbridge version of the worker. */
-  version: string;
-  manifestHash: string | null;
-  manifestReport: unknown;
-}
-
-/** A worker as stored. `state` is the worker's lifecycle state, or `lost` once its heartbeat stopped. */
-export interface WorkerRecord extends WorkerRegistration {
-  state: string;
-  slotsBusy: number;
-  startedAt: number;
-  lastHeartbeatAt: number;
-  lastPollAt: number | null;
-  requestedAction: WorkerAction | null;
-}
 
 interface WorkerRow {
   worker_id: string;
   hostname: string;
   pid: number | null;
   queues: string[];
-  refused: Record<string, unknown>;
+  refused: RefusedQueue[] | null;
   concurrency: number;
   slots_busy: number;
   version: string;
-  state: string;
+  state: WorkerState;
   started_at: Date;
   last_heartbeat_at: Date;
   last_poll_at: Date | null;
@@ -58,7 +31,7 @@ function mapWorker(row: WorkerRow): WorkerRecord {
     hostname: row.hostname,
     pid: row.pid,
     queues: row.queues,
-    refused: row.refused,
+    refused: Array.isArray(row.refused) ? row.refused : [],
     concurrency: row.concurrency,
     slotsBusy: row.slots_busy,
     version: row.version,
@@ -67,23 +40,23 @@ function mapWorker(row: WorkerRow): WorkerRecord {
     lastHeartbeatAt: toMs(row.last_heartbeat_at),
     lastPollAt: toMsOrNull(row.last_poll_at),
     manifestHash: row.manifest_hash,
-    manifestReport: row.manifest_report,
+    manifestReport: row.manifest_report ?? null,
     requestedAction: row.requested_action,
   };
 }
 
-/** Registers (or re-registers, after a restart with the same id) a worker in state `running`; clears any requested action. */
-export async function registerWorker(client: Queryable, worker: WorkerRegistration, now: number): Promise<WorkerRecord> {
-  const result = await client.query<WorkerRow>(
-    `INSERT INTO workers (worker_id, hostname, pid, queues, refused, concurrency, slots_busy, version, state, started_at,
-                          last_heartbeat_at, manifest_hash, manifest_report, requested_action)
-     VALUES ($1, $2, $3, $4::text[], $5::jsonb, $6, 0, $7, 'running', $8, $8, $9, $10::jsonb, NULL)
+/** Inserts or replaces a worker's row (a worker restarting with the same id replaces its old registration). */
+export async function registerWorker(client: Queryable, worker: WorkerRecord): Promise<void> {
+  await client.query(
+    `INSERT INTO workers AS w (worker_id, hostname, pid, queues, refused, concurrency, slots_busy, version, state, started_at,
+                              last_heartbeat_at, last_poll_at, manifest_hash, manifest_report, requested_action)
+     VALUES ($1, $2, $3, $4::text[], $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)
      ON CONFLICT (worker_id) DO UPDATE
        SET hostname = EXCLUDED.hostname, pid = EXCLUDED.pid, queues = EXCLUDED.queues, refused = EXCLUDED.refused,
-           concurrency = EXCLUDED.concurrency, slots_busy = 0, version = EXCLUDED.version, state = 'running',
-           started_at = EXCLUDED.started_at, last_heartbeat_at = EXCLUDED.last_heartbeat_at, last_poll_at = NULL,
-           manifest_hash = EXCLUDED.manifest_hash, manifest_report = EXCLUDED.manifest_report, requested_action = NULL
-     RETURNING *`,
+           concurrency = EXCLUDED.concurrency, slots_busy = EXCLUDED.slots_busy, version = EXCLUDED.version,
+           state = EXCLUDED.state, started_at = EXCLUDED.started_at, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
+           last_poll_at = EXCLUDED.last_poll_at, manifest_hash = EXCLUDED.manifest_hash,
+           manifest_report = EXCLUDED.manifest_report, requested_action = EXCLUDED.requested_action`,
     [
       worker.workerId,
       worker.hostname,
@@ -91,60 +64,58 @@ export async function registerWorker(client: Queryable, worker: WorkerRegistrati
       worker.queues,
       JSON.stringify(worker.refused),
       worker.concurrency,
+      worker.slotsBusy,
       worker.version,
-      new Date(now),
+      worker.state,
+      new Date(worker.startedAt),
+      new Date(worker.lastHeartbeatAt),
+      worker.lastPollAt === null ? null : new Date(worker.lastPollAt),
       worker.manifestHash,
       JSON.stringify(worker.manifestReport ?? null),
+      worker.requestedAction,
     ],
   );
-  return mapWorker(result.rows[0] as WorkerRow);
 }
 
+/** The live fields a heartbeat carries. */
+export type WorkerHeartbeat = Pick<WorkerRecord, 'slotsBusy' | 'lastPollAt' | 'state' | 'queues' | 'refused' | 'manifestHash' | 'manifestReport'>;
+
 /**
- * Records a heartbeat (and optionally a poll, a busy-slot count and a lifecycle state). Returns the action an
- * operator requested, or `undefined` when the worker is not registered (it was removed, or marked lost and
- * deleted): the worker should register again.
+ * Records a heartbeat: the live fields and `last_heartbeat_at = now`. Returns the action an operator requested
+ * and whether the worker is registered at all (`known: false`: its row was removed; it should register again).
  */
 export async function heartbeatWorker(
   client: Queryable,
   workerId: string,
-  beat: { slotsBusy: number; state?: string; polled?: boolean },
+  beat: WorkerHeartbeat,
   now: number,
-): Promise<WorkerAction | null | undefined> {
+): Promise<{ requestedAction: WorkerAction | null; known: boolean }> {
   const result = await client.query<{ requested_action: WorkerAction | null }>(
     `UPDATE workers
-        SET last_heartbeat_at = $2, slots_busy = $3, state = COALESCE($4, CASE WHEN state = 'lost' THEN 'running' ELSE state END),
-            last_poll_at = CASE WHEN $5 THEN $2 ELSE last_poll_at END
+        SET last_heartbeat_at = $2, slots_busy = $3, last_poll_at = $4, state = $5, queues = $6::text[], refused = $7::jsonb,
+            manifest_hash = $8, manifest_report = $9::jsonb
       WHERE worker_id = $1
       RETURNING requested_action`,
-    [workerId, new Date(now), beat.slotsBusy, beat.state ?? null, beat.polled === true],
+    [
+      workerId,
+      new Date(now),
+      beat.slotsBusy,
+      beat.lastPollAt === null ? null : new Date(beat.lastPollAt),
+      beat.state,
+      beat.queues,
+      JSON.stringify(beat.refused),
+      beat.manifestHash,
+      JSON.stringify(beat.manifestReport ?? null),
+    ],
   );
-  return result.rows[0] ? result.rows[0].requested_action : undefined;
+  const row = result.rows[0];
+  return row ? { requestedAction: row.requested_action, known: true } : { requestedAction: null, known: false };
 }
 
-/** Asks a worker to drain or shut down (it reads the request with its next heartbeat). False when unknown. */
+/** Records an operator's request (null withdraws it); false when there is no such worker. */
 export async function requestWorkerAction(client: Queryable, workerId: string, action: WorkerAction | null): Promise<boolean> {
   const result = await client.query('UPDATE workers SET requested_action = $2 WHERE worker_id = $1', [workerId, action]);
   return (result.rowCount ?? 0) > 0;
-}
-
-/** Records a worker's lifecycle state (e.g. `stopping`, `stopped`). */
-export async function setWorkerState(client: Queryable, workerId: string, state: string, now: number): Promise<boolean> {
-  const result = await client.query('UPDATE workers SET state = $2, last_heartbeat_at = GREATEST(last_heartbeat_at, $3) WHERE worker_id = $1', [
-    workerId,
-    state,
-    new Date(now),
-  ]);
-  return (result.rowCount ?? 0) > 0;
-}
-
-/** Marks workers whose last heartbeat is older than `heartbeatBefore` as `lost` (unless stopped); returns their ids. */
-export async function markLostWorkers(client: Queryable, heartbeatBefore: number): Promise<string[]> {
-  const result = await client.query<{ worker_id: string }>(
-    `UPDATE workers SET state = 'lost' WHERE last_heartbeat_at < $1 AND state NOT IN ('lost', 'stopped') RETURNING worker_id`,
-    [new Date(heartbeatBefore)],
-  );
-  return result.rows.map((row) => row.worker_id).sort();
 }
 
 /** Every worker, by id. */
@@ -153,9 +124,9 @@ export async function listWorkers(client: Queryable): Promise<WorkerRecord[]> {
   return result.rows.map(mapWorker);
 }
 
-/** Deletes stopped or lost workers whose last heartbeat is older than `heartbeatBefore`; returns how many. */
+/** Deletes workers whose last heartbeat is older than `heartbeatBefore` (stopped or gone for good); returns how many. */
 export async function pruneWorkers(client: Queryable, heartbeatBefore: number): Promise<number> {
-  const result = await client.query(`DELETE FROM workers WHERE state IN ('stopped', 'lost') AND last_heartbeat_at < $1`, [new Date(heartbeatBefore)]);
+  const result = await client.query('DELETE FROM workers WHERE last_heartbeat_at < $1', [new Date(heartbeatBefore)]);
   return result.rowCount ?? 0;
 }
 

@@ -98,7 +98,8 @@ CREATE TABLE task_instances (
 CREATE INDEX task_instances_active_state ON task_instances (state, priority_weight DESC)
   WHERE state IN ('scheduled', 'queued', 'running', 'restarting');
 
--- One row per try of a task instance: who ran it, when, and how it ended.
+-- One row per try of a task instance: who ran it, when, and how it ended. The foreign keys to task_instances
+-- cascade updates because a mapped task's placeholder (map index -1) becomes map index 0 when it expands.
 CREATE TABLE task_instance_tries (
   dag_id            text NOT NULL,
   run_id            text NOT NULL,
@@ -120,7 +121,7 @@ CREATE TABLE task_instance_tries (
   log_bytes         bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (dag_id, run_id, task_id, map_index, try_number),
   FOREIGN KEY (dag_id, run_id, task_id, map_index)
-    REFERENCES task_instances (dag_id, run_id, task_id, map_index) ON DELETE CASCADE
+    REFERENCES task_instances (dag_id, run_id, task_id, map_index) ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 CREATE TABLE xcoms (
@@ -133,12 +134,13 @@ CREATE TABLE xcoms (
   updated_at  timestamptz NOT NULL,
   PRIMARY KEY (dag_id, run_id, task_id, map_index, key),
   FOREIGN KEY (dag_id, run_id, task_id, map_index)
-    REFERENCES task_instances (dag_id, run_id, task_id, map_index) ON DELETE CASCADE
+    REFERENCES task_instances (dag_id, run_id, task_id, map_index) ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- Task logs in chunks: one row per appendLogLines call (a worker flushes a batch of lines), holding the
--- lines numbered first_seq..last_seq as a JSON array of [seq, atMs, stream, line]. The primary key on
--- last_seq makes "lines after seq N" (--follow) an index range scan.
+-- batch's lines (sequence numbers first_seq..last_seq, given by the writer) as a JSON array of
+-- [seq, atMs, stream, line]. The primary key on last_seq makes "lines after seq N" (--follow) an index range
+-- scan, and makes a re-sent batch a no-op.
 CREATE TABLE task_logs (
   dag_id      text NOT NULL,
   run_id      text NOT NULL,
@@ -152,7 +154,7 @@ CREATE TABLE task_logs (
   PRIMARY KEY (dag_id, run_id, task_id, map_index, try_number, last_seq),
   CHECK (first_seq <= last_seq),
   FOREIGN KEY (dag_id, run_id, task_id, map_index)
-    REFERENCES task_instances (dag_id, run_id, task_id, map_index) ON DELETE CASCADE
+    REFERENCES task_instances (dag_id, run_id, task_id, map_index) ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- Dependency manifests by content hash; the current one is named in settings ('current_manifest_hash').
@@ -167,7 +169,7 @@ CREATE TABLE workers (
   hostname           text NOT NULL,
   pid                integer,
   queues             text[] NOT NULL DEFAULT '{}',
-  refused            jsonb NOT NULL DEFAULT '{}'::jsonb,
+  refused            jsonb NOT NULL DEFAULT '[]'::jsonb,
   concurrency        integer NOT NULL CHECK (concurrency > 0),
   slots_busy         integer NOT NULL DEFAULT 0 CHECK (slots_busy >= 0),
   version            text NOT NULL,
