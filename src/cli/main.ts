@@ -7,6 +7,13 @@ import { DagbridgeError, toError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 import { registerDagFolderCommands } from './dags.js';
 import { registerDagTestCommand, registerTaskTestCommand } from './dags-test.js';
+import { registerDagClusterCommands } from './dags-cluster.js';
+import { registerDbCommands } from './db.js';
+import { registerManifestCommands, registerWorkerCheckCommand } from './manifest.js';
+import { registerRunCommands } from './runs.js';
+import { registerSchedulerCommand } from './scheduler.js';
+import { registerTaskCommands } from './tasks.js';
+import { registerWorkerCommand } from './worker.js';
 
 /** Builds the commander program with every command group registered. */
 export function buildProgram(): Command {
@@ -15,11 +22,18 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
-  const dags = program.command('dags').description('DAGs: list, show, export, errors, test');
+  const dags = program.command('dags').description('DAGs: list, show, export, errors, test, trigger, pause, unpause, backfill');
   registerDagFolderCommands(dags);
   registerDagTestCommand(dags);
-  const tasks = program.command('tasks').description('task instances: test');
+  registerDagClusterCommands(dags);
+  const tasks = program.command('tasks').description('task instances: test, states, logs, clear, mark-success, mark-failed');
   registerTaskTestCommand(tasks);
+  registerTaskCommands(tasks);
+  registerRunCommands(program);
+  registerDbCommands(program);
+  registerSchedulerCommand(program);
+  registerWorkerCheckCommand(registerWorkerCommand(program));
+  registerManifestCommands(program);
   return program;
 }
 

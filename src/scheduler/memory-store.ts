@@ -284,7 +284,8 @@ export class MemoryStore implements MetadataStore {
 
   async finishTry(outcome: AttemptOutcome): Promise<boolean> {
     const ti = this.tis.get(tiKeyOf(outcome.key));
-    if (!ti || ti.state !== 'running' || ti.tryNumber !== outcome.tryNumber) return false;
+    // `restarting`: cleared while it ran; the outcome (a retry) is still this attempt's to record.
+    if (!ti || (ti.state !== 'running' && ti.state !== 'restarting') || ti.tryNumber !== outcome.tryNumber) return false;
     ti.state = outcome.state;
     ti.endDate = outcome.endDate;
     ti.nextRetryAt = outcome.nextRetryAt;
@@ -344,6 +345,29 @@ export class MemoryStore implements MetadataStore {
       attempt.exitReason = note;
     }
     return true;
+  }
+
+  async clearTaskInstances(run: DagRunRecord, spec: DagSpec, targets: ReadonlyArray<{ taskId: string; mapIndex: number }>, now: number): Promise<number> {
+    const retries = new Map(spec.tasks.map((task) => [task.taskId, task.retries]));
+    let changed = 0;
+    for (const target of targets) {
+      const ti = this.tis.get(tiKeyOf({ dagId: run.dagId, runId: run.runId, ...target }));
+      if (!ti) continue;
+      if (ti.state === 'running') {
+        ti.state = 'restarting';
+      } else {
+        ti.state = 'none';
+        ti.maxTries = ti.tryNumber + (retries.get(ti.taskId) ?? 0);
+        ti.startDate = null;
+        ti.endDate = null;
+        ti.queuedAt = null;
+        ti.nextRetryAt = null;
+        ti.rescheduleAt = null;
+      }
+      ti.note = `cleared at ${new Date(now).toISOString()}`;
+      changed += 1;
+    }
+    return changed;
   }
 
   private xcomsOf(key: RunKey): Map<string, { taskId: string; mapIndex: number; key: string; value: unknown }> {

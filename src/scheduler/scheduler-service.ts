@@ -48,6 +48,8 @@ export class SchedulerService {
   private readonly stopController = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | null = null;
+  private resolveStopped: () => void = () => undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
   private unsubscribe: (() => Promise<void>) | null = null;
   private nextParseAt = 0;
   private nextHousekeepingAt = 0;
@@ -133,11 +135,17 @@ export class SchedulerService {
     }
   }
 
+  /** Resolves once the service has stopped (by `stop()` from any caller). */
+  whenStopped(): Promise<void> {
+    return this.stopped;
+  }
+
   /** Stops after the current iteration. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.stateValue === 'idle') {
         this.stateValue = 'stopped';
+        this.resolveStopped();
         return;
       }
       this.stateValue = 'stopping';
@@ -147,6 +155,7 @@ export class SchedulerService {
       await this.unsubscribe?.().catch(() => undefined);
       await this.options.executor.stop();
       this.stateValue = 'stopped';
+      this.resolveStopped();
     })();
     return this.stopping;
   }

@@ -233,7 +233,7 @@ export interface MetadataStore {
   /** `queued -> running` iff try_number matches: the exactly-once start. Records the attempt's history row. */
   startTry(key: TaskInstanceKey, tryNumber: number, worker: WorkerIdentity, now: number): Promise<StartResult>;
   /**
-   * Records a finished attempt: the instance's new state (CAS from `running` on the same try), XComs, skips of
+   * Records a finished attempt: the instance's new state (CAS from `running` or `restarting` on the same try), XComs, skips of
    * other instances, the history row, and requested DAG runs; one transaction. Returns false when the attempt
    * no longer owned the instance (e.g. it was cleared or handed to another worker).
    */
@@ -246,6 +246,13 @@ export interface MetadataStore {
    * the old try's history row with `note` as its exit reason.
    */
   requeueTry(key: TaskInstanceKey, tryNumber: number, from: 'queued' | 'running', note: string, now: number): Promise<boolean>;
+
+  /**
+   * Airflow's clear: each target that is `running` becomes `restarting` (the worker's result is then
+   * turned into a retry), every other target becomes `none` with `max_tries = try_number + task.retries`, so it
+   * gets its retries again. Returns how many instances changed.
+   */
+  clearTaskInstances(run: DagRunRecord, spec: DagSpec, targets: ReadonlyArray<{ taskId: string; mapIndex: number }>, now: number): Promise<number>;
 
   // XCom and logs
   /** XComs of a run (all task instances), for the runner's input and for mapping lengths. */

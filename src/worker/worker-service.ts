@@ -60,6 +60,8 @@ export class WorkerService {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private loopDone: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | null = null;
+  private resolveStopped: () => void = () => undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
   private draining = false;
   private lastPollAt: number | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
@@ -230,6 +232,11 @@ export class WorkerService {
     for (const entry of this.running.values()) entry.controller.abort(new Error(reason));
   }
 
+  /** Resolves once the service has stopped (by `stop()` from any caller). */
+  whenStopped(): Promise<void> {
+    return this.stopped;
+  }
+
   /**
    * Stops: no more claims; running tasks get `shutdownGraceMs` (0 with `cold`) to finish, then are aborted and
    * handed back. Idempotent: every call returns the same promise.
@@ -239,6 +246,7 @@ export class WorkerService {
     this.stopping ??= (async () => {
       if (this.stateValue === 'idle') {
         this.stateValue = 'stopped';
+        this.resolveStopped();
         return;
       }
       this.stateValue = 'stopping';
@@ -261,6 +269,7 @@ export class WorkerService {
         this.options.log.warn('could not record the worker as stopped', { error: errorMessage(error) });
       }
       this.stateValue = 'stopped';
+      this.resolveStopped();
       this.options.log.info('worker stopped', { workerId: this.options.workerId });
     })();
     return this.stopping;

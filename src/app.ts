@@ -1,0 +1,154 @@
+/**
+ * The composition root: the only module that creates the PostgreSQL pool and the Redis clients. Commands ask
+ * for what they need (`database`, `redis`) and close the app in `finally`; closing releases in reverse order.
+ */
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Config } from './config/config.js';
+import { ConfigError, errorMessage } from './lib/errors.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { redactUrl } from './lib/redact.js';
+import { createRedisClient } from './queue/connection.js';
+import { queueKeys } from './queue/keys.js';
+import { RedisTaskQueue } from './queue/redis-queue.js';
+import { checkRedisServer } from './queue/server-check.js';
+import type { TaskQueue } from './queue/task-queue.js';
+import { createPgPool, verifyConnection } from './store/connection.js';
+import { assertSchemaCurrent } from './store/migrate.js';
+import { PgStore } from './store/pg-store.js';
+import type { MetadataStore } from './scheduler/store.js';
+import type { WorkerRegistry } from './worker/registry.js';
+
+/** What a command asks the app for. */
+export interface AppNeeds {
+  /** Open the metadata database (and check its schema unless `migrating`). */
+  database?: boolean;
+  /** Skip the schema check (db migrate/check/reset). */
+  migrating?: boolean;
+  /** Open Redis (queue). */
+  redis?: boolean;
+  /** Role name for connection names and logs (`scheduler`, `worker`, `cli`). */
+  role: string;
+}
+
+/** The store with the worker registry, as cluster services use it. */
+export type ClusterStore = MetadataStore & WorkerRegistry & { readonly pool: pg.Pool };
+
+/** Everything a command may use. Absent parts were not asked for. */
+export interface App {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly pool: pg.Pool | null;
+  readonly store: ClusterStore | null;
+  readonly redis: Redis | null;
+  readonly queue: TaskQueue | null;
+  /** Publishes "work enqueued" to idle workers. */
+  signalWork(queues: string[]): Promise<void>;
+  /** Subscribes to "work enqueued"; returns an unsubscribe function. */
+  subscribeToWork(onWork: () => void): Promise<() => Promise<void>>;
+  /** Subscribes to metadata changes (a task finished, a run was triggered); returns an unsubscribe function. */
+  subscribeToChanges(onChange: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** The PostgreSQL channel on which finished tasks and new runs are announced (no payload is trusted). */
+export const CHANGES_CHANNEL = 'dagbridge_changes';
+
+/** Wakes schedulers listening on the changes channel (after a trigger, a clear, a finished task). */
+export async function notifyChanges(pool: pg.Pool | null, what: string): Promise<void> {
+  if (pool) await pool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, what]);
+}
+
+/** Returns the store of an app that was created with `database`, or throws. */
+export function requireStore(app: App): ClusterStore {
+  if (!app.store) throw new ConfigError('this command needs the metadata database: pass --database-url or set DAGBRIDGE_DATABASE_URL');
+  return app.store;
+}
+
+/** Returns the queue of an app that was created with `redis`, or throws. */
+export function requireQueue(app: App): TaskQueue {
+  if (!app.queue) throw new ConfigError('this command needs Redis: pass --redis-url or set DAGBRIDGE_REDIS_URL');
+  return app.queue;
+}
+
+/** Creates the app's connections. On failure, closes what was opened. */
+export async function createApp(config: Config, needs: AppNeeds, log: Logger = createLogger({ name: needs.role })): Promise<App> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    while (closers.length > 0) {
+      const closer = closers.pop();
+      await closer?.().catch((error: unknown) => log.warn('error while closing', { error: errorMessage(error) }));
+    }
+  };
+  try {
+    let pool: pg.Pool | null = null;
+    let store: ClusterStore | null = null;
+    if (needs.database) {
+      if (!config.databaseUrl) throw new ConfigError('no database: pass --database-url or set DAGBRIDGE_DATABASE_URL (postgres://user:password@host:5432/db)');
+      pool = createPgPool(config.databaseUrl, {
+        applicationName: `dagbridge-${needs.role}`,
+        onError: (error) => log.warn('PostgreSQL connection error; reconnecting on next use', { error: errorMessage(error) }),
+      });
+      const opened = pool;
+      closers.push(() => opened.end());
+      await verifyConnection(pool, config.databaseUrl);
+      if (!needs.migrating) await assertSchemaCurrent(pool);
+      store = new PgStore(pool) as unknown as ClusterStore;
+    }
+    let redis: Redis | null = null;
+    let queue: TaskQueue | null = null;
+    const keys = queueKeys(config.redisPrefix);
+    if (needs.redis) {
+      if (!config.redisUrl) throw new ConfigError('no Redis: pass --redis-url or set DAGBRIDGE_REDIS_URL (redis://host:6379 or rediss:// for TLS)');
+      const client = createRedisClient(config.redisUrl, { name: `dagbridge-${needs.role}-${hostname()}`, logger: log });
+      redis = client;
+      closers.push(async () => void (await client.quit().catch(() => client.disconnect())));
+      await client.ping();
+      if (needs.role === 'scheduler' || needs.role === 'worker') {
+        const report = await checkRedisServer(client).catch(() => null);
+        for (const warning of report?.warnings ?? []) log.warn(warning);
+      }
+      queue = new RedisTaskQueue(client, { prefix: config.redisPrefix });
+    }
+    const url = config.redisUrl;
+    return {
+      config, log, pool, store, redis, queue,
+      async signalWork(queues) {
+        if (redis) await redis.publish(keys.workChannel, queues.join(','));
+      },
+      async subscribeToWork(onWork) {
+        if (!url) return async () => undefined;
+        // A subscribed connection can run nothing else: it gets its own client.
+        const subscriber = createRedisClient(url, { name: `dagbridge-${needs.role}-sub-${hostname()}`, logger: log });
+        await subscriber.subscribe(keys.workChannel);
+        subscriber.on('message', () => onWork());
+        // After a reconnect ioredis re-subscribes by itself; a missed signal costs one poll interval.
+        return async () => void (await subscriber.quit().catch(() => subscriber.disconnect()));
+      },
+      async subscribeToChanges(onChange) {
+        if (!pool) return async () => undefined;
+        const client = await pool.connect();
+        let released = false;
+        client.on('notification', () => onChange());
+        client.on('error', (error) => log.warn('PostgreSQL notification connection lost; polling instead', { error: errorMessage(error) }));
+        await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+        return async () => {
+          if (released) return;
+          released = true;
+          await client.query(`UNLISTEN ${CHANGES_CHANNEL}`).catch(() => undefined);
+          client.release();
+        };
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** A connection URL safe to print. */
+export function describeUrl(url: string | null): string {
+  return url ? redactUrl(url) : '(not set)';
+}

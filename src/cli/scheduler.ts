@@ -1,0 +1,44 @@
+/**
+ * `dagbridge scheduler`: parses the DAG folder, creates runs, decides and enqueues to Redis. Run one or more
+ * (each write is a compare-and-set, so two schedulers never create the same run or enqueue the same try twice).
+ */
+import type { Command } from 'commander';
+import { RedisExecutor } from '../executor/redis-executor.js';
+import { SchedulerService } from '../scheduler/scheduler-service.js';
+import { exportDags } from '../shim/export.js';
+import { requireQueue, requireStore } from '../app.js';
+import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
+import { onStopSignals, withApp } from './run-command.js';
+
+/** Registers `scheduler`. */
+export function registerSchedulerCommand(program: Command): void {
+  withConnectionOptions(withDagOptions(program.command('scheduler').description('run the scheduler (PostgreSQL + Redis)')))
+    .option('--parse-interval <seconds>', 'seconds between re-exports of the DAG folder (default 30)')
+    .option('--paused-on-creation', 'new DAGs start paused (Airflow: dags_are_paused_at_creation)')
+    .action(async (options: SharedOptions & { parseInterval?: string; pausedOnCreation?: boolean }) => {
+      await withApp(options, { role: 'scheduler', database: true, redis: true }, async (app) => {
+        const store = requireStore(app);
+        const queue = requireQueue(app);
+        const { config } = app;
+        const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues) });
+        const service = new SchedulerService({
+          store, executor, queue, log: app.log,
+          exportBundle: () => exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow }),
+          parseIntervalMs: config.parseIntervalSeconds * 1000,
+          loopIntervalMs: config.schedulerIntervalMs,
+          maxDeliveries: config.maxDeliveries,
+          workerTimeoutMs: config.leaseMs,
+          pausedOnCreation: options.pausedOnCreation ?? false,
+          subscribeToChanges: (onChange) => app.subscribeToChanges(onChange),
+        });
+        await service.start();
+        app.log.info('scheduler started', { dagsFolder: config.dagsFolder });
+        const remove = onStopSignals(() => void service.stop(), () => void service.stop());
+        try {
+          await service.whenStopped();
+        } finally {
+          remove();
+        }
+      }, { parseIntervalSeconds: options.parseInterval });
+    });
+}

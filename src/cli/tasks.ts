@@ -1,0 +1,119 @@
+/**
+ * `dagbridge tasks states | logs | clear | mark-success | mark-failed` (database-backed task-instance commands).
+ * `tasks test` is in dags-test.ts.
+ */
+import type { Command } from 'commander';
+import { notifyChanges, requireStore, type ClusterStore } from '../app.js';
+import { buildGraph, downstreamClosure, upstreamClosure } from '../dag/graph.js';
+import { NotFoundError, UsageError } from '../lib/errors.js';
+import { sleep } from '../lib/sleep.js';
+import type { DagRunRecord } from '../scheduler/store.js';
+import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
+import { instanceName } from './live-view.js';
+import { printJson, printLines, renderTable } from './output.js';
+import { withApp } from './run-command.js';
+
+async function runOf(store: ClusterStore, dagId: string, runId: string): Promise<DagRunRecord> {
+  const run = await store.getDagRun({ dagId, runId });
+  if (!run) throw new NotFoundError(`DAG run ${runId} of ${dagId} does not exist (see dagbridge runs list ${dagId})`);
+  return run;
+}
+
+function mapIndexOf(value: string | undefined): number {
+  const mapIndex = Number(value ?? '-1');
+  if (!Number.isInteger(mapIndex) || mapIndex < -1) throw new UsageError('--map-index must be -1 or a non-negative integer');
+  return mapIndex;
+}
+
+/** Registers the database-backed `tasks` commands. */
+export function registerTaskCommands(tasks: Command): void {
+  withJson(withConnectionOptions(tasks.command('states').argument('<dag_id>').argument('<run_id>').description('the state of every task instance of a DAG run'))).action(
+    async (dagId: string, runId: string, options: SharedOptions) => {
+      await withApp(options, { role: 'cli', database: true }, async (app) => {
+        const store = requireStore(app);
+        const instances = await store.listTaskInstances(await runOf(store, dagId, runId));
+        if (options.json) printJson(instances);
+        else printLines(renderTable(['task', 'state', 'try', 'queue', 'pool', 'worker', 'note'],
+          instances.map((ti) => [instanceName(ti), ti.state, ti.tryNumber, ti.queue, ti.pool, ti.workerId ?? '', (ti.note ?? '').slice(0, 80)])));
+      });
+    },
+  );
+
+  withJson(withConnectionOptions(tasks.command('logs').argument('<dag_id>').argument('<run_id>').argument('<task_id>').description('print a task attempt\'s log (stored in PostgreSQL, readable from any machine)')))
+    .option('--try <n>', 'try number (default the latest)')
+    .option('--map-index <n>', 'map index of a mapped task', '-1')
+    .option('-f, --follow', 'keep printing new lines until the attempt ends')
+    .option('--timestamps', 'prefix each line with its time')
+    .action(async (dagId: string, runId: string, taskId: string, options: SharedOptions & { try?: string; mapIndex?: string; follow?: boolean; timestamps?: boolean }) => {
+      await withApp(options, { role: 'cli', database: true }, async (app) => {
+        const store = requireStore(app);
+        const key = { dagId, runId, taskId, mapIndex: mapIndexOf(options.mapIndex) };
+        const ti = await store.getTaskInstance(key);
+        if (!ti) throw new NotFoundError(`task instance ${instanceName(key)} of ${dagId} ${runId} does not exist (see dagbridge tasks states ${dagId} ${runId})`);
+        const tryNumber = options.try ? Number(options.try) : ti.tryNumber;
+        if (!Number.isInteger(tryNumber) || tryNumber < 1 || tryNumber > ti.tryNumber) throw new UsageError(`--try must be between 1 and ${ti.tryNumber}`);
+        let after = -1;
+        const all: unknown[] = [];
+        for (;;) {
+          const lines = await store.readLogLines(key, tryNumber, after);
+          for (const line of lines) {
+            after = line.seq;
+            if (options.json) all.push(line);
+            else process.stdout.write(`${options.timestamps ? `${new Date(line.at).toISOString()} ` : ''}${line.line}\n`);
+          }
+          if (!options.follow) break;
+          const now = await store.getTaskInstance(key);
+          const stillRunning = now !== null && now.tryNumber === tryNumber && ['queued', 'running', 'restarting', 'scheduled'].includes(now.state);
+          if (!stillRunning && lines.length === 0) break;
+          await sleep(500);
+        }
+        if (options.json) printJson(all);
+      });
+    });
+
+  withJson(withConnectionOptions(tasks.command('clear').argument('<dag_id>').argument('<run_id>').argument('<task_ids...>').description('clear task instances so they run again (with their retries)')))
+    .option('--downstream', 'also clear every downstream task')
+    .option('--upstream', 'also clear every upstream task')
+    .action(async (dagId: string, runId: string, taskIds: string[], options: SharedOptions & { downstream?: boolean; upstream?: boolean }) => {
+      await withApp(options, { role: 'cli', database: true }, async (app) => {
+        const store = requireStore(app);
+        const run = await runOf(store, dagId, runId);
+        const spec = await store.getDagVersion(run.dagId, run.versionHash);
+        if (!spec) throw new NotFoundError(`the DAG version of run ${runId} is missing`);
+        const graph = buildGraph(spec);
+        const selected = new Set<string>();
+        for (const taskId of taskIds) {
+          if (!graph.tasks.has(taskId)) throw new UsageError(`task "${taskId}" is not in DAG ${dagId}`);
+          selected.add(taskId);
+          if (options.downstream) for (const id of downstreamClosure(graph, taskId)) selected.add(id);
+          if (options.upstream) for (const id of upstreamClosure(graph, taskId)) selected.add(id);
+        }
+        const targets = (await store.listTaskInstances(run)).filter((ti) => selected.has(ti.taskId)).map((ti) => ({ taskId: ti.taskId, mapIndex: ti.mapIndex }));
+        const cleared = await store.clearTaskInstances(run, spec, targets, Date.now());
+        if (run.state === 'success' || run.state === 'failed') await store.setDagRunState(run, run.state, 'queued', Date.now());
+        await notifyChanges(app.pool, 'clear');
+        if (options.json) printJson({ cleared, taskIds: [...selected].sort() });
+        else printLines([`cleared ${cleared} task instance(s): ${[...selected].sort().join(', ')}`]);
+      });
+    });
+
+  for (const [name, state] of [['mark-success', 'success'], ['mark-failed', 'failed']] as const) {
+    withConnectionOptions(tasks.command(name).argument('<dag_id>').argument('<run_id>').argument('<task_id>').description(`set a task instance to ${state}`))
+      .option('--map-index <n>', 'map index of a mapped task', '-1')
+      .action(async (dagId: string, runId: string, taskId: string, options: SharedOptions & { mapIndex?: string }) => {
+        await withApp(options, { role: 'cli', database: true }, async (app) => {
+          const store = requireStore(app);
+          const run = await runOf(store, dagId, runId);
+          const spec = await store.getDagVersion(run.dagId, run.versionHash);
+          const key = { dagId, runId, taskId, mapIndex: mapIndexOf(options.mapIndex) };
+          const ti = await store.getTaskInstance(key);
+          if (!ti || !spec) throw new NotFoundError(`task instance ${instanceName(key)} of ${dagId} ${runId} does not exist`);
+          const applied = await store.applyChanges(run, spec, [{ kind: 'transition', taskId, mapIndex: key.mapIndex, from: ti.state, to: state, note: `marked ${state} by a user` }], Date.now());
+          if (applied.length === 0) throw new UsageError(`task instance ${instanceName(key)} changed state meanwhile; run the command again`);
+          if (run.state === 'success' || run.state === 'failed') await store.setDagRunState(run, run.state, 'queued', Date.now());
+          await notifyChanges(app.pool, name);
+          printLines([`${instanceName(key)}: ${ti.state} -> ${state}`]);
+        });
+      });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `dagbridge worker`: verify the dependency manifest, register, then claim one task per free slot from the
+ * queues the environment satisfies. `dagbridge worker check` (CI) lives in manifest.ts.
+ */
+import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { requireQueue, requireStore } from '../app.js';
+import { loadManifest } from '../manifest/manifest.js';
+import { resolvePython } from '../shim/python.js';
+import { verifyQueues } from '../worker/manifest-gate.js';
+import { WorkerService } from '../worker/worker-service.js';
+import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
+import { onStopSignals, withApp } from './run-command.js';
+
+interface WorkerOptions extends SharedOptions {
+  queues?: string;
+  concurrency?: string;
+  manifest?: string;
+  workerId?: string;
+  strict?: boolean;
+}
+
+/** A worker id: host, pid and a random suffix (ids touch no path; they are validated as text). */
+export function defaultWorkerId(): string {
+  return `${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Registers `worker` (the group's own action runs a worker). */
+export function registerWorkerCommand(program: Command): Command {
+  const worker = withConnectionOptions(withDagOptions(program.command('worker').description('run a worker: verify the manifest, then run tasks from the queues it satisfies')))
+    .option('--queues <list>', 'comma-separated queues to serve (default "default", env DAGBRIDGE_QUEUES)')
+    .option('--concurrency <n>', 'task slots (default 4, env DAGBRIDGE_CONCURRENCY)')
+    .option('--manifest <file>', 'dependency manifest to verify before pulling work (env DAGBRIDGE_MANIFEST)')
+    .option('--worker-id <id>', 'worker id (default host-pid-random)')
+    .option('--strict', 'exit 1 when the environment satisfies none of the queues')
+    .action(async (options: WorkerOptions) => {
+      await withApp(options, { role: 'worker', database: true, redis: true }, async (app) => {
+        const { config } = app;
+        const store = requireStore(app);
+        const queue = requireQueue(app);
+        const python = await resolvePython(config.python);
+        const manifest = config.manifest ? loadManifest(config.manifest) : null;
+        const verdict = await verifyQueues(manifest, python.executable, config.queues);
+        for (const refused of verdict.refused) app.log.warn(`refusing queue ${refused.queue}`, { reasons: refused.reasons.join('; ') });
+        if (verdict.served.length === 0) {
+          if (options.strict) {
+            process.stderr.write(`dagbridge: this environment satisfies none of the queues ${config.queues.join(', ')}:\n${verdict.refused.flatMap((r) => r.reasons).map((r) => `  ${r}`).join('\n')}\n`);
+            process.exitCode = 1;
+            return;
+          }
+          app.log.error('no queue is satisfied: the worker pulls nothing and shows as unhealthy');
+        }
+        const service = new WorkerService({
+          workerId: options.workerId ?? defaultWorkerId(),
+          store, queue,
+          queues: verdict.served,
+          refused: verdict.refused,
+          manifestHash: verdict.manifestHash,
+          manifestReport: verdict.report,
+          concurrency: config.concurrency,
+          leaseMs: config.leaseMs,
+          heartbeatMs: config.heartbeatMs,
+          shutdownGraceMs: config.shutdownGraceMs,
+          attempt: {
+            python: python.executable,
+            dagsFolder: config.dagsFolder,
+            noAirflow: config.noAirflow,
+            env: {
+              passEnv: [...config.passEnv, ...(manifest ? [...new Set([manifest.common, ...Object.values(manifest.queues)].flatMap((s) => s.env))] : [])],
+              passAirflowVariables: true,
+              passAirflowConnections: true,
+              extraPythonPaths: config.pluginsFolder ? [config.pluginsFolder] : [],
+            },
+            killGraceMs: config.killGraceMs,
+            logCapBytes: config.logCapBytes,
+            workBaseDir: undefined,
+          },
+          log: app.log,
+          subscribeToWork: (onWork) => app.subscribeToWork(onWork),
+        });
+        await service.start();
+        const remove = onStopSignals(
+          (signal) => {
+            app.log.info(`${signal}: finishing running tasks (a second signal stops them now)`, { graceMs: config.shutdownGraceMs });
+            void service.stop();
+          },
+          (signal) => {
+            app.log.warn(`${signal} again: stopping running tasks and handing them back`);
+            service.abortRunning('second signal');
+            void service.stop({ cold: true });
+          },
+        );
+        try {
+          await service.whenStopped();
+        } finally {
+          remove();
+        }
+      }, { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest });
+    });
+  return worker;
+}
