@@ -2,6 +2,7 @@
  * The task subprocess runner against real processes: fixture scripts in src/worker/fixtures/ stand in for
  * `python -m dagbridge_shim run`, one behaviour each. No servers needed.
  */
+import { getMaxListeners } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -226,15 +227,24 @@ describe('runTaskProcess with fixture tasks', () => {
 
 describe('attempts side by side', () => {
   it('runs attempts concurrently, each with its own directory and process group, and removes them all', async () => {
+    // One shutdown signal shared by every slot, as a worker does: no listener-leak warning for 12 slots.
+    const shutdown = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
     const runs = await Promise.all(
-      Array.from({ length: 8 }, (_, index) =>
-        runFixture(['inspect'], { input: { ...input, mapIndex: index } }),
+      Array.from({ length: 12 }, (_, index) =>
+        runFixture(['inspect'], { input: { ...input, mapIndex: index }, signal: shutdown.signal }),
       ),
     );
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(warnings).toEqual([]);
+    expect(getMaxListeners(shutdown.signal)).toBe(getMaxListeners(new AbortController().signal));
     const seen = runs.map((run) => run.outcome.result?.xcoms[0]?.value as { cwd: string; pgid: number; input: TaskRunInput });
-    expect(seen.map((value) => value.input.mapIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(new Set(seen.map((value) => value.cwd)).size).toBe(8);
-    expect(new Set(seen.map((value) => value.pgid)).size).toBe(8);
+    expect(seen.map((value) => value.input.mapIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(new Set(seen.map((value) => value.cwd)).size).toBe(12);
+    expect(new Set(seen.map((value) => value.pgid)).size).toBe(12);
     expect(readdirSync(workBaseDir)).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@
  *   before anything is started, and a throwing `onLogLine` hook rethrows once the group is reaped.
  */
 import { createHash } from 'node:crypto';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { lstat, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -439,6 +440,9 @@ async function supervise(
   const cancelTimer =
     settings.timeoutMs === null ? () => undefined : startTimer(settings.timeoutMs, () => stop({ kind: 'timeout' }));
   const onAbort = (): void => stop({ kind: 'abort', reason: errorMessage(spec.signal?.reason) });
+  // A worker shares one shutdown signal among all its slots: each running attempt raises the signal's listener
+  // limit by one while it listens, so Node's leak warning still fires for leaks elsewhere but not for slots.
+  if (spec.signal) setMaxListeners(getMaxListeners(spec.signal) + 1, spec.signal);
   spec.signal?.addEventListener('abort', onAbort, { once: true });
   stopForHook = (error) => stop({ kind: 'abort', reason: `a log hook threw: ${errorMessage(error)}` });
   callHook(() => hooks.onStart?.({ pid, attemptDir: run.attemptDir }));
@@ -464,7 +468,10 @@ async function supervise(
     await subprocess;
   } finally {
     cancelTimer();
-    spec.signal?.removeEventListener('abort', onAbort);
+    if (spec.signal) {
+      spec.signal.removeEventListener('abort', onAbort);
+      setMaxListeners(Math.max(getMaxListeners(spec.signal) - 1, 1), spec.signal);
+    }
     liveGroups.delete(pid);
   }
   capture.finish();
