@@ -243,7 +243,33 @@ describe('finishTry', () => {
     await store.startTry(next.key, 1, WORKER, T0);
     await store.finishTry(outcome(next.key, { triggerDagRuns: [{ ...request, runId: 'given', resetDagRun: true }] }));
     expect(await store.getDagRun(given)).toMatchObject({ state: 'queued', startDate: null, endDate: null });
-    expect(await store.getTaskInstance({ ...given, taskId: 't1', mapIndex: -1 })).toMatchObject({ state: 'none', tryNumber: 1, maxTries: 1, note: 'cleared' });
+    expect(await store.getTaskInstance({ ...given, taskId: 't1', mapIndex: -1 })).toMatchObject({
+      state: 'none',
+      tryNumber: 1,
+      maxTries: 1,
+      note: `cleared at ${new Date(T0 + 10_000).toISOString()}`,
+    });
+  });
+});
+
+describe('clearTaskInstances', () => {
+  it('restarts running instances, resets the others with their retries again, and leaves none alone', async () => {
+    const { run, key } = await queuedInstance('branch');
+    await store.startTry(key, 1, WORKER, T0);
+    await store.applyChanges(run, spec, [{ kind: 'transition', taskId: 'left', mapIndex: -1, from: 'none', to: 'upstream_failed' }], T0);
+    const targets = ['branch', 'left', 'right'].map((taskId) => ({ taskId, mapIndex: -1 }));
+    expect(await store.clearTaskInstances(run, spec, targets, T0 + 5)).toBe(2);
+    const states = Object.fromEntries((await store.listTaskInstances(run)).map((ti) => [ti.taskId, [ti.state, ti.maxTries, ti.endDate, ti.note]]));
+    const note = `cleared at ${new Date(T0 + 5).toISOString()}`;
+    expect(states).toEqual({
+      branch: ['restarting', 1, null, note],
+      left: ['none', 0, null, note],
+      right: ['none', 0, null, null],
+      done: ['none', 0, null, null],
+    });
+    // The restarting try's report becomes a retry.
+    expect(await store.finishTry(outcome(key, { state: 'success' }))).toBe(true);
+    expect((await store.getTaskInstance(key))?.state).toBe('up_for_retry');
   });
 });
 

@@ -2,6 +2,7 @@
  * Attempts, the worker side: the exactly-once start of a try, its outcome, handing a try back, and the DAG
  * runs an attempt asks for (TriggerDagRunOperator).
  */
+import type { DagSpec } from '../dag/bundle.js';
 import { assertTransition } from '../dag/states.js';
 import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, WorkerIdentity } from '../scheduler/store.js';
 import type { TriggerRequest } from '../worker/task-run-contract.js';
@@ -195,30 +196,74 @@ export async function triggerDagRun(client: Queryable, request: TriggerRequest, 
 }
 
 /**
- * Clears a whole run (Airflow's `clear` of every task instance, and the run back to `queued`): running
- * instances become `restarting`, the others `none` with their retries allowed again
- * (max_tries = try_number + the task's retries in the run's DAG version).
+ * The SET clause of a clear (Airflow's clear_task_instances), for `task_instances ti` with `$3` = now and
+ * `retries` an SQL expression giving the task's retries (NULL when unknown). Running instances become
+ * `restarting` (the try's outcome is then turned into a retry by finishTry); the others `none`, their dates
+ * reset and `max_tries = try_number + retries`, so the task gets its retries again.
  */
-export async function clearDagRun(client: Queryable, key: { dagId: string; runId: string }, now: number): Promise<number> {
-  const nowDate = new Date(now);
-  const result = await client.query(
-    `UPDATE task_instances ti
-        SET state = CASE WHEN ti.state = 'running' THEN 'restarting' ELSE 'none' END,
-            max_tries = CASE WHEN ti.state = 'running' THEN ti.max_tries ELSE COALESCE(ti.try_number + (
-                          SELECT (t.task->>'retries')::int
-                            FROM dag_runs r
-                            JOIN dag_versions v ON v.dag_id = r.dag_id AND v.version_hash = r.version_hash
-                            CROSS JOIN LATERAL jsonb_array_elements(v.spec->'tasks') AS t(task)
-                           WHERE r.dag_id = ti.dag_id AND r.run_id = ti.run_id AND t.task->>'taskId' = ti.task_id
-                           LIMIT 1), GREATEST(ti.max_tries, ti.try_number)) END,
+function clearSet(retries: string): string {
+  return `state = CASE WHEN ti.state = 'running' THEN 'restarting' ELSE 'none' END,
+            max_tries = CASE WHEN ti.state = 'running' THEN ti.max_tries
+                             ELSE COALESCE(ti.try_number + (${retries}), GREATEST(ti.max_tries, ti.try_number)) END,
             queued_at = CASE WHEN ti.state = 'running' THEN ti.queued_at END,
             start_date = CASE WHEN ti.state = 'running' THEN ti.start_date END,
             end_date = CASE WHEN ti.state = 'running' THEN ti.end_date END,
             next_retry_at = NULL, reschedule_at = NULL,
             sensor_first_poke_at = CASE WHEN ti.state = 'running' THEN ti.sensor_first_poke_at END,
-            note = 'cleared', updated_at = $3
-      WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.state NOT IN ('none', 'restarting', 'removed')`,
-    [key.dagId, key.runId, nowDate],
+            note = $4, updated_at = $3`;
+}
+
+function clearNote(now: number): string {
+  return `cleared at ${new Date(now).toISOString()}`;
+}
+
+/**
+ * Clears the given task instances of a run (`none` instances are left alone and not counted); retries come
+ * from `spec`. Returns how many instances changed.
+ */
+export async function clearTaskInstances(
+  client: Queryable,
+  run: { dagId: string; runId: string },
+  spec: DagSpec,
+  targets: ReadonlyArray<{ taskId: string; mapIndex: number }>,
+  now: number,
+): Promise<number> {
+  if (targets.length === 0) return 0;
+  const retries = new Map(spec.tasks.map((task) => [task.taskId, task.retries]));
+  const result = await client.query(
+    `UPDATE task_instances ti
+        SET ${clearSet('c.retries')}
+       FROM unnest($5::text[], $6::int[], $7::int[]) AS c(task_id, map_index, retries)
+      WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = c.task_id AND ti.map_index = c.map_index AND ti.state <> 'none'`,
+    [
+      run.dagId,
+      run.runId,
+      new Date(now),
+      clearNote(now),
+      targets.map((target) => target.taskId),
+      targets.map((target) => target.mapIndex),
+      targets.map((target) => retries.get(target.taskId) ?? null),
+    ],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Clears a whole run (TriggerDagRunOperator's reset_dag_run: every task instance cleared, the run back to
+ * `queued`), with each task's retries read from the run's DAG version.
+ */
+export async function clearDagRun(client: Queryable, key: { dagId: string; runId: string }, now: number): Promise<number> {
+  const nowDate = new Date(now);
+  const retries = `SELECT (t.task->>'retries')::int
+                     FROM dag_runs r
+                     JOIN dag_versions v ON v.dag_id = r.dag_id AND v.version_hash = r.version_hash
+                     CROSS JOIN LATERAL jsonb_array_elements(v.spec->'tasks') AS t(task)
+                    WHERE r.dag_id = ti.dag_id AND r.run_id = ti.run_id AND t.task->>'taskId' = ti.task_id
+                    LIMIT 1`;
+  const result = await client.query(
+    `UPDATE task_instances ti SET ${clearSet(retries)}
+      WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.state <> 'none'`,
+    [key.dagId, key.runId, nowDate, clearNote(now)],
   );
   await client.query(
     `UPDATE dag_runs SET state = 'queued', queued_at = $3, start_date = NULL, end_date = NULL, updated_at = $3

@@ -159,6 +159,10 @@ export class PgStore implements MetadataStore, WorkerRegistry {
     return attempts.requeueTry(this.#pool, key, tryNumber, from, note, now);
   }
 
+  clearTaskInstances(run: DagRunRecord, spec: DagSpec, targets: ReadonlyArray<{ taskId: string; mapIndex: number }>, now: number): Promise<number> {
+    return attempts.clearTaskInstances(this.#pool, run, spec, targets, now);
+  }
+
   // XCom and logs
   listXcoms(key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>> {
     return logs.listXcoms(this.#pool, key);
