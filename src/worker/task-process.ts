@@ -442,7 +442,12 @@ async function supervise(
   const onAbort = (): void => stop({ kind: 'abort', reason: errorMessage(spec.signal?.reason) });
   // A worker shares one shutdown signal among all its slots: each running attempt raises the signal's listener
   // limit by one while it listens, so Node's leak warning still fires for leaks elsewhere but not for slots.
-  if (spec.signal) setMaxListeners(getMaxListeners(spec.signal) + 1, spec.signal);
+  // (A limit of 0 means unlimited and is left alone.)
+  const signalLimit = (delta: number): void => {
+    const limit = spec.signal ? getMaxListeners(spec.signal) : 0;
+    if (spec.signal && limit > 0) setMaxListeners(Math.max(limit + delta, 1), spec.signal);
+  };
+  signalLimit(1);
   spec.signal?.addEventListener('abort', onAbort, { once: true });
   stopForHook = (error) => stop({ kind: 'abort', reason: `a log hook threw: ${errorMessage(error)}` });
   callHook(() => hooks.onStart?.({ pid, attemptDir: run.attemptDir }));
@@ -468,10 +473,8 @@ async function supervise(
     await subprocess;
   } finally {
     cancelTimer();
-    if (spec.signal) {
-      spec.signal.removeEventListener('abort', onAbort);
-      setMaxListeners(Math.max(getMaxListeners(spec.signal) - 1, 1), spec.signal);
-    }
+    spec.signal?.removeEventListener('abort', onAbort);
+    signalLimit(-1);
     liveGroups.delete(pid);
   }
   capture.finish();
