@@ -279,6 +279,12 @@ describe('stopping a task: timeouts, aborts and the process group', () => {
     expect(texts(lines)).toEqual(['stdout:ready', 'stdout:ignoring SIGTERM']);
   });
 
+  it('SIGKILLs a task that ignores SIGTERM when its execution_timeout expires', async () => {
+    const { outcome, lines } = await runFixture(['ignore-term'], { executionTimeoutSeconds: 3, killGraceMs: 300 });
+    expect(outcome).toMatchObject({ signal: 'SIGKILL', timedOut: true, failure: { type: 'AirflowTaskTimeout' } });
+    expect(texts(lines)).toEqual(['stdout:ready', 'stdout:ignoring SIGTERM']);
+  });
+
   it('kills a sleeping grandchild with the group when the task is aborted', async () => {
     const controller = new AbortController();
     const { outcome, lines } = await runFixture(['grandchild', 'wait'], { signal: controller.signal }, (line) => {
