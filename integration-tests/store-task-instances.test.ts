@@ -234,9 +234,9 @@ describe('admission', () => {
     // A stale try number is refused.
     expect(await store.markQueued([key('load', 2)], T0 + 1)).toEqual([]);
     const queued = await store.markQueued([key('load', 1), key('extract', 1)], T0 + 1);
-    expect(queued.map((ti) => [ti.taskId, ti.state, ti.queuedAt]).sort()).toEqual([
-      ['extract', 'queued', T0 + 1],
+    expect(queued.map((ti) => [ti.taskId, ti.state, ti.queuedAt])).toEqual([
       ['load', 'queued', T0 + 1],
+      ['extract', 'queued', T0 + 1],
     ]);
     expect(await store.markQueued([key('load', 1)], T0 + 2)).toEqual([]);
     expect((await store.listQueued()).filter((ti) => ti.runId === run.runId).map((ti) => ti.taskId).sort()).toEqual(['extract', 'load']);

@@ -337,5 +337,8 @@ export async function markQueued(
       new Date(now),
     ],
   );
-  return result.rows.map(mapTaskInstance);
+  // In the order asked for (the scheduler's admission order), whatever order the UPDATE visited the rows in.
+  const order = new Map(keys.map((key, index) => [`${key.dagId}\u0000${key.runId}\u0000${key.taskId}\u0000${key.mapIndex}`, index]));
+  const position = (ti: TaskInstanceRecord): number => order.get(`${ti.dagId}\u0000${ti.runId}\u0000${ti.taskId}\u0000${ti.mapIndex}`) ?? 0;
+  return result.rows.map(mapTaskInstance).sort((a, b) => position(a) - position(b));
 }
