@@ -458,7 +458,13 @@ async function supervise(
     leaderExited = true;
     // Stragglers (background processes the task left behind) are part of the attempt: reap them too.
     await reap();
-    const closed = await Promise.race([drained.then(() => true), sleep(ORPHAN_PIPE_WAIT_MS, false)]);
+    // The wait is cancelled once the pipes close, so it never keeps the process alive on its own.
+    const orphanWait = new AbortController();
+    const closed = await Promise.race([
+      drained.then(() => true),
+      sleep(ORPHAN_PIPE_WAIT_MS, false, { signal: orphanWait.signal }).catch(() => false),
+    ]);
+    orphanWait.abort();
     if (!closed) {
       subprocess.stdout.destroy();
       subprocess.stderr.destroy();
