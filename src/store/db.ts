@@ -13,8 +13,24 @@ export interface Queryable {
 /**
  * Runs `work` in one transaction on one pooled client: COMMIT when it resolves, ROLLBACK when it throws.
  * A client whose ROLLBACK failed is destroyed rather than returned to the pool in an unknown state.
+ *
+ * A transaction the server aborted as a deadlock victim (or a serialization failure) is run again, up to
+ * `attempts` times in all: it was rolled back entirely, and every write in it is a compare-and-set that is
+ * evaluated afresh, so running it again is safe. `work` must not have effects outside the database.
  */
-export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transactionOnce(pool, work);
+    } catch (error) {
+      const code = pgErrorCode(error);
+      const retryable = code === PG_ERROR.deadlockDetected || code === PG_ERROR.serializationFailure;
+      if (!retryable || attempt >= attempts) throw error;
+    }
+  }
+}
+
+async function transactionOnce<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -50,6 +66,8 @@ export async function notifyChange(client: Queryable, hint: 'task_finished' | 'r
 export const PG_ERROR = {
   uniqueViolation: '23505',
   foreignKeyViolation: '23503',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
 } as const;
 
 /** The SQLSTATE of a pg error, if it is one. */

@@ -49,6 +49,10 @@ function waves(changes: readonly TaskInstanceChange[]): Array<Array<{ change: Ta
   return out;
 }
 
+function compareKeys(a: { taskId: string; mapIndex: number }, b: { taskId: string; mapIndex: number }): number {
+  return a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex;
+}
+
 async function insertCreates(client: Queryable, run: RunKey, spec: DagSpec, items: Array<{ change: Create; ord: number }>, now: Date): Promise<number[]> {
   if (items.length === 0) return [];
   const tasks = new Map(spec.tasks.map((task) => [task.taskId, task]));
@@ -63,7 +67,9 @@ async function insertCreates(client: Queryable, run: RunKey, spec: DagSpec, item
     priority: [] as number[],
     note: [] as Array<string | null>,
   };
-  for (const { change } of items) {
+  // Inserted in key order: concurrent batches then take their row locks in the same order.
+  const ordered = [...items].sort((a, b) => compareKeys(a.change, b.change));
+  for (const { change } of ordered) {
     // A task the spec lacks gets Airflow's defaults (the scheduler only creates tasks of the run's version).
     const task = tasks.get(change.taskId);
     columns.taskId.push(change.taskId);

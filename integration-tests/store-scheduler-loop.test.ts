@@ -1,0 +1,146 @@
+/**
+ * The scheduler loop on the PostgreSQL store: the same scenarios the loop's unit tests run on the memory
+ * store, so both stores are held to the same behaviour.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DagSpec } from '../src/dag/bundle.js';
+import { dagOf, task } from '../src/dag/spec-fixtures.js';
+import type { Executor } from '../src/executor/executor.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { SchedulerLoop } from '../src/scheduler/scheduler-loop.js';
+import type { DagRunRecord, TaskInstanceRecord } from '../src/scheduler/store.js';
+import { PgStore } from '../src/store/pg-store.js';
+import { bundleOf, createMigratedDatabase, type TestDatabase } from './support/database.js';
+
+class RecordingExecutor implements Executor {
+  readonly name = 'recording';
+  readonly given: TaskInstanceRecord[] = [];
+  constructor(private readonly slots = Infinity) {}
+  openSlots(): number {
+    return this.slots;
+  }
+  async enqueue(instances: readonly TaskInstanceRecord[]): Promise<void> {
+    this.given.push(...instances);
+  }
+  async stop(): Promise<void> {}
+}
+
+let db: TestDatabase;
+let store: PgStore;
+const T = Date.UTC(2024, 0, 1);
+
+beforeAll(async () => {
+  db = await createMigratedDatabase('scheduler_loop');
+  store = new PgStore(db.pool);
+});
+
+afterAll(async () => {
+  await store.close();
+  await db.drop();
+});
+
+async function setup(dag: DagSpec): Promise<DagRunRecord> {
+  await store.syncBundle(bundleOf([dag]), T);
+  const record = await store.getDag(dag.dagId);
+  const { run } = await store.createDagRun(
+    {
+      dagId: dag.dagId,
+      runId: 'manual__2024-01-01T00:00:00+00:00',
+      versionHash: record?.versionHash ?? '',
+      runType: 'manual',
+      logicalDate: '2024-01-01T00:00:00+00:00',
+      dataIntervalStart: '2024-01-01T00:00:00+00:00',
+      dataIntervalEnd: '2024-01-01T00:00:00+00:00',
+      runAfter: '2024-01-01T00:00:00+00:00',
+      conf: {},
+      queuedAt: T,
+    },
+    T,
+  );
+  return run as DagRunRecord;
+}
+
+async function finishAll(executor: RecordingExecutor, state: 'success' | 'failed', now: number, retryAt: number | null = null): Promise<string[]> {
+  const done: string[] = [];
+  for (const ti of executor.given.splice(0)) {
+    const started = await store.startTry(ti, ti.tryNumber, { workerId: 'w1', hostname: 'h', pid: 1 }, now);
+    expect(started.started).toBe(true);
+    const finished = await store.finishTry({
+      key: ti,
+      tryNumber: ti.tryNumber,
+      state: state === 'failed' && retryAt !== null ? 'up_for_retry' : state,
+      endDate: now,
+      xcoms: [],
+      skipTaskIds: [],
+      nextRetryAt: retryAt,
+      rescheduleAt: null,
+      error: null,
+      exitCode: state === 'success' ? 0 : 1,
+      signal: null,
+      exitReason: null,
+      triggerDagRuns: [],
+    });
+    expect(finished).toBe(true);
+    done.push(ti.taskId);
+  }
+  return done;
+}
+
+const states = async (run: DagRunRecord): Promise<Record<string, string>> =>
+  Object.fromEntries((await store.listTaskInstances(run)).map((ti) => [ti.taskId, ti.state]));
+
+describe('SchedulerLoop on PgStore', () => {
+  it('runs a chain in order and finishes the run', async () => {
+    const run = await setup(dagOf([task('a'), task('b'), task('c')], ['a>b', 'b>c'], { dagId: 'chain' }));
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    expect((await loop.tick(T + 1)).queued).toBe(1);
+    expect(executor.given.map((ti) => [ti.taskId, ti.tryNumber, ti.state])).toEqual([['a', 1, 'queued']]);
+    expect(await states(run)).toEqual({ a: 'queued', b: 'none', c: 'none' });
+    expect(await finishAll(executor, 'success', T + 2)).toEqual(['a']);
+    await loop.tick(T + 3);
+    expect(await finishAll(executor, 'success', T + 4)).toEqual(['b']);
+    await loop.tick(T + 5);
+    expect(await finishAll(executor, 'success', T + 6)).toEqual(['c']);
+    const last = await loop.tick(T + 7);
+    expect(last.runsFinished).toEqual([{ dagId: 'chain', runId: run.runId, state: 'success' }]);
+    expect(await store.getDagRun(run)).toMatchObject({ state: 'success', endDate: T + 7 });
+  });
+
+  it('marks downstream upstream_failed and fails the run', async () => {
+    const run = await setup(dagOf([task('a'), task('b')], ['a>b'], { dagId: 'fails' }));
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(T + 1);
+    await finishAll(executor, 'failed', T + 2);
+    const stats = await loop.tick(T + 3);
+    expect(await states(run)).toEqual({ a: 'failed', b: 'upstream_failed' });
+    expect(stats.runsFinished).toEqual([{ dagId: 'fails', runId: run.runId, state: 'failed' }]);
+  });
+
+  it('schedules a retry only once its time has come, on a new try', async () => {
+    const run = await setup(dagOf([task('a', { retries: 1 })], [], { dagId: 'retry' }));
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(T + 1);
+    await finishAll(executor, 'failed', T + 2, T + 1_000);
+    await loop.tick(T + 500);
+    expect(executor.given).toEqual([]);
+    expect(await states(run)).toEqual({ a: 'up_for_retry' });
+    await loop.tick(T + 1_000);
+    expect(executor.given.map((ti) => [ti.taskId, ti.tryNumber])).toEqual([['a', 2]]);
+  });
+
+  it('never queues the same try twice when two schedulers on two pools share the database', async () => {
+    await setup(dagOf(Array.from({ length: 40 }, (_, i) => task(`t${i}`)), [], { dagId: 'two', maxActiveTasks: 100 }));
+    const other = new PgStore(db.newPool());
+    const one = new RecordingExecutor();
+    const two = new RecordingExecutor();
+    const loops = [new SchedulerLoop(store, one, silentLogger), new SchedulerLoop(other, two, silentLogger)];
+    await Promise.all([loops[0]?.tick(T + 1), loops[1]?.tick(T + 1), loops[0]?.tick(T + 2), loops[1]?.tick(T + 2)]);
+    const all = [...one.given, ...two.given].map((ti) => `${ti.taskId}#${ti.tryNumber}`);
+    expect(all.length).toBe(40);
+    expect(new Set(all).size).toBe(40);
+    await other.close();
+  });
+});
