@@ -73,6 +73,18 @@ describe('syncBundle', () => {
   });
 });
 
+describe('syncBundle concurrency', () => {
+  it('two schedulers syncing the same folder at once: one adds, the other finds it done', async () => {
+    const other = new PgStore(db.newPool());
+    const bundle = bundleOf([dagSpec('race_a'), dagSpec('race_b')]);
+    const reports = await Promise.all([store.syncBundle(bundle, T0), other.syncBundle(bundle, T0)]);
+    const added = reports.map((r) => r.added.filter((id) => id.startsWith('race_')));
+    expect(added.sort((a, b) => b.length - a.length)).toEqual([['race_a', 'race_b'], []]);
+    expect((await store.listImportErrors()).length).toBe(0);
+    await other.close();
+  });
+});
+
 function newRun(dagId: string, versionHash: string, overrides: Partial<NewDagRun> = {}): NewDagRun {
   return {
     dagId,

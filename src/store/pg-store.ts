@@ -185,6 +185,27 @@ export class PgStore implements MetadataStore, WorkerRegistry {
     return pools.setPool(this.#pool, name, slots, description);
   }
 
+  // Beyond the MetadataStore interface: listings and edits for the CLI.
+  /** Files that failed to import at the last sync. */
+  listImportErrors(): ReturnType<typeof dags.listImportErrors> {
+    return dags.listImportErrors(this.#pool);
+  }
+
+  /** Creates or replaces a variable. */
+  setVariable(key: string, value: string, description?: string | null): Promise<void> {
+    return pools.setVariable(this.#pool, key, value, description);
+  }
+
+  /** Deletes a variable; false when it did not exist. */
+  deleteVariable(key: string): Promise<boolean> {
+    return pools.deleteVariable(this.#pool, key);
+  }
+
+  /** Every pool with its slots and description. */
+  listPools(): Promise<Array<{ name: string; slots: number; description: string }>> {
+    return pools.listPools(this.#pool);
+  }
+
   // Workers
   registerWorker(worker: WorkerRecord): Promise<void> {
     return workers.registerWorker(this.#pool, worker);
