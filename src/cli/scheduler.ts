@@ -4,6 +4,8 @@
  */
 import type { Command } from 'commander';
 import { RedisExecutor } from '../executor/redis-executor.js';
+import { SchedulerMetrics, serveServiceHttp } from '../http/service-metrics.js';
+import type { ServiceState } from '../executor/local-executor.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import { exportDags } from '../shim/export.js';
 import { requireQueue, requireStore } from '../app.js';
@@ -15,12 +17,14 @@ export function registerSchedulerCommand(program: Command): void {
   withConnectionOptions(withDagOptions(program.command('scheduler').description('run the scheduler (PostgreSQL + Redis)')))
     .option('--parse-interval <seconds>', 'seconds between re-exports of the DAG folder (default 30)')
     .option('--paused-on-creation', 'new DAGs start paused (Airflow: dags_are_paused_at_creation)')
-    .action(async (options: SharedOptions & { parseInterval?: string; pausedOnCreation?: boolean }) => {
+    .option('--http-port <port>', 'serve /health and /metrics on this port (env DAGBRIDGE_HTTP_PORT; default: not served)')
+    .action(async (options: SharedOptions & { parseInterval?: string; pausedOnCreation?: boolean; httpPort?: string }) => {
       await withApp(options, { role: 'scheduler', database: true, redis: true }, async (app) => {
         const store = requireStore(app);
         const queue = requireQueue(app);
         const { config } = app;
         const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues) });
+        const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
         const service = new SchedulerService({
           store, executor, queue, log: app.log,
           exportBundle: () => exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow }),
@@ -30,15 +34,18 @@ export function registerSchedulerCommand(program: Command): void {
           workerTimeoutMs: config.leaseMs,
           pausedOnCreation: options.pausedOnCreation ?? false,
           subscribeToChanges: (onChange) => app.subscribeToChanges(onChange),
+          metrics,
         });
         await service.start();
+        const http = metrics ? await serveServiceHttp(config.httpPort, 'scheduler', metrics, app.log) : null;
         app.log.info('scheduler started', { dagsFolder: config.dagsFolder });
         const remove = onStopSignals(() => void service.stop(), () => void service.stop());
         try {
           await service.whenStopped();
         } finally {
           remove();
+          await http?.close();
         }
-      }, { parseIntervalSeconds: options.parseInterval });
+      }, { parseIntervalSeconds: options.parseInterval, httpPort: options.httpPort });
     });
 }

@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { requireQueue, requireStore } from '../app.js';
+import type { ServiceState } from '../executor/local-executor.js';
+import { serveServiceHttp, WorkerMetrics } from '../http/service-metrics.js';
 import { loadManifest } from '../manifest/manifest.js';
 import { resolvePython } from '../shim/python.js';
 import { verifyQueues } from '../worker/manifest-gate.js';
@@ -19,6 +21,7 @@ interface WorkerOptions extends SharedOptions {
   manifest?: string;
   workerId?: string;
   strict?: boolean;
+  httpPort?: string;
 }
 
 /** A worker id: host, pid and a random suffix (ids touch no path; they are validated as text). */
@@ -34,6 +37,7 @@ export function registerWorkerCommand(program: Command): Command {
     .option('--manifest <file>', 'dependency manifest to verify before pulling work (env DAGBRIDGE_MANIFEST)')
     .option('--worker-id <id>', 'worker id (default host-pid-random)')
     .option('--strict', 'exit 1 when the environment satisfies none of the queues')
+    .option('--http-port <port>', 'serve /health and /metrics on this port (env DAGBRIDGE_HTTP_PORT; default: not served)')
     .action(async (options: WorkerOptions) => {
       await withApp(options, { role: 'worker', database: true, redis: true }, async (app) => {
         const { config } = app;
@@ -51,6 +55,7 @@ export function registerWorkerCommand(program: Command): Command {
           }
           app.log.error('no queue is satisfied: the worker pulls nothing and shows as unhealthy');
         }
+        const metrics = config.httpPort === null ? undefined : new WorkerMetrics({ leaseMs: config.leaseMs, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null });
         const service = new WorkerService({
           workerId: options.workerId ?? defaultWorkerId(),
           store, queue,
@@ -78,8 +83,10 @@ export function registerWorkerCommand(program: Command): Command {
           },
           log: app.log,
           subscribeToWork: (onWork) => app.subscribeToWork(onWork),
+          metrics,
         });
         await service.start();
+        const http = metrics ? await serveServiceHttp(config.httpPort, 'worker', metrics, app.log) : null;
         const remove = onStopSignals(
           (signal) => {
             app.log.info(`${signal}: finishing running tasks (a second signal stops them now)`, { graceMs: config.shutdownGraceMs });
@@ -95,8 +102,9 @@ export function registerWorkerCommand(program: Command): Command {
           await service.whenStopped();
         } finally {
           remove();
+          await http?.close();
         }
-      }, { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest });
+      }, { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest, httpPort: options.httpPort });
     });
   return worker;
 }

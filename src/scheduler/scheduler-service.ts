@@ -12,10 +12,21 @@ import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { WorkerRegistry } from '../worker/registry.js';
-import { housekeeping } from './housekeeping.js';
+import { housekeeping, type HousekeepingReport } from './housekeeping.js';
 import { createDueRuns } from './run-creator.js';
 import { SchedulerLoop, type LoopStats } from './scheduler-loop.js';
 import type { MetadataStore } from './store.js';
+
+/** What the scheduler reports to an optional metrics hook (`/metrics` and `/health`, see src/http/service-metrics.ts). */
+export type SchedulerMetricsEvent =
+  | { kind: 'iteration'; ok: true; at: number; durationMs: number; stats: LoopStats }
+  | { kind: 'iteration'; ok: false; at: number; durationMs: number; error: string }
+  | { kind: 'housekeeping'; at: number; report: HousekeepingReport };
+
+/** Receives scheduler events; implementations must not throw and must not block the loop. */
+export interface SchedulerMetricsHook {
+  record(event: SchedulerMetricsEvent): void;
+}
 
 /** Settings and collaborators of the scheduler service. */
 export interface SchedulerServiceOptions {
@@ -38,6 +49,8 @@ export interface SchedulerServiceOptions {
   subscribeToChanges?: (onChange: () => void) => Promise<() => Promise<void>>;
   /** Called after every iteration (live views, tests). */
   onIteration?: (stats: LoopStats) => void | Promise<void>;
+  /** Optional metrics/health hook (`--http-port`). */
+  metrics?: SchedulerMetricsHook;
 }
 
 /** The scheduler service. */
@@ -108,7 +121,7 @@ export class SchedulerService {
         await createDueRuns(this.options.store, now, this.options.log, this.options.semantics);
         const stats = await this.loop.tick(now);
         if (this.options.queue && this.options.store.listWorkers && now >= this.nextHousekeepingAt) {
-          await housekeeping({
+          const report = await housekeeping({
             store: this.options.store as MetadataStore & WorkerRegistry,
             queue: this.options.queue,
             executor: this.options.executor,
@@ -117,15 +130,18 @@ export class SchedulerService {
             workerTimeoutMs: this.options.workerTimeoutMs ?? 30_000,
             queuedGraceMs: 5_000,
           }, now);
+          this.options.metrics?.record({ kind: 'housekeeping', at: Date.now(), report });
           this.nextHousekeepingAt = now + (this.options.housekeepingIntervalMs ?? 2_000);
         }
         this.lastLoopAt = Date.now();
+        this.options.metrics?.record({ kind: 'iteration', ok: true, at: this.lastLoopAt, durationMs: this.lastLoopAt - now, stats });
         failures = 0;
         await this.options.onIteration?.(stats);
         // More to do right away when this iteration changed something; otherwise wait for a notification.
         if (stats.changesApplied > 0 || stats.queued > 0 || stats.runsFinished.length > 0) continue;
       } catch (error) {
         failures += 1;
+        this.options.metrics?.record({ kind: 'iteration', ok: false, at: Date.now(), durationMs: Date.now() - now, error: errorMessage(error) });
         const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
         this.options.log.error('scheduler iteration failed; retrying', { error: errorMessage(error), retryInMs: delay });
         await this.wakeup.wait(delay, this.stopController.signal);

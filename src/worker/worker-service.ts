@@ -21,6 +21,29 @@ import { parseTaskMessage } from '../queue/task-message.js';
 import type { MetadataStore } from '../scheduler/store.js';
 import { runAttempt, type AttemptContext } from './attempt.js';
 import type { RefusedQueue, WorkerRecord, WorkerRegistry, WorkerState } from './registry.js';
+import type { TaskInstanceState } from '../dag/states.js';
+
+/**
+ * What the worker reports to an optional metrics hook (`/metrics` and `/health`, see src/http/service-metrics.ts).
+ * `message`: one per claimed message, once its outcome is known (`enqueueToStartMs` is measured on this worker's
+ * clock against the scheduler's `enqueuedAt`, so it includes clock skew between the two machines).
+ */
+export type WorkerMetricsEvent =
+  | { kind: 'poll'; at: number }
+  | { kind: 'heartbeat'; ok: boolean; at: number; state: WorkerState; slotsBusy: number; concurrency: number }
+  | {
+      kind: 'message';
+      queue: string;
+      outcome: 'finished' | 'not_started' | 'handed_back' | 'dead_lettered';
+      state: TaskInstanceState | null;
+      durationMs: number | null;
+      enqueueToStartMs: number | null;
+    };
+
+/** Receives worker events; implementations must not throw and must not block (in-process counters only). */
+export interface WorkerMetricsHook {
+  record(event: WorkerMetricsEvent): void;
+}
 
 /** Settings and collaborators of a worker. */
 export interface WorkerServiceOptions {
@@ -42,6 +65,8 @@ export interface WorkerServiceOptions {
   log: Logger;
   /** Subscribes to "work was enqueued" signals; returns an unsubscribe function. */
   subscribeToWork?: (onWork: () => void) => Promise<() => Promise<void>>;
+  /** Optional metrics/health hook (`--http-port`). */
+  metrics?: WorkerMetricsHook;
 }
 
 interface Running {
@@ -136,6 +161,7 @@ export class WorkerService {
       try {
         message = await this.options.queue.claim(this.options.workerId, this.options.queues, this.options.leaseMs);
         this.lastPollAt = Date.now();
+        this.options.metrics?.record({ kind: 'poll', at: this.lastPollAt });
       } catch (error) {
         this.options.log.warn('could not claim from the queue; retrying', { error: errorMessage(error) });
         await this.wakeup.wait(Math.min(5_000, 200 * 2 ** Math.min(idle++, 5)), this.stopController.signal);
@@ -175,11 +201,19 @@ export class WorkerService {
       const reason = errorMessage(error);
       await queue.deadLetter(message.queue, message.payload, reason, { workerId, id: message.id });
       this.counts.deadLettered += 1;
+      this.options.metrics?.record({ kind: 'message', queue: message.queue, outcome: 'dead_lettered', state: null, durationMs: null, enqueueToStartMs: null });
       log.warn('malformed message dead-lettered', { messageId: message.id, queue: message.queue, reason });
       return;
     }
     const key = { dagId: parsed.dagId, runId: parsed.runId, taskId: parsed.taskId, mapIndex: parsed.mapIndex };
+    const pickedUpAt = Date.now();
     const report = await runAttempt(this.context, key, parsed.tryNumber, signal);
+    this.options.metrics?.record({
+      kind: 'message', queue: message.queue, outcome: report.status,
+      state: report.status === 'finished' ? report.state : null,
+      durationMs: report.status === 'finished' ? report.durationMs : null,
+      enqueueToStartMs: report.status === 'not_started' ? null : pickedUpAt - parsed.enqueuedAt,
+    });
     if (report.status === 'not_started') {
       this.counts.duplicates += 1;
       log.info('dropping a duplicate or stale message', { messageId: message.id, reason: report.reason });
@@ -214,6 +248,7 @@ export class WorkerService {
         manifestHash: this.options.manifestHash ?? null,
         manifestReport: this.options.manifestReport ?? null,
       }, Date.now());
+      this.options.metrics?.record({ kind: 'heartbeat', ok: true, at: Date.now(), state: this.reportedState(), slotsBusy: this.running.size, concurrency: this.options.concurrency });
       if (requestedAction === 'drain' && !this.draining) {
         this.draining = true;
         this.options.log.info('draining: finishing running tasks, claiming no more');
@@ -223,6 +258,7 @@ export class WorkerService {
         void this.stop({ cold: requestedAction === 'cold_shutdown' });
       }
     } catch (error) {
+      this.options.metrics?.record({ kind: 'heartbeat', ok: false, at: Date.now(), state: this.reportedState(), slotsBusy: this.running.size, concurrency: this.options.concurrency });
       this.options.log.warn('heartbeat failed; retrying', { error: errorMessage(error) });
     }
   }
