@@ -351,6 +351,17 @@ describe('logs', () => {
     await writer.close();
   });
 
+  it('stores NUL characters of task output and results as U+FFFD instead of failing the write', async () => {
+    const { key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0);
+    await store.appendLogLines(key, 1, [line(1, 'binary \u0000 output')]);
+    expect((await store.readLogLines(key, 1))[0]?.line).toBe('binary \ufffd output');
+    const error = { type: 'ValueError', message: 'bad \u0000 byte', traceback: '', retryable: false };
+    expect(await store.finishTry(outcome(key, { state: 'failed', error, exitReason: 'exit \u0000', xcoms: [{ key: 'k', value: { s: '\u0000' } }] }))).toBe(true);
+    expect(await store.listXcoms(key)).toEqual([{ taskId: 'branch', mapIndex: -1, key: 'k', value: { s: '\ufffd' } }]);
+    expect((await store.getTaskInstance(key))?.note).toBe('ValueError: bad \ufffd byte');
+  });
+
   it('returns lines in seq order even when batches arrive out of order', async () => {
     const { key } = await queuedInstance();
     await store.appendLogLines(key, 1, [line(3, 'c'), line(4, 'd')]);

@@ -8,7 +8,7 @@ import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, Worker
 import type { TriggerRequest } from '../worker/task-run-contract.js';
 import { notifyChange, type Queryable } from './db.js';
 import { createDagRun } from './run-queries.js';
-import { mapRun, mapTaskInstance, msToAirflowIso, RUN_COLUMNS, TI_COLUMNS, type RunRow, type TaskInstanceRow } from './rows.js';
+import { jsonParam, mapRun, mapTaskInstance, msToAirflowIso, RUN_COLUMNS, textParam, TI_COLUMNS, type RunRow, type TaskInstanceRow } from './rows.js';
 import { getTaskInstance } from './task-instance-queries.js';
 
 const KEY_MATCH = 'dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4';
@@ -109,7 +109,7 @@ export async function finishTry(client: Queryable, outcome: AttemptOutcome, opti
         ...keyParams(key),
         outcome.state,
         endDate,
-        note,
+        textParam(note),
         outcome.nextRetryAt === null ? null : new Date(outcome.nextRetryAt),
         outcome.rescheduleAt === null ? null : new Date(outcome.rescheduleAt),
       ],
@@ -120,7 +120,7 @@ export async function finishTry(client: Queryable, outcome: AttemptOutcome, opti
         `INSERT INTO xcoms (dag_id, run_id, task_id, map_index, key, value, updated_at)
          SELECT $1, $2, $3, $4, x.key, x.value, $6 FROM jsonb_to_recordset($5::jsonb) AS x(key text, value jsonb)
          ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
-        [...keyParams(key), JSON.stringify(dedupeXcoms(payload)), endDate],
+        [...keyParams(key), jsonParam(dedupeXcoms(payload)), endDate],
       );
     }
     if (outcome.skipTaskIds.length > 0) {
@@ -145,8 +145,8 @@ export async function finishTry(client: Queryable, outcome: AttemptOutcome, opti
       restarting ? 'up_for_retry' : outcome.state,
       outcome.exitCode,
       outcome.signal,
-      outcome.exitReason,
-      outcome.error === null ? null : JSON.stringify(outcome.error),
+      textParam(outcome.exitReason),
+      outcome.error === null ? null : jsonParam(outcome.error),
     ],
   );
 
@@ -303,7 +303,7 @@ export async function requeueTry(
           AND h.try_number = $5 AND h.end_date IS NULL
      )
      SELECT count(*)::int AS moved FROM moved`,
-    [...keyParams(key), tryNumber, from, note, new Date(now)],
+    [...keyParams(key), tryNumber, from, textParam(note), new Date(now)],
   );
   return (result.rows[0]?.moved ?? 0) > 0;
 }

@@ -4,7 +4,7 @@
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import type { DagRecord, SyncReport } from '../scheduler/store.js';
 import type { Queryable } from './db.js';
-import { toMs } from './rows.js';
+import { jsonParam, toMs } from './rows.js';
 import { dagVersionHash } from './version-hash.js';
 
 /** Advisory lock key that serialises DAG-folder syncs (two schedulers syncing at once). */
@@ -62,7 +62,7 @@ export async function syncBundle(
   );
   const known = new Map(before.rows.map((row) => [row.dag_id, row]));
 
-  const payload = JSON.stringify(dags);
+  const payload = jsonParam(dags);
   await client.query(
     `INSERT INTO dag_versions (dag_id, version_hash, spec, file_hash, created_at)
      SELECT d."dagId", d."versionHash", d.spec, d."fileHash", $2
@@ -93,7 +93,7 @@ export async function syncBundle(
          FROM jsonb_to_recordset($1::jsonb) AS e(file text, type text, message text, traceback text)
        ON CONFLICT (file) DO UPDATE
          SET type = EXCLUDED.type, message = EXCLUDED.message, traceback = EXCLUDED.traceback, updated_at = EXCLUDED.updated_at`,
-      [JSON.stringify(dedupeByFile(errors)), nowDate],
+      [jsonParam(dedupeByFile(errors)), nowDate],
     );
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msParam, msToAirflowIso, toMs, toMsOrNull } from './rows.js';
+import { jsonParam, msParam, msToAirflowIso, textParam, toMs, toMsOrNull } from './rows.js';
 
 describe('msToAirflowIso', () => {
   it.each([
@@ -27,5 +27,22 @@ describe('time conversions', () => {
     expect(msParam(5)).toEqual(new Date(5));
     expect(msParam(null)).toBeNull();
     expect(msParam(undefined)).toBeNull();
+  });
+});
+
+describe('NUL characters', () => {
+  it('become U+FFFD in jsonb parameters, and a literal backslash-u0000 text stays as it is', () => {
+    expect(JSON.parse(jsonParam({ a: 'x\u0000y', b: ['\u0000\u0000'], c: '\\u0000', d: '\\\u0000' }))).toEqual({
+      a: 'x\ufffdy',
+      b: ['\ufffd\ufffd'],
+      c: '\\u0000',
+      d: '\\\ufffd',
+    });
+    expect(jsonParam(undefined)).toBe('null');
+  });
+
+  it('become U+FFFD in text parameters', () => {
+    expect(textParam('a\u0000b\u0000')).toBe('a\ufffdb\ufffd');
+    expect(textParam(null)).toBeNull();
   });
 });

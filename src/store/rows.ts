@@ -139,3 +139,18 @@ export function mapTaskInstance(row: TaskInstanceRow): TaskInstanceRecord {
     note: row.note,
   };
 }
+
+/**
+ * JSON text for a `jsonb` parameter. PostgreSQL refuses the NUL character in `jsonb` and `text`, and tasks do
+ * print and return it (binary output, C strings): each NUL becomes U+FFFD instead of failing the whole write
+ * (a task's outcome or its log must never be lost to one byte).
+ */
+export function jsonParam(value: unknown): string {
+  // In JSON text a NUL is always written `\u0000`; the lookbehind skips an escaped backslash followed by `u0000`.
+  return JSON.stringify(value === undefined ? null : value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
+
+/** A `text` parameter with NUL characters replaced by U+FFFD (see jsonParam). */
+export function textParam<T extends string | null | undefined>(value: T): T {
+  return (typeof value === 'string' ? value.replaceAll('\u0000', '\ufffd') : value) as T;
+}

@@ -5,7 +5,7 @@ import type { DagRunState } from '../dag/states.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { DagRunRecord, RunKey } from '../scheduler/store.js';
 import { notifyChange, PG_ERROR, pgErrorCode, type Queryable } from './db.js';
-import { mapRun, msParam, RUN_COLUMNS, type RunRow } from './rows.js';
+import { jsonParam, mapRun, msParam, RUN_COLUMNS, type RunRow } from './rows.js';
 
 /** What `createDagRun` takes: a run without dates, state default `queued`. */
 export type NewDagRun = Omit<DagRunRecord, 'startDate' | 'endDate' | 'state'> & { state?: DagRunState };
@@ -37,7 +37,7 @@ export async function createDagRun(client: Queryable, run: NewDagRun, now: numbe
         run.dataIntervalStart,
         run.dataIntervalEnd,
         run.runAfter,
-        JSON.stringify(run.conf ?? {}),
+        jsonParam(run.conf ?? {}),
         msParam(run.queuedAt),
         new Date(now),
       ],

@@ -6,7 +6,7 @@ import type { DagSpec } from '../dag/bundle.js';
 import { assertTransition, FINISHED_STATES } from '../dag/states.js';
 import type { DagRunRecord, Occupancy, RunKey, TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord } from '../scheduler/store.js';
 import type { Queryable } from './db.js';
-import { mapTaskInstance, msParam, TI_COLUMNS, type TaskInstanceRow } from './rows.js';
+import { mapTaskInstance, msParam, textParam, TI_COLUMNS, type TaskInstanceRow } from './rows.js';
 
 const FINISHED_SQL = [...FINISHED_STATES].filter((state) => state !== 'removed').map((state) => `'${state}'`).join(', ');
 
@@ -80,7 +80,7 @@ async function insertCreates(client: Queryable, run: RunKey, spec: DagSpec, item
     columns.pool.push(task?.pool ?? 'default_pool');
     columns.poolSlots.push(task?.poolSlots ?? 1);
     columns.priority.push(change.priorityWeight);
-    columns.note.push(change.note ?? null);
+    columns.note.push(textParam(change.note ?? null));
   }
   // A task instance created straight into `scheduled` is on its first try (try_number 1), as after none -> scheduled.
   const result = await client.query<{ task_id: string; map_index: number }>(
@@ -142,7 +142,7 @@ async function updateTransitions(
     mapIndexes.push(change.mapIndex);
     froms.push(change.from);
     tos.push(change.to);
-    notes.push(change.note ?? null);
+    notes.push(textParam(change.note ?? null));
     noteGiven.push(change.note !== undefined);
     retryAts.push(msParam(change.nextRetryAt));
     newTries.push(change.newTry === true);
@@ -216,7 +216,7 @@ async function updateRemaps(client: Queryable, run: RunKey, items: Array<{ chang
       items.map((item) => item.change.mapIndex),
       items.map((item) => item.change.toMapIndex),
       items.map((item) => item.change.state),
-      items.map((item) => item.change.note ?? null),
+      items.map((item) => textParam(item.change.note ?? null)),
     ],
   );
   return result.rows.map((row) => row.ord);

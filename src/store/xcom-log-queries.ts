@@ -11,6 +11,7 @@
  */
 import type { LogLine, RunKey, TaskInstanceKey } from '../scheduler/store.js';
 import type { Queryable } from './db.js';
+import { jsonParam } from './rows.js';
 
 export async function listXcoms(client: Queryable, key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>> {
   const result = await client.query<{ task_id: string; map_index: number; key: string; value: unknown }>(
@@ -48,7 +49,7 @@ export async function appendLogLines(client: Queryable, key: TaskInstanceKey, tr
       tryNumber,
       sorted[0]?.seq,
       sorted.at(-1)?.seq,
-      JSON.stringify(packed),
+      jsonParam(packed),
       sorted.length,
       bytes,
     ],
