@@ -370,7 +370,13 @@ def resolve_params(dag, task, conf):
         if _is_param(value):
             resolve = getattr(value, "resolve", None)
             if callable(resolve):
-                value = resolve() if given is _NOT_GIVEN else resolve(given)
+                try:
+                    value = resolve() if given is _NOT_GIVEN else resolve(given)
+                except Exception as error:
+                    if type(error).__name__ != "ParamValidationError":
+                        raise
+                    # ParamsDict.validate's wording: the message names the param.
+                    raise type(error)("Invalid input for param %s: %s" % (key, error)) from None
             else:
                 value = getattr(value, "value", None) if given is _NOT_GIVEN else given
             if _is_not_set(value):

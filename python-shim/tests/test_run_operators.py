@@ -172,7 +172,9 @@ class ParamsTest(unittest.TestCase):
 
     def test_conf_value_refused_by_the_param_schema_fails_the_task(self):
         outcome = run_task("run_params.py", "run_params", "show", conf={"count": "many"})
-        self.assertEqual((outcome.result["state"], outcome.result["error"]["type"]), ("failed", "ParamValidationError"))
+        error = outcome.result["error"]
+        self.assertEqual((outcome.result["state"], error["type"], error["message"]), (
+            "failed", "ParamValidationError", "Invalid input for param count: 'many' is not of type 'integer'"))
 
 
 class ExceptionsTest(unittest.TestCase):

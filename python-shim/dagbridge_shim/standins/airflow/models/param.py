@@ -70,19 +70,19 @@ def _check(value, schema):
         if ok and isinstance(value, bool) and "boolean" not in names:
             ok = False
         if not ok:
-            raise ParamValidationError("Invalid input for param: %r is not of type %s" % (value, expected))
+            raise ParamValidationError("%r is not of type %s" % (value, ", ".join(repr(name) for name in names)))
     if "enum" in schema and value not in schema["enum"]:
-        raise ParamValidationError("Invalid input for param: %r is not one of %r" % (value, schema["enum"]))
+        raise ParamValidationError("%r is not one of %r" % (value, schema["enum"]))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
-            raise ParamValidationError("Invalid input for param: %r is less than the minimum of %r" % (value, schema["minimum"]))
+            raise ParamValidationError("%r is less than the minimum of %r" % (value, schema["minimum"]))
         if "maximum" in schema and value > schema["maximum"]:
-            raise ParamValidationError("Invalid input for param: %r is greater than the maximum of %r" % (value, schema["maximum"]))
+            raise ParamValidationError("%r is greater than the maximum of %r" % (value, schema["maximum"]))
     if isinstance(value, str):
         if "minLength" in schema and len(value) < schema["minLength"]:
-            raise ParamValidationError("Invalid input for param: %r is too short" % value)
+            raise ParamValidationError("%r is too short" % value)
         if "maxLength" in schema and len(value) > schema["maxLength"]:
-            raise ParamValidationError("Invalid input for param: %r is too long" % value)
+            raise ParamValidationError("%r is too long" % value)
 
 
 class ParamsDict(MutableMapping):
@@ -162,7 +162,13 @@ class ParamsDict(MutableMapping):
         return dict(self.__dict)
 
     def validate(self):
-        return {k: v.resolve(suppress_exception=self.suppress_exception) for k, v in self.__dict.items()}
+        resolved = {}
+        for key, param in self.__dict.items():
+            try:
+                resolved[key] = param.resolve(suppress_exception=self.suppress_exception)
+            except ParamValidationError as error:
+                raise ParamValidationError("Invalid input for param %s: %s" % (key, error)) from None
+        return resolved
 
 
 __all__ = ["Param", "ParamsDict"]
