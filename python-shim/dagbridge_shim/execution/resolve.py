@@ -1,8 +1,8 @@
-"""Resolving XComArgs (and the MappedArgument of a mapped task group) to their values at run time.
+"""Resolving XComArgs, the MappedArgument of a mapped task group and DagParams to their values at run time.
 
 The same attributes exist on the stand-ins and on real Airflow's classes (``operator``/``key``, ``arg``/
-``callables``, ``args``/``fillvalue``, ``_input``/``_key``), so both are resolved here, from the XComs of the run
-input, never through Airflow's own ``resolve`` (which needs its metadata database).
+``callables``, ``args``/``fillvalue``, ``_input``/``_key``, ``_name``/``_default``), so both are resolved here,
+from the run input, never through Airflow's own ``resolve`` (which needs its metadata database).
 """
 from dagbridge_shim.execution.xcom import NOT_SET, RETURN_KEY, XComNotFound
 
@@ -18,7 +18,7 @@ def is_resolvable(value):
     if isinstance(value, (str, int, float, bool, list, dict, tuple, type(None))):
         return False
     names = _class_names(value)
-    return bool(names.intersection(_XCOM_ARG_CLASSES)) or "MappedArgument" in names
+    return bool(names.intersection(_XCOM_ARG_CLASSES)) or "MappedArgument" in names or "DagParam" in names
 
 
 def _is_not_set(value):
@@ -28,6 +28,8 @@ def _is_not_set(value):
 def resolve(value, context):
     """The run-time value of an XComArg / MappedArgument; other values are returned unchanged."""
     names = _class_names(value)
+    if "DagParam" in names:
+        return resolve_dag_param(value, context)
     if "MappedArgument" in names:
         from dagbridge_shim.execution.mapping import resolve_expand_input
 
@@ -46,6 +48,25 @@ def resolve(value, context):
     if "XComArg" in names or "PlainXComArg" in names:
         return _resolve_plain(value, context)
     return value
+
+
+def resolve_dag_param(param, context):
+    """The run's value of a DagParam, as Airflow's ``DagParam.resolve``: the DAG run's ``conf[name]`` when conf
+    is not empty and has it, else the DagParam's default when it has one, else ``params[name]``."""
+    name = param._name
+    dag_run = context.get("dag_run")
+    conf = getattr(dag_run, "conf", None)
+    if conf and name in conf:
+        return conf[name]
+    default = getattr(param, "_default", NOT_SET)
+    if not _is_not_set(default):
+        return default
+    params = context.get("params") or {}
+    if name in params:
+        return params[name]
+    from dagbridge_shim.execution.common import raise_airflow
+
+    raise_airflow("AirflowException", "No value could be resolved for parameter %s" % name)
 
 
 def _resolve_plain(arg, context):

@@ -276,6 +276,10 @@ class DAG:
 
         check_cycle(self)
 
+    def param(self, name, default=NOTSET):
+        """A DagParam for `name`; a default also sets `params[name]` (keeping an existing Param's schema)."""
+        return DagParam(current_dag=self, name=name, default=default)
+
     def test(self, *args, **kwargs):
         raise AirflowException("dag.test() is not supported by dagbridge stand-ins; use `dagbridge dags test`")
 
@@ -296,7 +300,12 @@ def _timezone_of(start_date):
 
 
 class DagFactory:
-    """What `@dag(...)` returns: calling it builds the DAG (the function's body defines the tasks)."""
+    """What `@dag(...)` returns: calling it builds the DAG (the function's body defines the tasks).
+
+    As Airflow's `dag` decorator: the call's arguments are bound to the function's signature (a missing
+    required argument is a TypeError), defaults applied, and each parameter becomes a DAG param with that value
+    (`dag.param(name, value)`); the function is then called with the DagParam references.
+    """
 
     def __init__(self, function, dag_kwargs):
         self.function = function
@@ -305,41 +314,44 @@ class DagFactory:
 
     def __call__(self, *args, **kwargs):
         signature = inspect.signature(self.function)
-        bound = signature.bind_partial(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
         dag_kwargs = dict(self.dag_kwargs)
         dag_id = dag_kwargs.pop("dag_id", None) or self.function.__name__
-        params = dict(dag_kwargs.pop("params", None) or {})
-        for name, parameter in signature.parameters.items():
-            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-                continue
-            if name in bound.arguments:
-                params[name] = bound.arguments[name]
-            elif parameter.default is not parameter.empty:
-                params.setdefault(name, parameter.default)
         if dag_kwargs.get("doc_md") is None and self.function.__doc__:
             dag_kwargs["doc_md"] = self.function.__doc__
         dag_kwargs.setdefault("full_filepath", inspect.getsourcefile(self.function) or "")
-        dag_obj = DAG(dag_id, params=params, **dag_kwargs)
+        dag_obj = DAG(dag_id, **dag_kwargs)
         with dag_obj:
-            # The function's parameters become DAG params, passed as references to them.
             call_kwargs = {}
             for name, parameter in signature.parameters.items():
                 if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
                     continue
-                call_kwargs[name] = DagParam(dag_obj, name, params.get(name))
+                call_kwargs[name] = dag_obj.param(name, bound.arguments[name])
             self.function(**call_kwargs)
         return dag_obj
 
 
 class DagParam:
-    """A DAG param passed into an `@dag` function body (Airflow's DagParam). Used as a task argument it
-    stands for the run's value of `params[_name]` (resolved by the task runner); in a string it renders as
-    `{{ params.NAME }}`."""
+    """A DAG param passed into an `@dag` function body, or made by `dag.param(name, default)` (Airflow's
+    DagParam). Used as a templated task argument it resolves, at run time, to the run's value: the DAG run's
+    `conf[name]`, else `default`, else `params[name]` (`resolve`, called by dagbridge_shim.execution.resolve).
+    In a string it renders as `{{ params.NAME }}`."""
 
-    def __init__(self, dag, name, default):
-        self._dag = dag
+    def __init__(self, current_dag, name, default=NOTSET):
+        if default is not NOTSET:
+            current_dag.params[name] = default
         self._name = name
         self._default = default
+        self.current_dag = current_dag
+
+    def iter_references(self):
+        return ()
+
+    def resolve(self, context):
+        from dagbridge_shim.execution.resolve import resolve_dag_param
+
+        return resolve_dag_param(self, context)
 
     def __str__(self):
         return "{{ params.%s }}" % self._name
