@@ -1,0 +1,54 @@
+/**
+ * Replays the scheduler's admission step on what the store holds now, exactly as `SchedulerLoop.queueRunnable`
+ * feeds `admitTaskInstances` (src/scheduler/scheduler-loop.ts): every `scheduled` task instance of an active
+ * run, the pools' occupancy, the queued/running counts per task and run, and each DAG's limits from the DAG
+ * version the run was created with. Pure: the caller reads the store.
+ */
+import { admitTaskInstances, type ActiveCount, type AdmissionCandidate, type AdmissionDecision, type MaxActiveTasksScope, type PoolCapacity } from '../dag/admission.js';
+import type { DagSpec } from '../dag/bundle.js';
+import type { DagRunRecord, Occupancy, TaskInstanceRecord } from '../scheduler/store.js';
+
+/** The scheduler's default budget of one loop (Airflow's max_tis_per_query); the Redis executor has no slot cap. */
+export const DEFAULT_MAX_QUEUED_PER_LOOP = 512;
+
+/** What one replay reads. */
+export interface AdmissionReplayInput {
+  scheduled: readonly TaskInstanceRecord[];
+  occupancy: Occupancy;
+  activeRuns: readonly DagRunRecord[];
+  /** The DagSpec of a run (its version), or null when it is missing. */
+  specOf: (run: DagRunRecord) => DagSpec | null;
+  maxToAdmit?: number;
+  maxActiveTasksScope?: MaxActiveTasksScope;
+}
+
+/** The admission decision the scheduler would take now. */
+export function replayAdmission(input: AdmissionReplayInput): AdmissionDecision {
+  const runs = new Map(input.activeRuns.map((run) => [`${run.dagId}\u0000${run.runId}`, run]));
+  const candidates: AdmissionCandidate[] = [];
+  for (const ti of input.scheduled) {
+    const run = runs.get(`${ti.dagId}\u0000${ti.runId}`);
+    if (!run) continue;
+    const spec = input.specOf(run);
+    if (!spec) continue;
+    const task = spec.tasks.find((t) => t.taskId === ti.taskId);
+    candidates.push({
+      dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, mapIndex: ti.mapIndex,
+      priorityWeight: ti.priorityWeight, pool: ti.pool, poolSlots: ti.poolSlots, queue: ti.queue,
+      logicalDate: run.logicalDate ?? run.runAfter,
+      maxActiveTasks: spec.maxActiveTasks,
+      maxActiveTisPerDag: task?.maxActiveTisPerDag ?? null,
+      maxActiveTisPerDagrun: task?.maxActiveTisPerDagrun ?? null,
+    });
+  }
+  const pools: PoolCapacity[] = [...input.occupancy.pools].map(([name, pool]) => ({ name, slots: pool.slots, occupiedSlots: pool.used }));
+  const active: ActiveCount[] = [...input.occupancy.activeByRunTask].map(([key, count]) => {
+    const [dagId = '', runId = '', taskId = ''] = key.split('\u0000');
+    return { dagId, runId, taskId, count };
+  });
+  return admitTaskInstances({
+    candidates, pools, active,
+    maxToAdmit: input.maxToAdmit ?? DEFAULT_MAX_QUEUED_PER_LOOP,
+    maxActiveTasksScope: input.maxActiveTasksScope ?? 'dag',
+  });
+}
