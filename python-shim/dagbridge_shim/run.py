@@ -85,6 +85,11 @@ def main(argv=None):
     if not os.path.isdir(args["dags_folder"]):
         print("dagbridge_shim run: --dags-folder %s is not a directory" % args["dags_folder"], file=sys.stderr)
         return 2
+    parent = os.environ.get("DAGBRIDGE_PARENT_PID")
+    if parent and parent.isdigit():
+        from dagbridge_shim import orphan_guard
+
+        orphan_guard.start(int(parent))
     result = run(args, sys.stdin)
     try:
         write_result(args["result"], result)
