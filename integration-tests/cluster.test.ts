@@ -1,0 +1,180 @@
+/**
+ * The cluster end to end: one scheduler and two workers (real processes) against PostgreSQL and Redis.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { taskMessageId } from '../src/queue/message-id.js';
+import { TASK_MESSAGE_VERSION } from '../src/queue/task-message.js';
+import { ROOT, TestCluster } from './support/cluster.js';
+
+const EXAMPLES = path.join(ROOT, 'examples', 'dags');
+const FIXTURES = path.join(ROOT, 'integration-tests', 'fixtures', 'cluster_dags');
+
+/** A private copy of a DAG folder (tasks write marker files beside it). */
+function dagsCopy(from: string): { dags: string; root: string } {
+  const root = mkdtempSync(path.join(tmpdir(), 'dagbridge-cluster-'));
+  const dags = path.join(root, 'dags');
+  cpSync(from, dags, { recursive: true });
+  return { dags, root };
+}
+
+let cluster: TestCluster | null = null;
+const roots: string[] = [];
+
+beforeAll(() => {
+  // The processes run the compiled CLI (`npm test` builds it first).
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` before the integration tests');
+});
+
+afterEach(async () => {
+  await cluster?.tearDown();
+  cluster = null;
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+async function newCluster(label: string, folder: string, env: Record<string, string> = {}): Promise<{ cluster: TestCluster; root: string }> {
+  const { dags, root } = dagsCopy(folder);
+  roots.push(root);
+  cluster = await new TestCluster({ label, dagsFolder: dags, env }).setUp();
+  return { cluster, root };
+}
+
+describe('cluster', () => {
+  it('runs every example DAG through one scheduler and two workers to its expected final states', async () => {
+    const { cluster: c } = await newCluster('examples', EXAMPLES);
+    c.scheduler();
+    c.worker('w1', ['--queues', 'default,aws', '--concurrency', '3']);
+    c.worker('w2', ['--queues', 'default,aws', '--concurrency', '3']);
+    const list = await c.cli(['dags', 'list', '--json']);
+    const dagIds = (JSON.parse(list.stdout) as Array<{ dagId: string }>).map((d) => d.dagId);
+    expect(dagIds.length).toBeGreaterThanOrEqual(10);
+    await c.waitForDags(dagIds);
+    const runs = new Map<string, string>();
+    for (const dagId of dagIds) runs.set(dagId, await c.trigger(dagId, ['--logical-date', '2024-06-03T00:00:00+00:00']));
+    const states: Record<string, string> = {};
+    const taskStates: Record<string, Record<string, string>> = {};
+    const workers = new Set<string>();
+    for (const [dagId, runId] of runs) {
+      states[dagId] = (await c.waitForRun(dagId, runId, 120_000)).state;
+      const tis = await c.store.listTaskInstances({ dagId, runId });
+      taskStates[dagId] = Object.fromEntries(tis.map((ti) => [ti.mapIndex >= 0 ? `${ti.taskId}[${ti.mapIndex}]` : ti.taskId, ti.state]));
+      for (const ti of tis) if (ti.workerId) workers.add(ti.workerId);
+    }
+    expect(states).toEqual(Object.fromEntries(dagIds.map((id) => [id, 'success'])));
+    expect(taskStates.example_branching).toMatchObject({ weekend_path: 'skipped', large: 'skipped', never_runs: 'skipped' });
+    expect(taskStates.example_trigger_rules).toMatchObject({ fail: 'failed', skip: 'skipped' });
+    expect(taskStates.example_aws_queue).toMatchObject({ list_buckets: 'skipped' });
+    expect([...workers].sort()).toEqual(['w1', 'w2']);
+  }, 240_000);
+
+  it('reruns a task elsewhere when its worker is SIGKILLed mid-task, and the run completes', async () => {
+    const { cluster: c, root } = await newCluster('sigkill', FIXTURES);
+    c.scheduler();
+    const first = c.worker('victim', ['--concurrency', '1']);
+    await c.waitForDags(['slow']);
+    const runId = await c.trigger('slow');
+    const running = await c.until('slow_task to run on the first worker', async () => {
+      const ti = await c.store.getTaskInstance({ dagId: 'slow', runId, taskId: 'slow_task', mapIndex: -1 });
+      return ti?.state === 'running' && ti.workerId === 'victim' ? ti : null;
+    });
+    expect(running.tryNumber).toBe(1);
+    first.process.kill('SIGKILL');
+    await first.process;
+    c.worker('survivor', ['--concurrency', '1']);
+    const run = await c.waitForRun('slow', runId, 90_000);
+    expect(run.state).toBe('success');
+    const ti = await c.store.getTaskInstance({ dagId: 'slow', runId, taskId: 'slow_task', mapIndex: -1 });
+    expect([ti?.state, ti?.workerId, ti?.tryNumber]).toEqual(['success', 'survivor', 2]);
+    // The killed attempt started once; the handed-back try started once and finished.
+    expect(readFileSync(path.join(root, 'starts.log'), 'utf8').trim().split('\n')).toEqual(['start 1', 'start 2', 'done 2']);
+  }, 120_000);
+
+  it('rebuilds the queue from PostgreSQL when Redis loses every message mid-run', async () => {
+    const { cluster: c } = await newCluster('flush', FIXTURES);
+    c.scheduler();
+    await c.waitForDags(['many']);
+    // No worker yet: every admitted task sits queued with a message in Redis.
+    const runId = await c.trigger('many');
+    await c.until('tasks to be queued', async () => (await c.store.listQueued()).length >= 16);
+    const before = (await c.queue.messageIds()).flatMap((q) => q.ready);
+    expect(before.length).toBeGreaterThanOrEqual(16);
+    // "Flush": delete every key of this cluster's prefix.
+    const keys = await c.redis.keys(`${c.prefix}*`);
+    await c.redis.del(...keys);
+    expect((await c.queue.messageIds()).flatMap((q) => q.ready)).toEqual([]);
+    c.worker('w1', ['--concurrency', '4']);
+    const run = await c.waitForRun('many', runId, 90_000);
+    expect(run.state).toBe('success');
+    const tis = await c.store.listTaskInstances({ dagId: 'many', runId });
+    expect(tis.every((ti) => ti.state === 'success' && ti.tryNumber === 1)).toBe(true);
+    expect(c.processes[0]?.output()).toContain('queued task instances had no message; enqueued again');
+  }, 120_000);
+
+  it('never creates the same run or starts the same try twice with two schedulers', async () => {
+    const { cluster: c } = await newCluster('two-schedulers', FIXTURES);
+    c.scheduler('scheduler-a');
+    c.scheduler('scheduler-b');
+    c.worker('w1', ['--concurrency', '4']);
+    c.worker('w2', ['--concurrency', '4']);
+    await c.waitForDags(['many', 'fanout']);
+    const runIds = [await c.trigger('many'), await c.trigger('fanout')];
+    await c.waitForRun('many', runIds[0] as string, 90_000);
+    await c.waitForRun('fanout', runIds[1] as string, 90_000);
+    const attempts = await c.store.pool.query<{ dag_id: string; task_id: string; try_number: number; n: string }>(
+      'SELECT dag_id, task_id, try_number, count(*) AS n FROM task_instance_tries GROUP BY 1, 2, 3 HAVING count(*) > 1',
+    );
+    expect(attempts.rows).toEqual([]);
+    const tis = [...(await c.store.listTaskInstances({ dagId: 'many', runId: runIds[0] as string })), ...(await c.store.listTaskInstances({ dagId: 'fanout', runId: runIds[1] as string }))];
+    expect(tis.filter((ti) => ti.state !== 'success' || ti.tryNumber !== 1)).toEqual([]);
+    const runs = await c.store.listDagRuns({});
+    expect(runs.length).toBe(2);
+  }, 150_000);
+
+  it('runs a duplicated message once and dead-letters a malformed one without stopping', async () => {
+    const { cluster: c, root } = await newCluster('messages', FIXTURES, {});
+    c.scheduler();
+    await c.waitForDags(['slow']);
+    const runId = await c.trigger('slow');
+    // Wait until the scheduler enqueued try 1, then put a copy of the same message under another id.
+    const original = await c.until('the message of try 1', async () => (await c.queue.peek('default', 10)).find((m) => m.id.includes('slow_task')) ?? null);
+    const payload = JSON.parse(original.payload) as Record<string, unknown>;
+    expect(payload.v).toBe(TASK_MESSAGE_VERSION);
+    expect(original.id).toBe(taskMessageId({ dagId: 'slow', runId, taskId: 'slow_task', mapIndex: -1, tryNumber: 1 }));
+    await c.queue.enqueueRaw({ id: `${original.id}|copy`, queue: 'default', priority: 1, payload: original.payload });
+    await c.queue.enqueueRaw({ id: 'garbage-1', queue: 'default', priority: 100, payload: '{"v": 1, "dagId": 42}' });
+    c.worker('w1', ['--concurrency', '3'], { SLOW_SECONDS: '1' });
+    const run = await c.waitForRun('slow', runId);
+    expect(run.state).toBe('success');
+    await c.until('both extra messages to be handled', async () => (await c.queue.stats(['default']))[0]?.ready === 0 && (await c.queue.stats(['default']))[0]?.inFlight === 0);
+    expect(readFileSync(path.join(root, 'starts.log'), 'utf8').trim().split('\n')).toEqual(['start 1', 'done 1']);
+    const dead = await c.queue.listDeadLetters('default');
+    expect(dead.map((d) => [d.id, d.reason])).toEqual([['garbage-1', 'task message field dagId: Expected string, received number']]);
+    expect(c.processes[1]?.output()).toContain('dropping a duplicate or stale message');
+  }, 120_000);
+
+  it('caps the log of a task that prints 200 MB and keeps the worker memory bounded', async () => {
+    const { cluster: c } = await newCluster('flood', FIXTURES, { DAGBRIDGE_LOG_CAP_BYTES: String(1024 * 1024) });
+    c.scheduler();
+    const worker = c.worker('w1', ['--concurrency', '1']);
+    await c.waitForDags(['flood']);
+    const runId = await c.trigger('flood');
+    let peakRssKb = 0;
+    const sample = setInterval(() => {
+      const status = existsSync(`/proc/${worker.pid}/status`) ? readFileSync(`/proc/${worker.pid}/status`, 'utf8') : '';
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      peakRssKb = Math.max(peakRssKb, rss);
+    }, 100);
+    const run = await c.waitForRun('flood', runId, 120_000);
+    clearInterval(sample);
+    expect(run.state).toBe('success');
+    const lines = await c.store.readLogLines({ dagId: 'flood', runId, taskId: 'print_a_lot', mapIndex: -1 }, 1);
+    const bytes = lines.reduce((sum, l) => sum + Buffer.byteLength(l.line), 0);
+    expect(bytes).toBeLessThan(2 * 1024 * 1024);
+    expect(lines.some((l) => l.line.includes('log limit'))).toBe(true);
+    // Memory, not time: the worker never held the 200 MB.
+    expect(peakRssKb).toBeGreaterThan(0);
+    expect(peakRssKb).toBeLessThan(300 * 1024);
+  }, 150_000);
+});
