@@ -89,6 +89,24 @@ FAKE_AIRFLOW = {
                 self.op_kwargs = op_kwargs or {}
                 self.templates_dict = None
     """,
+    "airflow/models/dagparam.py": """
+        class DagParam:
+            def __init__(self, current_dag, name, default):
+                current_dag.params[name] = default
+                self._name = name
+                self._default = default
+    """,
+    "airflow/decorators/__init__.py": "",
+    "airflow/decorators/bash.py": """
+        from airflow.operators.bash import BashOperator
+        class _BashDecoratedOperator(BashOperator):
+            template_fields = ("op_args", "op_kwargs", "bash_command", "env", "cwd")
+            def __init__(self, python_callable, op_args=None, op_kwargs=None, **kwargs):
+                super().__init__(bash_command=None, **kwargs)
+                self.python_callable = python_callable
+                self.op_args = op_args or []
+                self.op_kwargs = op_kwargs or {}
+    """,
     "airflow/models/dagbag.py": """
         import importlib.util
         import os
@@ -111,8 +129,10 @@ FAKE_AIRFLOW = {
 }
 
 DAG_FILE = """
+    from airflow.decorators.bash import _BashDecoratedOperator
     from airflow.models.baseoperator import BaseOperator
     from airflow.models.dag import DAG
+    from airflow.models.dagparam import DagParam
     from airflow.operators.bash import BashOperator
     from airflow.operators.python import PythonOperator, get_current_context
 
@@ -124,6 +144,9 @@ DAG_FILE = """
         BashOperator(task_id="bash", bash_command="echo from-bash")
         PythonOperator(task_id="python", python_callable=lambda ti, params: [ti.task_id, params], op_kwargs={})
         Custom(task_id="custom")
+        _BashDecoratedOperator(task_id="bash_decorated", op_kwargs={"word": "hi"},
+                               python_callable=lambda word, ds: "echo %s-$AIRFLOW_CTX_TASK_ID" % word)
+        PythonOperator(task_id="dag_param", python_callable=lambda n: n, op_kwargs={"n": DagParam(dag, "n", 4)})
 """
 
 PROVIDER_DAG_FILE = """
@@ -155,8 +178,8 @@ class RealAirflowTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.folder)
 
-    def run_real(self, file, dag_id, task_id):
-        return run_task(file, dag_id, task_id, env=self.env, dags_folder=self.dags, no_airflow=False)
+    def run_real(self, file, dag_id, task_id, **overrides):
+        return run_task(file, dag_id, task_id, env=self.env, dags_folder=self.dags, no_airflow=False, **overrides)
 
     def test_bash_runs_through_dagbridge(self):
         outcome = self.run_real("real.py", "real_airflow", "bash")
@@ -164,7 +187,18 @@ class RealAirflowTest(unittest.TestCase):
 
     def test_python_runs_through_dagbridge(self):
         outcome = self.run_real("real.py", "real_airflow", "python")
-        self.assertEqual(outcome.result["xcoms"], [{"key": "return_value", "value": ["python", {}]}], outcome)
+        self.assertEqual(outcome.result["xcoms"], [{"key": "return_value", "value": ["python", {"n": 4}]}], outcome)
+
+    def test_bash_decorated_runs_the_returned_command_through_dagbridge(self):
+        outcome = self.run_real("real.py", "real_airflow", "bash_decorated")
+        self.assertEqual(outcome.result["xcoms"], [{"key": "return_value", "value": "hi-bash_decorated"}], outcome)
+        self.assertEqual(outcome.result["renderedFields"]["bash_command"], "echo hi-$AIRFLOW_CTX_TASK_ID")
+
+    def test_dag_param_resolves_to_the_default_or_conf(self):
+        outcome = self.run_real("real.py", "real_airflow", "dag_param")
+        self.assertEqual(outcome.result["xcoms"], [{"key": "return_value", "value": 4}], outcome)
+        outcome = self.run_real("real.py", "real_airflow", "dag_param", conf={"n": 8})
+        self.assertEqual(outcome.result["xcoms"], [{"key": "return_value", "value": 8}], outcome)
 
     def test_custom_operator_runs_its_own_execute_with_airflow_current_context(self):
         outcome = self.run_real("real.py", "real_airflow", "custom")

@@ -55,7 +55,7 @@ def _operator_callable(task, mode):
     names = _class_names(task)
     from dagbridge_shim.execution import bash, branch, python, sensor, trigger
 
-    if "_BashDecoratedOperator" in names:
+    if _is_bash_decorated(task):
         return lambda context: _execute_bash_decorated(task, context)
     table = (
         ("BaseSensorOperator", sensor.execute_sensor),
@@ -76,6 +76,10 @@ def _operator_callable(task, mode):
     return task.execute
 
 
+def _is_bash_decorated(task):
+    return "_BashDecoratedOperator" in _class_names(task)
+
+
 def _execute_bash_decorated(task, context):
     # @task.bash under real Airflow: the callable returns the command, which is then rendered and run.
     from dagbridge_shim.execution.bash import execute_bash
@@ -86,9 +90,8 @@ def _execute_bash_decorated(task, context):
     args = list(getattr(task, "op_args", None) or [])
     command = task.python_callable(*args, **determine_kwargs(task.python_callable, args, context))
     if not isinstance(command, str) or not command.strip():
-        from dagbridge_shim.execution.common import raise_airflow
-
-        raise_airflow("AirflowException", "The returned value from the TaskFlow callable must be a non-empty string.")
+        raise TypeError("The returned value from the TaskFlow callable must be a non-empty string.")
+    task.bash_command = command
     task.bash_command = render_template(task, command, context)
     return execute_bash(task, context)
 
@@ -216,6 +219,10 @@ def run_task(task, dag, run_input, mode):
 
         outcome = classify(error)
         _report(outcome, runnable, context, run_input, start_date)
+    if _is_bash_decorated(runnable) and isinstance(getattr(runnable, "bash_command", None), str):
+        # The command of @task.bash is known only once its function ran: Airflow rewrites the rendered fields
+        # then (BashOperator.refresh_bash_command), so they show the command that was run.
+        result["renderedFields"] = rendered_fields(runnable)
     ti = context["ti"] if context is not None else None
     if outcome is not None:
         result["state"] = outcome.state

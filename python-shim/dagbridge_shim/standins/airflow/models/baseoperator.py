@@ -585,13 +585,16 @@ def create_mapped_operator(operator_class, partial_kwargs, expand_input, init_kw
     It is a real instance of `operator_class`, constructed with the partial arguments and, for `expand`, the
     raw mapped values (lists or XComArgs) in their own arguments; required arguments that only the mapping
     provides are None until `unmap`. `is_mapped`, `partial_kwargs` and `expand_input` describe the mapping.
+    A TaskFlow task passes `init_kwargs`: its mapped values are the function's arguments (in `op_kwargs`), and
+    its constructor gets what it needs from the decorator, as when it is not mapped.
     """
     kwargs = dict(init_kwargs if init_kwargs is not None else partial_kwargs)
-    if init_kwargs is None and isinstance(expand_input, DictOfListsExpandInput):
-        kwargs.update(expand_input.value)
-    for name in _required_params(operator_class):
-        if name not in kwargs and name != "task_id":
-            kwargs[name] = None
+    if init_kwargs is None:
+        if isinstance(expand_input, DictOfListsExpandInput):
+            kwargs.update(expand_input.value)
+        for name in _required_params(operator_class):
+            if name not in kwargs and name != "task_id":
+                kwargs[name] = None
     op = operator_class(**kwargs)
     op.is_mapped = True
     op.partial_kwargs = dict(partial_kwargs)
