@@ -28,6 +28,8 @@ export interface HousekeepingOptions {
   workerTimeoutMs: number;
   /** A queued instance younger than this is not checked for its message (it is being enqueued). */
   queuedGraceMs: number;
+  /** Look for lost workers (off right after the scheduler's own outage). Default true. */
+  checkLostWorkers?: boolean;
 }
 
 /** What one round repaired. */
@@ -76,7 +78,7 @@ export async function housekeeping(options: HousekeepingOptions, now: number): P
 
   // 2. Lost workers.
   const workers = new Map((await store.listWorkers()).map((w) => [w.workerId, w]));
-  for (const ti of await store.listRunning()) {
+  for (const ti of options.checkLostWorkers === false ? [] : await store.listRunning()) {
     const worker = ti.workerId ? workers.get(ti.workerId) : undefined;
     const lost = !worker || worker.state === 'stopped' || now - worker.lastHeartbeatAt > options.workerTimeoutMs;
     if (!lost) continue;

@@ -68,6 +68,8 @@ export class SchedulerService {
   private nextHousekeepingAt = 0;
   /** Last successful iteration (health). */
   lastLoopAt: number | null = null;
+  /** Since when iterations succeed without interruption (a lost database makes every worker look lost). */
+  private healthySince = Date.now();
   lastParseAt: number | null = null;
   lastParseError: string | null = null;
 
@@ -121,13 +123,16 @@ export class SchedulerService {
         await createDueRuns(this.options.store, now, this.options.log, this.options.semantics);
         const stats = await this.loop.tick(now);
         if (this.options.queue && this.options.store.listWorkers && now >= this.nextHousekeepingAt) {
+          const workerTimeoutMs = this.options.workerTimeoutMs ?? 30_000;
           const report = await housekeeping({
+            // Right after an outage of our own, silent workers may only have been unable to reach the database.
+            checkLostWorkers: now - this.healthySince > workerTimeoutMs * 2,
             store: this.options.store as MetadataStore & WorkerRegistry,
             queue: this.options.queue,
             executor: this.options.executor,
             log: this.options.log,
             maxDeliveries: this.options.maxDeliveries ?? 5,
-            workerTimeoutMs: this.options.workerTimeoutMs ?? 30_000,
+            workerTimeoutMs,
             queuedGraceMs: 5_000,
           }, now);
           this.options.metrics?.record({ kind: 'housekeeping', at: Date.now(), report });
@@ -141,6 +146,7 @@ export class SchedulerService {
         if (stats.changesApplied > 0 || stats.queued > 0 || stats.runsFinished.length > 0) continue;
       } catch (error) {
         failures += 1;
+        this.healthySince = Date.now();
         this.options.metrics?.record({ kind: 'iteration', ok: false, at: Date.now(), durationMs: Date.now() - now, error: errorMessage(error) });
         const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
         this.options.log.error('scheduler iteration failed; retrying', { error: errorMessage(error), retryInMs: delay });

@@ -12,6 +12,7 @@ import { nextRetryAt } from '../dag/retry.js';
 import type { TaskInstanceState } from '../dag/states.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { retrying } from '../lib/retry.js';
 import type { AttemptOutcome, DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity } from '../scheduler/store.js';
 import { LogBatcher } from './log-batcher.js';
 import type { TaskEnvSettings } from './task-env.js';
@@ -127,7 +128,12 @@ export async function runAttempt(ctx: AttemptContext, key: TaskInstanceKey, tryN
   const finish = async (state: TaskInstanceState, outcome: Omit<AttemptOutcome, 'key' | 'tryNumber' | 'state' | 'endDate'>, durationMs: number): Promise<AttemptReport> => {
     logs.add('system', `dagbridge: try ${tryNumber} finished: ${state}${outcome.exitReason ? ` (${outcome.exitReason})` : ''}`, now());
     await logs.close();
-    const recorded = await ctx.store.finishTry({ key, tryNumber, state, endDate: now(), ...outcome });
+    // The outcome must survive a database outage: the worker keeps trying while it lives.
+    const endDate = now();
+    const recorded = await retrying(() => ctx.store.finishTry({ key, tryNumber, state, endDate, ...outcome }), {
+      what: `record the outcome of ${key.dagId}.${key.taskId} try ${tryNumber}`,
+      log,
+    });
     if (!recorded) log.warn('the outcome was not recorded: the task instance changed while it ran (cleared or handed to another worker)');
     return { status: 'finished', state, recorded, durationMs };
   };
@@ -165,7 +171,7 @@ export async function runAttempt(ctx: AttemptContext, key: TaskInstanceKey, tryN
   if (outcome.aborted) {
     await logs.close();
     const reason = 'handed back: the worker stopped before the task finished';
-    const handedBack = await ctx.store.requeueTry(key, tryNumber, 'running', reason, now());
+    const handedBack = await retrying(() => ctx.store.requeueTry(key, tryNumber, 'running', reason, now()), { what: `hand back ${key.dagId}.${key.taskId}`, log, maxElapsedMs: 30_000 });
     log.info('task handed back', { handedBack });
     return { status: 'handed_back', reason };
   }
