@@ -10,10 +10,14 @@ import { registerDagTestCommand, registerTaskTestCommand } from './dags-test.js'
 import { registerDagClusterCommands } from './dags-cluster.js';
 import { registerDbCommands } from './db.js';
 import { registerManifestCommands, registerWorkerCheckCommand } from './manifest.js';
+import { registerQueueCommands } from './queue.js';
 import { registerRunCommands } from './runs.js';
 import { registerSchedulerCommand } from './scheduler.js';
+import { registerStatusCommand } from './status.js';
 import { registerTaskCommands } from './tasks.js';
+import { registerTaskWhyCommand } from './tasks-why.js';
 import { registerWorkerCommand } from './worker.js';
+import { registerWorkersCommands } from './workers.js';
 
 /** Builds the commander program with every command group registered. */
 export function buildProgram(): Command {
@@ -29,11 +33,15 @@ export function buildProgram(): Command {
   const tasks = program.command('tasks').description('task instances: test, states, logs, clear, mark-success, mark-failed');
   registerTaskTestCommand(tasks);
   registerTaskCommands(tasks);
+  registerTaskWhyCommand(tasks);
   registerRunCommands(program);
   registerDbCommands(program);
   registerSchedulerCommand(program);
   registerWorkerCheckCommand(registerWorkerCommand(program));
   registerManifestCommands(program);
+  registerQueueCommands(program);
+  registerWorkersCommands(program);
+  registerStatusCommand(program);
   return program;
 }
 

@@ -1,0 +1,191 @@
+/**
+ * `dagbridge queue list | peek | purge | dead-letter list|retry|drop`: what sits in Redis, answered from Redis and
+ * PostgreSQL directly (no worker is asked anything). Purge resets the purged tries in PostgreSQL so nothing is
+ * lost: their task instances go back to `scheduled` (or `failed` with `--fail`), compare-and-set from `queued`
+ * on the purged try.
+ */
+import type { Command } from 'commander';
+import { notifyChanges, requireQueue, requireStore, type ClusterStore } from '../app.js';
+import { readQueueReport } from '../inspect/queries.js';
+import { NotFoundError, UsageError } from '../lib/errors.js';
+import { parseTaskMessageId } from '../queue/message-id.js';
+import type { TaskQueue } from '../queue/task-queue.js';
+import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
+import { instanceName } from './live-view.js';
+import { formatSeconds, printJson, printLines, renderTable } from './output.js';
+import { withApp } from './run-command.js';
+
+const NEEDS = { role: 'cli', database: true, redis: true } as const;
+
+function countOf(value: string | undefined, name: string, fallback: number): number {
+  const n = Number(value ?? fallback);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer`);
+  return n;
+}
+
+/** `dag run task[i] try N`, or the raw id for a message that is not a task message. */
+export function describeMessageId(id: string | null): string {
+  const key = id === null ? null : parseTaskMessageId(id);
+  if (!key) return id ?? '(raw payload)';
+  return `${key.dagId} ${key.runId} ${instanceName(key)} try ${key.tryNumber}`;
+}
+
+/** The state of the task instance a message id names, when it names one. */
+async function taskInstanceStateOf(store: ClusterStore, id: string | null): Promise<string | null> {
+  const key = id === null ? null : parseTaskMessageId(id);
+  if (!key) return null;
+  const ti = await store.getTaskInstance(key);
+  if (!ti) return 'missing';
+  return ti.tryNumber === key.tryNumber ? ti.state : `${ti.state} (now on try ${ti.tryNumber})`;
+}
+
+async function requireKnownQueue(queue: TaskQueue, name: string): Promise<void> {
+  const known = await queue.stats();
+  if (!known.some((s) => s.queue === name)) {
+    throw new NotFoundError(`queue ${name} is not known to Redis (known: ${known.map((s) => s.queue).join(', ') || 'none'}; see dagbridge queue list)`);
+  }
+}
+
+/** Registers the `queue` group. */
+export function registerQueueCommands(program: Command): void {
+  const group = program.command('queue').description('Redis queues: list, peek, purge, dead-letter');
+
+  withJson(withConnectionOptions(group.command('list').description('per queue: ready, in flight, waiting for retry, dead-lettered, oldest ready, eligible workers'))).action(
+    async (options: SharedOptions) => {
+      await withApp(options, NEEDS, async (app) => {
+        const report = await readQueueReport(requireStore(app), requireQueue(app), Date.now(), app.config.leaseMs);
+        if (options.json) {
+          printJson(report);
+          return;
+        }
+        printLines(renderTable(['queue', 'ready', 'in_flight', 'retry_wait', 'dead', 'oldest_ready', 'eligible_workers'],
+          report.queues.map((q) => [q.queue, q.ready, q.inFlight, q.waitingForRetry, q.deadLettered, q.oldestReadyAgeMs === null ? '' : formatSeconds(q.oldestReadyAgeMs / 1000), q.eligibleWorkers.join(',') || 'none'])));
+        printLines(report.warnings.map((w) => `warning: ${w}`));
+      });
+    },
+  );
+
+  withJson(withConnectionOptions(group.command('peek').argument('<queue>').description('the next messages of a queue in claim order (not claimed)')))
+    .option('-n, --count <n>', 'how many', '10')
+    .action(async (name: string, options: SharedOptions & { count?: string }) => {
+      const count = countOf(options.count, '--count', 10);
+      await withApp(options, NEEDS, async (app) => {
+        const queue = requireQueue(app);
+        await requireKnownQueue(queue, name);
+        const [messages, now] = await Promise.all([queue.peek(name, count), queue.time()]);
+        const rows = messages.map((m) => {
+          const key = parseTaskMessageId(m.id);
+          return {
+            id: m.id,
+            dagId: key?.dagId ?? null, runId: key?.runId ?? null, taskId: key?.taskId ?? null, mapIndex: key?.mapIndex ?? null, tryNumber: key?.tryNumber ?? null,
+            priority: m.priority, deliveries: m.deliveries, enqueuedAt: m.enqueuedAt, ageMs: now - m.enqueuedAt,
+          };
+        });
+        if (options.json) printJson({ queue: name, messages: rows });
+        else printLines(renderTable(['task_instance', 'try', 'priority', 'deliveries', 'age'],
+          rows.map((r) => [r.dagId === null ? r.id : `${r.dagId} ${r.runId} ${instanceName({ taskId: r.taskId ?? '', mapIndex: r.mapIndex ?? -1 })}`, r.tryNumber, r.priority, r.deliveries, formatSeconds(r.ageMs / 1000)])));
+      });
+    });
+
+  withJson(withConnectionOptions(group.command('purge').argument('<queue>').description('remove the ready messages of a queue; their task instances go back to scheduled (or failed with --fail)')))
+    .option('--yes', 'do it (without it, only says how many messages would be removed)')
+    .option('--fail', 'mark the purged task instances failed instead of scheduling them again')
+    .action(async (name: string, options: SharedOptions & { yes?: boolean; fail?: boolean }) => {
+      await withApp(options, NEEDS, async (app) => {
+        const store = requireStore(app);
+        const queue = requireQueue(app);
+        await requireKnownQueue(queue, name);
+        if (!options.yes) {
+          const ready = (await queue.stats([name]))[0]?.ready ?? 0;
+          throw new UsageError(`queue purge removes the ${ready} ready message(s) of queue ${name} and ${options.fail ? 'fails' : 'reschedules'} their task instances: pass --yes to do it`);
+        }
+        const purged = await queue.purge(name);
+        const now = Date.now();
+        const outcome = { queue: name, purged: purged.length, rescheduled: 0, failed: 0, untouched: [] as Array<{ id: string; reason: string }> };
+        for (const message of purged) {
+          const key = parseTaskMessageId(message.id);
+          const ti = key ? await store.getTaskInstance(key) : null;
+          if (!key || !ti || ti.state !== 'queued' || ti.tryNumber !== key.tryNumber) {
+            outcome.untouched.push({ id: message.id, reason: !key ? 'not a task message' : !ti ? 'no such task instance' : `task instance is ${ti.state} on try ${ti.tryNumber}` });
+            continue;
+          }
+          const note = `message purged from queue ${name} by a user`;
+          if (options.fail) {
+            const run = await store.getDagRun(key);
+            const spec = run ? await store.getDagVersion(run.dagId, run.versionHash) : null;
+            const applied = run && spec ? await store.applyChanges(run, spec, [{ kind: 'transition', taskId: key.taskId, mapIndex: key.mapIndex, from: 'queued', to: 'failed', note }], now) : [];
+            if (applied.length === 1) outcome.failed += 1;
+            else outcome.untouched.push({ id: message.id, reason: 'task instance changed state meanwhile' });
+          } else if (await store.requeueTry(key, key.tryNumber, 'queued', note, now)) {
+            outcome.rescheduled += 1;
+          } else {
+            outcome.untouched.push({ id: message.id, reason: 'task instance changed state meanwhile' });
+          }
+        }
+        await notifyChanges(app.pool, 'purge');
+        if (options.json) {
+          printJson(outcome);
+          return;
+        }
+        printLines([
+          `purged ${outcome.purged} message(s) from queue ${name}: ${options.fail ? `${outcome.failed} task instance(s) failed` : `${outcome.rescheduled} task instance(s) back to scheduled`}`,
+          ...outcome.untouched.map((u) => `  left alone: ${describeMessageId(u.id)}: ${u.reason}`),
+        ]);
+      });
+    });
+
+  const dead = group.command('dead-letter').description('dead-lettered messages of a queue: list, retry, drop');
+
+  withJson(withConnectionOptions(dead.command('list').argument('<queue>').description('dead letters of a queue, newest first, with the reason')))
+    .option('-n, --limit <n>', 'most entries', '50')
+    .action(async (name: string, options: SharedOptions & { limit?: string }) => {
+      const limit = countOf(options.limit, '--limit', 50);
+      await withApp(options, NEEDS, async (app) => {
+        const store = requireStore(app);
+        const entries = await requireQueue(app).listDeadLetters(name, { limit });
+        const rows = [];
+        for (const entry of entries) rows.push({ ...entry, taskInstanceState: await taskInstanceStateOf(store, entry.id) });
+        if (options.json) printJson({ queue: name, deadLetters: rows });
+        else printLines(renderTable(['entry', 'message', 'deliveries', 'dead_at', 'task_state', 'reason'],
+          rows.map((r) => [r.entryId, describeMessageId(r.id), r.deliveries, new Date(r.deadAt).toISOString(), r.taskInstanceState ?? '', r.reason.slice(0, 100)])));
+      });
+    });
+
+  for (const action of ['retry', 'drop'] as const) {
+    withJson(withConnectionOptions(dead.command(action).argument('<queue>').argument('[entry_ids...]')
+      .description(action === 'retry' ? 'put dead letters back on their queue (deliveries reset)' : 'delete dead letters')))
+      .option('--all', `${action} every dead letter of the queue`)
+      .action(async (name: string, entryIds: string[], options: SharedOptions & { all?: boolean }) => {
+        if ((entryIds.length === 0) === !options.all) throw new UsageError(`give dead-letter entry ids or --all (see dagbridge queue dead-letter list ${name})`);
+        await withApp(options, NEEDS, async (app) => {
+          const store = requireStore(app);
+          const queue = requireQueue(app);
+          const ids = options.all ? (await queue.listDeadLetters(name)).map((e) => e.entryId) : entryIds;
+          const done: Array<{ entryId: string; messageId: string | null; taskInstanceState: string | null }> = [];
+          const missing: string[] = [];
+          for (const entryId of ids) {
+            if (action === 'retry') {
+              const messageId = await queue.retryDeadLetter(name, entryId);
+              if (messageId === null) missing.push(entryId);
+              else done.push({ entryId, messageId, taskInstanceState: await taskInstanceStateOf(store, messageId) });
+            } else if (await queue.dropDeadLetter(name, entryId)) {
+              done.push({ entryId, messageId: null, taskInstanceState: null });
+            } else {
+              missing.push(entryId);
+            }
+          }
+          if (action === 'retry' && done.length > 0) await app.signalWork([name]);
+          if (options.json) printJson({ queue: name, [action === 'retry' ? 'retried' : 'dropped']: done, missing });
+          else {
+            printLines([
+              `${action === 'retry' ? 'retried' : 'dropped'} ${done.length} dead letter(s) of queue ${name}`,
+              ...done.filter((d) => d.taskInstanceState !== null && d.taskInstanceState !== 'queued')
+                .map((d) => `  note: ${describeMessageId(d.messageId)}: task instance is ${d.taskInstanceState ?? '?'}, so a worker drops the message as stale`),
+              ...missing.map((id) => `  no such entry: ${id}`),
+            ]);
+          }
+          if (missing.length > 0) process.exitCode = 1;
+        });
+      });
+  }
+}
