@@ -96,6 +96,26 @@ FAKE_AIRFLOW = {
                 self._name = name
                 self._default = default
     """,
+    "airflow/sensors/__init__.py": "",
+    "airflow/sensors/base.py": """
+        from airflow.models.baseoperator import BaseOperator
+        class BaseSensorOperator(BaseOperator):
+            def __init__(self, poke_interval=60, timeout=3600, mode="poke", **kwargs):
+                super().__init__(**kwargs)
+                self.poke_interval, self.timeout, self.mode = poke_interval, timeout, mode
+    """,
+    "airflow/sensors/external_task.py": """
+        from airflow.sensors.base import BaseSensorOperator
+        class ExternalTaskSensor(BaseSensorOperator):
+            def __init__(self, external_dag_id, external_task_id=None, **kwargs):
+                super().__init__(**kwargs)
+                self.external_dag_id = external_dag_id
+                self.external_task_id = external_task_id
+                self.external_task_ids = [external_task_id] if external_task_id else None
+                self.external_task_group_id = None
+            def poke(self, context):
+                raise RuntimeError("the fake Airflow's ExternalTaskSensor.poke needs the metadata database")
+    """,
     "airflow/decorators/__init__.py": "",
     "airflow/decorators/bash.py": """
         from airflow.operators.bash import BashOperator
@@ -135,6 +155,7 @@ DAG_FILE = """
     from airflow.models.dagparam import DagParam
     from airflow.operators.bash import BashOperator
     from airflow.operators.python import PythonOperator, get_current_context
+    from airflow.sensors.external_task import ExternalTaskSensor
 
     class Custom(BaseOperator):
         def execute(self, context):
@@ -146,6 +167,7 @@ DAG_FILE = """
         Custom(task_id="custom")
         _BashDecoratedOperator(task_id="bash_decorated", op_kwargs={"word": "hi"},
                                python_callable=lambda word, ds: "echo %s-$AIRFLOW_CTX_TASK_ID" % word)
+        ExternalTaskSensor(task_id="wait_other", external_dag_id="other", external_task_id="done")
         PythonOperator(task_id="dag_param", python_callable=lambda n: n, op_kwargs={"n": DagParam(dag, "n", 4)})
 """
 
@@ -199,6 +221,13 @@ class RealAirflowTest(unittest.TestCase):
         self.assertEqual(outcome.result["xcoms"], [{"key": "return_value", "value": 4}], outcome)
         outcome = self.run_real("real.py", "real_airflow", "dag_param", conf={"n": 8})
         self.assertEqual(outcome.result["xcoms"], [{"key": "return_value", "value": 8}], outcome)
+
+    def test_external_task_sensor_fails_without_calling_airflow_poke(self):
+        error = self.run_real("real.py", "real_airflow", "wait_other").result["error"]
+        self.assertEqual((error["type"], error["retryable"]), ("ExternalTaskStatesUnavailable", False))
+        self.assertTrue(error["message"].startswith(
+            "ExternalTaskSensor 'wait_other' needs the states of DAG 'other' (task 'done'), which the task runner "
+            "does not receive"), error["message"])
 
     def test_custom_operator_runs_its_own_execute_with_airflow_current_context(self):
         outcome = self.run_real("real.py", "real_airflow", "custom")

@@ -5,7 +5,7 @@ treated alike.
 """
 
 _NOT_RETRYABLE = ("AirflowFailException", "AirflowSensorTimeout", "ProviderNotInstalled", "Jinja2NotInstalled",
-                  "TaskDeferred")
+                  "TaskDeferred", "ExternalTaskStatesUnavailable")
 
 # Import errors of provider modules name the distribution the worker lacks.
 _NAMESPACED_PROVIDERS = ("apache", "cncf", "common", "microsoft", "dbt", "atlassian")

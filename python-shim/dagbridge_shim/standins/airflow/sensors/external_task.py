@@ -1,5 +1,6 @@
 """ExternalTaskSensor and ExternalTaskMarker. Whether the other DAG's task is done is known only to the
-scheduler's metadata, so the poke is answered by dagbridge_shim.execution.sensor."""
+scheduler's metadata, which the task runner does not receive: the poke fails at once, not retryable, with a
+message that names the other DAG (dagbridge_shim.execution.sensor.poke_external_task)."""
 from airflow.models.baseoperator import BaseOperator
 from airflow.sensors.base import BaseSensorOperator
 from airflow.utils.state import State
