@@ -13,6 +13,7 @@ import { registerManifestCommands, registerWorkerCheckCommand } from './manifest
 import { registerQueueCommands } from './queue.js';
 import { registerRunCommands } from './runs.js';
 import { registerSchedulerCommand } from './scheduler.js';
+import { registerStandaloneCommand } from './standalone.js';
 import { registerStatusCommand } from './status.js';
 import { registerTaskCommands } from './tasks.js';
 import { registerTaskWhyCommand } from './tasks-why.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerDbCommands(program);
   registerSchedulerCommand(program);
+  registerStandaloneCommand(program);
   registerWorkerCheckCommand(registerWorkerCommand(program));
   registerManifestCommands(program);
   registerQueueCommands(program);

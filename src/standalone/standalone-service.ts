@@ -1,0 +1,205 @@
+/**
+ * `dagbridge standalone` without its database: the cluster's scheduler service with a local executor (an
+ * in-process pool of task subprocesses, each attempt through the same `runAttempt` a worker uses) instead of
+ * Redis. Like Airflow's LocalExecutor.
+ *
+ * Recovery at start: this process is the only runner of the database's work, so a task instance left `running`
+ * by an earlier standalone process (killed before it could hand its tasks back) is handed back as a new try
+ * (not counted against its retries), and every `queued` instance is given to the local pool again. Both are
+ * compare-and-sets on the instance's state and try, so nothing starts twice.
+ */
+import { hostname } from 'node:os';
+import type { DagBundle } from '../dag/bundle.js';
+import type { ScheduleSemantics } from '../dag/schedule.js';
+import { LocalExecutor, type ServiceState } from '../executor/local-executor.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { createDueRuns, triggerDagRun } from '../scheduler/run-creator.js';
+import { SchedulerService } from '../scheduler/scheduler-service.js';
+import type { DagRunRecord, MetadataStore, WorkerIdentity } from '../scheduler/store.js';
+import { runAttempt, type AttemptContext } from '../worker/attempt.js';
+import { runOutcome, type RunOutcome } from './run-watch.js';
+
+/** Worker ids of standalone processes start with this (recovery hands back only their tasks). */
+export const STANDALONE_WORKER_PREFIX = 'standalone-';
+
+/** Settings and collaborators of the standalone service. */
+export interface StandaloneServiceOptions {
+  store: MetadataStore;
+  log: Logger;
+  /** Exports the DAG folder (the shim). */
+  exportBundle: () => Promise<DagBundle>;
+  /** How attempts run: interpreter, DAGs folder, environment, limits, work directory. */
+  attempt: Omit<AttemptContext, 'store' | 'identity' | 'log'>;
+  /** Parallel task subprocesses. */
+  concurrency: number;
+  parseIntervalMs: number;
+  loopIntervalMs: number;
+  semantics?: ScheduleSemantics;
+  /** Subscribes to change notifications (PostgreSQL LISTEN), so `dags trigger` from another shell wakes the loop. */
+  subscribeToChanges?: (onChange: () => void) => Promise<() => Promise<void>>;
+  /** Called after every scheduler iteration (live view). */
+  onIteration?: () => void | Promise<void>;
+}
+
+/** What `prepareUntilIdle` set in motion. */
+export interface UntilIdlePlan {
+  /** DAGs that were paused and are now unpaused. */
+  unpaused: string[];
+  /** Scheduled runs that were due. */
+  scheduled: DagRunRecord[];
+  /** Manual runs of DAGs that had no active run. */
+  triggered: DagRunRecord[];
+  /** Runs already active (left by an earlier start), which run to their end too. */
+  resumed: DagRunRecord[];
+}
+
+/** The scheduler and the local pool of one standalone process. */
+export class StandaloneService {
+  readonly identity: WorkerIdentity;
+  readonly executor: LocalExecutor;
+  readonly scheduler: SchedulerService;
+  /** The latest export (import errors for the outcome). */
+  lastBundle: DagBundle | null = null;
+  private primed: DagBundle | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private checkingIdle = false;
+
+  constructor(private readonly options: StandaloneServiceOptions) {
+    this.identity = { workerId: `${STANDALONE_WORKER_PREFIX}${hostname()}-${process.pid}`, hostname: hostname(), pid: process.pid };
+    const context: AttemptContext = { ...options.attempt, store: options.store, identity: this.identity, log: options.log };
+    this.executor = new LocalExecutor({
+      concurrency: options.concurrency,
+      runAttempt: async (ti, signal) => void (await runAttempt(context, ti, ti.tryNumber, signal)),
+      onAttemptSettled: () => this.scheduler.notify(),
+      onAttemptError: (ti, error) =>
+        options.log.error('attempt failed unexpectedly', { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, error: errorMessage(error) }),
+    });
+    this.scheduler = new SchedulerService({
+      store: options.store,
+      executor: this.executor,
+      log: options.log,
+      exportBundle: () => this.exportOnce(),
+      parseIntervalMs: options.parseIntervalMs,
+      loopIntervalMs: options.loopIntervalMs,
+      semantics: options.semantics,
+      pausedOnCreation: false,
+      subscribeToChanges: options.subscribeToChanges,
+      onIteration: async () => {
+        await options.onIteration?.();
+        await this.checkIdle();
+      },
+    });
+  }
+
+  get state(): ServiceState {
+    return this.scheduler.state;
+  }
+
+  /** The export for the loop: the one made by `parse()` before start is used once, then a fresh one each time. */
+  private async exportOnce(): Promise<DagBundle> {
+    const bundle = this.primed ?? (await this.options.exportBundle());
+    this.primed = null;
+    this.lastBundle = bundle;
+    return bundle;
+  }
+
+  /** Exports the DAG folder and syncs it now (before start, so `--until-idle` sees every DAG). */
+  async parse(now = Date.now()): Promise<void> {
+    await this.scheduler.parse(now);
+    this.primed = this.lastBundle;
+  }
+
+  /**
+   * `--until-idle`: unpause every active DAG, create the scheduled runs that are due (the scheduler's own run
+   * creation, so catch-up applies), then trigger one manual run of every DAG that still has no active run.
+   */
+  async prepareUntilIdle(now = Date.now()): Promise<UntilIdlePlan> {
+    const { store, log } = this.options;
+    const dags = (await store.listDags()).filter((dag) => dag.isActive);
+    const unpaused: string[] = [];
+    for (const dag of dags) {
+      if (dag.isPaused && (await store.setPaused(dag.dagId, false))) unpaused.push(dag.dagId);
+    }
+    const resumed = await store.listActiveRuns();
+    const scheduled = await createDueRuns(store, now, log, this.options.semantics);
+    const busy = new Set([...resumed, ...scheduled].map((run) => run.dagId));
+    const triggered: DagRunRecord[] = [];
+    for (const dag of dags.sort((a, b) => a.dagId.localeCompare(b.dagId))) {
+      if (busy.has(dag.dagId)) continue;
+      const { run } = await triggerDagRun(store, dag, now, { semantics: this.options.semantics });
+      triggered.push(run);
+    }
+    return { unpaused, scheduled, triggered, resumed };
+  }
+
+  /** Hands back what an earlier standalone process left running and queues what it left queued; then starts. */
+  async start(now = Date.now()): Promise<void> {
+    const { store, log } = this.options;
+    for (const ti of await store.listRunning()) {
+      if (!ti.workerId?.startsWith(STANDALONE_WORKER_PREFIX) || ti.workerId === this.identity.workerId) continue;
+      if (await store.requeueTry(ti, ti.tryNumber, 'running', `handed back: the standalone process ${ti.workerId} stopped while it ran`, now)) {
+        log.warn('task handed back: the standalone process that ran it stopped', { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber });
+      }
+    }
+    // Queued before this process started: no other runner will take them (no Redis in standalone).
+    const queued = await store.listQueued();
+    if (queued.length > 0) await this.executor.enqueue(queued);
+    await this.scheduler.start();
+  }
+
+  /** Resolves true once no DAG run is active and no attempt runs, or false when the service stops first. */
+  waitUntilIdle(): Promise<boolean> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (idle: boolean): void => {
+        if (settled) return;
+        settled = true;
+        resolve(idle);
+      };
+      this.idleWaiters.push(() => finish(true));
+      void this.scheduler.whenStopped().then(() => finish(false));
+      this.scheduler.notify();
+    });
+  }
+
+  private async checkIdle(): Promise<void> {
+    if (this.idleWaiters.length === 0 || this.checkingIdle) return;
+    this.checkingIdle = true;
+    try {
+      if (this.executor.activeCount > 0) return;
+      if ((await this.options.store.listActiveRuns()).length > 0) return;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    } finally {
+      this.checkingIdle = false;
+    }
+  }
+
+  /** The outcome of the given runs (current state and task instance counts), in the order given. */
+  async outcomes(runs: readonly DagRunRecord[]): Promise<RunOutcome[]> {
+    const out: RunOutcome[] = [];
+    for (const run of runs) {
+      const current = (await this.options.store.getDagRun(run)) ?? run;
+      out.push(runOutcome(current, await this.options.store.listTaskInstances(current)));
+    }
+    return out;
+  }
+
+  /** Runs created since `since` (by the scheduler's catch-up, a trigger from another shell), oldest first. */
+  async runsCreatedSince(since: number): Promise<DagRunRecord[]> {
+    const runs = await this.options.store.listDagRuns({ limit: 10_000 });
+    return runs.filter((run) => run.queuedAt >= since).sort((a, b) => a.queuedAt - b.queuedAt || a.dagId.localeCompare(b.dagId) || a.runId.localeCompare(b.runId));
+  }
+
+  /** Stops the scheduler and the local pool (running attempts are stopped and handed back). Idempotent. */
+  stop(): Promise<void> {
+    return this.scheduler.stop();
+  }
+
+  /** Resolves once stopped. */
+  whenStopped(): Promise<void> {
+    return this.scheduler.whenStopped();
+  }
+}
