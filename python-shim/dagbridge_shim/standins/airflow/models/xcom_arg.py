@@ -3,6 +3,7 @@
 Using one as an argument makes the producing task an upstream of the consuming one. Its value is resolved by
 dagbridge's task runner from the XComs it receives; `resolve` is not implemented here.
 """
+from airflow._dagbridge import NOTSET
 from airflow.models.taskmixin import DependencyMixin
 
 XCOM_RETURN_KEY = "return_value"
@@ -57,8 +58,14 @@ class XComArg(DependencyMixin):
     def map(self, f):
         return MapXComArg(self, [f])
 
-    def zip(self, *others, fillvalue=None):
+    def zip(self, *others, fillvalue=NOTSET):
+        """Pairs the values element by element: as `zip` (the shortest wins), or as `itertools.zip_longest`
+        padded with `fillvalue` when one is given."""
         return ZipXComArg([self, *others], fillvalue=fillvalue)
+
+    def concat(self, *others):
+        """The values one after the other (lists; a dict contributes its items)."""
+        return ConcatXComArg([self, *others])
 
     def __iter__(self):
         raise TypeError("'XComArg' object is not iterable")
@@ -129,11 +136,22 @@ class MapXComArg(XComArg):
 
 
 class ZipXComArg(XComArg):
-    """`xcom_arg.zip(other, ...)`."""
+    """`xcom_arg.zip(other, ...)`; `fillvalue` NOTSET means no padding."""
 
-    def __init__(self, args, *, fillvalue=None):
+    def __init__(self, args, *, fillvalue=NOTSET):
         self.args = list(args)
         self.fillvalue = fillvalue
+
+    def iter_references(self):
+        for arg in self.args:
+            yield from arg.iter_references()
+
+
+class ConcatXComArg(XComArg):
+    """`xcom_arg.concat(other, ...)`."""
+
+    def __init__(self, args):
+        self.args = list(args)
 
     def iter_references(self):
         for arg in self.args:
