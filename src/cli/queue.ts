@@ -106,7 +106,9 @@ export function registerQueueCommands(program: Command): void {
           const key = parseTaskMessageId(message.id);
           const ti = key ? await store.getTaskInstance(key) : null;
           if (!key || !ti || ti.state !== 'queued' || ti.tryNumber !== key.tryNumber) {
-            outcome.untouched.push({ id: message.id, reason: !key ? 'not a task message' : !ti ? 'no such task instance' : `task instance is ${ti.state} on try ${ti.tryNumber}` });
+            const reason = !key ? 'not a task message' : !ti ? 'no such task instance'
+              : ti.tryNumber !== key.tryNumber ? `stale: the task instance is on try ${ti.tryNumber} (${ti.state})` : `the task instance is ${ti.state}`;
+            outcome.untouched.push({ id: message.id, reason });
             continue;
           }
           const note = `message purged from queue ${name} by a user`;
