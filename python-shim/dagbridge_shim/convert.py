@@ -180,6 +180,10 @@ def _operator_class(task):
 
 
 def _mapped_input(value):
+    # xcom_arg.map(f) has one element per element of the XCom it maps: for the expansion length (all the
+    # scheduler reads here) it is that XCom. The task runner applies `f` from the DAG file's own objects.
+    while "MapXComArg" in class_names(value) and hasattr(value, "arg"):
+        value = value.arg
     if is_xcom_arg(value):
         return {"type": "xcom", "taskId": value.operator.task_id, "key": value.key}
     return {"type": "literal", "value": to_json_safe(value)}

@@ -412,6 +412,8 @@ class MappingTest(unittest.TestCase):
                 add.partial(y=1).expand(x=n)
                 add.expand_kwargs([{"x": 1, "y": 2}])
                 add.expand_kwargs(n)
+                add.override(task_id="from_map").expand(x=n.map(str).map(len), y=[0])
+                add.override(task_id="kwargs_from_map").expand_kwargs(n.map(lambda v: {"x": v, "y": v}))
                 BashOperator.partial(task_id="b", retries=2).expand(bash_command=["echo 1", "echo 2"])
                 BashOperator.partial(task_id="bk").expand_kwargs([{"bash_command": "echo 1", "env": {"A": "1"}}])
 
@@ -447,6 +449,13 @@ class MappingTest(unittest.TestCase):
         self.assertEqual(self.tasks["add__2"]["mapping"]["kind"], "expand_kwargs")
         self.assertEqual(self.tasks["add__3"]["mapping"]["inputs"], {"kwargs": {"type": "xcom", "taskId": "nums", "key": "return_value"}})
         self.assertEqual(self.tasks["add__3"]["upstream"], ["nums"])
+
+    def test_xcom_map_has_the_length_of_the_xcom_it_maps(self):
+        self.assertEqual(self.tasks["from_map"]["mapping"]["inputs"], {
+            "x": {"type": "xcom", "taskId": "nums", "key": "return_value"}, "y": {"type": "literal", "value": [0]}})
+        self.assertEqual(self.tasks["kwargs_from_map"]["mapping"]["inputs"],
+                         {"kwargs": {"type": "xcom", "taskId": "nums", "key": "return_value"}})
+        self.assertEqual(self.tasks["kwargs_from_map"]["upstream"], ["nums"])
 
     def test_classic_operator(self):
         b = self.tasks["b"]
