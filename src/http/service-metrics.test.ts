@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ServiceState } from '../executor/local-executor.js';
+import { silentLogger } from '../lib/logger.js';
 import { MemoryTaskQueue } from '../queue/memory-queue.js';
+import { MemoryStore } from '../scheduler/memory-store.js';
+import type { WorkerRegistry } from '../worker/registry.js';
+import { WorkerService } from '../worker/worker-service.js';
 import { SchedulerMetrics, WorkerMetrics } from './service-metrics.js';
 
 const T0 = 1_700_000_000_000;
@@ -85,5 +89,40 @@ describe('SchedulerMetrics', () => {
     ]) expect(text).toContain(`${line}\n`);
     expect(metrics.health(T0 + 5000)[1]).toEqual({ name: 'loop', ok: true, detail: 'last successful iteration 3.0s ago (stale after 60.0s); last error: connection refused' });
     expect(metrics.health(T0 + 62_001)[1]?.ok).toBe(false);
+  });
+});
+
+describe('WorkerService with its metrics hook', () => {
+  it('reports polls, heartbeats and a dead-lettered message', async () => {
+    const registry: WorkerRegistry = {
+      registerWorker: async () => undefined,
+      heartbeatWorker: async () => ({ requestedAction: null, known: true }),
+      listWorkers: async () => [],
+      requestWorkerAction: async () => true,
+    };
+    const store = Object.assign(new MemoryStore(), registry);
+    const queue = new MemoryTaskQueue();
+    await queue.enqueueRaw({ id: 'bad', queue: 'default', priority: 1, payload: 'not json' });
+    let service: WorkerService | null = null;
+    const metrics = new WorkerMetrics({ leaseMs: 60_000, state: () => service?.state ?? 'idle' });
+    service = new WorkerService({
+      workerId: 'w1', store, queue, queues: ['default'], concurrency: 2, leaseMs: 60_000, heartbeatMs: 10, shutdownGraceMs: 0, idlePollMs: 10,
+      attempt: { python: 'python3', dagsFolder: '/nonexistent', noAirflow: true, env: { passEnv: [], passAirflowVariables: false, passAirflowConnections: false, extraPythonPaths: [] }, killGraceMs: 0, logCapBytes: 1024, workBaseDir: undefined },
+      log: silentLogger,
+      metrics,
+    });
+    await service.start();
+    try {
+      await vi.waitFor(() => {
+        const text = metrics.registry.render();
+        expect(text).toContain('dagbridge_worker_messages_total{queue="default",outcome="dead_lettered"} 1\n');
+        expect(text).toContain('dagbridge_worker_heartbeats_total{result="ok"}');
+        expect(text).toContain('dagbridge_worker_last_poll_timestamp_seconds');
+      }, { timeout: 10_000, interval: 20 });
+      expect(metrics.health(Date.now()).map((c) => [c.name, c.ok])).toEqual([['service', true], ['heartbeat', true], ['poll', true]]);
+    } finally {
+      await service.stop();
+    }
+    expect((await queue.listDeadLetters('default')).map((d) => d.reason)).toEqual(['task message is not JSON: not json']);
   });
 });
