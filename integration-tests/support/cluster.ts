@@ -5,7 +5,7 @@
 import { execa, type ResultPromise } from 'execa';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { PgStore } from '../../src/store/pg-store.js';
 import { createRedisClient } from '../../src/queue/connection.js';
 import { RedisTaskQueue } from '../../src/queue/redis-queue.js';

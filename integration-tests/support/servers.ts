@@ -17,9 +17,8 @@ let baseDatabaseUrl: Promise<string> | undefined;
 let baseRedisUrl: Promise<string> | undefined;
 
 async function startContainer(kind: 'postgres' | 'redis'): Promise<string> {
-  let tc: typeof import('testcontainers');
   try {
-    tc = await import('testcontainers');
+    const tc = await import('testcontainers');
     if (kind === 'postgres') {
       const container = await new tc.GenericContainer('postgres:16-alpine')
         .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
