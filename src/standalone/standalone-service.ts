@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import type { DagBundle } from '../dag/bundle.js';
 import type { ScheduleSemantics } from '../dag/schedule.js';
-import { LocalExecutor, type ServiceState } from '../executor/local-executor.js';
+import { LocalExecutor, type RunAttempt, type ServiceState } from '../executor/local-executor.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { createDueRuns, triggerDagRun } from '../scheduler/run-creator.js';
@@ -40,6 +40,8 @@ export interface StandaloneServiceOptions {
   subscribeToChanges?: (onChange: () => void) => Promise<() => Promise<void>>;
   /** Called after every scheduler iteration (live view). */
   onIteration?: () => void | Promise<void>;
+  /** Runs one attempt; default `runAttempt` of the worker with `attempt` (tests replace it). */
+  runAttempt?: RunAttempt;
 }
 
 /** What `prepareUntilIdle` set in motion. */
@@ -70,7 +72,7 @@ export class StandaloneService {
     const context: AttemptContext = { ...options.attempt, store: options.store, identity: this.identity, log: options.log };
     this.executor = new LocalExecutor({
       concurrency: options.concurrency,
-      runAttempt: async (ti, signal) => void (await runAttempt(context, ti, ti.tryNumber, signal)),
+      runAttempt: options.runAttempt ?? (async (ti, signal) => void (await runAttempt(context, ti, ti.tryNumber, signal))),
       onAttemptSettled: () => this.scheduler.notify(),
       onAttemptError: (ti, error) =>
         options.log.error('attempt failed unexpectedly', { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, error: errorMessage(error) }),
