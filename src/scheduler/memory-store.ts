@@ -2,9 +2,10 @@
  * The metadata store in memory: `dags test` (no database) and unit tests of the scheduler. Same guarantees as the
  * PostgreSQL store (compare-and-set on every change, exactly-once start per try), in one process.
  */
-import { createHash } from 'node:crypto';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import type { DagRunState } from '../dag/states.js';
+import { pythonIsoUtc } from '../dag/ids.js';
+import { contentHash } from '../lib/content-hash.js';
 import type {
   AttemptOutcome, DagRecord, DagRunRecord, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity,
@@ -14,9 +15,9 @@ const SEP = '\u0000';
 const runKeyOf = (key: RunKey): string => `${key.dagId}${SEP}${key.runId}`;
 const tiKeyOf = (key: TaskInstanceKey): string => `${key.dagId}${SEP}${key.runId}${SEP}${key.taskId}${SEP}${key.mapIndex}`;
 
-/** Content hash of a DAG spec: the DAG's version. */
+/** Content hash of a DAG spec: the DAG's version (the same hash as the PostgreSQL store's). */
 export function dagVersionHash(spec: DagSpec): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  return contentHash(spec);
 }
 
 /** Airflow's default pool size. */
@@ -131,7 +132,7 @@ export class MemoryStore implements MetadataStore {
   async lastAutomatedRun(dagId: string): Promise<DagRunRecord | null> {
     let latest: DagRunRecord | null = null;
     for (const run of this.runs.values()) {
-      if (run.dagId !== dagId || run.runType === 'manual' || run.logicalDate === null) continue;
+      if (run.dagId !== dagId || (run.runType !== 'scheduled' && run.runType !== 'backfill') || run.logicalDate === null) continue;
       if (!latest || Date.parse(run.logicalDate) > Date.parse(latest.logicalDate ?? '')) latest = run;
     }
     return latest ? structuredClone(latest) : null;
@@ -312,7 +313,7 @@ export class MemoryStore implements MetadataStore {
       attempt.exitReason = outcome.exitReason;
     }
     for (const request of outcome.triggerDagRuns) {
-      const at = new Date(outcome.endDate).toISOString();
+      const at = pythonIsoUtc(outcome.endDate);
       await this.createDagRun({
         dagId: request.dagId,
         runId: request.runId ?? `manual__${at}`,

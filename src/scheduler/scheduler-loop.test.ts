@@ -158,3 +158,18 @@ describe('SchedulerLoop limits', () => {
     expect(loop.lastRejections[0]?.reason.kind).toBe('max_active_tasks');
   });
 });
+
+describe('SchedulerLoop and paused DAGs', () => {
+  it('neither starts runs nor queues tasks of a paused DAG, and resumes after unpause', async () => {
+    const dag = dagOf([task('a')], [], { dagId: 'paused' });
+    const { store, run } = await setup(dag);
+    await store.setPaused('paused', true);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1);
+    expect([(await store.getDagRun(run))?.state, executor.given.length]).toEqual(['queued', 0]);
+    await store.setPaused('paused', false);
+    await loop.tick(10_000);
+    expect([(await store.getDagRun(run))?.state, executor.given.map((ti) => ti.taskId)]).toEqual(['running', ['a']]);
+  });
+});

@@ -99,9 +99,23 @@ export class SchedulerLoop {
   }
 
   /** One iteration at time `now`. */
+  /**
+   * DAGs that are paused, refreshed every few seconds: runs of a paused DAG do not start and their task instances
+   * are not queued (tasks already running finish), as in Airflow.
+   */
+  private paused: { ids: Set<string>; at: number } = { ids: new Set(), at: Number.NEGATIVE_INFINITY };
+
+  private async pausedDags(now: number): Promise<Set<string>> {
+    if (now - this.paused.at > 2_000 || now < this.paused.at) {
+      this.paused = { ids: new Set((await this.store.listDags()).filter((dag) => dag.isPaused).map((dag) => dag.dagId)), at: now };
+    }
+    return this.paused.ids;
+  }
+
   async tick(now: number): Promise<LoopStats> {
     const stats: LoopStats = { runsDecided: 0, changesApplied: 0, queued: 0, runsFinished: [] };
-    const active = await this.store.listActiveRuns();
+    const paused = await this.pausedDags(now);
+    const active = (await this.store.listActiveRuns()).filter((run) => !paused.has(run.dagId));
     await this.startQueuedRuns(active, now);
     for (const run of active) {
       if (run.state !== 'running') continue;
@@ -111,7 +125,7 @@ export class SchedulerLoop {
         this.log.error('could not decide a DAG run; will try again', { dagId: run.dagId, runId: run.runId, error: errorMessage(error) });
       }
     }
-    stats.queued = await this.queueRunnable(now);
+    stats.queued = await this.queueRunnable(now, paused);
     return stats;
   }
 
@@ -204,10 +218,10 @@ export class SchedulerLoop {
   }
 
   /** Admission: which scheduled instances to queue now, then compare-and-set and hand-over. */
-  private async queueRunnable(now: number): Promise<number> {
+  private async queueRunnable(now: number, paused: ReadonlySet<string>): Promise<number> {
     const budget = Math.min(this.executor.openSlots(), this.options.maxQueuedPerLoop ?? 512);
     if (budget <= 0) return 0;
-    const scheduled = await this.store.listScheduled();
+    const scheduled = (await this.store.listScheduled()).filter((ti) => !paused.has(ti.dagId));
     if (scheduled.length === 0) return 0;
     const occupancy = await this.store.occupancy();
     const runs = new Map((await this.store.listActiveRuns()).map((run) => [`${run.dagId}\u0000${run.runId}`, run]));
