@@ -78,10 +78,9 @@ def parse_instant(text):
     """An ISO 8601 string (``...Z`` or ``...+00:00``; naive means UTC) as a UTC ``DateTime``; None stays None."""
     if text is None:
         return None
-    value = text.strip()
-    if value.endswith("Z") or value.endswith("z"):
-        value = value[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(value)
+    from dagbridge_shim.isotime import fromisoformat
+
+    parsed = fromisoformat(text.strip())
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     parsed = parsed.astimezone(UTC)

@@ -64,11 +64,11 @@ def datetime(*args, **kwargs):
 
 def parse(string, timezone=None):
     """ISO 8601 to an aware datetime (a trailing `Z` is UTC)."""
+    from dagbridge_shim.isotime import fromisoformat
+
     text = str(string).strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
     if len(text) == 10:
         value = _dt.datetime.strptime(text, "%Y-%m-%d")
     else:
-        value = _dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+        value = fromisoformat(text)
     return make_aware(value, timezone)
