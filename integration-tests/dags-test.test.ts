@@ -1,0 +1,195 @@
+/**
+ * `dagbridge dags test` on every example DAG (each task's final state), a failing DAG (exit 1, the log tail
+ * shown), and `dagbridge tasks test`: the whole path from DAG file to subprocess on one machine.
+ */
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT } from './support/cluster.js';
+
+const EXAMPLES = path.join(ROOT, 'examples', 'dags');
+const FIXTURES = path.join(ROOT, 'integration-tests', 'fixtures', 'cluster_dags');
+
+const EXPECTED: Record<string, Record<string, string>> = {
+  example_airflow3_style: {
+    create_workspace: 'success',
+    first: 'success',
+    joined: 'success',
+    left: 'success',
+    remove_workspace: 'success',
+    right: 'success',
+    second: 'success',
+    work: 'success',
+  },
+  example_aws_queue: {
+    list_buckets: 'skipped',
+    prepare: 'success',
+  },
+  example_branching: {
+    branch: 'success',
+    is_enabled: 'success',
+    join: 'success',
+    large: 'skipped',
+    latest_only: 'success',
+    never_runs: 'skipped',
+    notify: 'success',
+    pick_size: 'success',
+    sized: 'success',
+    small: 'success',
+    weekday_path: 'success',
+    weekend_path: 'skipped',
+  },
+  example_classic_etl: {
+    end: 'success',
+    extract: 'success',
+    load: 'success',
+    say_hello: 'success',
+    start: 'success',
+    transform: 'success',
+  },
+  example_custom_operator: {
+    count: 'success',
+    greet: 'success',
+  },
+  example_mapping: {
+    "add[0]": 'success',
+    "add[1]": 'success',
+    "add[2]": 'success',
+    "add[3]": 'success',
+    "double[0]": 'success',
+    "double[1]": 'success',
+    "double[2]": 'success',
+    "echo[0]": 'success',
+    "echo[1]": 'success',
+    "greet[0]": 'success',
+    "greet[1]": 'success',
+    make_numbers: 'success',
+    "process.check[0]": 'success',
+    "process.check[1]": 'success',
+    "process.check[2]": 'success',
+    "process.size[0]": 'success',
+    "process.size[1]": 'success',
+    "process.size[2]": 'success',
+    summarise: 'success',
+    total: 'success',
+  },
+  example_retries: {
+    confirm: 'success',
+    flaky: 'success',
+  },
+  example_sensors: {
+    after: 'success',
+    wait_bash: 'success',
+    wait_date: 'success',
+    wait_delta: 'success',
+    wait_file: 'success',
+    wait_python: 'success',
+    wait_value: 'success',
+  },
+  example_task_groups: {
+    end: 'success',
+    freshness: 'success',
+    "ingest.api.orders": 'success',
+    "ingest.api.users": 'success',
+    "ingest.files": 'success',
+    "publish.render": 'success',
+    "publish.upload": 'success',
+    row_count: 'success',
+    start: 'success',
+  },
+  example_taskflow_etl: {
+    extract: 'success',
+    report: 'success',
+    stats: 'success',
+    summarise: 'success',
+  },
+  example_templates_params: {
+    check: 'success',
+    show: 'success',
+  },
+  example_trigger_rules: {
+    create_resource: 'success',
+    delete_resource: 'success',
+    fail: 'failed',
+    ok: 'success',
+    rule_all_done: 'success',
+    rule_all_failed: 'success',
+    rule_all_skipped: 'success',
+    rule_all_success: 'success',
+    rule_always: 'success',
+    rule_none_failed: 'success',
+    rule_none_failed_min_one_success: 'success',
+    rule_none_skipped: 'success',
+    rule_one_done: 'success',
+    rule_one_failed: 'success',
+    rule_one_success: 'success',
+    skip: 'skipped',
+    use_resource: 'success',
+  },
+};
+
+interface DagTestJson {
+  dagId: string;
+  state: string;
+  taskInstances: Array<{ taskId: string; mapIndex: number; state: string; tryNumber: number }>;
+}
+
+async function dagbridge(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const result = await execa(process.execPath, [CLI, ...args], { reject: false, cwd: ROOT, env: { DAGBRIDGE_DATABASE_URL: '', DAGBRIDGE_REDIS_URL: '' } });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+const statesOf = (json: DagTestJson): Record<string, string> =>
+  Object.fromEntries(json.taskInstances.map((t) => [t.mapIndex >= 0 ? `${t.taskId}[${t.mapIndex}]` : t.taskId, t.state]));
+
+beforeAll(() => {
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` before the integration tests');
+});
+
+describe('dags test', () => {
+  it.each(Object.keys(EXPECTED))('%s ends with every task in its expected state', async (dagId) => {
+    const result = await dagbridge(['dags', 'test', dagId, '--dags-folder', EXAMPLES, '--json', '--logical-date', '2024-06-03']);
+    expect(result.stderr).toBe('');
+    const json = JSON.parse(result.stdout) as DagTestJson;
+    expect([json.state, result.exitCode]).toEqual(['success', 0]);
+    expect(statesOf(json)).toEqual(EXPECTED[dagId]);
+  }, 60_000);
+
+  it('every example DAG is covered', async () => {
+    const list = await dagbridge(['dags', 'list', '--dags-folder', EXAMPLES, '--json']);
+    expect((JSON.parse(list.stdout) as Array<{ dagId: string }>).map((d) => d.dagId).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('exits 1 for a failed run, after the retry, and shows the failed task log', async () => {
+    const result = await dagbridge(['dags', 'test', 'failing', '--dags-folder', FIXTURES]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('DAG run manual__');
+    expect(result.stdout).toMatch(/broken\s+failed\s+2/);
+    expect(result.stdout).toContain('about to fail');
+    const json = JSON.parse((await dagbridge(['dags', 'test', 'failing', '--dags-folder', FIXTURES, '--json'])).stdout) as DagTestJson;
+    expect(json.taskInstances.map((t) => [t.taskId, t.state, t.tryNumber]).sort()).toEqual([['broken', 'failed', 2], ['first', 'success', 1]]);
+  }, 60_000);
+
+  it('says what to do for a missing DAG, a missing folder and a missing interpreter', async () => {
+    const missingDag = await dagbridge(['dags', 'test', 'nope', '--dags-folder', FIXTURES]);
+    expect([missingDag.exitCode, missingDag.stderr.trim()]).toEqual([1, expect.stringMatching(/^dagbridge: DAG "nope" is not in .* \(DAGs found: .*fanout.*\)$/)]);
+    const missingFolder = await dagbridge(['dags', 'list', '--dags-folder', '/nonexistent/dags']);
+    expect([missingFolder.exitCode, missingFolder.stderr.trim()]).toEqual([1, 'dagbridge: DAGs folder /nonexistent/dags does not exist or is not a directory; pass --dags-folder DIR or set DAGBRIDGE_DAGS_FOLDER']);
+    const missingPython = await dagbridge(['dags', 'list', '--dags-folder', FIXTURES, '--python', '/nonexistent/python3']);
+    expect([missingPython.exitCode, missingPython.stderr.trim()]).toEqual([1, 'dagbridge: Python interpreter "/nonexistent/python3" could not be run; install Python 3.9+ or pass --python PATH (or set DAGBRIDGE_PYTHON)']);
+    const badConf = await dagbridge(['dags', 'test', 'fanout', '--dags-folder', FIXTURES, '--conf', '[1]']);
+    expect([badConf.exitCode, badConf.stderr.trim()]).toEqual([2, 'dagbridge: --conf must be a JSON object, e.g. \'{"key": "value"}\'']);
+  }, 60_000);
+});
+
+describe('tasks test', () => {
+  it('runs one task, ignoring its upstream, and prints its log and XComs', async () => {
+    const text = await dagbridge(['tasks', 'test', 'example_taskflow_etl', 'extract', '--dags-folder', EXAMPLES]);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toContain('extract: success');
+    const json = JSON.parse((await dagbridge(['tasks', 'test', 'fanout', 't3', '--dags-folder', FIXTURES, '--json'])).stdout) as { state: string; xcoms: Array<{ key: string; value: unknown }> };
+    expect(json.state).toBe('success');
+    expect(json.xcoms).toEqual([{ taskId: 't3', mapIndex: -1, key: 'return_value', value: 'task 3' }]);
+  }, 60_000);
+});
