@@ -8,7 +8,7 @@
  * Ctrl-C in the terminal would stop the database before the scheduler is done with it), detects readiness by a
  * log message, and builds shell commands for user lookups. Here the server runs in its own session, readiness
  * is the `ready` status PostgreSQL writes to `postmaster.pid` (what `pg_ctl -w` waits for), and stopping is a
- * fast shutdown (SIGINT) escalated to immediate (SIGQUIT) and SIGKILL after timeouts.
+ * smart shutdown (SIGTERM) escalated to fast (SIGINT), immediate (SIGQUIT) and SIGKILL after timeouts.
  *
  * Invariants: one server per home (the home lock); the server only listens on 127.0.0.1 (no Unix socket) and
  * requires the password in `<home>/postgres.json`; a server left running by a killed standalone process (found
@@ -43,6 +43,9 @@ export interface EmbeddedPostgresOptions {
   /** Called when the server exits while it should be running (crash, killed from outside). */
   onUnexpectedExit?: (reason: string) => void;
 }
+
+/** How long a smart shutdown may wait for open sessions before the fast shutdown ends them. */
+const SMART_SHUTDOWN_MS = 3_000;
 
 /** Paths of the PostgreSQL binaries. */
 interface Binaries {
@@ -326,8 +329,8 @@ export class EmbeddedPostgres {
   }
 
   /**
-   * Stops the server: a fast shutdown (sessions ended, a checkpoint written), escalated to an immediate one and
-   * SIGKILL after timeouts; then releases the home lock. Idempotent: every call returns the same promise.
+   * Stops the server: a smart shutdown (waits for open sessions, briefly), then a fast one (sessions ended, a
+   * checkpoint written), escalated to an immediate one and SIGKILL after timeouts; then releases the home lock. Idempotent: every call returns the same promise.
    * `immediate` skips the fast shutdown (a second Ctrl-C).
    */
   stop(options: { immediate?: boolean } = {}): Promise<void> {
@@ -347,8 +350,11 @@ export class EmbeddedPostgres {
   private async shutdown(): Promise<void> {
     const child = this.child;
     if (child && child.exitCode === null) {
+      // Smart shutdown first: the app's pool has just been ended, and its connections close on their own
+      // within milliseconds (a fast shutdown would cut them while they say goodbye). A session held open by
+      // someone else (a psql) is then ended by the fast shutdown.
       const steps = [
-        ...(this.immediate ? [] : [['SIGINT', this.options.stopTimeoutMs ?? 30_000] as const]),
+        ...(this.immediate ? [] : [['SIGTERM', SMART_SHUTDOWN_MS] as const, ['SIGINT', this.options.stopTimeoutMs ?? 30_000] as const]),
         ['SIGQUIT', 5_000] as const,
         ['SIGKILL', 5_000] as const,
       ];
