@@ -11,8 +11,9 @@ The task's own stdout/stderr are its log; the shim adds ``LEVEL - message`` line
 Exit codes: 0 when a result was written, whatever the task's state; 2 for bad arguments; 1 when no result
 could be written. Outcome mapping (as Airflow's ``_run_raw_task``): AirflowSkipException -> skipped;
 AirflowRescheduleException -> up_for_reschedule; AirflowFailException and AirflowSensorTimeout -> failed, not
-retryable (as are a missing provider package, missing Jinja2, a deferral, an ExternalTaskSensor, an unknown DAG or
-task); any other exception -> failed, retryable. Execution timeouts are enforced by the worker (it kills the process group).
+retryable (as are a missing provider package, missing Jinja2, a deferral, an ExternalTaskSensor, an unknown DAG
+or task); any other exception -> failed, retryable. Execution timeouts are enforced by the worker (it kills the
+process group).
 """
 import os
 import sys
