@@ -18,7 +18,7 @@ import { createPgPool, verifyConnection } from './store/connection.js';
 import { assertSchemaCurrent } from './store/migrate.js';
 import { PgStore } from './store/pg-store.js';
 import type { MetadataStore } from './scheduler/store.js';
-import type { WorkerRegistry } from './worker/registry.js';
+import type { ManifestRegistry, WorkerRegistry } from './worker/registry.js';
 
 /** What a command asks the app for. */
 export interface AppNeeds {
@@ -33,7 +33,7 @@ export interface AppNeeds {
 }
 
 /** The store with the worker registry, as cluster services use it. */
-export type ClusterStore = MetadataStore & WorkerRegistry & { readonly pool: pg.Pool };
+export type ClusterStore = MetadataStore & WorkerRegistry & ManifestRegistry & { readonly pool: pg.Pool };
 
 /** Everything a command may use. Absent parts were not asked for. */
 export interface App {
@@ -94,7 +94,7 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
       closers.push(() => opened.end());
       await verifyConnection(pool, config.databaseUrl);
       if (!needs.migrating) await assertSchemaCurrent(pool);
-      store = new PgStore(pool) as unknown as ClusterStore;
+      store = new PgStore(pool);
     }
     let redis: Redis | null = null;
     let queue: TaskQueue | null = null;

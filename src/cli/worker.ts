@@ -10,7 +10,7 @@ import type { ServiceState } from '../executor/local-executor.js';
 import { serveServiceHttp, WorkerMetrics } from '../http/service-metrics.js';
 import { loadManifest } from '../manifest/manifest.js';
 import { resolvePython } from '../shim/python.js';
-import { verifyQueues } from '../worker/manifest-gate.js';
+import { verifyPublished, verifyQueues } from '../worker/manifest-gate.js';
 import { WorkerService } from '../worker/worker-service.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
@@ -44,8 +44,12 @@ export function registerWorkerCommand(program: Command): Command {
         const store = requireStore(app);
         const queue = requireQueue(app);
         const python = await resolvePython(config.python);
+        // A manifest file given here is this worker's own; otherwise it follows the one the scheduler publishes.
         const manifest = config.manifest ? loadManifest(config.manifest) : null;
-        const verdict = await verifyQueues(manifest, python.executable, config.queues);
+        const published = manifest ? null : await store.currentManifestHash();
+        const verdict = published
+          ? await verifyPublished(store, published, python.executable, config.queues)
+          : await verifyQueues(manifest, python.executable, config.queues);
         for (const refused of verdict.refused) app.log.warn(`refusing queue ${refused.queue}`, { reasons: refused.reasons.join('; ') });
         if (verdict.served.length === 0) {
           if (options.strict) {
@@ -59,10 +63,11 @@ export function registerWorkerCommand(program: Command): Command {
         const service = new WorkerService({
           workerId: options.workerId ?? defaultWorkerId(),
           store, queue,
-          queues: verdict.served,
-          refused: verdict.refused,
-          manifestHash: verdict.manifestHash,
-          manifestReport: verdict.report,
+          verdict,
+          manifestWatch: manifest ? undefined : {
+            currentHash: () => store.currentManifestHash(),
+            verify: (hash) => verifyPublished(store, hash, python.executable, config.queues),
+          },
           concurrency: config.concurrency,
           leaseMs: config.leaseMs,
           heartbeatMs: config.heartbeatMs,

@@ -140,6 +140,7 @@ describe('mapping helpers', () => {
     [{ x: { type: 'literal', value: { k: 1 } } }, 'expand', { kind: 'known', length: 1 }],
     [{ x: { type: 'literal', value: [] } }, 'expand', { kind: 'known', length: 0 }],
     [{ x: { type: 'literal', value: 'str' } }, 'expand', { kind: 'invalid', reason: 'mapped input x is not a list or dict' }],
+    [{ x: { type: 'literal', value: { $repr: 'ZipXComArg(...)' } } }, 'expand', { kind: 'invalid', reason: 'mapped input x is not a list or dict' }],
     [{ kwargs: { type: 'literal', value: [{ a: 1 }, { a: 2 }] } }, 'expand_kwargs', { kind: 'known', length: 2 }],
     [{ x: { type: 'xcom', taskId: 'p', key: 'return_value' } }, 'expand', { kind: 'unknown', missing: ['p.return_value'] }],
     [{}, 'expand', { kind: 'invalid', reason: 'mapped task has no mapped inputs' }],

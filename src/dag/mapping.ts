@@ -28,6 +28,8 @@ export type MappedLength =
 
 function literalLength(value: unknown): number | null {
   if (Array.isArray(value)) return value.length;
+  // A value the shim could not export as JSON (`{"$repr": ...}`, e.g. an XComArg.zip/concat) has no length here.
+  if (typeof value === 'object' && value !== null && Object.keys(value).length === 1 && '$repr' in value) return null;
   if (typeof value === 'object' && value !== null) return Object.keys(value).length;
   return null;
 }

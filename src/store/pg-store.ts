@@ -23,7 +23,7 @@ import type {
   TaskInstanceRecord,
   WorkerIdentity,
 } from '../scheduler/store.js';
-import type { WorkerAction, WorkerRecord, WorkerRegistry } from '../worker/registry.js';
+import type { ManifestRegistry, WorkerAction, WorkerRecord, WorkerRegistry } from '../worker/registry.js';
 import * as attempts from './attempt-queries.js';
 import * as dags from './dag-queries.js';
 import { withTransaction } from './db.js';
@@ -32,6 +32,9 @@ import * as runs from './run-queries.js';
 import * as instances from './task-instance-queries.js';
 import * as logs from './xcom-log-queries.js';
 import * as workers from './worker-queries.js';
+
+/** The settings key naming the current manifest. */
+const CURRENT_MANIFEST = 'current_manifest_hash';
 
 /** Options of a PgStore. */
 export interface PgStoreOptions {
@@ -45,7 +48,7 @@ export interface PgStoreOptions {
 }
 
 /** MetadataStore (and the worker registry) on PostgreSQL. */
-export class PgStore implements MetadataStore, WorkerRegistry {
+export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry {
   readonly #pool: pg.Pool;
   readonly #options: PgStoreOptions;
   #closing: Promise<void> | undefined;
@@ -221,6 +224,26 @@ export class PgStore implements MetadataStore, WorkerRegistry {
 
   requestWorkerAction(workerId: string, action: WorkerAction | null): Promise<boolean> {
     return workers.requestWorkerAction(this.#pool, workerId, action);
+  }
+
+  // Manifests
+  async publishManifest(hash: string, manifest: unknown, now: number): Promise<boolean> {
+    return withTransaction(this.#pool, async (client) => {
+      await workers.putManifest(client, hash, manifest);
+      const current = await workers.getSetting(client, CURRENT_MANIFEST);
+      if (current === hash) return false;
+      await workers.setSetting(client, CURRENT_MANIFEST, hash, now);
+      return true;
+    });
+  }
+
+  async currentManifestHash(): Promise<string | null> {
+    const value = await workers.getSetting(this.#pool, CURRENT_MANIFEST);
+    return typeof value === 'string' ? value : null;
+  }
+
+  manifestByHash(hash: string): Promise<unknown> {
+    return workers.getManifest(this.#pool, hash);
   }
 
   /** Idempotent: every call returns the same promise. Ends the pool only with `closePool: true`. */

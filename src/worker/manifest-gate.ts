@@ -3,7 +3,9 @@
  * pulls anything. A queue whose requirements are not met is refused, with the reasons, and never pulled from.
  */
 import { collectFacts } from '../manifest/facts.js';
-import type { Manifest } from '../manifest/manifest.js';
+import { MANIFEST_VERSION, type Manifest } from '../manifest/manifest.js';
+import { ManifestError } from '../lib/errors.js';
+import type { ManifestRegistry } from './registry.js';
 import { satisfiedQueues, verifyManifest, type VerifyReport } from '../manifest/verify.js';
 import type { RefusedQueue } from './registry.js';
 
@@ -39,4 +41,20 @@ export async function verifyQueues(manifest: Manifest | null, python: string, qu
     report,
     verifiedAt: now,
   };
+}
+
+/** A manifest as published through the metadata database (the parsed form, stored as JSON). */
+export function manifestFromStored(value: unknown, hash: string): Manifest {
+  const candidate = value as Partial<Manifest> | null;
+  if (!candidate || candidate.version !== MANIFEST_VERSION || typeof candidate.common !== 'object' || typeof candidate.queues !== 'object' || candidate.hash !== hash) {
+    throw new ManifestError('MANIFEST_INVALID', `the published manifest ${hash.slice(0, 12)} is not a version ${MANIFEST_VERSION} manifest; publish it again with a scheduler of this dagbridge version`);
+  }
+  return candidate as Manifest;
+}
+
+/** Verifies `python` against the published manifest with `hash`. */
+export async function verifyPublished(registry: ManifestRegistry, hash: string, python: string, queues: readonly string[]): Promise<QueueVerdict> {
+  const stored = await registry.manifestByHash(hash);
+  if (stored === null) throw new ManifestError('MANIFEST_INVALID', `manifest ${hash.slice(0, 12)} is not in the metadata database`);
+  return verifyQueues(manifestFromStored(stored, hash), python, queues);
 }

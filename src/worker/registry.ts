@@ -51,3 +51,17 @@ export interface WorkerRegistry {
   /** Records an operator's request; false when there is no such worker. */
   requestWorkerAction(workerId: string, action: WorkerAction | null): Promise<boolean>;
 }
+
+/**
+ * The dependency manifest as the cluster shares it: the scheduler publishes the manifest of the DAG repo; workers
+ * verify their environment against the published version and again whenever it changes. Content-addressed: a
+ * hash always names the same manifest.
+ */
+export interface ManifestRegistry {
+  /** Stores `manifest` under `hash` and makes it current; true when the current hash changed. */
+  publishManifest(hash: string, manifest: unknown, now: number): Promise<boolean>;
+  /** The hash of the current manifest, or null when none was published. */
+  currentManifestHash(): Promise<string | null>;
+  /** A published manifest by hash, or null. */
+  manifestByHash(hash: string): Promise<unknown>;
+}

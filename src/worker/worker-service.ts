@@ -20,7 +20,18 @@ import type { ClaimedMessage, TaskQueue } from '../queue/task-queue.js';
 import { parseTaskMessage } from '../queue/task-message.js';
 import type { MetadataStore } from '../scheduler/store.js';
 import { runAttempt, type AttemptContext } from './attempt.js';
-import type { RefusedQueue, WorkerRecord, WorkerRegistry, WorkerState } from './registry.js';
+import type { QueueVerdict } from './manifest-gate.js';
+import type { WorkerRecord, WorkerRegistry, WorkerState } from './registry.js';
+
+/** Where a worker learns that the manifest changed, and how it verifies its environment against a version. */
+export interface ManifestWatch {
+  /** The hash of the manifest published now (null: none). */
+  currentHash(): Promise<string | null>;
+  /** Verifies this worker's environment against the manifest with that hash. */
+  verify(hash: string): Promise<QueueVerdict>;
+  /** Seconds between checks of the published hash (default 10). */
+  intervalMs?: number;
+}
 import type { TaskInstanceState } from '../dag/states.js';
 
 /**
@@ -50,11 +61,13 @@ export interface WorkerServiceOptions {
   workerId: string;
   store: MetadataStore & WorkerRegistry;
   queue: TaskQueue;
-  /** Queues this worker serves (after manifest verification). */
-  queues: string[];
-  refused?: RefusedQueue[];
-  manifestHash?: string | null;
-  manifestReport?: unknown;
+  /** Which queues this worker serves, from the manifest verification at start. */
+  verdict: QueueVerdict;
+  /**
+   * Follows the manifest published through PostgreSQL: checked with the heartbeat, and for every message queued
+   * under another manifest hash; the environment is verified again before anything runs under it.
+   */
+  manifestWatch?: ManifestWatch;
   concurrency: number;
   leaseMs: number;
   heartbeatMs: number;
@@ -91,10 +104,15 @@ export class WorkerService {
   private lastPollAt: number | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
   private readonly context: AttemptContext;
+  /** The queues served now; replaced when the manifest changes and is verified again. */
+  private verdict: QueueVerdict;
+  private nextManifestCheckAt = 0;
+  private verifying: Promise<void> | null = null;
   /** Messages handled, by outcome (metrics, tests). */
   readonly counts = { started: 0, duplicates: 0, deadLettered: 0, handedBack: 0, finished: 0 };
 
   constructor(private readonly options: WorkerServiceOptions) {
+    this.verdict = options.verdict;
     this.context = {
       ...options.attempt,
       store: options.store,
@@ -117,8 +135,8 @@ export class WorkerService {
       workerId: this.options.workerId,
       hostname: this.context.identity.hostname,
       pid: process.pid,
-      queues: this.options.queues,
-      refused: this.options.refused ?? [],
+      queues: this.verdict.served,
+      refused: this.verdict.refused,
       concurrency: this.options.concurrency,
       slotsBusy: this.running.size,
       version: VERSION,
@@ -126,8 +144,8 @@ export class WorkerService {
       startedAt: now,
       lastHeartbeatAt: now,
       lastPollAt: this.lastPollAt,
-      manifestHash: this.options.manifestHash ?? null,
-      manifestReport: this.options.manifestReport ?? null,
+      manifestHash: this.verdict.manifestHash,
+      manifestReport: this.verdict.report,
       requestedAction: null,
     };
   }
@@ -135,31 +153,31 @@ export class WorkerService {
   private reportedState(): WorkerState {
     if (this.stateValue === 'stopping') return 'stopping';
     if (this.draining) return 'draining';
-    return this.options.queues.length === 0 ? 'unhealthy' : 'running';
+    return this.verdict.served.length === 0 ? 'unhealthy' : 'running';
   }
 
   /** Registers and starts claiming. */
   async start(): Promise<void> {
     if (this.stateValue !== 'idle') throw new Error(`worker ${this.options.workerId} is ${this.stateValue}`);
-    await this.options.store.registerWorker(this.record(this.options.queues.length === 0 ? 'unhealthy' : 'running', Date.now()));
+    await this.options.store.registerWorker(this.record(this.verdict.served.length === 0 ? 'unhealthy' : 'running', Date.now()));
     this.stateValue = 'running';
     if (this.options.subscribeToWork) this.unsubscribe = await this.options.subscribeToWork(() => this.wakeup.notify());
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
     this.heartbeatTimer.unref();
     this.loopDone = this.claimLoop();
-    this.options.log.info('worker started', { workerId: this.options.workerId, queues: this.options.queues.join(','), concurrency: this.options.concurrency });
+    this.options.log.info('worker started', { workerId: this.options.workerId, queues: this.verdict.served.join(','), concurrency: this.options.concurrency });
   }
 
   private async claimLoop(): Promise<void> {
     let idle = 0;
     while (this.stateValue === 'running') {
-      if (this.draining || this.options.queues.length === 0 || this.running.size >= this.options.concurrency) {
+      if (this.draining || this.verdict.served.length === 0 || this.running.size >= this.options.concurrency) {
         await this.wakeup.wait(1_000, this.stopController.signal);
         continue;
       }
       let message: ClaimedMessage | null = null;
       try {
-        message = await this.options.queue.claim(this.options.workerId, this.options.queues, this.options.leaseMs);
+        message = await this.options.queue.claim(this.options.workerId, this.verdict.served, this.options.leaseMs);
         this.lastPollAt = Date.now();
         this.options.metrics?.record({ kind: 'poll', at: this.lastPollAt });
       } catch (error) {
@@ -205,6 +223,17 @@ export class WorkerService {
       log.warn('malformed message dead-lettered', { messageId: message.id, queue: message.queue, reason });
       return;
     }
+    if (parsed.manifestHash !== null && this.options.manifestWatch && parsed.manifestHash !== this.verdict.manifestHash) {
+      // Queued under a manifest this worker has not verified: verify before running anything under it.
+      await this.adoptManifest(parsed.manifestHash);
+    }
+    if (!this.verdict.served.includes(message.queue)) {
+      await queue.release(workerId, message.id);
+      log.warn('released a message of a queue this environment no longer satisfies', {
+        messageId: message.id, queue: message.queue, reasons: this.verdict.refused.find((r) => r.queue === message.queue)?.reasons.join('; ') ?? '',
+      });
+      return;
+    }
     const key = { dagId: parsed.dagId, runId: parsed.runId, taskId: parsed.taskId, mapIndex: parsed.mapIndex };
     const pickedUpAt = Date.now();
     const report = await runAttempt(this.context, key, parsed.tryNumber, signal);
@@ -228,8 +257,40 @@ export class WorkerService {
     }
   }
 
+  /** Verifies the environment against the manifest with `hash` and serves the queues it satisfies. */
+  private adoptManifest(hash: string): Promise<void> {
+    const watch = this.options.manifestWatch;
+    if (!watch) return Promise.resolve();
+    this.verifying ??= (async () => {
+      try {
+        if (hash === this.verdict.manifestHash) return;
+        const before = this.verdict.served.join(',');
+        this.verdict = await watch.verify(hash);
+        this.options.log.info('verified the environment against a new manifest', {
+          manifestHash: hash.slice(0, 12), served: this.verdict.served.join(','), before,
+          refused: this.verdict.refused.map((r) => `${r.queue}: ${r.reasons.join('; ')}`).join(' | '),
+        });
+        this.wakeup.notify();
+      } catch (error) {
+        this.options.log.error('could not verify the environment against the new manifest; keeping the previous verification', { error: errorMessage(error) });
+      } finally {
+        this.verifying = null;
+      }
+    })();
+    return this.verifying;
+  }
+
+  private async checkPublishedManifest(now: number): Promise<void> {
+    const watch = this.options.manifestWatch;
+    if (!watch || now < this.nextManifestCheckAt) return;
+    this.nextManifestCheckAt = now + (watch.intervalMs ?? 10_000);
+    const current = await watch.currentHash();
+    if (current !== null && current !== this.verdict.manifestHash) await this.adoptManifest(current);
+  }
+
   private async heartbeat(): Promise<void> {
     if (this.stateValue !== 'running' && this.stateValue !== 'stopping') return;
+    await this.checkPublishedManifest(Date.now()).catch((error: unknown) => this.options.log.warn('could not read the published manifest', { error: errorMessage(error) }));
     const ids = [...this.running.keys()];
     try {
       if (ids.length > 0) {
@@ -243,10 +304,10 @@ export class WorkerService {
         slotsBusy: this.running.size,
         lastPollAt: this.lastPollAt,
         state: this.reportedState(),
-        queues: this.options.queues,
-        refused: this.options.refused ?? [],
-        manifestHash: this.options.manifestHash ?? null,
-        manifestReport: this.options.manifestReport ?? null,
+        queues: this.verdict.served,
+        refused: this.verdict.refused,
+        manifestHash: this.verdict.manifestHash,
+        manifestReport: this.verdict.report,
       }, Date.now());
       this.options.metrics?.record({ kind: 'heartbeat', ok: true, at: Date.now(), state: this.reportedState(), slotsBusy: this.running.size, concurrency: this.options.concurrency });
       if (requestedAction === 'drain' && !this.draining) {
@@ -298,8 +359,8 @@ export class WorkerService {
       await this.unsubscribe?.().catch(() => undefined);
       try {
         await this.options.store.heartbeatWorker(this.options.workerId, {
-          slotsBusy: 0, lastPollAt: this.lastPollAt, state: 'stopped', queues: this.options.queues, refused: this.options.refused ?? [],
-          manifestHash: this.options.manifestHash ?? null, manifestReport: this.options.manifestReport ?? null,
+          slotsBusy: 0, lastPollAt: this.lastPollAt, state: 'stopped', queues: this.verdict.served, refused: this.verdict.refused,
+          manifestHash: this.verdict.manifestHash, manifestReport: this.verdict.report,
         }, Date.now());
       } catch (error) {
         this.options.log.warn('could not record the worker as stopped', { error: errorMessage(error) });
