@@ -8,6 +8,8 @@ import { SchedulerMetrics, serveServiceHttp } from '../http/service-metrics.js';
 import type { ServiceState } from '../executor/local-executor.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import { exportDags } from '../shim/export.js';
+import { errorMessage } from '../lib/errors.js';
+import { loadManifest } from '../manifest/manifest.js';
 import { requireQueue, requireStore } from '../app.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
@@ -15,19 +17,35 @@ import { onStopSignals, withApp } from './run-command.js';
 /** Registers `scheduler`. */
 export function registerSchedulerCommand(program: Command): void {
   withConnectionOptions(withDagOptions(program.command('scheduler').description('run the scheduler (PostgreSQL + Redis)')))
+    .option('--manifest <file>', 'dependency manifest of the DAG repo, published to the workers (env DAGBRIDGE_MANIFEST)')
     .option('--parse-interval <seconds>', 'seconds between re-exports of the DAG folder (default 30)')
     .option('--paused-on-creation', 'new DAGs start paused (Airflow: dags_are_paused_at_creation)')
     .option('--http-port <port>', 'serve /health and /metrics on this port (env DAGBRIDGE_HTTP_PORT; default: not served)')
-    .action(async (options: SharedOptions & { parseInterval?: string; pausedOnCreation?: boolean; httpPort?: string }) => {
+    .action(async (options: SharedOptions & { parseInterval?: string; pausedOnCreation?: boolean; httpPort?: string; manifest?: string }) => {
       await withApp(options, { role: 'scheduler', database: true, redis: true }, async (app) => {
         const store = requireStore(app);
         const queue = requireQueue(app);
         const { config } = app;
-        const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues) });
+        // The manifest of the DAG repo is published with every parse; messages carry the hash they were queued under.
+        let manifestHash: string | null = null;
+        const publishManifest = async (): Promise<void> => {
+          if (!config.manifest) return;
+          try {
+            const manifest = loadManifest(config.manifest);
+            if (await store.publishManifest(manifest.hash, manifest, Date.now())) app.log.info('dependency manifest published', { manifest: config.manifest, hash: manifest.hash.slice(0, 12) });
+            manifestHash = manifest.hash;
+          } catch (error) {
+            app.log.error('could not read the dependency manifest; keeping the one published before', { manifest: config.manifest, error: errorMessage(error) });
+          }
+        };
+        const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestHash });
         const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
         const service = new SchedulerService({
           store, executor, queue, log: app.log,
-          exportBundle: () => exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow }),
+          exportBundle: async () => {
+            await publishManifest();
+            return exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow });
+          },
           parseIntervalMs: config.parseIntervalSeconds * 1000,
           loopIntervalMs: config.schedulerIntervalMs,
           maxDeliveries: config.maxDeliveries,
@@ -46,6 +64,6 @@ export function registerSchedulerCommand(program: Command): void {
           remove();
           await http?.close();
         }
-      }, { parseIntervalSeconds: options.parseInterval, httpPort: options.httpPort });
+      }, { parseIntervalSeconds: options.parseInterval, httpPort: options.httpPort, manifest: options.manifest });
     });
 }

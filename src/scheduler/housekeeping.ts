@@ -14,7 +14,7 @@ import type { Logger } from '../lib/logger.js';
 import { parseTaskMessageId, taskMessageId } from '../queue/message-id.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { Executor } from '../executor/executor.js';
-import type { WorkerRegistry } from '../worker/registry.js';
+import type { WorkerRecord, WorkerRegistry } from '../worker/registry.js';
 import type { MetadataStore, TaskInstanceRecord } from './store.js';
 
 /** Settings of the repairs. */
@@ -39,6 +39,33 @@ export interface HousekeepingReport {
   handedBack: number;
   failedLost: number;
   reenqueued: number;
+  /** Queues with waiting work that no live worker serves, and why (the workers' manifest refusals). */
+  unserved: UnservedQueue[];
+}
+
+/** A queue that has queued task instances but no live worker serving it. */
+export interface UnservedQueue {
+  queue: string;
+  waiting: number;
+  /** "queue aws: boto3>=1.26 is missing (worker w2)"; empty when no worker even asked for the queue. */
+  reasons: string[];
+}
+
+/**
+ * Queues whose queued task instances no live worker serves: the user sees "queue aws: no worker has
+ * boto3>=1.26" instead of tasks sitting in queued. Pure.
+ */
+export function unservedQueues(queued: readonly Pick<TaskInstanceRecord, 'queue'>[], workers: readonly WorkerRecord[], now: number, workerTimeoutMs: number): UnservedQueue[] {
+  const live = workers.filter((w) => w.state !== 'stopped' && now - w.lastHeartbeatAt <= workerTimeoutMs);
+  const waiting = new Map<string, number>();
+  for (const ti of queued) waiting.set(ti.queue, (waiting.get(ti.queue) ?? 0) + 1);
+  const out: UnservedQueue[] = [];
+  for (const [queue, count] of [...waiting].sort(([a], [b]) => a.localeCompare(b))) {
+    if (live.some((w) => w.queues.includes(queue) && w.state !== 'draining')) continue;
+    const reasons = live.flatMap((w) => (w.refused.find((r) => r.queue === queue)?.reasons ?? []).map((reason) => `${reason} (worker ${w.workerId})`));
+    out.push({ queue, waiting: count, reasons });
+  }
+  return out;
 }
 
 async function failTry(options: HousekeepingOptions, ti: TaskInstanceRecord, from: 'queued' | 'running', note: string, now: number): Promise<boolean> {
@@ -52,7 +79,7 @@ async function failTry(options: HousekeepingOptions, ti: TaskInstanceRecord, fro
 
 /** One round of repairs. */
 export async function housekeeping(options: HousekeepingOptions, now: number): Promise<HousekeepingReport> {
-  const report: HousekeepingReport = { leasesRequeued: 0, deadLettered: 0, handedBack: 0, failedLost: 0, reenqueued: 0 };
+  const report: HousekeepingReport = { leasesRequeued: 0, deadLettered: 0, handedBack: 0, failedLost: 0, reenqueued: 0, unserved: [] };
   const { store, queue, log } = options;
 
   // 1. Leases.
@@ -98,10 +125,12 @@ export async function housekeeping(options: HousekeepingOptions, now: number): P
     }
   }
 
-  // 3. Queued without a message.
+  // 3. Queued without a message; queues nobody serves.
   try {
     const present = new Set((await queue.messageIds()).flatMap((q) => [...q.ready, ...q.inFlight]));
-    const missing = (await store.listQueued()).filter(
+    const queued = await store.listQueued();
+    report.unserved = unservedQueues(queued.filter((ti) => (ti.queuedAt ?? 0) < now - options.queuedGraceMs), [...workers.values()], now, options.workerTimeoutMs);
+    const missing = queued.filter(
       (ti) => (ti.queuedAt ?? 0) < now - options.queuedGraceMs && !present.has(taskMessageId({ ...ti, tryNumber: ti.tryNumber })),
     );
     if (missing.length > 0) {

@@ -12,7 +12,7 @@ import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { WorkerRegistry } from '../worker/registry.js';
-import { housekeeping, type HousekeepingReport } from './housekeeping.js';
+import { housekeeping, type HousekeepingReport, type UnservedQueue } from './housekeeping.js';
 import { createDueRuns } from './run-creator.js';
 import { SchedulerLoop, type LoopStats } from './scheduler-loop.js';
 import type { MetadataStore } from './store.js';
@@ -136,6 +136,7 @@ export class SchedulerService {
             queuedGraceMs: 5_000,
           }, now);
           this.options.metrics?.record({ kind: 'housekeeping', at: Date.now(), report });
+          this.warnUnserved(report.unserved, now);
           this.nextHousekeepingAt = now + (this.options.housekeepingIntervalMs ?? 2_000);
         }
         this.lastLoopAt = Date.now();
@@ -154,6 +155,18 @@ export class SchedulerService {
         continue;
       }
       await this.wakeup.wait(this.options.loopIntervalMs, this.stopController.signal);
+    }
+  }
+
+  private readonly unservedWarnedAt = new Map<string, number>();
+
+  /** Says, at most once a minute per queue, which queues have work that no worker can take, and why. */
+  private warnUnserved(unserved: readonly UnservedQueue[], now: number): void {
+    for (const entry of unserved) {
+      if (now - (this.unservedWarnedAt.get(entry.queue) ?? Number.NEGATIVE_INFINITY) < 60_000) continue;
+      this.unservedWarnedAt.set(entry.queue, now);
+      const why = entry.reasons.length > 0 ? entry.reasons.join('; ') : 'no worker serves it (start one with --queues ' + entry.queue + ')';
+      this.options.log.warn(`queue ${entry.queue}: ${entry.waiting} task(s) waiting and no worker can take them: ${why}`);
     }
   }
 
