@@ -5,14 +5,18 @@
  * one-shot migration before the services, health checks on the HTTP port, a worker image without boto3 for the
  * `aws` queue) is there.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError, type Command } from 'commander';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildProgram } from '../src/cli/main.js';
 import { ENV_NAMES, loadConfig } from '../src/config/config.js';
+import { loadManifest } from '../src/manifest/manifest.js';
+import { verifyQueues } from '../src/worker/manifest-gate.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOCKER = path.join(ROOT, 'docker');
@@ -168,6 +172,21 @@ describe('docker/compose.yml', () => {
     expect(dockerfile).toContain('COPY docker/manifest.json /etc/dagbridge/manifest.json');
     expect(stageText('lean')).not.toContain('boto3');
     expect(stageText('full')).toContain('python3-boto3');
+  });
+});
+
+describe('docker/manifest.json', () => {
+  it('is refused for the aws queue and served for default by a Python without boto3, as in the lean image', async () => {
+    // A virtualenv without system site-packages holds the standard library only, like the lean image's Python.
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagbridge-lean-python-'));
+    try {
+      await execa('python3', ['-m', 'venv', '--without-pip', path.join(dir, 'venv')]);
+      const verdict = await verifyQueues(loadManifest(path.join(DOCKER, 'manifest.json')), path.join(dir, 'venv', 'bin', 'python'), ['default', 'aws']);
+      expect(verdict.served).toEqual(['default']);
+      expect(verdict.refused).toEqual([{ queue: 'aws', reasons: ['queue aws: boto3>=1.26 is missing'] }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
