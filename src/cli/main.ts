@@ -26,6 +26,7 @@ export function buildProgram(): Command {
     .description('Run Apache Airflow DAG repos across many machines')
     .version(VERSION)
     .showHelpAfterError()
+    .enablePositionalOptions()
     .exitOverride();
   const dags = program.command('dags').description('DAGs: list, show, export, errors, test, trigger, pause, unpause, backfill');
   registerDagFolderCommands(dags);

@@ -32,6 +32,8 @@ export function defaultWorkerId(): string {
 /** Registers `worker` (the group's own action runs a worker). */
 export function registerWorkerCommand(program: Command): Command {
   const worker = withConnectionOptions(withDagOptions(program.command('worker').description('run a worker: verify the manifest, then run tasks from the queues it satisfies')))
+    // `worker check` has options of the same names: each command keeps its own.
+    .enablePositionalOptions()
     .option('--queues <list>', 'comma-separated queues to serve (default "default", env DAGBRIDGE_QUEUES)')
     .option('--concurrency <n>', 'task slots (default 4, env DAGBRIDGE_CONCURRENCY)')
     .option('--manifest <file>', 'dependency manifest to verify before pulling work (env DAGBRIDGE_MANIFEST)')
