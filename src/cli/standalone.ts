@@ -120,7 +120,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
       concurrency: config.concurrency,
       parseIntervalMs: config.parseIntervalSeconds * 1000,
       loopIntervalMs: config.schedulerIntervalMs,
-      semantics: config.scheduleSemantics,
+      semantics: config.scheduleSemantics ?? undefined,
       subscribeToChanges: (onChange) => opened.subscribeToChanges(onChange),
       onIteration: refresh,
     });
@@ -147,6 +147,8 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     }
     const idle = await service.waitUntilIdle();
     await service.stop();
+    // The database is gone (its exit was reported): there is no outcome to read.
+    if (failure !== null) return 1;
     await watcher.refresh();
     const seen = new Map<string, DagRunRecord>();
     for (const run of [...plan.resumed, ...(await service.runsCreatedSince(sessionStart))]) seen.set(`${run.dagId}\u0000${run.runId}`, run);
