@@ -31,7 +31,7 @@ export function registerDagClusterCommands(dags: Command): void {
       await withApp(options, { role: 'cli', database: true }, async (app) => {
         const store = requireStore(app);
         const dag = await storedDag(store, dagId);
-        const { run, created } = await triggerDagRun(store, dag, Date.now(), { conf, logicalDate, runId: options.runId });
+        const { run, created } = await triggerDagRun(store, dag, Date.now(), { conf, logicalDate, runId: options.runId, semantics: app.config.scheduleSemantics ?? undefined });
         if (!created) throw new UsageError(`DAG run ${run.runId} of ${dagId} already exists; pass another --run-id or --logical-date`);
         await notifyChanges(app.pool, 'trigger');
         if (options.json) printJson(run);
@@ -62,7 +62,7 @@ export function registerDagClusterCommands(dags: Command): void {
       await withApp(options, { role: 'cli', database: true }, async (app) => {
         const store = requireStore(app);
         const dag = await storedDag(store, dagId);
-        const runs = await backfillDagRuns(store, dag, from, to, Date.now());
+        const runs = await backfillDagRuns(store, dag, from, to, Date.now(), app.config.scheduleSemantics ?? undefined);
         await notifyChanges(app.pool, 'backfill');
         if (options.json) printJson(runs.map((r) => ({ runId: r.run.runId, created: r.created, state: r.run.state })));
         else printLines([`${runs.filter((r) => r.created).length} run(s) created, ${runs.filter((r) => !r.created).length} already existed`, ...runs.map((r) => `  ${r.run.runId}${r.created ? '' : ' (exists)'}`)]);

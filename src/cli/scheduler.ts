@@ -51,6 +51,7 @@ export function registerSchedulerCommand(program: Command): void {
           maxDeliveries: config.maxDeliveries,
           workerTimeoutMs: config.leaseMs,
           pausedOnCreation: options.pausedOnCreation ?? false,
+          semantics: config.scheduleSemantics ?? undefined,
           subscribeToChanges: (onChange) => app.subscribeToChanges(onChange),
           metrics,
         });

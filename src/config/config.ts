@@ -52,8 +52,11 @@ export const configSchema = z.object({
   logCapBytes: positiveInt.default(64 * 1024 * 1024),
   /** Extra environment variable names passed to tasks (secrets are not passed otherwise). Env `DAGBRIDGE_PASS_ENV`. */
   passEnv: csv.default([]),
-  /** Schedule semantics for cron: `data_interval` (Airflow 2) or `trigger` (Airflow 3). Env `DAGBRIDGE_SCHEDULE_SEMANTICS`. */
-  scheduleSemantics: z.enum(['data_interval', 'trigger']).default('data_interval'),
+  /**
+   * How cron and timedelta schedules are read: `data_interval` (Airflow 2) or `trigger` (Airflow 3). Default null:
+   * by each DAG file's style (files importing `airflow.sdk` get Airflow 3's). Env `DAGBRIDGE_SCHEDULE_SEMANTICS`.
+   */
+  scheduleSemantics: z.enum(['data_interval', 'trigger']).nullable().default(null),
   /** Where standalone keeps its embedded PostgreSQL data and work dirs. Default `.dagbridge`. Env `DAGBRIDGE_HOME`. */
   home: z.string().min(1).default('.dagbridge'),
   /** Port of `/health` and `/metrics`; null = not served. Env `DAGBRIDGE_HTTP_PORT`. */
