@@ -293,6 +293,8 @@ describe('requeueTry', () => {
       [2, 'worker-1', 'handed_back', T0 + 9, 'worker shutting down', 0.002],
       [3, 'worker-9', 'running', null, null, null],
     ]);
+    // Only try 2 ran and was handed back (try 1 was handed back before it started: no history row).
+    expect(await store.countHandBacks(key)).toBe(1);
   });
 });
 

@@ -109,10 +109,7 @@ export async function housekeeping(options: HousekeepingOptions, now: number): P
     const worker = ti.workerId ? workers.get(ti.workerId) : undefined;
     const lost = !worker || worker.state === 'stopped' || now - worker.lastHeartbeatAt > options.workerTimeoutMs;
     if (!lost) continue;
-    const run = await store.getDagRun(ti);
-    const spec = run ? await store.getDagVersion(run.dagId, run.versionHash) : null;
-    const retries = spec?.tasks.find((t) => t.taskId === ti.taskId)?.retries ?? 0;
-    const handbacks = ti.maxTries - retries;
+    const handbacks = await store.countHandBacks(ti);
     const why = worker ? `worker ${worker.workerId} on ${worker.hostname} stopped heartbeating` : `worker ${ti.workerId ?? '?'} is unknown`;
     if (handbacks >= options.maxDeliveries) {
       if (await failTry(options, ti, 'running', `${why}; handed back ${handbacks} times already`, now)) report.failedLost += 1;

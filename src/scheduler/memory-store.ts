@@ -371,6 +371,10 @@ export class MemoryStore implements MetadataStore {
     return changed;
   }
 
+  async countHandBacks(key: TaskInstanceKey): Promise<number> {
+    return this.attempts.filter((a) => tiKeyOf(a.key) === tiKeyOf(key) && a.state === 'handed_back').length;
+  }
+
   private xcomsOf(key: RunKey): Map<string, { taskId: string; mapIndex: number; key: string; value: unknown }> {
     const id = runKeyOf(key);
     let map = this.xcoms.get(id);

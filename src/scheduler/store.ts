@@ -242,8 +242,8 @@ export interface MetadataStore {
    * Hands a task instance that was `queued`/`running` on `tryNumber` back: CAS to `scheduled` with a new try
    * (`try_number + 1`) and `max_tries + 1`, so the handed-back attempt does not count against the task's
    * retries and every message of the old try is stale. Used when a worker stops (graceful shutdown) or is lost
-   * (lease expired). `max_tries - task.retries` is how often it was handed back (bounded by the caller). Closes
-   * the old try's history row with `note` as its exit reason.
+   * (lease expired); `countHandBacks` says how often that happened (the caller bounds it). Closes the old try's
+   * history row (state `handed_back`) with `note` as its exit reason.
    */
   requeueTry(key: TaskInstanceKey, tryNumber: number, from: 'queued' | 'running', note: string, now: number): Promise<boolean>;
 
@@ -253,6 +253,9 @@ export interface MetadataStore {
    * gets its retries again. Returns how many instances changed.
    */
   clearTaskInstances(run: DagRunRecord, spec: DagSpec, targets: ReadonlyArray<{ taskId: string; mapIndex: number }>, now: number): Promise<number>;
+
+  /** How many tries of this task instance were handed back (worker stopped or lost), over its whole history. */
+  countHandBacks(key: TaskInstanceKey): Promise<number>;
 
   // XCom and logs
   /** XComs of a run (all task instances), for the runner's input and for mapping lengths. */

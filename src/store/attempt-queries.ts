@@ -307,3 +307,12 @@ export async function requeueTry(
   );
   return (result.rows[0]?.moved ?? 0) > 0;
 }
+
+/** How many tries of a task instance were handed back, over its whole history. */
+export async function countHandBacks(client: Queryable, key: TaskInstanceKey): Promise<number> {
+  const result = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM task_instance_tries WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 AND state = 'handed_back'`,
+    [key.dagId, key.runId, key.taskId, key.mapIndex],
+  );
+  return result.rows[0]?.n ?? 0;
+}

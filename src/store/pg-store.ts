@@ -226,6 +226,10 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return workers.requestWorkerAction(this.#pool, workerId, action);
   }
 
+  countHandBacks(key: TaskInstanceKey): Promise<number> {
+    return attempts.countHandBacks(this.#pool, key);
+  }
+
   // Manifests
   async publishManifest(hash: string, manifest: unknown, now: number): Promise<boolean> {
     return withTransaction(this.#pool, async (client) => {
