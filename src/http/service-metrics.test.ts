@@ -99,6 +99,7 @@ describe('WorkerService with its metrics hook', () => {
       heartbeatWorker: async () => ({ requestedAction: null, known: true }),
       listWorkers: async () => [],
       requestWorkerAction: async () => true,
+      pruneWorkers: async () => 0,
     };
     const store = Object.assign(new MemoryStore(), registry);
     const queue = new MemoryTaskQueue();

@@ -122,6 +122,9 @@ export async function housekeeping(options: HousekeepingOptions, now: number): P
     }
   }
 
+  // Workers gone for a day leave the table (their tries' history keeps their ids).
+  await store.pruneWorkers(now - 24 * 60 * 60 * 1000).catch((error: unknown) => log.warn('could not prune old workers', { error: errorMessage(error) }));
+
   // 3. Queued without a message; queues nobody serves.
   try {
     const present = new Set((await queue.messageIds()).flatMap((q) => [...q.ready, ...q.inFlight]));

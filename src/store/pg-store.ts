@@ -226,6 +226,10 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return workers.requestWorkerAction(this.#pool, workerId, action);
   }
 
+  pruneWorkers(heartbeatBefore: number): Promise<number> {
+    return workers.pruneWorkers(this.#pool, heartbeatBefore);
+  }
+
   countHandBacks(key: TaskInstanceKey): Promise<number> {
     return attempts.countHandBacks(this.#pool, key);
   }

@@ -50,6 +50,8 @@ export interface WorkerRegistry {
   listWorkers(): Promise<WorkerRecord[]>;
   /** Records an operator's request; false when there is no such worker. */
   requestWorkerAction(workerId: string, action: WorkerAction | null): Promise<boolean>;
+  /** Deletes stopped or lost workers last seen before `heartbeatBefore` (keeps the table bounded); returns how many. */
+  pruneWorkers(heartbeatBefore: number): Promise<number>;
 }
 
 /**
