@@ -3,7 +3,8 @@
  * temporary home, two quick DAGs. One home for the whole file, in order: a first `--until-idle` (initdb), a
  * second start that still lists the first runs, gets a run triggered from another process and is stopped with
  * SIGINT while a task runs (no PostgreSQL process of the data directory may remain), then a last
- * `--until-idle` that finishes the interrupted run (its task handed back as a new try) next to new runs.
+ * `--until-idle` that finishes the interrupted run (its task handed back as a new try) next to new runs; a
+ * SIGKILLed standalone whose PostgreSQL the next start shuts down; and the server's idempotent stop.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../src/lib/logger.js';
+import { EmbeddedPostgres } from '../src/standalone/embedded-postgres.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'bin', 'dagbridge.js');
@@ -219,5 +222,38 @@ describe('dagbridge standalone', () => {
     expect(outcome.runs.filter((r) => firstRunIds.includes(r.runId))).toEqual([]);
     // The sleeper's first try was handed back when standalone stopped; its second try finished.
     expect(result.stderr).toMatch(/slow_once manual__\S+ sleeper: success \(try 2\)/);
+  });
+});
+
+describe('a standalone process that is killed', () => {
+  it('leaves its PostgreSQL running, which the next start shuts down before starting its own', async () => {
+    const child = standalone([]);
+    await waitForStderr(child, /^ready: /m);
+    const orphanPid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    child.kill('SIGKILL');
+    await child;
+    // The server has its own session: SIGKILL of dagbridge does not reach it.
+    expect(processesOf(dataDir, orphanPid)).toContain(orphanPid);
+    const result = await standalone(['--until-idle', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('a PostgreSQL server of this home is still running');
+    expect(processesOf(dataDir, orphanPid)).toEqual([]);
+    expect((JSON.parse(result.stdout) as Outcome).runs.map((r) => r.state)).toEqual(['success', 'success', 'success']);
+  });
+});
+
+describe('EmbeddedPostgres', () => {
+  it('stops idempotently: every stop() returns the same promise, and the lock is released', async () => {
+    const server = new EmbeddedPostgres({ home: path.join(root, 'direct-home'), log: silentLogger });
+    await server.start();
+    expect([server.state, server.initialised]).toEqual(['running', true]);
+    const pid = server.pid ?? -1;
+    const first = server.stop();
+    expect(server.stop()).toBe(first);
+    await first;
+    expect(server.state).toBe('stopped');
+    expect(processesOf(path.join(root, 'direct-home', 'pg'), pid)).toEqual([]);
+    expect(existsSync(path.join(root, 'direct-home', 'standalone.lock'))).toBe(false);
+    await expect(server.start()).rejects.toThrow('the embedded PostgreSQL is stopped');
   });
 });
