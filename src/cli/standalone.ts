@@ -87,7 +87,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
       databaseUrl = server.url;
       err(`PostgreSQL ${server.initialised ? 'initialised and started' : 'started'} in ${formatSeconds((Date.now() - started) / 1000)}`);
     }
-    if (interrupted) return 1;
+    if (interrupted) return options.untilIdle ? 1 : 0;
     app = await createApp({ ...config, databaseUrl }, { role: 'standalone', database: true, migrating: true }, log);
     const applied = await migrate(app.pool as NonNullable<App['pool']>);
     const store = requireStore(app);
@@ -135,7 +135,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
       plan = await service.prepareUntilIdle(sessionStart);
       err(describePlan(plan));
     }
-    if (interrupted) return 1;
+    if (interrupted) return options.untilIdle ? 1 : 0;
     await service.start(sessionStart);
     timer = setInterval(refresh, 1_000);
     timer.unref();
@@ -195,7 +195,7 @@ export function outcomeTable(outcomes: readonly RunOutcome[]): string[] {
 
 function summaryLine(outcomes: readonly RunOutcome[], importErrors: number, interrupted: boolean): string {
   const succeeded = outcomes.filter((o) => o.state === 'success').length;
-  const parts = [`${succeeded} of ${outcomes.length} DAG run(s) succeeded`];
+  const parts = [outcomes.length === 0 ? 'no DAG run: the DAGs folder defines no DAG' : `${succeeded} of ${outcomes.length} DAG run(s) succeeded`];
   if (importErrors > 0) parts.push(`${importErrors} DAG file(s) failed to import`);
   if (interrupted) parts.push('interrupted before every run finished');
   return parts.join('; ');
