@@ -17,8 +17,6 @@ import type { TaskQueue } from './queue/task-queue.js';
 import { createPgPool, verifyConnection } from './store/connection.js';
 import { assertSchemaCurrent } from './store/migrate.js';
 import { PgStore } from './store/pg-store.js';
-import type { MetadataStore } from './scheduler/store.js';
-import type { ManifestRegistry, WorkerRegistry } from './worker/registry.js';
 
 /** What a command asks the app for. */
 export interface AppNeeds {
@@ -32,8 +30,8 @@ export interface AppNeeds {
   role: string;
 }
 
-/** The store with the worker registry, as cluster services use it. */
-export type ClusterStore = MetadataStore & WorkerRegistry & ManifestRegistry & { readonly pool: pg.Pool };
+/** The store with the worker and manifest registries (and the CLI's listings), as cluster services use it. */
+export type ClusterStore = PgStore;
 
 /** Everything a command may use. Absent parts were not asked for. */
 export interface App {

@@ -11,6 +11,7 @@ import { registerDagClusterCommands } from './dags-cluster.js';
 import { registerDbCommands } from './db.js';
 import { registerManifestCommands, registerWorkerCheckCommand } from './manifest.js';
 import { registerQueueCommands } from './queue.js';
+import { registerPoolAndVariableCommands } from './pools-variables.js';
 import { registerRunCommands } from './runs.js';
 import { registerSchedulerCommand } from './scheduler.js';
 import { registerStandaloneCommand } from './standalone.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerStandaloneCommand(program);
   registerWorkerCheckCommand(registerWorkerCommand(program));
   registerManifestCommands(program);
+  registerPoolAndVariableCommands(program);
   registerQueueCommands(program);
   registerWorkersCommands(program);
   registerStatusCommand(program);

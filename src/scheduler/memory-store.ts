@@ -359,7 +359,8 @@ export class MemoryStore implements MetadataStore {
     let changed = 0;
     for (const target of targets) {
       const ti = this.tis.get(tiKeyOf({ dagId: run.dagId, runId: run.runId, ...target }));
-      if (!ti) continue;
+      // An instance that never ran has nothing to clear (as in the PostgreSQL store).
+      if (!ti || ti.state === 'none') continue;
       if (ti.state === 'running') {
         ti.state = 'restarting';
       } else {

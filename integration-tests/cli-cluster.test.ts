@@ -1,0 +1,116 @@
+/**
+ * The database-backed CLI: db, dags trigger/pause/unpause/backfill, runs, tasks states/logs/clear/mark-*, pools,
+ * variables. The cluster state is built through the store directly; no scheduler or worker runs.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportDags } from '../src/shim/export.js';
+import { ROOT, TestCluster } from './support/cluster.js';
+import { createEmptyDatabase, type TestDatabase } from './support/database.js';
+
+const FIXTURES = path.join(ROOT, 'integration-tests', 'fixtures', 'cluster_dags');
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` before the integration tests');
+  cluster = await new TestCluster({ label: 'cli', dagsFolder: FIXTURES }).setUp();
+  await cluster.store.syncBundle(await exportDags({ dagsFolder: FIXTURES }), Date.now());
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.tearDown();
+});
+
+const json = async <T>(args: string[]): Promise<T> => {
+  const result = await cluster.cli([...args, '--json']);
+  if (result.exitCode !== 0) throw new Error(`${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+};
+
+describe('db', () => {
+  let empty: TestDatabase;
+  afterAll(async () => empty?.drop());
+
+  it('check says what is pending, migrate applies it, services refuse an old schema', async () => {
+    empty = await createEmptyDatabase('cli_db');
+    const env = ['--database-url', empty.url];
+    const before = await cluster.cli(['db', 'check', ...env]);
+    expect([before.exitCode, before.stdout]).toEqual([1, expect.stringMatching(/^schema is at version 0; pending: 1 init.*\(run dagbridge db migrate\)$/)]);
+    const refused = await cluster.cli(['runs', 'list', ...env]);
+    expect([refused.exitCode, refused.stderr.trim()]).toEqual([1, 'dagbridge: database schema is at 0, this dagbridge needs 1: run `dagbridge db migrate`']);
+    expect((await cluster.cli(['db', 'migrate', ...env])).stdout).toMatch(/^applied migrations 1; schema is at version 1/);
+    expect((await cluster.cli(['db', 'check', ...env])).exitCode).toBe(0);
+    expect((await cluster.cli(['db', 'reset', ...env])).stderr).toContain('pass --yes');
+  }, 60_000);
+});
+
+describe('dags, runs and tasks', () => {
+  it('triggers with conf, refuses a duplicate run id, pauses and unpauses', async () => {
+    const run = await json<{ runId: string; conf: unknown; state: string }>(['dags', 'trigger', 'fanout', '--conf', '{"x": 1}', '--run-id', 'manual_cli_1']);
+    expect([run.runId, run.conf, run.state]).toEqual(['manual_cli_1', { x: 1 }, 'queued']);
+    const again = await cluster.cli(['dags', 'trigger', 'fanout', '--run-id', 'manual_cli_1']);
+    expect([again.exitCode, again.stderr.trim()]).toEqual([2, 'dagbridge: DAG run manual_cli_1 of fanout already exists; pass another --run-id or --logical-date']);
+    expect((await cluster.cli(['dags', 'pause', 'fanout'])).stdout.trim()).toBe('DAG fanout paused');
+    expect((await cluster.store.getDag('fanout'))?.isPaused).toBe(true);
+    expect((await cluster.cli(['dags', 'unpause', 'fanout'])).stdout.trim()).toBe('DAG fanout unpaused');
+    const unknown = await cluster.cli(['dags', 'trigger', 'nope']);
+    expect([unknown.exitCode, unknown.stderr.trim()]).toEqual([1, 'dagbridge: DAG "nope" is not in the metadata database; is a scheduler parsing the DAGs folder that defines it?']);
+  }, 60_000);
+
+  it('backfills a range once', async () => {
+    const first = await json<Array<{ runId: string; created: boolean }>>(['dags', 'backfill', 'many', '--from', '2024-03-01', '--to', '2024-03-02']);
+    // schedule=None: there is no interval to backfill.
+    expect(first).toEqual([]);
+  }, 60_000);
+
+  it('lists runs, shows a run, lists task states, clears and marks', async () => {
+    const runs = await json<Array<{ dagId: string; runId: string }>>(['runs', 'list', 'fanout']);
+    expect(runs.map((r) => r.runId)).toEqual(['manual_cli_1']);
+    const key = { dagId: 'fanout', runId: 'manual_cli_1' };
+    const run = await cluster.store.getDagRun(key);
+    const spec = run ? await cluster.store.getDagVersion(run.dagId, run.versionHash) : null;
+    if (!run || !spec) throw new Error('run missing');
+    await cluster.store.setDagRunState(run, 'queued', 'running', Date.now());
+    await cluster.store.applyChanges(run, spec, spec.tasks.map((t) => ({ kind: 'create' as const, taskId: t.taskId, mapIndex: -1, priorityWeight: 1 })), Date.now());
+    await cluster.store.applyChanges(run, spec, [{ kind: 'transition', taskId: 't1', mapIndex: -1, from: 'none', to: 'failed', note: 'made up' }], Date.now());
+    const shown = await json<{ state: string; taskInstances: Array<{ taskId: string; state: string }> }>(['runs', 'show', 'fanout', 'manual_cli_1']);
+    expect(shown.taskInstances.find((t) => t.taskId === 't1')?.state).toBe('failed');
+    const states = await json<Array<{ taskId: string; state: string }>>(['tasks', 'states', 'fanout', 'manual_cli_1']);
+    expect(states.length).toBe(12);
+    expect((await cluster.cli(['tasks', 'clear', 'fanout', 'manual_cli_1', 't1', '--downstream'])).stdout.trim()).toBe('cleared 1 task instance(s): end, t1');
+    expect((await cluster.store.getTaskInstance({ ...key, taskId: 't1', mapIndex: -1 }))?.state).toBe('none');
+    expect((await cluster.cli(['tasks', 'mark-success', 'fanout', 'manual_cli_1', 't2'])).stdout.trim()).toBe('t2: none -> success');
+    const text = await cluster.cli(['runs', 'show', 'fanout', 'manual_cli_1']);
+    expect(text.stdout).toMatch(/^fanout manual_cli_1: running/);
+    expect(text.stdout).toMatch(/t2\s+success/);
+  }, 60_000);
+
+  it('prints a task log from the database, any try', async () => {
+    const key = { dagId: 'fanout', runId: 'manual_cli_1', taskId: 't3', mapIndex: -1 };
+    await cluster.store.applyChanges((await cluster.store.getDagRun(key))!, (await cluster.store.getDagVersion('fanout', (await cluster.store.getDagRun(key))!.versionHash))!, [
+      { kind: 'transition', taskId: 't3', mapIndex: -1, from: 'none', to: 'scheduled', newTry: true },
+    ], Date.now());
+    await cluster.store.appendLogLines(key, 1, [{ seq: 0, at: 0, stream: 'stdout', line: 'hello from t3' }, { seq: 1, at: 1, stream: 'stderr', line: 'INFO - done' }]);
+    const logs = await cluster.cli(['tasks', 'logs', 'fanout', 'manual_cli_1', 't3']);
+    expect([logs.exitCode, logs.stdout]).toEqual([0, 'hello from t3\nINFO - done']);
+    const bad = await cluster.cli(['tasks', 'logs', 'fanout', 'manual_cli_1', 't3', '--try', '5']);
+    expect([bad.exitCode, bad.stderr.trim()]).toEqual([2, 'dagbridge: --try must be between 1 and 1']);
+  }, 60_000);
+});
+
+describe('pools and variables', () => {
+  it('sets and lists pools; sets, gets, lists and deletes variables', async () => {
+    expect((await cluster.cli(['pools', 'set', 'etl', '3', '--description', 'warehouse'])).stdout.trim()).toBe('pool etl: 3 slots');
+    const pools = await json<Array<{ name: string; slots: number; used: number; description: string }>>(['pools', 'list']);
+    expect(pools).toEqual([{ name: 'default_pool', slots: 128, used: 0, description: 'Default pool' }, { name: 'etl', slots: 3, used: 0, description: 'warehouse' }]);
+    const badSlots = await cluster.cli(['pools', 'set', 'etl', 'many']);
+    expect([badSlots.exitCode, badSlots.stderr.trim()]).toEqual([2, 'dagbridge: slots must be a whole number >= 0, not "many"']);
+    await cluster.cli(['variables', 'set', 'bucket', 's3://data']);
+    expect((await cluster.cli(['variables', 'get', 'bucket'])).stdout.trim()).toBe('s3://data');
+    expect(await json<Record<string, string>>(['variables', 'list'])).toEqual({ bucket: 's3://data' });
+    expect((await cluster.cli(['variables', 'delete', 'bucket'])).exitCode).toBe(0);
+    const gone = await cluster.cli(['variables', 'get', 'bucket']);
+    expect([gone.exitCode, gone.stderr.trim()]).toEqual([1, 'dagbridge: variable "bucket" is not set']);
+  }, 60_000);
+});
