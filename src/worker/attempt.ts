@@ -5,6 +5,9 @@
  * from `running` on the same try). A message for a try that already started is dropped at the first step,
  * which is what makes redelivery harmless.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { applyTaskResult } from '../dag/apply-result.js';
 import type { DagSpec, TaskSpec } from '../dag/bundle.js';
 import { buildGraph, upstreamClosure, type DagGraph } from '../dag/graph.js';
@@ -152,6 +155,12 @@ export async function runAttempt(ctx: AttemptContext, key: TaskInstanceKey, tryN
   const [allXcoms, variables] = await Promise.all([ctx.store.listXcoms(run), ctx.store.listVariables()]);
   const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), variables, ctx.testMode ?? false);
   logs.add('system', `dagbridge: starting try ${tryNumber} of ${key.taskId} on ${ctx.identity.hostname} (worker ${ctx.identity.workerId})`, now());
+  const drift = await fileDrift(ctx.dagsFolder, entry.spec.file, entry.spec.fileHash);
+  if (drift) {
+    // The task runs the code this worker has; the log says it is not the code the run was scheduled from.
+    logs.add('system', `dagbridge: warning: ${drift}`, now());
+    log.warn(drift);
+  }
 
   const outcome = await runTaskProcess(
     {
@@ -225,4 +234,20 @@ export async function runAttempt(ctx: AttemptContext, key: TaskInstanceKey, tryN
     exitReason,
     triggerDagRuns: result.triggerDagRuns,
   }, outcome.durationMs);
+}
+
+/**
+ * Whether the DAG file on this worker differs from the version the run was created with (a deployment that has
+ * not reached every machine). Returns a sentence saying so, or null when they match.
+ */
+export async function fileDrift(dagsFolder: string, file: string, expectedHash: string): Promise<string | null> {
+  let content: Buffer;
+  try {
+    content = await readFile(path.join(dagsFolder, file));
+  } catch {
+    // A missing file fails the task in the shim with a clear import error; nothing to add here.
+    return null;
+  }
+  const hash = createHash('sha256').update(content).digest('hex');
+  return hash === expectedHash ? null : `DAG file ${file} on this worker (sha256 ${hash.slice(0, 12)}) differs from the version this run was scheduled from (${expectedHash.slice(0, 12)}); deploy the same DAG repo to every machine`;
 }
