@@ -1,18 +1,89 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { fileDrift } from './attempt.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import { silentLogger } from '../lib/logger.js';
+import { MemoryStore } from '../scheduler/memory-store.js';
+import type { DagRunRecord, TaskInstanceKey } from '../scheduler/store.js';
+import { exportDags } from '../shim/export.js';
+import { resolvePython } from '../shim/python.js';
+import { runAttempt, type AttemptContext } from './attempt.js';
 
-describe('fileDrift', () => {
-  it('is null when the worker has the file the run was scheduled from, and says so when not', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'dagbridge-drift-'));
-    writeFileSync(path.join(dir, 'etl.py'), 'print(1)\n');
-    const hash = createHash('sha256').update('print(1)\n').digest('hex');
-    expect(await fileDrift(dir, 'etl.py', hash)).toBeNull();
-    writeFileSync(path.join(dir, 'etl.py'), 'print(2)\n');
-    expect(await fileDrift(dir, 'etl.py', hash)).toMatch(/^DAG file etl\.py on this worker \(sha256 [0-9a-f]{12}\) differs from the version this run was scheduled from \([0-9a-f]{12}\); deploy the same DAG repo to every machine$/);
-    expect(await fileDrift(dir, 'missing.py', hash)).toBeNull();
+const DAG_FILE = `
+from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+from airflow.operators.empty import EmptyOperator
+from airflow.operators.python import BranchPythonOperator
+
+with DAG("attempt_reads", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    branch = BranchPythonOperator(task_id="branch", python_callable=lambda: "left")
+    branch >> [EmptyOperator(task_id="left"), EmptyOperator(task_id="right")]
+    BashOperator(task_id="plain", bash_command="true")
+    BashOperator(task_id="failing", bash_command="exit 3", retries=1)
+`;
+
+let folder: string;
+let bundle: DagBundle;
+let python: string;
+
+beforeAll(async () => {
+  folder = mkdtempSync(path.join(os.tmpdir(), 'dagbridge-attempt-test-'));
+  writeFileSync(path.join(folder, 'attempt_reads.py'), DAG_FILE);
+  python = (await resolvePython('python3')).executable;
+  bundle = await exportDags({ dagsFolder: folder, python, noAirflow: true });
+}, 60_000);
+
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+/** A store with every task instance queued on try 1, counting how often a whole run's instances are read. */
+async function queuedRun(): Promise<{ store: MemoryStore; run: DagRunRecord; reads: () => number; context: AttemptContext }> {
+  const store = new MemoryStore();
+  await store.syncBundle(bundle, 0);
+  const dag = bundle.dags[0] as DagSpec;
+  const record = await store.getDag(dag.dagId);
+  const { run } = await store.createDagRun({
+    dagId: dag.dagId, runId: 'manual__1', versionHash: record?.versionHash ?? '', runType: 'manual', logicalDate: '2024-01-01T00:00:00+00:00',
+    dataIntervalStart: null, dataIntervalEnd: null, runAfter: '2024-01-01T00:00:00+00:00', conf: {}, queuedAt: 0, state: 'running',
+  }, 0);
+  const created = run as DagRunRecord;
+  const queued = ['branch', 'plain', 'failing'];
+  await store.applyChanges(created, dag, [
+    ...dag.tasks.map((t) => ({ kind: 'create' as const, taskId: t.taskId, mapIndex: -1, priorityWeight: 1 })),
+    ...queued.map((taskId) => ({ kind: 'transition' as const, taskId, mapIndex: -1, from: 'none' as const, to: 'scheduled' as const, newTry: true })),
+  ], 1);
+  await store.markQueued(queued.map((taskId) => ({ dagId: dag.dagId, runId: created.runId, taskId, mapIndex: -1, tryNumber: 1 })), 2);
+  let reads = 0;
+  const counting = new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'listTaskInstances') reads += 1;
+      return Reflect.get(target, property, receiver) as unknown;
+    },
   });
+  const context: AttemptContext = {
+    store: counting, identity: { workerId: 'w1', hostname: 'h', pid: 1 }, python, dagsFolder: folder, noAirflow: true,
+    env: { passEnv: [] }, killGraceMs: 1_000, logCapBytes: 1024 * 1024, log: silentLogger,
+  };
+  return { store, run: created, reads: () => reads, context };
+}
+
+describe('runAttempt reads of the run', () => {
+  it('reads the whole run only for a result that skips other tasks, and applies the skips', async () => {
+    const { store, run, reads, context } = await queuedRun();
+    const key = (taskId: string): TaskInstanceKey => ({ dagId: run.dagId, runId: run.runId, taskId, mapIndex: -1 });
+
+    expect(await runAttempt(context, key('plain'), 1)).toMatchObject({ status: 'finished', state: 'success', recorded: true });
+    expect(reads()).toBe(0);
+
+    expect(await runAttempt(context, key('failing'), 1)).toMatchObject({ status: 'finished', state: 'up_for_retry', recorded: true });
+    expect(reads()).toBe(0);
+
+    expect(await runAttempt(context, key('branch'), 1)).toMatchObject({ status: 'finished', state: 'success', recorded: true });
+    expect(reads()).toBe(1);
+
+    const states = Object.fromEntries((await store.listTaskInstances(run)).map((ti) => [ti.taskId, ti.state]));
+    expect(states).toEqual({ branch: 'success', left: 'none', right: 'skipped', plain: 'success', failing: 'up_for_retry' });
+  }, 60_000);
 });

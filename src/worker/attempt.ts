@@ -115,6 +115,17 @@ function processFailure(outcome: TaskProcessOutcome): { result: TaskRunResult; e
   };
 }
 
+/**
+ * The task instances applyTaskResult needs: the run's other instances only when a success skips some of them
+ * (branch, short-circuit, LatestOnly); otherwise the finished instance alone. Reading the whole run for every
+ * attempt made each task cost O(tasks in the run) in database reads.
+ */
+async function instancesForResult(store: MetadataStore, run: DagRunRecord, key: TaskInstanceKey, result: TaskRunResult): Promise<TaskInstanceRecord[]> {
+  if (result.state === 'success' && (result.skipTaskIds.length > 0 || result.followTaskIds !== null)) return store.listTaskInstances(run);
+  const own = await store.getTaskInstance(key);
+  return own ? [own] : [];
+}
+
 /** Runs one attempt of `key` on try `tryNumber`. Never throws for task failures. */
 export async function runAttempt(ctx: AttemptContext, key: TaskInstanceKey, tryNumber: number, signal?: AbortSignal): Promise<AttemptReport> {
   const now = ctx.clock ?? Date.now;
@@ -195,7 +206,7 @@ export async function runAttempt(ctx: AttemptContext, key: TaskInstanceKey, tryN
   let retryAt: number | null = null;
   let rescheduleAt: number | null = null;
   try {
-    const tis = await ctx.store.listTaskInstances(run);
+    const tis = await instancesForResult(ctx.store, run, key, result);
     const decision = applyTaskResult(entry.spec, tis, {
       taskId: key.taskId,
       mapIndex: key.mapIndex,
