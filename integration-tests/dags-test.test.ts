@@ -3,9 +3,10 @@
  * shown), and `dagbridge tasks test`: the whole path from DAG file to subprocess on one machine.
  */
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT } from './support/cluster.js';
 
 const EXAMPLES = path.join(ROOT, 'examples', 'dags');
@@ -192,4 +193,46 @@ describe('tasks test', () => {
     expect(json.state).toBe('success');
     expect(json.xcoms).toEqual([{ taskId: 't3', mapIndex: -1, key: 'return_value', value: 'task 3' }]);
   }, 60_000);
+});
+
+describe('dags list, show, export, errors', () => {
+  // The broken files, without the one that loops forever (the shim's own tests cover the per-file timeout).
+  const BROKEN = mkdtempSync(path.join(tmpdir(), 'dagbridge-broken-'));
+  cpSync(path.join(ROOT, 'python-shim', 'tests', 'fixtures', 'broken_dags'), BROKEN, { recursive: true });
+  rmSync(path.join(BROKEN, 'infinite_loop.py'));
+  afterAll(() => rmSync(BROKEN, { recursive: true, force: true }));
+
+  it('shows a DAG with its settings and its graph as a tree', async () => {
+    const text = await dagbridge(['dags', 'show', 'example_classic_etl', '--dags-folder', EXAMPLES]);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/^dag_id\s+example_classic_etl$/m);
+    expect(text.stdout).toMatch(/^schedule\s+@daily$/m);
+    expect(text.stdout).toMatch(/^start {2}\[EmptyOperator retries=1\]$/m);
+    expect(text.stdout).toMatch(/^ {4}└── ↑ end$/m);
+    expect(text.stdout).toMatch(/├── extract {2}\[/);
+    const json = JSON.parse((await dagbridge(['dags', 'show', 'example_classic_etl', '--dags-folder', EXAMPLES, '--json'])).stdout) as { dagId: string; tasks: unknown[] };
+    expect([json.dagId, json.tasks.length]).toEqual(['example_classic_etl', 6]);
+  }, 60_000);
+
+  it('exports a bundle the TypeScript side accepts', async () => {
+    const result = await dagbridge(['dags', 'export', '--dags-folder', EXAMPLES]);
+    const bundle = JSON.parse(result.stdout) as { schemaVersion: number; dags: unknown[]; importErrors: unknown[] };
+    expect([result.exitCode, bundle.schemaVersion, bundle.dags.length, bundle.importErrors]).toEqual([0, 1, 12, []]);
+  }, 60_000);
+
+  it('lists every broken file as an import error and still exports the good ones', async () => {
+    const errors = JSON.parse((await dagbridge(['dags', 'errors', '--dags-folder', BROKEN, '--json'])).stdout) as Array<{ file: string; type: string }>;
+    const byFile = Object.fromEntries(errors.map((e) => [e.file, e.type]));
+    expect(byFile).toMatchObject({
+      'syntax_error.py': 'SyntaxError',
+      'raises.py': expect.any(String),
+      'missing_package.py': 'ModuleNotFoundError',
+      'cyclic.py': expect.stringMatching(/Cycle/),
+    });
+    const list = await dagbridge(['dags', 'list', '--dags-folder', BROKEN]);
+    expect(list.exitCode).toBe(0);
+    expect(list.stderr).toMatch(/^warning: \d+ file\(s\) failed to import; see `dagbridge dags errors`$/m);
+    const text = await dagbridge(['dags', 'errors', '--dags-folder', BROKEN]);
+    expect(text.stdout).toMatch(/^syntax_error\.py: SyntaxError: /m);
+  }, 120_000);
 });
