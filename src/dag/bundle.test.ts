@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_SCHEMA_VERSION, parseBundle, type DagBundle } from './bundle.js';
 import { dagOf, task } from './spec-fixtures.js';
-import { BundleError } from '../lib/errors.js';
+import type { BundleError } from '../lib/errors.js';
 
 const bundle = (): DagBundle => ({
   schemaVersion: BUNDLE_SCHEMA_VERSION,
