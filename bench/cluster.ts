@@ -44,6 +44,7 @@ import { resolvePython } from '../src/shim/python.js';
 import type { PgStore } from '../src/store/pg-store.js';
 import { BenchCluster, ensureBuilt } from './support/cluster.js';
 import { bashChainDag, bashNoopDag } from './support/dags.js';
+import { cpuSince, cpuTime, processCpuMs } from './support/cpu.js';
 import { describeMachine } from './support/machine.js';
 import { formatSummary, summarize } from './support/stats.js';
 
@@ -138,6 +139,56 @@ function dagOf(bundle: DagBundle, dagId: string): DagSpec {
   return dag;
 }
 
+/** CPU milliseconds so far of the cluster's parts (null where /proc cannot be read). */
+interface ClusterCpu {
+  scheduler: number | null;
+  workers: number | null;
+  tasks: number | null;
+  database: number | null;
+}
+
+/**
+ * Reads the CPU time of the scheduler, the workers (node), the task processes (reaped by the workers) and the
+ * PostgreSQL backends serving the scheduler and workers. Redis is left out: it is one server shared with
+ * whatever else runs on the machine.
+ */
+async function clusterCpu(cluster: BenchCluster): Promise<{ cpu: ClusterCpu; backends: Map<number, number> }> {
+  const sum = (values: Array<number | null | undefined>): number | null => (values.some((v) => v === null || v === undefined) ? null : values.reduce((a: number, v) => a + (v as number), 0));
+  const scheduler = cluster.processes.filter((p) => p.name === 'scheduler').map((p) => processCpuMs(p.pid));
+  const workers = cluster.processes.filter((p) => p.name.startsWith('worker')).map((p) => processCpuMs(p.pid));
+  const rows = await (cluster.pool as NonNullable<BenchCluster['pool']>).query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND (application_name LIKE 'dagbridge-scheduler%' OR application_name LIKE 'dagbridge-worker%')`,
+    [cluster.databaseName],
+  );
+  const backends = new Map<number, number>();
+  for (const { pid } of rows.rows) {
+    const cpu = processCpuMs(pid);
+    if (cpu) backends.set(pid, cpu.selfMs);
+  }
+  return {
+    cpu: {
+      scheduler: sum(scheduler.map((c) => c?.selfMs)),
+      workers: sum(workers.map((c) => c?.selfMs)),
+      tasks: sum(workers.map((c) => c?.childrenMs)),
+      database: rows.rows.length > 0 && backends.size === rows.rows.length ? [...backends.values()].reduce((a, b) => a + b, 0) : null,
+    },
+    backends,
+  };
+}
+
+/** CPU used between two readings; database backends are compared pid by pid (a new connection counts from 0). */
+function cpuBetween(before: Awaited<ReturnType<typeof clusterCpu>>, after: Awaited<ReturnType<typeof clusterCpu>>): ClusterCpu {
+  const diff = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : b - a);
+  let database: number | null = after.cpu.database === null ? null : 0;
+  for (const [pid, ms] of after.backends) if (database !== null) database += ms - (before.backends.get(pid) ?? 0);
+  return {
+    scheduler: diff(before.cpu.scheduler, after.cpu.scheduler),
+    workers: diff(before.cpu.workers, after.cpu.workers),
+    tasks: diff(before.cpu.tasks, after.cpu.tasks),
+    database,
+  };
+}
+
 /** Part 1: the chain's hand-over latencies on an idle cluster. */
 async function measureChain(cluster: BenchCluster, dag: DagSpec): Promise<void> {
   const { instances } = await waitForRun(cluster, await createRun(cluster.store as PgStore, dag, 'chain'));
@@ -165,9 +216,20 @@ async function measureThroughput(cluster: BenchCluster, bundle: DagBundle, dag: 
   const enqueueToStart: number[] = [];
   const clusterWalls: number[] = [];
   const testWalls: number[] = [];
+  const clusterCpuTotal: ClusterCpu = { scheduler: 0, workers: 0, tasks: 0, database: 0 };
+  let testCpu = { selfMs: 0, childrenMs: 0 as number | null };
+  const add = (into: ClusterCpu, more: ClusterCpu): void => {
+    for (const part of ['scheduler', 'workers', 'tasks', 'database'] as const) {
+      const value = into[part];
+      const extra = more[part];
+      into[part] = value === null || extra === null ? null : value + extra;
+    }
+  };
   say(`2. throughput: ${pairs} pairs of (one cluster run, one dags test run) of ${tasks} independent no-op Bash tasks, total concurrency ${totalConcurrency}:`);
   for (let pair = 1; pair <= pairs; pair += 1) {
+    const cpuBefore = await clusterCpu(cluster);
     const { run, instances } = await waitForRun(cluster, await createRun(cluster.store as PgStore, dag, `pair${pair}`));
+    add(clusterCpuTotal, cpuBetween(cpuBefore, await clusterCpu(cluster)));
     const runMs = (run.endDate as number) - run.queuedAt;
     clusterTasks += instances.length;
     clusterMs += runMs;
@@ -175,12 +237,15 @@ async function measureThroughput(cluster: BenchCluster, bundle: DagBundle, dag: 
     clusterWalls.push(...gaps(instances.map((ti) => ti.startDate), instances.map((ti) => ti.endDate)));
 
     const started = performance.now();
+    const testCpuBefore = cpuTime();
     const result = await testDag({
       bundle, dag, python, noAirflow: true, concurrency: totalConcurrency,
       env: { passEnv: [], extraPythonPaths: [] }, killGraceMs: 5_000, logCapBytes: 64 * 1024 * 1024, log: silentLogger,
       signal: AbortSignal.timeout(Math.max(1, deadlineAt - Date.now())),
     });
     const elapsed = performance.now() - started;
+    const used = cpuSince(testCpuBefore);
+    testCpu = { selfMs: testCpu.selfMs + used.selfMs, childrenMs: testCpu.childrenMs === null || used.childrenMs === null ? null : testCpu.childrenMs + used.childrenMs };
     if (result.run.state !== 'success') throw new Error(`dags test run ${pair} ended ${result.run.state}${result.interrupted ? ' (deadline)' : ''}`);
     testTasks += result.instances.length;
     testMs += elapsed;
@@ -195,6 +260,15 @@ async function measureThroughput(cluster: BenchCluster, bundle: DagBundle, dag: 
   say(`                                           ${formatSummary(summarize(enqueueToStart), { p99: true })}`);
   say(`   task start_date -> end_date, cluster     ${formatSummary(summarize(clusterWalls), { p99: true })}`);
   say(`   task start_date -> end_date, dags test   ${formatSummary(summarize(testWalls), { p99: true })}`);
+  const per = (ms: number | null, count: number): string => (ms === null ? 'n/a' : `${(ms / count).toFixed(1)} ms`);
+  const { scheduler, workers, tasks: taskCpu, database } = clusterCpuTotal;
+  const clusterTotal = [scheduler, workers, taskCpu, database].every((v) => v !== null) ? (scheduler as number) + (workers as number) + (taskCpu as number) + (database as number) : null;
+  say(
+    `   CPU per task, cluster:   ${per(clusterTotal, clusterTasks)} = task processes ${per(taskCpu, clusterTasks)} + workers (node) ${per(workers, clusterTasks)} ` +
+      `+ scheduler ${per(scheduler, clusterTasks)} + PostgreSQL backends ${per(database, clusterTasks)} (Redis not counted)`,
+  );
+  const testTotal = testCpu.childrenMs === null ? null : testCpu.selfMs + testCpu.childrenMs;
+  say(`   CPU per task, dags test: ${per(testTotal, testTasks)} = task processes ${per(testCpu.childrenMs, testTasks)} + dagbridge (node) ${per(testCpu.selfMs, testTasks)}`);
   const ratio = clusterRate / testRate;
   say(`   target: cluster throughput at least 0.8x of dags test at the same total concurrency: x${ratio.toFixed(2)} (${ratio >= 0.8 ? 'met' : 'not met'})`);
 }

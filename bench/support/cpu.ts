@@ -18,21 +18,7 @@ export interface CpuTime {
 /** Reads the CPU time used so far. `childrenMs` is null where `/proc` is not available. */
 export function cpuTime(): CpuTime {
   const usage = process.cpuUsage();
-  return { selfMs: (usage.user + usage.system) / 1000, childrenMs: childrenCpuMs() };
-}
-
-function childrenCpuMs(): number | null {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // Fields after the command name (which may contain spaces) start at field 3 (state).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cutime = Number(fields[13]);
-    const cstime = Number(fields[14]);
-    return Number.isFinite(cutime) && Number.isFinite(cstime) ? ((cutime + cstime) * 1000) / USER_HZ : null;
-  } catch {
-    // Not Linux: CPU figures of children are left out.
-    return null;
-  }
+  return { selfMs: (usage.user + usage.system) / 1000, childrenMs: processCpuMs(process.pid)?.childrenMs ?? null };
 }
 
 /** CPU milliseconds used between `before` and now, split as in {@link CpuTime}. */
@@ -42,4 +28,19 @@ export function cpuSince(before: CpuTime): CpuTime {
     selfMs: now.selfMs - before.selfMs,
     childrenMs: now.childrenMs === null || before.childrenMs === null ? null : now.childrenMs - before.childrenMs,
   };
+}
+
+/** CPU milliseconds of another process so far (its own, and its reaped children's); null when it cannot be read. */
+export function processCpuMs(pid: number): CpuTime | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at field 3 (state): utime is field 14.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const [utime, stime, cutime, cstime] = [fields[11], fields[12], fields[13], fields[14]];
+    if ([utime, stime, cutime, cstime].some((value) => value === undefined || !Number.isFinite(value))) return null;
+    return { selfMs: (((utime as number) + (stime as number)) * 1000) / USER_HZ, childrenMs: (((cutime as number) + (cstime as number)) * 1000) / USER_HZ };
+  } catch {
+    // Gone, or not Linux.
+    return null;
+  }
 }
