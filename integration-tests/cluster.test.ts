@@ -80,6 +80,8 @@ describe('cluster', () => {
       return ti?.state === 'running' && ti.workerId === 'victim' ? ti : null;
     });
     expect(running.tryNumber).toBe(1);
+    // Kill it once the task's own code is running (not while the shim is still loading the DAG file).
+    await c.until('the task to record its start', async () => existsSync(path.join(root, 'starts.log')) && readFileSync(path.join(root, 'starts.log'), 'utf8').includes('start 1'));
     first.process.kill('SIGKILL');
     await first.process;
     c.worker('survivor', ['--concurrency', '1']);

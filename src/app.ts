@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { Config } from './config/config.js';
 import { ConfigError, errorMessage } from './lib/errors.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { sleep } from './lib/sleep.js';
 import { redactUrl } from './lib/redact.js';
 import { createRedisClient } from './queue/connection.js';
 import { queueKeys } from './queue/keys.js';
@@ -126,14 +127,38 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
       },
       async subscribeToChanges(onChange) {
         if (!pool) return async () => undefined;
-        const client = await pool.connect();
-        let released = false;
-        client.on('notification', () => onChange());
-        client.on('error', (error) => log.warn('PostgreSQL notification connection lost; polling instead', { error: errorMessage(error) }));
-        await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+        const listenPool = pool;
+        let stopped = false;
+        let current: pg.PoolClient | null = null;
+        // One dedicated connection LISTENs; when it is lost (server restart), it is replaced after a pause, and the
+        // subscriber is woken once so nothing announced meanwhile waits for a poll.
+        const listen = async (): Promise<void> => {
+          while (!stopped) {
+            try {
+              const client = await listenPool.connect();
+              client.on('notification', () => onChange());
+              client.on('error', (error) => {
+                log.warn('PostgreSQL notification connection lost; listening again shortly', { error: errorMessage(error) });
+                if (current === client) current = null;
+                client.release(error);
+                if (!stopped) setTimeout(() => void listen(), 1_000).unref();
+              });
+              await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+              current = client;
+              onChange();
+              return;
+            } catch (error) {
+              log.warn('could not LISTEN for changes; retrying', { error: errorMessage(error) });
+              await sleep(1_000);
+            }
+          }
+        };
+        await listen();
         return async () => {
-          if (released) return;
-          released = true;
+          stopped = true;
+          const client = current;
+          current = null;
+          if (!client) return;
           await client.query(`UNLISTEN ${CHANGES_CHANNEL}`).catch(() => undefined);
           client.release();
         };

@@ -30,8 +30,29 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   }
 }
 
-async function transactionOnce<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Checks a client out of the pool with an `'error'` listener for as long as it is out: a checked-out client whose
+ * server goes away (restart, network loss) between two queries emits `'error'`, and with no listener that would
+ * end the process. The error is kept; `release()` destroys such a client instead of returning it.
+ */
+export async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; release: (error?: Error) => void }> {
   const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error): void => {
+    lost = error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (error?: Error) => {
+      client.off('error', onError);
+      client.release(error ?? lost);
+    },
+  };
+}
+
+async function transactionOnce<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const { client, release } = await checkOut(pool);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -46,7 +67,7 @@ async function transactionOnce<T>(pool: pg.Pool, work: (client: pg.PoolClient) =
     }
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }
 

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { DagbridgeError, errorMessage, toError } from '../lib/errors.js';
 import { EMBEDDED_MIGRATIONS } from './migrations/index.js';
 import type { EmbeddedMigration } from './migration-types.js';
+import { checkOut } from './db.js';
 
 /** A migration with its checksum. */
 export interface Migration extends EmbeddedMigration {
@@ -114,7 +115,7 @@ function status(applied: readonly AppliedRow[] | null, migrations: readonly Migr
 }
 
 async function withLock<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   const key = MIGRATION_LOCK_KEY.toString();
   // Set when the session may be unusable: the client is then destroyed, which also ends the lock.
   let broken: Error | undefined;
@@ -131,7 +132,7 @@ async function withLock<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promi
       });
     }
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }
 
@@ -177,13 +178,13 @@ export async function migrate(pool: pg.Pool, source?: readonly EmbeddedMigration
 /** Where the database stands: applied version, this build's latest, and what is pending. Verifies checksums. */
 export async function checkSchema(pool: pg.Pool, source?: readonly EmbeddedMigration[]): Promise<SchemaStatus> {
   const migrations = loadMigrations(source);
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   try {
     const applied = await readApplied(client);
     if (applied) verifyChecksums(applied, migrations);
     return status(applied, migrations);
   } finally {
-    client.release();
+    release();
   }
 }
 
