@@ -10,6 +10,7 @@ import type { DagBundle, DagSpec, TaskSpec } from '../../src/dag/bundle.js';
 import { createPgPool } from '../../src/store/connection.js';
 import { loadMigrations, migrate } from '../../src/store/migrate.js';
 import { databaseServerUrl, uniqueSuffix, withDatabase } from './servers.js';
+import { dagOf, task } from '../../src/dag/spec-fixtures.js';
 
 /** Advisory lock (on the admin database) held while a template is built. */
 const TEMPLATE_LOCK_KEY = '7237005577332262214';
@@ -119,78 +120,27 @@ async function createDatabase(label: string, from: string | null): Promise<TestD
 // ---- Fixtures for the store tests: complete, schema-valid bundle parts with overridable fields. ----
 
 
-/** A task with every field of the bundle schema; `overrides` win. */
+/** A Bash task with every field of the bundle schema at Airflow's default; `overrides` win. */
 export function taskSpec(taskId: string, overrides: Partial<TaskSpec> = {}): TaskSpec {
-  return {
-    taskId,
+  return task(taskId, {
     operator: 'BashOperator',
     operatorModule: 'airflow.operators.bash',
     kind: 'bash',
-    upstream: [],
-    downstream: [],
-    triggerRule: 'all_success',
-    retries: 0,
-    retryDelaySeconds: 300,
-    retryExponentialBackoff: false,
-    maxRetryDelaySeconds: null,
-    executionTimeoutSeconds: null,
-    queue: 'default',
-    pool: 'default_pool',
-    poolSlots: 1,
-    priorityWeight: 1,
-    weightRule: 'downstream',
-    dependsOnPast: false,
-    waitForDownstream: false,
-    ignoreFirstDependsOnPast: false,
-    maxActiveTisPerDag: null,
-    maxActiveTisPerDagrun: null,
-    doXcomPush: true,
-    multipleOutputs: false,
     templateFields: { bash_command: 'echo hi' },
-    pythonCallable: null,
-    sensor: null,
-    isSetup: false,
-    isTeardown: false,
-    onFailureFailDagrun: false,
-    ignoreDownstreamTriggerRules: null,
-    group: null,
-    mapping: null,
-    args: {},
-    requiresProvider: false,
-    owner: 'airflow',
-    docMd: null,
     ...overrides,
-  };
+  });
 }
 
-/** A DAG with the given tasks (default: one task `t1`). */
+/** A daily DAG with the given settings (default: one task `t1`). */
 export function dagSpec(dagId: string, overrides: Partial<DagSpec> = {}): DagSpec {
-  return {
+  return dagOf([taskSpec('t1')], [], {
     dagId,
     file: `${dagId}.py`,
     fileHash: `hash-of-${dagId}`,
-    description: null,
     schedule: { type: 'cron', expression: '0 0 * * *', preset: '@daily' },
-    timezone: 'UTC',
     startDate: '2024-01-01T00:00:00+00:00',
-    endDate: null,
-    catchup: false,
-    maxActiveRuns: 16,
-    maxActiveTasks: 16,
-    maxConsecutiveFailedDagRuns: 0,
-    dagrunTimeoutSeconds: null,
-    defaultArgs: {},
-    params: {},
-    tags: [],
-    owner: 'airflow',
-    docMd: null,
-    isPausedUponCreation: null,
-    renderTemplateAsNativeObj: false,
-    airflowStyle: 2,
-    tasks: [taskSpec('t1')],
-    taskGroups: [],
     ...overrides,
-  };
+  });
 }
 
 /** A bundle of the given DAGs and import errors. */

@@ -100,3 +100,21 @@ export function closestMappedGroup(dag: Pick<DagSpec, 'taskGroups'>, task: TaskS
 export function needsExpansion(dag: Pick<DagSpec, 'taskGroups'>, task: TaskSpec): boolean {
   return task.mapping !== null || closestMappedGroup(dag, task) !== null;
 }
+
+/**
+ * The {@link MapInputLength} of a run's XComs, as Airflow counts them: an unmapped producer's list or dict value
+ * by its length (-1, invalid, for any other value); a mapped producer by how many of its instances pushed the key.
+ */
+export function xcomMapInputLength(xcoms: ReadonlyArray<{ taskId: string; mapIndex: number; key: string; value: unknown }>): MapInputLength {
+  return (producer, key) => {
+    const values = xcoms.filter((x) => x.taskId === producer && x.key === key);
+    if (values.length === 0) return null;
+    if (values.length === 1 && values[0]?.mapIndex === -1) {
+      const value = values[0].value;
+      if (Array.isArray(value)) return value.length;
+      if (typeof value === 'object' && value !== null) return Object.keys(value).length;
+      return -1;
+    }
+    return values.length;
+  };
+}

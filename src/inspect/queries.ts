@@ -6,13 +6,13 @@
 import type pg from 'pg';
 import type { DagSpec } from '../dag/bundle.js';
 import type { PreviousRun } from '../dag/depends-on-past.js';
-import type { MapInputLength } from '../dag/mapping.js';
+import { xcomMapInputLength } from '../dag/mapping.js';
 import { NotFoundError } from '../lib/errors.js';
 import { taskMessageId } from '../queue/message-id.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord } from '../scheduler/store.js';
 import type { WorkerRegistry } from '../worker/registry.js';
-import { replayAdmission } from './admission-replay.js';
+import { replayAdmission } from '../scheduler/admission-input.js';
 import { queueReport, type QueueReport } from './queues-view.js';
 import { explainTaskInstance, type MessageLocation, type WhyReport } from './why.js';
 import { workerRows, type WorkerRow } from './workers-view.js';
@@ -73,21 +73,6 @@ export async function readRunningTasks(store: InspectStore, now: number, workerI
   }));
 }
 
-/** How long an XCom-mapped task expands, as the scheduler computes it (scheduler-loop.ts). */
-function mapInputLengthOf(xcoms: ReadonlyArray<{ taskId: string; mapIndex: number; key: string; value: unknown }>): MapInputLength {
-  return (producer, key) => {
-    const values = xcoms.filter((x) => x.taskId === producer && x.key === key);
-    if (values.length === 0) return null;
-    if (values.length === 1 && values[0]?.mapIndex === -1) {
-      const value = values[0].value;
-      if (Array.isArray(value)) return value.length;
-      if (typeof value === 'object' && value !== null) return Object.keys(value).length;
-      return -1;
-    }
-    return values.length;
-  };
-}
-
 async function messageLocation(queue: TaskQueue, ti: TaskInstanceRecord): Promise<MessageLocation> {
   const id = taskMessageId({ ...ti, tryNumber: ti.tryNumber });
   const ids = await queue.messageIds();
@@ -124,7 +109,7 @@ export async function readWhy(store: InspectStore, queue: TaskQueue | null, key:
     if (previous) previousRun = { runId: previous.runId, tis: await store.listTaskInstances(previous) };
   }
   const mapsFromXcom = spec.tasks.some((t) => t.mapping !== null && Object.values(t.mapping.inputs).some((i) => i.type === 'xcom'));
-  const mapInputLength = mapsFromXcom ? mapInputLengthOf(await store.listXcoms(run)) : undefined;
+  const mapInputLength = mapsFromXcom ? xcomMapInputLength(await store.listXcoms(run)) : undefined;
 
   let admission = null;
   if (ti.state === 'scheduled') {

@@ -8,12 +8,13 @@
  * Every write is a compare-and-set, so two schedulers running this at once never apply the same change twice:
  * the loser's change is refused and it decides again from fresh rows on its next iteration.
  */
-import { admitTaskInstances, type ActiveCount, type AdmissionCandidate, type AdmissionRejection, type PoolCapacity } from '../dag/admission.js';
+import type { AdmissionRejection } from '../dag/admission.js';
+import { DEFAULT_MAX_QUEUED_PER_LOOP, replayAdmission } from './admission-input.js';
 import type { DagSpec } from '../dag/bundle.js';
 import { decideRun, type RunChange, type WaitingTaskInstance } from '../dag/decide.js';
 import type { PreviousRun } from '../dag/depends-on-past.js';
 import { buildGraph, type DagGraph } from '../dag/graph.js';
-import type { MapInputLength } from '../dag/mapping.js';
+import { xcomMapInputLength, type MapInputLength } from '../dag/mapping.js';
 import { priorityWeights } from '../dag/priority.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -160,18 +161,7 @@ export class SchedulerLoop {
 
     let mapInputLength: MapInputLength | undefined;
     if (entry.mapsFromXcom) {
-      const xcoms = await this.store.listXcoms(run);
-      mapInputLength = (producer, key) => {
-        const values = xcoms.filter((x) => x.taskId === producer && x.key === key);
-        if (values.length === 0) return null;
-        if (values.length === 1 && values[0]?.mapIndex === -1) {
-          const value = values[0].value;
-          if (Array.isArray(value)) return value.length;
-          if (typeof value === 'object' && value !== null) return Object.keys(value).length;
-          return -1;
-        }
-        return values.length;
-      };
+      mapInputLength = xcomMapInputLength(await this.store.listXcoms(run));
     }
     let previousRun: PreviousRun | null = null;
     if (entry.dependsOnPast) {
@@ -219,34 +209,25 @@ export class SchedulerLoop {
 
   /** Admission: which scheduled instances to queue now, then compare-and-set and hand-over. */
   private async queueRunnable(now: number, paused: ReadonlySet<string>): Promise<number> {
-    const budget = Math.min(this.executor.openSlots(), this.options.maxQueuedPerLoop ?? 512);
+    const budget = Math.min(this.executor.openSlots(), this.options.maxQueuedPerLoop ?? DEFAULT_MAX_QUEUED_PER_LOOP);
     if (budget <= 0) return 0;
     const scheduled = (await this.store.listScheduled()).filter((ti) => !paused.has(ti.dagId));
     if (scheduled.length === 0) return 0;
     const occupancy = await this.store.occupancy();
-    const runs = new Map((await this.store.listActiveRuns()).map((run) => [`${run.dagId}\u0000${run.runId}`, run]));
-    const candidates: AdmissionCandidate[] = [];
-    for (const ti of scheduled) {
-      const run = runs.get(`${ti.dagId}\u0000${ti.runId}`);
-      if (!run) continue;
+    const activeRuns = await this.store.listActiveRuns();
+    const specs = new Map<string, DagSpec>();
+    for (const run of activeRuns) {
       const entry = await this.version(run);
-      if (!entry) continue;
-      const task = entry.graph.tasks.get(ti.taskId);
-      candidates.push({
-        dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, mapIndex: ti.mapIndex,
-        priorityWeight: ti.priorityWeight, pool: ti.pool, poolSlots: ti.poolSlots, queue: ti.queue,
-        logicalDate: run.logicalDate ?? run.runAfter,
-        maxActiveTasks: entry.spec.maxActiveTasks,
-        maxActiveTisPerDag: task?.maxActiveTisPerDag ?? null,
-        maxActiveTisPerDagrun: task?.maxActiveTisPerDagrun ?? null,
-      });
+      if (entry) specs.set(`${run.dagId}\u0000${run.versionHash}`, entry.spec);
     }
-    const pools: PoolCapacity[] = [...occupancy.pools].map(([name, pool]) => ({ name, slots: pool.slots, occupiedSlots: pool.used }));
-    const active: ActiveCount[] = [...occupancy.activeByRunTask].map(([key, count]) => {
-      const [dagId = '', runId = '', taskId = ''] = key.split('\u0000');
-      return { dagId, runId, taskId, count };
+    const decision = replayAdmission({
+      scheduled,
+      occupancy,
+      activeRuns,
+      specOf: (run) => specs.get(`${run.dagId}\u0000${run.versionHash}`) ?? null,
+      maxToAdmit: budget,
+      maxActiveTasksScope: this.options.maxActiveTasksScope ?? 'dag',
     });
-    const decision = admitTaskInstances({ candidates, pools, active, maxToAdmit: budget, maxActiveTasksScope: this.options.maxActiveTasksScope ?? 'dag' });
     this.lastRejections = decision.rejected;
     if (decision.admitted.length === 0) return 0;
     const tries = new Map(scheduled.map((ti) => [`${ti.dagId}\u0000${ti.runId}\u0000${ti.taskId}\u0000${ti.mapIndex}`, ti.tryNumber]));

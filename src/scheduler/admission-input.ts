@@ -1,12 +1,12 @@
 /**
- * Replays the scheduler's admission step on what the store holds now, exactly as `SchedulerLoop.queueRunnable`
- * feeds `admitTaskInstances` (src/scheduler/scheduler-loop.ts): every `scheduled` task instance of an active
- * run, the pools' occupancy, the queued/running counts per task and run, and each DAG's limits from the DAG
- * version the run was created with. Pure: the caller reads the store.
+ * The scheduler's admission step over what the store holds: every `scheduled` task instance of an active run,
+ * the pools' occupancy, the queued/running counts per task and run, and each DAG's limits from the DAG version
+ * the run was created with. `SchedulerLoop` decides with it and `dagbridge tasks why` replays it, so the two can
+ * never disagree. Pure: the caller reads the store.
  */
 import { admitTaskInstances, type ActiveCount, type AdmissionCandidate, type AdmissionDecision, type MaxActiveTasksScope, type PoolCapacity } from '../dag/admission.js';
 import type { DagSpec } from '../dag/bundle.js';
-import type { DagRunRecord, Occupancy, TaskInstanceRecord } from '../scheduler/store.js';
+import type { DagRunRecord, Occupancy, TaskInstanceRecord } from './store.js';
 
 /** The scheduler's default budget of one loop (Airflow's max_tis_per_query); the Redis executor has no slot cap. */
 export const DEFAULT_MAX_QUEUED_PER_LOOP = 512;
@@ -22,6 +22,18 @@ export interface AdmissionReplayInput {
   maxActiveTasksScope?: MaxActiveTasksScope;
 }
 
+const taskIndex = new WeakMap<DagSpec, Map<string, DagSpec['tasks'][number]>>();
+
+/** A spec's tasks by id, built once per spec object (a 10,000-task DAG is looked up per candidate). */
+function tasksOf(spec: DagSpec): Map<string, DagSpec['tasks'][number]> {
+  let index = taskIndex.get(spec);
+  if (!index) {
+    index = new Map(spec.tasks.map((t) => [t.taskId, t]));
+    taskIndex.set(spec, index);
+  }
+  return index;
+}
+
 /** The admission decision the scheduler would take now. */
 export function replayAdmission(input: AdmissionReplayInput): AdmissionDecision {
   const runs = new Map(input.activeRuns.map((run) => [`${run.dagId}\u0000${run.runId}`, run]));
@@ -31,7 +43,7 @@ export function replayAdmission(input: AdmissionReplayInput): AdmissionDecision 
     if (!run) continue;
     const spec = input.specOf(run);
     if (!spec) continue;
-    const task = spec.tasks.find((t) => t.taskId === ti.taskId);
+    const task = tasksOf(spec).get(ti.taskId);
     candidates.push({
       dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, mapIndex: ti.mapIndex,
       priorityWeight: ti.priorityWeight, pool: ti.pool, poolSlots: ti.poolSlots, queue: ti.queue,
