@@ -51,6 +51,8 @@ export interface SchedulerServiceOptions {
   onIteration?: (stats: LoopStats) => void | Promise<void>;
   /** Optional metrics/health hook (`--http-port`). */
   metrics?: SchedulerMetricsHook;
+  /** The time of each iteration (tests); default Date.now. */
+  clock?: () => number;
 }
 
 /** The scheduler service. */
@@ -66,6 +68,8 @@ export class SchedulerService {
   private unsubscribe: (() => Promise<void>) | null = null;
   private nextParseAt = 0;
   private nextHousekeepingAt = 0;
+  private nextRunCreationAt = 0;
+  private readonly clock: () => number;
   /** Last successful iteration (health). */
   lastLoopAt: number | null = null;
   /** Since when iterations succeed without interruption (a lost database makes every worker look lost). */
@@ -75,6 +79,7 @@ export class SchedulerService {
 
   constructor(private readonly options: SchedulerServiceOptions) {
     this.loop = new SchedulerLoop(options.store, options.executor, options.log);
+    this.clock = options.clock ?? Date.now;
   }
 
   get state(): ServiceState {
@@ -114,13 +119,18 @@ export class SchedulerService {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.stateValue === 'running') {
-      const now = Date.now();
+      const now = this.clock();
       try {
         if (now >= this.nextParseAt) {
           await this.parse(now);
           this.nextParseAt = now + this.options.parseIntervalMs;
         }
-        await createDueRuns(this.options.store, now, this.options.log, this.options.semantics);
+        // Run creation reads every stored DAG with its spec. Once per loop interval is as often as a schedule needs
+        // it; task completions wake the loop far more often than that on a busy cluster.
+        if (now >= this.nextRunCreationAt) {
+          await createDueRuns(this.options.store, now, this.options.log, this.options.semantics);
+          this.nextRunCreationAt = now + this.options.loopIntervalMs;
+        }
         const stats = await this.loop.tick(now);
         if (this.options.queue && this.options.store.listWorkers && now >= this.nextHousekeepingAt) {
           const workerTimeoutMs = this.options.workerTimeoutMs ?? 30_000;

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { DagBundle } from '../dag/bundle.js';
+import { dagOf, task } from '../dag/spec-fixtures.js';
+import type { Executor } from '../executor/executor.js';
+import { silentLogger } from '../lib/logger.js';
+import { MemoryStore } from './memory-store.js';
+import { SchedulerService } from './scheduler-service.js';
+import type { DagRunRecord, TaskInstanceRecord } from './store.js';
+
+const NOW = Date.parse('2024-06-01T00:00:00Z');
+
+/** Runs every instance it is given to success at once, as a worker would (start, then record the outcome). */
+class InstantExecutor implements Executor {
+  readonly name = 'instant';
+  constructor(private readonly store: MemoryStore) {}
+  openSlots(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+  async enqueue(instances: readonly TaskInstanceRecord[]): Promise<void> {
+    for (const ti of instances) {
+      await this.store.startTry(ti, ti.tryNumber, { workerId: 'w1', hostname: 'h', pid: 1 }, NOW);
+      await this.store.finishTry({
+        key: ti, tryNumber: ti.tryNumber, state: 'success', endDate: NOW, xcoms: [], skipTaskIds: [], nextRetryAt: null,
+        rescheduleAt: null, error: null, exitCode: 0, signal: null, exitReason: null, triggerDagRuns: [],
+      });
+    }
+  }
+  async stop(): Promise<void> {}
+}
+
+describe('SchedulerService', () => {
+  it('creates scheduled runs at most once per loop interval, however many iterations task completions cause', async () => {
+    const dag = dagOf(['a', 'b', 'c', 'd', 'e'].map((id) => task(id)), ['a>b', 'b>c', 'c>d', 'd>e'], { dagId: 'chain' });
+    const bundle: DagBundle = {
+      schemaVersion: 1,
+      generator: { name: 'test', version: '0', python: '3.11.0', pythonExecutable: 'python3', mode: 'standin', airflowVersion: null },
+      dagsFolder: '/dags', files: [], importErrors: [], dags: [dag],
+    };
+    const store = new MemoryStore();
+    await store.syncBundle(bundle, NOW);
+    const record = await store.getDag('chain');
+    const { run } = await store.createDagRun({
+      dagId: 'chain', runId: 'manual__1', versionHash: record?.versionHash ?? '', runType: 'manual', logicalDate: null,
+      dataIntervalStart: null, dataIntervalEnd: null, runAfter: '2024-06-01T00:00:00+00:00', conf: {}, queuedAt: NOW,
+    }, NOW);
+    let listDagsCalls = 0;
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'listDags') listDagsCalls += 1;
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    let iterations = 0;
+    let finished: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    const service = new SchedulerService({
+      store: counting, executor: new InstantExecutor(store), log: silentLogger, exportBundle: null,
+      parseIntervalMs: 60_000, loopIntervalMs: 60_000, clock: () => NOW,
+      onIteration: async () => {
+        iterations += 1;
+        const current = await store.getDagRun(run as DagRunRecord);
+        if (current?.state === 'success') finished();
+      },
+    });
+    await service.start();
+    await done;
+    await service.stop();
+
+    expect(iterations).toBe(6);
+    // One read for run creation and one for the paused DAGs (refreshed every 2 s of the clock, which stands still).
+    expect(listDagsCalls).toBe(2);
+    expect((await store.listTaskInstances(run as DagRunRecord)).map((ti) => ti.state)).toEqual(['success', 'success', 'success', 'success', 'success']);
+  });
+});
