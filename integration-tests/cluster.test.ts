@@ -180,3 +180,43 @@ describe('cluster', () => {
     expect(peakRssKb).toBeLessThan(300 * 1024);
   }, 150_000);
 });
+
+describe('worker shutdown', () => {
+  it('SIGTERM lets the running task finish; a second SIGTERM hands it back to another worker', async () => {
+    const { cluster: c, root } = await newCluster('shutdown', FIXTURES, { DAGBRIDGE_SHUTDOWN_GRACE_MS: '60000' });
+    c.scheduler();
+    const patient = c.worker('patient', ['--concurrency', '1'], { SLOW_SECONDS: '2' });
+    await c.waitForDags(['slow']);
+    const first = await c.trigger('slow', ['--run-id', 'graceful']);
+    await c.until('the task to start on the first worker', async () => existsSync(path.join(root, 'starts.log')));
+    patient.process.kill('SIGTERM');
+    const exit = await patient.process;
+    expect(exit.exitCode).toBe(0);
+    // The graceful stop waited for the task: it finished on try 1 before the worker exited.
+    expect((await c.store.getTaskInstance({ dagId: 'slow', runId: first, taskId: 'slow_task', mapIndex: -1 }))).toMatchObject({ state: 'success', tryNumber: 1, workerId: 'patient' });
+    expect(patient.output()).toContain('SIGTERM: finishing running tasks');
+
+    rmSync(path.join(root, 'starts.log'));
+    const impatient = c.worker('impatient', ['--concurrency', '1'], { SLOW_SECONDS: '30' });
+    const second = await c.trigger('slow', ['--run-id', 'cold']);
+    await c.until('the task to start on the second worker', async () => existsSync(path.join(root, 'starts.log')));
+    impatient.process.kill('SIGTERM');
+    await c.until('the worker to start draining', async () => impatient.output().includes('SIGTERM: finishing running tasks'));
+    impatient.process.kill('SIGTERM');
+    expect((await impatient.process).exitCode).toBe(0);
+    const handedBack = await c.store.getTaskInstance({ dagId: 'slow', runId: second, taskId: 'slow_task', mapIndex: -1 });
+    expect([handedBack?.state, handedBack?.tryNumber, handedBack?.note]).toEqual(['scheduled', 2, 'handed back: the worker stopped before the task finished']);
+    c.worker('rescuer', ['--concurrency', '1'], { SLOW_SECONDS: '0' });
+    expect((await c.waitForRun('slow', second)).state).toBe('success');
+    const done = await c.store.getTaskInstance({ dagId: 'slow', runId: second, taskId: 'slow_task', mapIndex: -1 });
+    expect([done?.state, done?.tryNumber, done?.workerId]).toEqual(['success', 2, 'rescuer']);
+  }, 150_000);
+
+  it('--strict exits 1 when the environment satisfies none of the queues, saying what is missing', async () => {
+    const { cluster: c } = await newCluster('strict', FIXTURES);
+    const manifest = path.join(ROOT, 'integration-tests', 'fixtures', 'manifest_dags', 'dagbridge.manifest.json');
+    const result = await c.cli(['worker', '--queues', 'aws', '--manifest', manifest, '--python', '/usr/bin/python3', '--strict']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('dagbridge: this environment satisfies none of the queues aws:\n  queue aws: boto3>=1.26 is missing');
+  }, 60_000);
+});
