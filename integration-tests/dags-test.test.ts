@@ -236,3 +236,21 @@ describe('dags list, show, export, errors', () => {
     expect(text.stdout).toMatch(/^syntax_error\.py: SyntaxError: /m);
   }, 120_000);
 });
+
+describe('the scheduler parse loop', () => {
+  it('keeps a per-file cache between exports and gives the same bundle', async () => {
+    const { cachedExporter } = await import('../src/shim/export.js');
+    const cacheDir = mkdtempSync(path.join(tmpdir(), 'dagbridge-cache-'));
+    try {
+      const parse = cachedExporter({ dagsFolder: FIXTURES, cacheDir, fullEvery: 3 });
+      const first = await parse();
+      const { readdirSync } = await import('node:fs');
+      expect(readdirSync(cacheDir)).toEqual([expect.stringMatching(/^export-cache-[0-9a-f]{12}\.json$/)]);
+      const second = await parse();
+      expect(second.dags).toEqual(first.dags);
+      expect(second.files.map((f) => f.parseSeconds)).toEqual(second.files.map(() => 0));
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -39,6 +39,8 @@ def parse_args(argv):
     parser.add_argument("--ignore-syntax", choices=[discovery.SYNTAX_REGEXP, discovery.SYNTAX_GLOB], default=None,
                         help=".airflowignore syntax (default regexp, or AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX)")
     parser.add_argument("--files", nargs="+", default=None, help="only these files, relative to the DAGs folder")
+    parser.add_argument("--cache", default=None,
+                        help="a file keeping each DAG file's export by content hash: unchanged files are not imported again")
     parser.add_argument("--parallelism", type=int, default=None, help="child processes at once (default: CPU count)")
     parser.add_argument("--isolation", choices=["batch", "file", "none"], default=None,
                         help="batch: children import a few files each (default); file: one child per file; "
@@ -430,6 +432,8 @@ def build_bundle(args):
         loader.preload_standins()
     from dagbridge_shim import convert, graph  # noqa: F401 - loaded once, before the children fork
 
+    cache = read_cache(args.cache, mode)
+    reused = {}
     files, import_errors, jobs = [], [], []
     for rel, path in select_files(dags_folder, args):
         try:
@@ -439,6 +443,12 @@ def build_bundle(args):
             import_errors.append({"file": rel, "type": type(exc).__name__, "message": str(exc), "traceback": ""})
             continue
         if not args.no_safe_mode and not discovery.might_contain_dag(content):
+            continue
+        cached = cache.get(rel)
+        if cached is not None and cached.get("hash") == hashlib.sha256(content).hexdigest():
+            # Unchanged since the last export: its DAGs are taken from the cache, the file is not imported.
+            files.append({"path": rel, "hash": "", "imports": [], "dagIds": [], "parseSeconds": 0.0})
+            reused[rel] = dict(cached, dags=[d.encode("utf-8") for d in cached["dags"]], parseSeconds=0.0)
             continue
         # Hashing and parsing for imports happen in the children, in parallel.
         files.append({"path": rel, "hash": "", "imports": [], "dagIds": [], "parseSeconds": 0.0})
@@ -450,6 +460,10 @@ def build_bundle(args):
         results = _run_forked(jobs, mode, args.file_timeout, parallelism, isolation)
     else:
         results = _run_in_process(jobs, mode)
+
+    results.update(reused)
+    if args.cache:
+        write_cache(args.cache, mode, results, jobs)
 
     jobs_by_rel = {job["rel"]: job for job in jobs}
     dags, owner_of = [], {}
@@ -491,6 +505,47 @@ def build_bundle(args):
         "importErrors": import_errors,
         "dags": dags,
     }
+
+
+CACHE_VERSION = 1
+
+
+def read_cache(path, mode):
+    """The per-file results of the last export ({rel: result}); empty when absent, unreadable or of another kind."""
+    if not path:
+        return {}
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            cache = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(cache, dict) or cache.get("version") != CACHE_VERSION or cache.get("shim") != __version__ or cache.get("mode") != mode:
+        return {}
+    files = cache.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def write_cache(path, mode, results, jobs):
+    """Keeps every file whose import ended normally (not timed out or crashed: those are tried again)."""
+    failed_types = ("AirflowTaskTimeout", "ImportProcessDied")
+    files = {}
+    for rel, result in results.items():
+        if not result.get("hash") or any(error.get("type") in failed_types for error in result.get("errors", [])):
+            continue
+        files[rel] = {
+            "hash": result["hash"],
+            "imports": result.get("imports", []),
+            "dagIds": result.get("dagIds", []),
+            "dags": [d.decode("utf-8") if isinstance(d, bytes) else d for d in result.get("dags", [])],
+            "errors": result.get("errors", []),
+        }
+    temporary = "%s.%d.tmp" % (path, os.getpid())
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump({"version": CACHE_VERSION, "shim": __version__, "mode": mode, "files": files}, handle)
+        os.replace(temporary, path)
+    except OSError as exc:
+        print("dagbridge_shim export: could not write the cache %s: %s" % (path, exc), file=sys.stderr)
 
 
 def render_bundle(bundle, pretty=False):

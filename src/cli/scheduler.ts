@@ -7,7 +7,7 @@ import { RedisExecutor } from '../executor/redis-executor.js';
 import { SchedulerMetrics, serveServiceHttp } from '../http/service-metrics.js';
 import type { ServiceState } from '../executor/local-executor.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
-import { exportDags } from '../shim/export.js';
+import { cachedExporter } from '../shim/export.js';
 import { errorMessage } from '../lib/errors.js';
 import { loadManifest } from '../manifest/manifest.js';
 import { requireQueue, requireStore } from '../app.js';
@@ -38,13 +38,14 @@ export function registerSchedulerCommand(program: Command): void {
             app.log.error('could not read the dependency manifest; keeping the one published before', { manifest: config.manifest, error: errorMessage(error) });
           }
         };
+        const parse = cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, cacheDir: config.home });
         const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestHash });
         const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
         const service = new SchedulerService({
           store, executor, queue, log: app.log,
           exportBundle: async () => {
             await publishManifest();
-            return exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow });
+            return parse();
           },
           parseIntervalMs: config.parseIntervalSeconds * 1000,
           loopIntervalMs: config.schedulerIntervalMs,

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { createApp, describeUrl, requireStore, type App } from '../app.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, type LogLevel } from '../lib/logger.js';
-import { assertDagsFolder, exportDags } from '../shim/export.js';
+import { assertDagsFolder, cachedExporter } from '../shim/export.js';
 import { resolvePython } from '../shim/python.js';
 import { EmbeddedPostgres } from '../standalone/embedded-postgres.js';
 import { homeLayout } from '../standalone/standalone-home.js';
@@ -107,7 +107,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     const refresh = (): void => void watcher.refresh().catch((error: unknown) => log.warn('could not read run states', { error: errorMessage(error) }));
     service = new StandaloneService({
       store, log,
-      exportBundle: () => exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow }),
+      exportBundle: cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, cacheDir: config.home }),
       attempt: {
         python: python.executable,
         dagsFolder: config.dagsFolder,

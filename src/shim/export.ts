@@ -2,7 +2,8 @@
  * Running `python -m dagbridge_shim export` and reading its DAG bundle. The shim is the only code that imports
  * DAG files; this side never executes Python itself.
  */
-import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parseBundle, type DagBundle } from '../dag/bundle.js';
@@ -23,6 +24,8 @@ export interface ExportOptions {
   files?: readonly string[];
   /** Per-file import timeout (shim default 30 s). */
   fileTimeoutSeconds?: number;
+  /** A file where the shim keeps each DAG file's export by content hash: unchanged files are not imported again. */
+  cachePath?: string;
   /** Environment for the shim process (names the DAG files may read, e.g. AIRFLOW_VAR_*). Default: process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -54,6 +57,7 @@ export async function exportDags(options: ExportOptions): Promise<DagBundle> {
   if (options.noAirflow) args.push('--no-airflow');
   if (options.fileTimeoutSeconds !== undefined) args.push('--file-timeout', String(options.fileTimeoutSeconds));
   if (options.files && options.files.length > 0) args.push('--files', ...options.files);
+  if (options.cachePath) args.push('--cache', options.cachePath);
 
   const result = await execa(interpreter.executable, args, {
     env: { ...(options.env ?? process.env), ...shimEnvironment() },
@@ -76,4 +80,21 @@ export async function exportDags(options: ExportOptions): Promise<DagBundle> {
     throw new ShimError('SHIM_FAILED', `the shim's export of ${dagsFolder} is not JSON (${(cause as Error).message}); is dagbridge_shim from this dagbridge version?`, { cause });
   }
   return parseBundle(parsed, `DAG bundle of ${dagsFolder}`);
+}
+
+/**
+ * Repeated exports of one folder (the scheduler's parse loop): files whose content did not change are taken from
+ * the shim's cache, and every `fullEvery`-th export imports everything again, so changes a cache cannot see (a
+ * helper module, an Airflow Variable read at parse time) are picked up within that many intervals.
+ */
+export function cachedExporter(options: Omit<ExportOptions, 'cachePath'> & { cacheDir: string; fullEvery?: number }): () => Promise<DagBundle> {
+  const folder = path.resolve(options.dagsFolder);
+  const cachePath = path.join(options.cacheDir, `export-cache-${createHash('sha256').update(folder).digest('hex').slice(0, 12)}.json`);
+  let exports = 0;
+  return async () => {
+    mkdirSync(options.cacheDir, { recursive: true });
+    if (exports % (options.fullEvery ?? 10) === 0) rmSync(cachePath, { force: true });
+    exports += 1;
+    return exportDags({ ...options, cachePath });
+  };
 }
