@@ -173,3 +173,21 @@ describe('SchedulerLoop and paused DAGs', () => {
     expect([(await store.getDagRun(run))?.state, executor.given.map((ti) => ti.taskId)]).toEqual(['running', ['a']]);
   });
 });
+
+describe('SchedulerLoop and dagrun_timeout', () => {
+  it('fails a run past its dagrun_timeout and skips what had not finished', async () => {
+    const dag = dagOf([task('a'), task('b')], ['a>b'], { dagId: 'timeout', dagrunTimeoutSeconds: 10 });
+    const { store, run } = await setup(dag);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1_000);
+    await finishAll(store, executor, 'success', 2_000);
+    await loop.tick(5_000);
+    expect(await states(store, run)).toEqual({ a: 'success', b: 'queued' });
+    const stats = await loop.tick(12_000);
+    expect(stats.runsFinished).toEqual([{ dagId: 'timeout', runId: run.runId, state: 'failed' }]);
+    expect((await store.getDagRun(run))?.state).toBe('failed');
+    // Unfinished instances are skipped, as Airflow does; a stale message for b is then refused by startTry.
+    expect(await states(store, run)).toEqual({ a: 'success', b: 'skipped' });
+  });
+});
