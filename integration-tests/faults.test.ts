@@ -34,26 +34,36 @@ async function noDuplicateStarts(cluster: TestCluster): Promise<void> {
   expect(duplicates.rows).toEqual([]);
 }
 
+/**
+ * Runs 30 tasks on one worker, restarts a server (`restart`) once a few succeeded, and checks that the run
+ * finishes with every task succeeded on its first start (nothing lost, nothing started twice).
+ */
+async function restartMidRun(cluster: TestCluster, restart: () => Promise<void>): Promise<void> {
+  cleanups.push(() => cluster.tearDown());
+  cluster.scheduler();
+  cluster.worker('w1', ['--concurrency', '2']);
+  await cluster.waitForDags(['many']);
+  const runId = await cluster.trigger('many');
+  await cluster.until('a few tasks to succeed', async () => (await cluster.store.listTaskInstances({ dagId: 'many', runId })).filter((t) => t.state === 'success').length >= 4);
+  await restart();
+  const run = await cluster.waitForRun('many', runId, 120_000);
+  expect(run.state).toBe('success');
+  const tis = await cluster.store.listTaskInstances({ dagId: 'many', runId });
+  expect(tis.filter((t) => t.state !== 'success')).toEqual([]);
+  await noDuplicateStarts(cluster);
+}
+
 describe('server restarts', () => {
   it('finishes the run when Redis restarts mid-run (and loses every message)', async () => {
     const redis = new OwnRedis();
     await redis.start();
     cleanups.push(() => redis.stop());
     const cluster = await new TestCluster({ label: 'redis-restart', dagsFolder: dagsCopy(), redisUrl: redis.url }).setUp();
-    cleanups.push(() => cluster.tearDown());
-    cluster.scheduler();
-    cluster.worker('w1', ['--concurrency', '2']);
-    await cluster.waitForDags(['many']);
-    const runId = await cluster.trigger('many');
-    await cluster.until('a few tasks to succeed', async () => (await cluster.store.listTaskInstances({ dagId: 'many', runId })).filter((t) => t.state === 'success').length >= 4);
-    await redis.stop();
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await redis.start();
-    const run = await cluster.waitForRun('many', runId, 120_000);
-    expect(run.state).toBe('success');
-    const tis = await cluster.store.listTaskInstances({ dagId: 'many', runId });
-    expect(tis.filter((t) => t.state !== 'success')).toEqual([]);
-    await noDuplicateStarts(cluster);
+    await restartMidRun(cluster, async () => {
+      await redis.stop();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await redis.start();
+    });
   }, 180_000);
 
   it('finishes the run when PostgreSQL restarts mid-run', async () => {
@@ -64,19 +74,10 @@ describe('server restarts', () => {
     await migrate(pool);
     await pool.end();
     const cluster = await new TestCluster({ label: 'pg-restart', dagsFolder: dagsCopy(), databaseUrl: server.url }).setUp();
-    cleanups.push(() => cluster.tearDown());
-    cluster.scheduler();
-    cluster.worker('w1', ['--concurrency', '2']);
-    await cluster.waitForDags(['many']);
-    const runId = await cluster.trigger('many');
-    await cluster.until('a few tasks to succeed', async () => (await cluster.store.listTaskInstances({ dagId: 'many', runId })).filter((t) => t.state === 'success').length >= 4);
-    await server.stop();
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await server.start();
-    const run = await cluster.waitForRun('many', runId, 120_000);
-    expect(run.state).toBe('success');
-    const tis = await cluster.store.listTaskInstances({ dagId: 'many', runId });
-    expect(tis.filter((t) => t.state !== 'success')).toEqual([]);
-    await noDuplicateStarts(cluster);
+    await restartMidRun(cluster, async () => {
+      await server.stop();
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await server.start();
+    });
   }, 180_000);
 });
