@@ -4,7 +4,8 @@ import { dagOf, task } from '../dag/spec-fixtures.js';
 import type { Executor } from '../executor/executor.js';
 import { silentLogger } from '../lib/logger.js';
 import { MemoryStore } from './memory-store.js';
-import { SchedulerService } from './scheduler-service.js';
+import { decideAgainAtOnce, SchedulerService } from './scheduler-service.js';
+import type { LoopStats } from './scheduler-loop.js';
 import type { DagRunRecord, TaskInstanceRecord } from './store.js';
 
 const NOW = Date.parse('2024-06-01T00:00:00Z');
@@ -70,5 +71,29 @@ describe('SchedulerService', () => {
     // One read for run creation and one for the paused DAGs (refreshed every 2 s of the clock, which stands still).
     expect(listDagsCalls).toBe(2);
     expect((await store.listTaskInstances(run as DagRunRecord)).map((ti) => ti.state)).toEqual(['success', 'success', 'success', 'success', 'success']);
+  });
+});
+
+describe('decideAgainAtOnce', () => {
+  const stats = (changesApplied: number, queued: number, finished: number): LoopStats => ({
+    runsDecided: 1, changesApplied, queued,
+    runsFinished: Array.from({ length: finished }, (_, i) => ({ dagId: 'd', runId: `r${i}`, state: 'success' as const })),
+  });
+
+  it.each([
+    ['nothing happened', stats(0, 0, 0), false],
+    ['only queued what admission allowed', stats(0, 1, 0), false],
+    ['queued one short of a full batch', stats(0, 511, 0), false],
+    ['queued a full batch', stats(0, 512, 0), true],
+    ['changed a task instance', stats(1, 0, 0), true],
+    ['changed and queued', stats(3, 2, 0), true],
+    ['finished a run', stats(0, 0, 1), true],
+  ])('%s -> %s', (_name, value, expected) => {
+    expect(decideAgainAtOnce(value)).toBe(expected);
+  });
+
+  it('compares with the loop\'s own batch size when it is set', () => {
+    expect(decideAgainAtOnce(stats(0, 16, 0), 16)).toBe(true);
+    expect(decideAgainAtOnce(stats(0, 15, 0), 16)).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { WorkerRegistry } from '../worker/registry.js';
+import { DEFAULT_MAX_QUEUED_PER_LOOP } from './admission-input.js';
 import { housekeeping, type HousekeepingReport, type UnservedQueue } from './housekeeping.js';
 import { createDueRuns } from './run-creator.js';
 import { SchedulerLoop, type LoopStats } from './scheduler-loop.js';
@@ -53,6 +54,17 @@ export interface SchedulerServiceOptions {
   metrics?: SchedulerMetricsHook;
   /** The time of each iteration (tests); default Date.now. */
   clock?: () => number;
+}
+
+/**
+ * Whether the loop should run another iteration at once instead of waiting for a notification: when the
+ * iteration changed task instances or finished runs (a change can make more runnable), or queued a full batch
+ * (more may be waiting). An iteration that only queued what admission allowed leaves nothing for an immediate
+ * next one: it would decide the same instances again and queue nothing. On a busy cluster that wasted iteration
+ * followed every finished task.
+ */
+export function decideAgainAtOnce(stats: LoopStats, maxQueuedPerLoop = DEFAULT_MAX_QUEUED_PER_LOOP): boolean {
+  return stats.changesApplied > 0 || stats.runsFinished.length > 0 || stats.queued >= maxQueuedPerLoop;
 }
 
 /** The scheduler service. */
@@ -153,8 +165,7 @@ export class SchedulerService {
         this.options.metrics?.record({ kind: 'iteration', ok: true, at: this.lastLoopAt, durationMs: this.lastLoopAt - now, stats });
         failures = 0;
         await this.options.onIteration?.(stats);
-        // More to do right away when this iteration changed something; otherwise wait for a notification.
-        if (stats.changesApplied > 0 || stats.queued > 0 || stats.runsFinished.length > 0) continue;
+        if (decideAgainAtOnce(stats)) continue;
       } catch (error) {
         failures += 1;
         this.healthySince = Date.now();
