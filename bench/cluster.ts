@@ -5,6 +5,7 @@
  *
  *   npm run bench:cluster -- [--pairs 10] [--tasks 200] [--chain 50] [--wide 10000] [--workers 2]
  *                            [--worker-concurrency 1] [--deadline-seconds 1800] [--parts chain,throughput,decisions]
+ *                            [--cpu-prof-dir DIR]   (CPU profiles of the scheduler and workers, written when they stop)
  *
  * Servers: DAGBRIDGE_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a database of the
  * bench's own is created on that server and dropped at the end) and DAGBRIDGE_BENCH_REDIS_URL (default
@@ -59,6 +60,7 @@ const { values } = parseArgs({
     'deadline-seconds': { type: 'string', default: '1800' },
     python: { type: 'string', default: 'python3' },
     parts: { type: 'string', default: 'chain,throughput,decisions' },
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 
@@ -90,6 +92,8 @@ async function until<T>(cluster: BenchCluster, what: string, check: () => Promis
   for (;;) {
     const value = await check();
     if (value !== null) return value;
+    const exited = cluster.exited();
+    if (exited) throw new Error(`${exited.name} exited (code ${String(exited.process.exitCode)}) while waiting for ${what}\n${cluster.outputs()}`);
     if (Date.now() > deadlineAt) throw new Error(`deadline reached waiting for ${what}\n${cluster.outputs()}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
@@ -362,7 +366,10 @@ async function main(): Promise<void> {
   await mkdir(dagsFolder);
   await writeFile(path.join(dagsFolder, 'bench_fanout.py'), bashNoopDag('bench_fanout', tasks));
   await writeFile(path.join(dagsFolder, 'bench_chain.py'), bashChainDag('bench_chain', chainLength));
-  const cluster = new BenchCluster({ adminDatabaseUrl, redisUrl, dagsFolder, env: { DAGBRIDGE_NO_AIRFLOW: 'true' } });
+  const cluster = new BenchCluster({
+    adminDatabaseUrl, redisUrl, dagsFolder, env: { DAGBRIDGE_NO_AIRFLOW: 'true' },
+    nodeArgs: values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof-dir'])}`] : [],
+  });
   try {
     const bundle = await exportDags({ dagsFolder, python, noAirflow: true });
     await cluster.setUp();

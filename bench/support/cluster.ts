@@ -58,6 +58,8 @@ export interface BenchClusterOptions {
   dagsFolder: string;
   /** Extra DAGBRIDGE_* settings of every process. */
   env?: Record<string, string>;
+  /** Options of the node processes themselves (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 /** A database, a Redis prefix and the processes started on them. */
@@ -118,7 +120,7 @@ export class BenchCluster {
   /** Starts `dagbridge <args>`. */
   start(name: string, args: string[]): BenchProcess {
     let output = '';
-    const child = execa(process.execPath, [CLI, ...args], { env: this.env(), extendEnv: false, reject: false, all: true, cwd: ROOT });
+    const child = execa(process.execPath, [...(this.options.nodeArgs ?? []), CLI, ...args], { env: this.env(), extendEnv: false, reject: false, all: true, cwd: ROOT });
     child.all?.on('data', (chunk: Buffer) => {
       // Keep the tail only: enough to explain a failure.
       output = (output + chunk.toString()).slice(-20_000);
@@ -135,6 +137,11 @@ export class BenchCluster {
     const timer = setTimeout(() => proc.process.kill('SIGKILL'), graceMs);
     await proc.process;
     clearTimeout(timer);
+  }
+
+  /** A process that has exited, if any (a cluster process only exits when it is stopped or fails). */
+  exited(): BenchProcess | undefined {
+    return this.processes.find((p) => p.process.exitCode !== undefined && p.process.exitCode !== null);
   }
 
   /** The last lines of every process's output (for an error message). */
