@@ -17,8 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { getMaxListeners, setMaxListeners } from 'node:events';
-import { lstat, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,7 +26,11 @@ import { DagbridgeError, errorMessage } from '../lib/errors.js';
 import { SHIM_ROOT } from '../shim/python.js';
 import { LogCapture, LOG_MARKER_PREFIX, type LogLine } from './log-lines.js';
 import { buildTaskEnv, type TaskEnvSettings } from './task-env.js';
-import { taskRunInputSchema, taskRunResultSchema, type TaskRunInput, type TaskRunResult } from './task-run-contract.js';
+import { taskRunInputSchema, type TaskRunInput, type TaskRunResult } from './task-run-contract.js';
+import { reapProcessGroup, trackGroup, untrackGroup } from './process-group.js';
+import { readResult } from './task-result.js';
+
+export { processGroupAlive, reapProcessGroup, runningTaskProcessGroups } from './process-group.js';
 
 /** Default wait between SIGTERM and SIGKILL: 5 s. */
 export const DEFAULT_KILL_GRACE_MS = 5_000;
@@ -35,8 +38,6 @@ export const DEFAULT_KILL_GRACE_MS = 5_000;
 export const DEFAULT_MAX_RESULT_BYTES = 32 * 1024 * 1024;
 /** How long, after the group is gone, pipes may stay open (held by a process that left the group). */
 const ORPHAN_PIPE_WAIT_MS = 2_000;
-/** How long to wait for a SIGKILLed group to disappear before giving up on it. */
-const SIGKILL_WAIT_MS = 5_000;
 /** Longest delay `setTimeout` accepts (2^31 - 1 ms); longer timeouts are chained. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -481,7 +482,7 @@ async function supervise(
     cancelTimer();
     spec.signal?.removeEventListener('abort', onAbort);
     signalLimit(-1);
-    liveGroups.delete(pid);
+    untrackGroup(pid);
   }
   capture.finish();
 
@@ -526,124 +527,6 @@ async function supervise(
     return failed('TaskResultInvalid', `task process wrote an invalid result: ${read.message}`);
   }
   return { ...base, result: read.result, failure: null, durationMs: performance.now() - run.started };
-}
-
-type ResultRead = { kind: 'missing' } | { kind: 'invalid'; message: string } | { kind: 'ok'; result: TaskRunResult };
-
-async function readResult(resultPath: string, maxBytes: number): Promise<ResultRead> {
-  let text: string;
-  try {
-    // lstat first: a FIFO or symlink planted as the result file must not block or redirect the read.
-    const stats = await lstat(resultPath);
-    if (!stats.isFile()) return { kind: 'invalid', message: 'the result path is not a regular file' };
-    if (stats.size > maxBytes) {
-      return { kind: 'invalid', message: `the result file has ${stats.size} bytes, more than the ${maxBytes} allowed` };
-    }
-    text = await readFile(resultPath, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'invalid', message: `the result file could not be read: ${errorMessage(error)}` };
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    return { kind: 'invalid', message: `the result file is not JSON (${errorMessage(error)})` };
-  }
-  const parsed = taskRunResultSchema.safeParse(document);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join('.') || '(root)';
-    return { kind: 'invalid', message: `the result does not match the task run contract: ${where}: ${issue?.message}` };
-  }
-  return { kind: 'ok', result: parsed.data };
-}
-
-/**
- * Process groups of running attempts. Detached groups outlive the worker, so when the worker exits while
- * attempts still run (a crash, `process.exit`), the 'exit' listener SIGKILLs them: their tasks are handed
- * back through lease expiry and must not keep running beside the next try. (Nothing runs on SIGKILL of the
- * worker itself; the lease covers that case.)
- */
-const liveGroups = new Set<number>();
-let exitListenerInstalled = false;
-
-function trackGroup(pgid: number): void {
-  liveGroups.add(pgid);
-  if (!exitListenerInstalled) {
-    exitListenerInstalled = true;
-    process.once('exit', () => {
-      for (const group of liveGroups) signalProcessGroup(group, 'SIGKILL');
-    });
-  }
-}
-
-/** Process group ids of the attempts this process is running now (for diagnostics and shutdown reports). */
-export function runningTaskProcessGroups(): number[] {
-  return [...liveGroups];
-}
-
-/**
- * SIGTERM to the group, up to `graceMs` for it to go, then SIGKILL. Returns at once when nothing of the group
- * is left (the usual end of a task that exited by itself).
- */
-export async function reapProcessGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!processGroupAlive(pgid)) return;
-  signalProcessGroup(pgid, 'SIGTERM');
-  // A stopped member only acts on SIGTERM once continued.
-  signalProcessGroup(pgid, 'SIGCONT');
-  if (await waitForGroupExit(pgid, graceMs)) return;
-  signalProcessGroup(pgid, 'SIGKILL');
-  await waitForGroupExit(pgid, SIGKILL_WAIT_MS);
-}
-
-async function waitForGroupExit(pgid: number, withinMs: number): Promise<boolean> {
-  const deadline = performance.now() + withinMs;
-  let pause = 5;
-  while (processGroupAlive(pgid)) {
-    const left = deadline - performance.now();
-    if (left <= 0) return false;
-    await sleep(Math.min(pause, left));
-    pause = Math.min(pause * 2, 100);
-  }
-  return true;
-}
-
-function signalProcessGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch (error) {
-    // ESRCH: the group is already gone. EPERM: a member changed user; the others were still signalled.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ESRCH' && code !== 'EPERM') throw error;
-  }
-}
-
-/**
- * Whether any process of the group is still running. `kill(-pgid, 0)` also counts zombies, which linger when
- * orphans are reparented to an init that does not reap (containers); on Linux /proc tells them apart.
- */
-export function processGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  if (process.platform !== 'linux') return true;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      // The process ended between readdir and read.
-      continue;
-    }
-    // Fields after the parenthesised command: state, ppid, pgrp, ...
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-  }
-  return false;
 }
 
 function startTimer(ms: number, fire: () => void): () => void {
