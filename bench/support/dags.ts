@@ -1,12 +1,8 @@
 /**
  * DAG files the benchmarks generate: unmodified-Airflow-style Python sources with no-op tasks, so every figure
- * measures dagbridge (start, run, record) and not the tasks' own work.
+ * measures dagbridge (start, run, record) and not the tasks' own work. Task ids are zero-padded so that they
+ * sort in creation order (the chain's hand-overs are read in task id order).
  */
-
-/** Task ids are zero-padded so that they sort in creation order. */
-function taskId(prefix: string, index: number): string {
-  return `${prefix}_${String(index).padStart(5, '0')}`;
-}
 
 const HEADER = `from datetime import datetime
 
@@ -25,7 +21,7 @@ export function bashNoopDag(dagId: string, count: number, options: { layers?: nu
 
 with DAG(${JSON.stringify(dagId)}, start_date=datetime(2024, 1, 1), schedule=None, catchup=False,
          max_active_tasks=${options.maxActiveTasks ?? 16}) as dag:
-    tasks = [BashOperator(task_id="${'bash'}_%05d" % i, bash_command="true") for i in range(${count})]
+    tasks = [BashOperator(task_id="bash_%05d" % i, bash_command="true") for i in range(${count})]
     per_layer = ${perLayer}
     for i in range(per_layer, len(tasks)):
         tasks[i - per_layer] >> tasks[i]
@@ -55,9 +51,4 @@ from airflow.operators.bash import BashOperator
 with DAG(${JSON.stringify(dagId)}, start_date=datetime(2024, 1, 1), schedule=None, catchup=False) as dag:
     chain(*[BashOperator(task_id="step_%05d" % i, bash_command="true") for i in range(${count})])
 `;
-}
-
-/** The task ids {@link bashNoopDag} creates, in order. */
-export function bashNoopTaskIds(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => taskId('bash', i));
 }
