@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateMarker, formatMarker, parseMarker, type MarkerEnvironment } from './markers.js';
+import { factsFixture } from './testing.js';
 
-const linux311: MarkerEnvironment = {
-  python_version: '3.11',
-  python_full_version: '3.11.2',
-  os_name: 'posix',
-  sys_platform: 'linux',
-  platform_release: '6.1.0-18-amd64',
-  platform_system: 'Linux',
-  platform_version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1',
-  platform_machine: 'x86_64',
-  platform_python_implementation: 'CPython',
-  implementation_name: 'cpython',
-  implementation_version: '3.11.2',
-};
+// The same Linux / CPython 3.11.2 environment the other manifest tests use.
+const linux311: MarkerEnvironment = factsFixture().markers;
 
 describe('evaluateMarker', () => {
   it.each([
