@@ -11,7 +11,6 @@
  * (requirement texts, constraints, executables and env names, sorted), so it covers what included files say
  * and ignores comments, ordering and where the files live.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -21,6 +20,7 @@ import { jsonErrorPosition } from './json-error-position.js';
 import { parseRequirement, RequirementSyntaxError, type Requirement } from './requirement.js';
 import { readRequirementsFile, type TextReader } from './requirements-file.js';
 import { isValidSpecifier } from './version-match.js';
+import { contentHash } from '../lib/content-hash.js';
 
 /** The manifest file version this build reads. */
 export const MANIFEST_VERSION = 1;
@@ -236,20 +236,9 @@ export function manifestHash(manifest: Pick<Manifest, 'python' | 'common' | 'que
     ),
     version: MANIFEST_VERSION,
   };
-  return createHash('sha256').update(canonicalJson(canonical)).digest('hex');
+  return contentHash(canonical);
 }
 
-/** JSON with object keys sorted at every level. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value as Record<string, unknown>)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 function describeJsonError(text: string, cause: unknown): string {
   const message = errorMessage(cause).replace(/ in JSON at position \d+.*$/, '');
