@@ -2,6 +2,37 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Import boundaries (docs/architecture.md, "Layout and dependency direction"): the services and adapters depend on
+// the ports, the pure core and the libraries, never on each other; the ports depend only on `dag/` and `lib/`;
+// `dag/` is pure. Tests may compose freely.
+const layered = ['store', 'queue', 'scheduler', 'worker', 'executor'];
+const composing = ['cli', 'app', 'inspect', 'standalone', 'http', 'dag-test'];
+const paths = (folders) => folders.flatMap((folder) => [`../${folder}/*`, `../${folder}.js`, `../../${folder}/*`]);
+const boundary = (folder, banned, message) => ({
+  files: [`src/${folder}/**/*.ts`],
+  ignores: ['**/*.test.ts', '**/*.suite.ts'],
+  rules: { 'no-restricted-imports': ['error', { patterns: [{ group: paths(banned), message }] }] },
+});
+const boundaries = [
+  ...layered.map((folder) =>
+    boundary(folder, [...layered.filter((other) => other !== folder), ...composing],
+      `src/${folder} may import only src/ports, src/dag, src/lib and the domain modules below it (manifest, shim, config).`),
+  ),
+  boundary('ports', [...layered, ...composing, 'manifest', 'shim', 'config'], 'src/ports may import only src/dag and src/lib.'),
+  {
+    files: ['src/dag/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'pg', 'ioredis', 'execa'], message: 'src/dag is pure: time, randomness and I/O are arguments.' },
+          { group: paths([...layered, ...composing, 'ports', 'manifest', 'shim', 'config']), message: 'src/dag may import only src/lib.' },
+        ],
+      }],
+    },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'python-shim/**', 'coverage/**', '.dagbridge/**'] },
   js.configs.recommended,
@@ -16,6 +47,7 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+  ...boundaries,
   {
     files: ['bin/**/*.js', 'scripts/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { redactUrl } from '../src/lib/redact.js';
 import { createRedisClient } from '../src/queue/connection.js';
 import { RedisTaskQueue } from '../src/queue/redis-queue.js';
-import type { TaskMessage } from '../src/queue/task-message.js';
+import type { TaskMessage } from '../src/ports/task-message.js';
 
 const { values } = parseArgs({
   options: {

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { resolvePython } from '../src/shim/python.js';
 import { runTaskProcess } from '../src/worker/task-process.js';
-import type { TaskRunInput } from '../src/worker/task-run-contract.js';
+import type { TaskRunInput } from '../src/ports/task-run-contract.js';
 
 const FIXTURE = fileURLToPath(new URL('../src/worker/fixtures/task_fixture.py', import.meta.url));
 const WARM_UP = 3;

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import type { DagBundle, DagSpec } from '../src/dag/bundle.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { testDag } from '../src/scheduler/dag-test.js';
+import { testDag } from '../src/dag-test/dag-test.js';
 import { exportDags } from '../src/shim/export.js';
 import { resolvePython, SHIM_ROOT } from '../src/shim/python.js';
 import { bashNoopDag, pythonNoopDag } from './support/dags.js';

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { DagRunRecord, TaskInstanceChange } from '../src/scheduler/store.js';
+import type { DagRunRecord, TaskInstanceChange } from '../src/ports/metadata-store.js';
 import { createPgPool } from '../src/store/connection.js';
 import { migrate } from '../src/store/migrate.js';
 import { PgStore } from '../src/store/pg-store.js';

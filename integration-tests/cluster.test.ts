@@ -5,8 +5,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { taskMessageId } from '../src/queue/message-id.js';
-import { TASK_MESSAGE_VERSION } from '../src/queue/task-message.js';
+import { taskMessageId } from '../src/ports/message-id.js';
+import { TASK_MESSAGE_VERSION } from '../src/ports/task-message.js';
 import { ROOT, TestCluster } from './support/cluster.js';
 
 const EXAMPLES = path.join(ROOT, 'examples', 'dags');

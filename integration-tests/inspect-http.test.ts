@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startHealthServer, type HealthServer } from '../src/http/health-server.js';
 import { WorkerMetrics } from '../src/http/service-metrics.js';
 import { silentLogger } from '../src/lib/logger.js';
-import type { ServiceState } from '../src/executor/local-executor.js';
+import type { ServiceState } from '../src/lib/service-state.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 let server: HealthServer | null = null;

@@ -8,12 +8,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { taskMessageId } from '../src/queue/message-id.js';
+import { taskMessageId } from '../src/ports/message-id.js';
 import { RedisTaskQueue } from '../src/queue/redis-queue.js';
-import { TASK_MESSAGE_VERSION, type TaskMessage } from '../src/queue/task-message.js';
-import type { DagRunRecord, TaskInstanceRecord } from '../src/scheduler/store.js';
+import { TASK_MESSAGE_VERSION, type TaskMessage } from '../src/ports/task-message.js';
+import type { DagRunRecord, TaskInstanceRecord } from '../src/ports/metadata-store.js';
 import { PgStore } from '../src/store/pg-store.js';
-import type { WorkerRecord } from '../src/worker/registry.js';
+import type { WorkerRecord } from '../src/ports/worker-registry.js';
 import { bundleOf, createMigratedDatabase, dagSpec, taskSpec, type TestDatabase } from './support/database.js';
 import { createTestRedisPrefix } from './support/servers.js';
 

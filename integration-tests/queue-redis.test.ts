@@ -12,7 +12,7 @@ import { QueueError, toQueueError } from '../src/queue/queue-error.js';
 import { RedisTaskQueue } from '../src/queue/redis-queue.js';
 import { registerScripts, runScript } from '../src/queue/scripts.js';
 import { sampleMessage } from '../src/queue/task-queue.suite.js';
-import { taskMessageId } from '../src/queue/message-id.js';
+import { taskMessageId } from '../src/ports/message-id.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createTestRedisPrefix, redisServerUrl } from './support/servers.js';
 

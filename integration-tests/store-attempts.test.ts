@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagSpec } from '../src/dag/bundle.js';
-import type { AttemptOutcome, DagRunRecord, LogLine, TaskInstanceKey } from '../src/scheduler/store.js';
+import type { AttemptOutcome, DagRunRecord, LogLine, TaskInstanceKey } from '../src/ports/metadata-store.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { dagVersionHash } from '../src/store/version-hash.js';
 import { bundleOf, createMigratedDatabase, dagSpec, taskSpec, type TestDatabase } from './support/database.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../src/lib/errors.js';
-import type { DagRunRecord } from '../src/scheduler/store.js';
+import type { DagRunRecord } from '../src/ports/metadata-store.js';
 import { listImportErrors } from '../src/store/dag-queries.js';
 import { METADATA_CHANGES_CHANNEL } from '../src/store/db.js';
 import { PgStore } from '../src/store/pg-store.js';

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagSpec } from '../src/dag/bundle.js';
 import { dagOf, task } from '../src/dag/spec-fixtures.js';
-import type { Executor } from '../src/executor/executor.js';
+import type { Executor } from '../src/ports/executor.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { SchedulerLoop } from '../src/scheduler/scheduler-loop.js';
-import type { DagRunRecord, TaskInstanceRecord } from '../src/scheduler/store.js';
+import type { DagRunRecord, TaskInstanceRecord } from '../src/ports/metadata-store.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { bundleOf, createMigratedDatabase, type TestDatabase } from './support/database.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagSpec } from '../src/dag/bundle.js';
 import { IllegalTransitionError } from '../src/lib/errors.js';
-import type { DagRunRecord, TaskInstanceChange, TaskInstanceRecord } from '../src/scheduler/store.js';
+import type { DagRunRecord, TaskInstanceChange, TaskInstanceRecord } from '../src/ports/metadata-store.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { dagVersionHash } from '../src/store/version-hash.js';
 import { bundleOf, createMigratedDatabase, dagSpec, taskSpec, type TestDatabase } from './support/database.js';

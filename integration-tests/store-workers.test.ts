@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteVariable, listPools, setPool, setVariable } from '../src/store/pool-variable-queries.js';
 import { getManifest, getSetting, pruneWorkers, putManifest, setSetting } from '../src/store/worker-queries.js';
 import { PgStore } from '../src/store/pg-store.js';
-import type { WorkerRecord } from '../src/worker/registry.js';
+import type { WorkerRecord } from '../src/ports/worker-registry.js';
 import { createMigratedDatabase, type TestDatabase } from './support/database.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0, 0);

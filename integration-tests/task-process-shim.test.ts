@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePython } from '../src/shim/python.js';
 import type { LogLine } from '../src/worker/log-lines.js';
 import { runTaskProcess, type TaskProcessOutcome } from '../src/worker/task-process.js';
-import type { TaskRunInput } from '../src/worker/task-run-contract.js';
+import type { TaskRunInput } from '../src/ports/task-run-contract.js';
 
 const DAG_FILE = `
 import os

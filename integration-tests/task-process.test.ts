@@ -13,7 +13,7 @@ import { resolvePython, SHIM_ROOT } from '../src/shim/python.js';
 import type { LogLine } from '../src/worker/log-lines.js';
 import { buildTaskEnv } from '../src/worker/task-env.js';
 import { runTaskProcess, TaskSpecError, type TaskProcessOutcome, type TaskProcessSpec } from '../src/worker/task-process.js';
-import type { TaskRunInput } from '../src/worker/task-run-contract.js';
+import type { TaskRunInput } from '../src/ports/task-run-contract.js';
 
 const FIXTURE = fileURLToPath(new URL('../src/worker/fixtures/task_fixture.py', import.meta.url));
 

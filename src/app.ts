@@ -14,7 +14,7 @@ import { createRedisClient } from './queue/connection.js';
 import { queueKeys } from './queue/keys.js';
 import { RedisTaskQueue } from './queue/redis-queue.js';
 import { checkRedisServer } from './queue/server-check.js';
-import type { TaskQueue } from './queue/task-queue.js';
+import type { TaskQueue } from './ports/task-queue.js';
 import { createPgPool, verifyConnection } from './store/connection.js';
 import { assertSchemaCurrent } from './store/migrate.js';
 import { PgStore } from './store/pg-store.js';

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { PgStore } from '../../src/store/pg-store.js';
 import { createRedisClient } from '../../src/queue/connection.js';
 import { RedisTaskQueue } from '../../src/queue/redis-queue.js';
-import type { DagRunRecord } from '../../src/scheduler/store.js';
+import type { DagRunRecord } from '../../src/ports/metadata-store.js';
 import { createMigratedDatabase, type TestDatabase } from './database.js';
 import { createTestRedisPrefix } from './servers.js';
 

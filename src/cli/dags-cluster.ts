@@ -6,7 +6,7 @@ import { notifyChanges, requireStore } from '../app.js';
 import { NotFoundError, UsageError } from '../lib/errors.js';
 import { backfillDagRuns, triggerDagRun } from '../scheduler/run-creator.js';
 import type { ClusterStore } from '../app.js';
-import type { DagRecord } from '../scheduler/store.js';
+import type { DagRecord } from '../ports/metadata-store.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
 import { parseConf, parseLogicalDate } from './dags-test.js';
 import { printJson, printLines } from './output.js';

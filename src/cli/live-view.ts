@@ -2,7 +2,7 @@
  * The live view of a DAG run for people: on a TTY, one block of "task  state" lines redrawn in place; otherwise
  * one plain line per state change (CI logs, pipes). And the final summary table.
  */
-import type { TaskInstanceRecord } from '../scheduler/store.js';
+import type { TaskInstanceRecord } from '../ports/metadata-store.js';
 import { formatSeconds, renderTable } from './output.js';
 
 const COLOURS: Record<string, string> = {

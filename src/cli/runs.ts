@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { requireStore } from '../app.js';
 import { NotFoundError } from '../lib/errors.js';
-import type { DagRunRecord, TaskInstanceRecord } from '../scheduler/store.js';
+import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
 import { withApp } from './run-command.js';

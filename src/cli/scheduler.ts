@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { RedisExecutor } from '../executor/redis-executor.js';
 import { SchedulerMetrics, serveServiceHttp } from '../http/service-metrics.js';
-import type { ServiceState } from '../executor/local-executor.js';
+import type { ServiceState } from '../lib/service-state.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import { cachedExporter } from '../shim/export.js';
 import { errorMessage } from '../lib/errors.js';

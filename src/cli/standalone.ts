@@ -17,7 +17,7 @@ import { homeLayout } from '../standalone/standalone-home.js';
 import { RunWatcher, type RunOutcome } from '../standalone/run-watch.js';
 import { StandaloneService, type UntilIdlePlan } from '../standalone/standalone-service.js';
 import { migrate } from '../store/migrate.js';
-import type { DagRunRecord } from '../scheduler/store.js';
+import type { DagRunRecord } from '../ports/metadata-store.js';
 import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
 import { onStopSignals } from './run-command.js';

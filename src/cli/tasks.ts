@@ -7,7 +7,7 @@ import { notifyChanges, requireStore, type ClusterStore } from '../app.js';
 import { buildGraph, downstreamClosure, upstreamClosure } from '../dag/graph.js';
 import { NotFoundError, UsageError } from '../lib/errors.js';
 import { sleep } from '../lib/sleep.js';
-import type { DagRunRecord } from '../scheduler/store.js';
+import type { DagRunRecord } from '../ports/metadata-store.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
 import { instanceName } from './live-view.js';
 import { printJson, printLines, renderTable } from './output.js';

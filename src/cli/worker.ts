@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { requireQueue, requireStore } from '../app.js';
-import type { ServiceState } from '../executor/local-executor.js';
+import type { ServiceState } from '../lib/service-state.js';
 import { serveServiceHttp, WorkerMetrics } from '../http/service-metrics.js';
 import { loadManifest } from '../manifest/manifest.js';
 import { resolvePython } from '../shim/python.js';

@@ -8,7 +8,7 @@ import { requireQueue, requireStore } from '../app.js';
 import { readRunningTasks, readWorkerRows } from '../inspect/queries.js';
 import type { WorkerRow } from '../inspect/workers-view.js';
 import { NotFoundError } from '../lib/errors.js';
-import type { WorkerAction } from '../worker/registry.js';
+import type { WorkerAction } from '../ports/worker-registry.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
 import { instanceName } from './live-view.js';
 import { describeMessageId } from './queue.js';

@@ -3,8 +3,9 @@
  * subprocess, through the same attempt code a worker uses. Like Airflow's LocalExecutor. Used by
  * `dagbridge standalone` and `dagbridge dags test`.
  */
-import type { TaskInstanceRecord } from '../scheduler/store.js';
-import type { Executor } from './executor.js';
+import type { ServiceState } from '../lib/service-state.js';
+import type { TaskInstanceRecord } from '../ports/metadata-store.js';
+import type { Executor } from '../ports/executor.js';
 
 /** Runs one attempt of a queued task instance to its end (records the outcome itself). Never rejects for task failures. */
 export type RunAttempt = (instance: TaskInstanceRecord, signal: AbortSignal) => Promise<void>;
@@ -19,9 +20,6 @@ export interface LocalExecutorOptions {
   /** Called when an attempt's promise rejects: a bug or a lost store, never a task failure. */
   onAttemptError?: (instance: TaskInstanceRecord, error: unknown) => void;
 }
-
-/** Service state of a long-running component. */
-export type ServiceState = 'idle' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 /** The local pool. `stop()` aborts the running attempts (their task process groups are killed) and waits for them. */
 export class LocalExecutor implements Executor {

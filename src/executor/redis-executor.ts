@@ -3,10 +3,10 @@
  * then age. Workers pull them (one per free slot). Enqueueing is idempotent per try, so the scheduler may hand
  * the same queued instance over again (after a Redis flush) without creating a duplicate.
  */
-import type { TaskQueue } from '../queue/task-queue.js';
-import { TASK_MESSAGE_VERSION, type TaskMessage } from '../queue/task-message.js';
-import type { MetadataStore, TaskInstanceRecord } from '../scheduler/store.js';
-import type { Executor } from './executor.js';
+import type { TaskQueue } from '../ports/task-queue.js';
+import { TASK_MESSAGE_VERSION, type TaskMessage } from '../ports/task-message.js';
+import type { MetadataStore, TaskInstanceRecord } from '../ports/metadata-store.js';
+import type { Executor } from '../ports/executor.js';
 
 /** Collaborators of the Redis executor. */
 export interface RedisExecutorOptions {

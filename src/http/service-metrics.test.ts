@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ServiceState } from '../executor/local-executor.js';
+import type { ServiceState } from '../lib/service-state.js';
 import { silentLogger } from '../lib/logger.js';
 import { MemoryTaskQueue } from '../queue/memory-queue.js';
-import { MemoryStore } from '../scheduler/memory-store.js';
-import type { WorkerRegistry } from '../worker/registry.js';
+import { MemoryStore } from '../ports/memory-store.js';
+import type { WorkerRegistry } from '../ports/worker-registry.js';
 import { WorkerService } from '../worker/worker-service.js';
 import { SchedulerMetrics, WorkerMetrics } from './service-metrics.js';
 

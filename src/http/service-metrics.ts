@@ -6,13 +6,13 @@
  *
  * Instruments (every name prefixed `dagbridge_`), documented in docs/inspection.md.
  */
-import type { ServiceState } from '../executor/local-executor.js';
+import type { ServiceState } from '../lib/service-state.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { MetricsRegistry, type Counter, type Gauge, type Histogram } from '../lib/metrics.js';
-import type { TaskQueue } from '../queue/task-queue.js';
+import type { TaskQueue } from '../ports/task-queue.js';
 import type { SchedulerMetricsEvent, SchedulerMetricsHook } from '../scheduler/scheduler-service.js';
-import type { WorkerState } from '../worker/registry.js';
+import type { WorkerState } from '../ports/worker-registry.js';
 import type { WorkerMetricsEvent, WorkerMetricsHook } from '../worker/worker-service.js';
 import { startHealthServer, type HealthCheck, type HealthServer } from './health-server.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dagOf, task } from '../dag/spec-fixtures.js';
-import type { DagRecord, DagRunRecord, Occupancy, TaskInstanceRecord } from '../scheduler/store.js';
-import type { WorkerRecord } from '../worker/registry.js';
+import type { DagRecord, DagRunRecord, Occupancy, TaskInstanceRecord } from '../ports/metadata-store.js';
+import type { WorkerRecord } from '../ports/worker-registry.js';
 import { replayAdmission } from '../scheduler/admission-input.js';
 import { queueReport } from './queues-view.js';
 import { explainTaskInstance, type WhyInput } from './why.js';

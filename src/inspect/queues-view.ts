@@ -3,8 +3,8 @@
  * retries and the workers' registrations, plus a warning for every queue that has work and nobody to take it
  * (naming the workers that refuse it and their manifest reasons). Pure.
  */
-import type { QueueStats } from '../queue/task-queue.js';
-import type { WorkerRecord } from '../worker/registry.js';
+import type { QueueStats } from '../ports/task-queue.js';
+import type { WorkerRecord } from '../ports/worker-registry.js';
 import { eligibleWorkers, ineligibility, isAlive } from './workers-view.js';
 
 /** One queue row. */

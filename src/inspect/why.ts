@@ -11,8 +11,8 @@ import { decideRun } from '../dag/decide.js';
 import type { PreviousRun } from '../dag/depends-on-past.js';
 import type { MapInputLength } from '../dag/mapping.js';
 import { FINISHED_STATES, type TaskInstanceState } from '../dag/states.js';
-import type { DagRecord, DagRunRecord, TaskInstanceRecord } from '../scheduler/store.js';
-import type { WorkerRecord } from '../worker/registry.js';
+import type { DagRecord, DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
+import type { WorkerRecord } from '../ports/worker-registry.js';
 import { eligibleWorkers, ineligibility, workerDisplayState } from './workers-view.js';
 
 /** Where the task instance's message is in Redis (for a `queued` instance). */

@@ -6,7 +6,7 @@
  * running tasks back at that point), `stopped` when it said so on its way out, otherwise what it reported
  * (`running`, `draining`, `stopping`, `unhealthy`: no queue satisfied).
  */
-import type { RefusedQueue, WorkerAction, WorkerRecord, WorkerState } from '../worker/registry.js';
+import type { RefusedQueue, WorkerAction, WorkerRecord, WorkerState } from '../ports/worker-registry.js';
 
 /** How a worker is shown: what it reported, unless its heartbeat is too old. */
 export type WorkerDisplayState = WorkerState | 'lost';

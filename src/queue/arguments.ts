@@ -3,9 +3,9 @@
  * the same inputs with the same messages, and the conversion of a task message into a queue message.
  */
 import { checkArgument } from './queue-error.js';
-import { taskMessageId } from './message-id.js';
-import type { TaskMessage } from './task-message.js';
-import type { RawMessage, ReapOptions } from './task-queue.js';
+import { taskMessageId } from '../ports/message-id.js';
+import type { TaskMessage } from '../ports/task-message.js';
+import type { RawMessage, ReapOptions } from '../ports/task-queue.js';
 
 /** Default number of leases one `reapExpired` call examines. */
 export const DEFAULT_REAP_LIMIT = 500;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTaskQueue } from './memory-queue.js';
-import { taskMessageId } from './message-id.js';
+import { taskMessageId } from '../ports/message-id.js';
 import { describeTaskQueueBehaviour, sampleMessage } from './task-queue.suite.js';
 
 describeTaskQueueBehaviour('memory, frozen clock', {

@@ -18,7 +18,7 @@ import {
 } from './arguments.js';
 import { checkArgument } from './queue-error.js';
 import { createHash } from 'node:crypto';
-import type { TaskMessage } from './task-message.js';
+import type { TaskMessage } from '../ports/task-message.js';
 import type {
   ClaimedMessage,
   DeadLetter,
@@ -32,7 +32,7 @@ import type {
   ReapResult,
   RenewResult,
   TaskQueue,
-} from './task-queue.js';
+} from '../ports/task-queue.js';
 
 /** Options of the in-memory queue. */
 export interface MemoryTaskQueueOptions {

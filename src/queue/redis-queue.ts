@@ -19,7 +19,7 @@ import {
 import { queueKeys, DEFAULT_KEY_PREFIX, type QueueKeys } from './keys.js';
 import { checkArgument, toQueueError } from './queue-error.js';
 import { queueScript, registerScripts, runScript, type ScriptArgument, type ScriptName } from './scripts.js';
-import type { TaskMessage } from './task-message.js';
+import type { TaskMessage } from '../ports/task-message.js';
 import type {
   ClaimedMessage,
   DeadLetter,
@@ -33,7 +33,7 @@ import type {
   ReapResult,
   RenewResult,
   TaskQueue,
-} from './task-queue.js';
+} from '../ports/task-queue.js';
 
 /** Options of the Redis queue. */
 export interface RedisTaskQueueOptions {

@@ -4,10 +4,10 @@
  * chosen time on the queue's own clock (`reapExpired({ now })`), so no test sleeps or measures time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskMessageId } from './message-id.js';
+import { taskMessageId } from '../ports/message-id.js';
 import { QueueError } from './queue-error.js';
-import { TASK_MESSAGE_VERSION, type TaskMessage } from './task-message.js';
-import type { TaskQueue } from './task-queue.js';
+import { TASK_MESSAGE_VERSION, type TaskMessage } from '../ports/task-message.js';
+import type { TaskQueue } from '../ports/task-queue.js';
 
 /** How the suite gets a fresh, empty queue for each test, and cleans up after it. */
 export interface TaskQueueHarness {

@@ -6,7 +6,7 @@
  */
 import { admitTaskInstances, type ActiveCount, type AdmissionCandidate, type AdmissionDecision, type MaxActiveTasksScope, type PoolCapacity } from '../dag/admission.js';
 import type { DagSpec } from '../dag/bundle.js';
-import type { DagRunRecord, Occupancy, TaskInstanceRecord } from './store.js';
+import type { DagRunRecord, Occupancy, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 /** The scheduler's default budget of one loop (Airflow's max_tis_per_query); the Redis executor has no slot cap. */
 export const DEFAULT_MAX_QUEUED_PER_LOOP = 512;

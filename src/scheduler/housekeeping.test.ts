@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkerRecord } from '../worker/registry.js';
+import type { WorkerRecord } from '../ports/worker-registry.js';
 import { unservedQueues } from './housekeeping.js';
 
 const worker = (workerId: string, queues: string[], overrides: Partial<WorkerRecord> = {}): WorkerRecord => ({

@@ -11,11 +11,11 @@
  */
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { parseTaskMessageId, taskMessageId } from '../queue/message-id.js';
-import type { TaskQueue } from '../queue/task-queue.js';
-import type { Executor } from '../executor/executor.js';
-import type { WorkerRecord, WorkerRegistry } from '../worker/registry.js';
-import type { MetadataStore, TaskInstanceRecord } from './store.js';
+import { parseTaskMessageId, taskMessageId } from '../ports/message-id.js';
+import type { TaskQueue } from '../ports/task-queue.js';
+import type { Executor } from '../ports/executor.js';
+import type { WorkerRecord, WorkerRegistry } from '../ports/worker-registry.js';
+import type { MetadataStore, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 /** Settings of the repairs. */
 export interface HousekeepingOptions {

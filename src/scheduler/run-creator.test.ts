@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
 import { silentLogger } from '../lib/logger.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../ports/memory-store.js';
 import { backfillDagRuns, createDueRuns, triggerDagRun } from './run-creator.js';
 
 const bundleOf = (...dags: DagSpec[]): DagBundle => ({

@@ -9,7 +9,7 @@ import { generateRunId, pythonIsoUtc } from '../dag/ids.js';
 import { backfillRunInfos, manualRunInfo, nextDagRunInfo, scheduleSettingsOf, type DagRunInfo, type ScheduleSemantics } from '../dag/schedule.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { DagRecord, DagRunRecord, MetadataStore, RunType } from './store.js';
+import type { DagRecord, DagRunRecord, MetadataStore, RunType } from '../ports/metadata-store.js';
 
 /** A created (or already existing) run. */
 export interface CreatedRun {

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
 import { silentLogger } from '../lib/logger.js';
-import type { Executor } from '../executor/executor.js';
-import { MemoryStore } from './memory-store.js';
+import type { Executor } from '../ports/executor.js';
+import { MemoryStore } from '../ports/memory-store.js';
 import { SchedulerLoop } from './scheduler-loop.js';
-import type { DagRunRecord, TaskInstanceRecord } from './store.js';
+import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 function bundleOf(...dags: DagSpec[]): DagBundle {
   return {

@@ -18,8 +18,8 @@ import { xcomMapInputLength, type MapInputLength } from '../dag/mapping.js';
 import { priorityWeights } from '../dag/priority.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Executor } from '../executor/executor.js';
-import type { DagRunRecord, MetadataStore, TaskInstanceChange, TaskInstanceRecord } from './store.js';
+import type { Executor } from '../ports/executor.js';
+import type { DagRunRecord, MetadataStore, TaskInstanceChange, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 /** Settings of the loop. */
 export interface SchedulerLoopOptions {

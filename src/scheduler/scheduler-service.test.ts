@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DagBundle } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
-import type { Executor } from '../executor/executor.js';
+import type { Executor } from '../ports/executor.js';
 import { silentLogger } from '../lib/logger.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../ports/memory-store.js';
 import { decideAgainAtOnce, SchedulerService } from './scheduler-service.js';
 import type { LoopStats } from './scheduler-loop.js';
-import type { DagRunRecord, TaskInstanceRecord } from './store.js';
+import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 const NOW = Date.parse('2024-06-01T00:00:00Z');
 

@@ -5,18 +5,18 @@
  */
 import type { DagBundle } from '../dag/bundle.js';
 import type { ScheduleSemantics } from '../dag/schedule.js';
-import type { ServiceState } from '../executor/local-executor.js';
-import type { Executor } from '../executor/executor.js';
+import type { ServiceState } from '../lib/service-state.js';
+import type { Executor } from '../ports/executor.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
-import type { TaskQueue } from '../queue/task-queue.js';
-import type { WorkerRegistry } from '../worker/registry.js';
+import type { TaskQueue } from '../ports/task-queue.js';
+import type { WorkerRegistry } from '../ports/worker-registry.js';
 import { DEFAULT_MAX_QUEUED_PER_LOOP } from './admission-input.js';
 import { housekeeping, type HousekeepingReport, type UnservedQueue } from './housekeeping.js';
 import { createDueRuns } from './run-creator.js';
 import { SchedulerLoop, type LoopStats } from './scheduler-loop.js';
-import type { MetadataStore } from './store.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
 
 /** What the scheduler reports to an optional metrics hook (`/metrics` and `/health`, see src/http/service-metrics.ts). */
 export type SchedulerMetricsEvent =

@@ -19,7 +19,7 @@ import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
-import type { ServiceState } from '../executor/local-executor.js';
+import type { ServiceState } from '../lib/service-state.js';
 import { DagbridgeError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { sleep } from '../lib/sleep.js';

@@ -4,7 +4,7 @@
  * The watcher reads the store, so it shows what the metadata says, whoever changed it; a change that is undone
  * between two refreshes (a very short `running`) may not be seen.
  */
-import type { DagRunRecord, MetadataStore, TaskInstanceRecord } from '../scheduler/store.js';
+import type { DagRunRecord, MetadataStore, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 /** A DAG run's end state, for the outcome of `--until-idle`. */
 export interface RunOutcome {

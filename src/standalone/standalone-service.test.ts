@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
 import { silentLogger } from '../lib/logger.js';
-import { MemoryStore } from '../scheduler/memory-store.js';
-import type { DagRunRecord, TaskInstanceRecord } from '../scheduler/store.js';
+import { MemoryStore } from '../ports/memory-store.js';
+import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
 import { RunWatcher, runOutcome } from './run-watch.js';
 import { StandaloneService } from './standalone-service.js';
 

@@ -11,12 +11,13 @@
 import { hostname } from 'node:os';
 import type { DagBundle } from '../dag/bundle.js';
 import type { ScheduleSemantics } from '../dag/schedule.js';
-import { LocalExecutor, type RunAttempt, type ServiceState } from '../executor/local-executor.js';
+import { LocalExecutor, type RunAttempt } from '../executor/local-executor.js';
+import type { ServiceState } from '../lib/service-state.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { createDueRuns, triggerDagRun } from '../scheduler/run-creator.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
-import type { DagRunRecord, MetadataStore, WorkerIdentity } from '../scheduler/store.js';
+import type { DagRunRecord, MetadataStore, WorkerIdentity } from '../ports/metadata-store.js';
 import { runAttempt, type AttemptContext } from '../worker/attempt.js';
 import { runOutcome, type RunOutcome } from './run-watch.js';
 

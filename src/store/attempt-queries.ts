@@ -4,8 +4,8 @@
  */
 import type { DagSpec } from '../dag/bundle.js';
 import { assertTransition } from '../dag/states.js';
-import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, WorkerIdentity } from '../scheduler/store.js';
-import type { TriggerRequest } from '../worker/task-run-contract.js';
+import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, WorkerIdentity } from '../ports/metadata-store.js';
+import type { TriggerRequest } from '../ports/task-run-contract.js';
 import { notifyChange, type Queryable } from './db.js';
 import { createDagRun } from './run-queries.js';
 import { jsonParam, mapRun, mapTaskInstance, msToAirflowIso, RUN_COLUMNS, textParam, TI_COLUMNS, type RunRow, type TaskInstanceRow } from './rows.js';

@@ -2,7 +2,7 @@
  * DAGs, their content-addressed versions and import errors.
  */
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
-import type { DagRecord, SyncReport } from '../scheduler/store.js';
+import type { DagRecord, SyncReport } from '../ports/metadata-store.js';
 import type { Queryable } from './db.js';
 import { jsonParam, toMs } from './rows.js';
 import { dagVersionHash } from './version-hash.js';

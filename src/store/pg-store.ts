@@ -22,8 +22,8 @@ import type {
   TaskInstanceKey,
   TaskInstanceRecord,
   WorkerIdentity,
-} from '../scheduler/store.js';
-import type { ManifestRegistry, WorkerAction, WorkerRecord, WorkerRegistry } from '../worker/registry.js';
+} from '../ports/metadata-store.js';
+import type { ManifestRegistry, WorkerAction, WorkerRecord, WorkerRegistry } from '../ports/worker-registry.js';
 import * as attempts from './attempt-queries.js';
 import * as dags from './dag-queries.js';
 import { withTransaction } from './db.js';

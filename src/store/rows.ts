@@ -6,7 +6,7 @@
  * precision is lost.
  */
 import type { DagRunState, TaskInstanceState } from '../dag/states.js';
-import type { DagRunRecord, RunType, TaskInstanceRecord } from '../scheduler/store.js';
+import type { DagRunRecord, RunType, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 /** A timestamptz as epoch ms (pg returns Date; tolerate strings and numbers from custom type parsers). */
 export function toMs(value: unknown): number {

@@ -3,7 +3,7 @@
  */
 import type { DagRunState } from '../dag/states.js';
 import { NotFoundError } from '../lib/errors.js';
-import type { DagRunRecord, RunKey } from '../scheduler/store.js';
+import type { DagRunRecord, RunKey } from '../ports/metadata-store.js';
 import { notifyChange, PG_ERROR, pgErrorCode, type Queryable } from './db.js';
 import { jsonParam, mapRun, msParam, RUN_COLUMNS, type RunRow } from './rows.js';
 

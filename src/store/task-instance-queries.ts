@@ -4,7 +4,7 @@
  */
 import type { DagSpec } from '../dag/bundle.js';
 import { assertTransition, FINISHED_STATES } from '../dag/states.js';
-import type { DagRunRecord, Occupancy, RunKey, TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord } from '../scheduler/store.js';
+import type { DagRunRecord, Occupancy, RunKey, TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
 import type { Queryable } from './db.js';
 import { mapTaskInstance, msParam, textParam, TI_COLUMNS, type TaskInstanceRow } from './rows.js';
 

@@ -3,7 +3,7 @@
  * `src/worker/registry.ts`: registrations, heartbeats, requested drain/shutdown), dependency manifests by hash,
  * and settings.
  */
-import type { RefusedQueue, WorkerAction, WorkerRecord, WorkerState } from '../worker/registry.js';
+import type { RefusedQueue, WorkerAction, WorkerRecord, WorkerState } from '../ports/worker-registry.js';
 import type { Queryable } from './db.js';
 import { toMs, toMsOrNull } from './rows.js';
 

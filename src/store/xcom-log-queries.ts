@@ -9,7 +9,7 @@
  * "after seq N" is still an index range scan on (key, try, last_seq), so `--follow` sees each chunk as soon as
  * it is committed. A batch sent twice (a retried append) has the same last seq and is stored once.
  */
-import type { LogLine, RunKey, TaskInstanceKey } from '../scheduler/store.js';
+import type { LogLine, RunKey, TaskInstanceKey } from '../ports/metadata-store.js';
 import type { Queryable } from './db.js';
 import { jsonParam } from './rows.js';
 

@@ -16,11 +16,11 @@ import type { TaskInstanceState } from '../dag/states.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { retrying } from '../lib/retry.js';
-import type { AttemptOutcome, DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity } from '../scheduler/store.js';
+import type { AttemptOutcome, DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity } from '../ports/metadata-store.js';
 import { LogBatcher } from './log-batcher.js';
 import type { TaskEnvSettings } from './task-env.js';
 import { runTaskProcess, type TaskProcessOutcome } from './task-process.js';
-import { TASK_RUN_CONTRACT_VERSION, type TaskRunInput, type TaskRunResult } from './task-run-contract.js';
+import { TASK_RUN_CONTRACT_VERSION, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
 
 /** What an attempt needs from its host (worker or local executor). */
 export interface AttemptContext {

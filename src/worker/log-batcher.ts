@@ -3,7 +3,7 @@
  * line), so the log is readable from any machine within about `flushMs`. Writes are serialised and never
  * block the task's pipes; a failed write is retried with the next batch and reported once.
  */
-import type { LogLine as StoredLogLine, MetadataStore, TaskInstanceKey } from '../scheduler/store.js';
+import type { LogLine as StoredLogLine, MetadataStore, TaskInstanceKey } from '../ports/metadata-store.js';
 import type { Logger } from '../lib/logger.js';
 import { errorMessage } from '../lib/errors.js';
 

@@ -5,9 +5,9 @@
 import { collectFacts } from '../manifest/facts.js';
 import { MANIFEST_VERSION, type Manifest } from '../manifest/manifest.js';
 import { ManifestError } from '../lib/errors.js';
-import type { ManifestRegistry } from './registry.js';
+import type { ManifestRegistry } from '../ports/worker-registry.js';
 import { satisfiedQueues, verifyManifest, type VerifyReport } from '../manifest/verify.js';
-import type { RefusedQueue } from './registry.js';
+import type { RefusedQueue } from '../ports/worker-registry.js';
 
 /** The outcome of a verification, as the worker uses it. */
 export interface QueueVerdict {

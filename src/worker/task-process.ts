@@ -26,7 +26,7 @@ import { DagbridgeError, errorMessage } from '../lib/errors.js';
 import { SHIM_ROOT } from '../shim/python.js';
 import { LogCapture, LOG_MARKER_PREFIX, type LogLine } from './log-lines.js';
 import { buildTaskEnv, type TaskEnvSettings } from './task-env.js';
-import { taskRunInputSchema, type TaskRunInput, type TaskRunResult } from './task-run-contract.js';
+import { taskRunInputSchema, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
 import { reapProcessGroup, trackGroup, untrackGroup } from './process-group.js';
 import { readResult } from './task-result.js';
 

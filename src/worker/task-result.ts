@@ -4,7 +4,7 @@
  */
 import { lstat, readFile } from 'node:fs/promises';
 import { errorMessage } from '../lib/errors.js';
-import { taskRunResultSchema, type TaskRunResult } from './task-run-contract.js';
+import { taskRunResultSchema, type TaskRunResult } from '../ports/task-run-contract.js';
 
 /** What reading a result file found. */
 export type ResultRead = { kind: 'missing' } | { kind: 'invalid'; message: string } | { kind: 'ok'; result: TaskRunResult };

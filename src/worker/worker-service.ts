@@ -11,17 +11,17 @@
  * instances handed back for another worker.
  */
 import { hostname } from 'node:os';
-import type { ServiceState } from '../executor/local-executor.js';
+import type { ServiceState } from '../lib/service-state.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
 import { VERSION } from '../lib/version.js';
-import type { ClaimedMessage, TaskQueue } from '../queue/task-queue.js';
-import { parseTaskMessage } from '../queue/task-message.js';
-import type { MetadataStore } from '../scheduler/store.js';
+import type { ClaimedMessage, TaskQueue } from '../ports/task-queue.js';
+import { parseTaskMessage } from '../ports/task-message.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
 import { runAttempt, type AttemptContext } from './attempt.js';
 import type { QueueVerdict } from './manifest-gate.js';
-import type { WorkerRecord, WorkerRegistry, WorkerState } from './registry.js';
+import type { WorkerRecord, WorkerRegistry, WorkerState } from '../ports/worker-registry.js';
 
 /** Where a worker learns that the manifest changed, and how it verifies its environment against a version. */
 export interface ManifestWatch {

@@ -15,7 +15,7 @@
  */
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import type { TaskInstanceState, DagRunState } from '../dag/states.js';
-import type { TaskRunError, TriggerRequest } from '../worker/task-run-contract.js';
+import type { TaskRunError, TriggerRequest } from './task-run-contract.js';
 
 /** Identifies a DAG run. */
 export interface RunKey {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DagBundle } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
 import { MemoryStore } from './memory-store.js';
-import type { DagRunRecord } from './store.js';
+import type { DagRunRecord } from './metadata-store.js';
 
 async function storeWithRun(): Promise<{ store: MemoryStore; run: DagRunRecord }> {
   const dag = dagOf([task('a'), task('b')], ['a>b']);

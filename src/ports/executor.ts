@@ -4,7 +4,7 @@
  * Redis) loses nothing that matters, because the scheduler finds `queued` instances without a message and
  * hands them over again.
  */
-import type { TaskInstanceRecord } from '../scheduler/store.js';
+import type { TaskInstanceRecord } from './metadata-store.js';
 
 /** An executor: the local pool (standalone, `dags test`) or the Redis queue (cluster). */
 export interface Executor {

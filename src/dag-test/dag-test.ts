@@ -13,9 +13,9 @@ import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
 import { runAttempt, type AttemptContext } from '../worker/attempt.js';
 import type { TaskEnvSettings } from '../worker/task-env.js';
-import { MemoryStore } from './memory-store.js';
-import { SchedulerLoop } from './scheduler-loop.js';
-import type { DagRunRecord, TaskInstanceKey, TaskInstanceRecord } from './store.js';
+import { MemoryStore } from '../ports/memory-store.js';
+import { SchedulerLoop } from '../scheduler/scheduler-loop.js';
+import type { DagRunRecord, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 /** Options of {@link testDag}. */
 export interface DagTestOptions {

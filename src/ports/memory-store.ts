@@ -9,7 +9,7 @@ import { contentHash } from '../lib/content-hash.js';
 import type {
   AttemptOutcome, DagRecord, DagRunRecord, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity,
-} from './store.js';
+} from './metadata-store.js';
 
 const SEP = '\u0000';
 const runKeyOf = (key: RunKey): string => `${key.dagId}${SEP}${key.runId}`;
