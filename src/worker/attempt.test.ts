@@ -40,16 +40,22 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 /** A store with every task instance queued on try 1, counting how often a whole run's instances are read. */
 async function queuedRun(): Promise<{ store: MemoryStore; run: DagRunRecord; reads: () => number; context: AttemptContext }> {
+  return queuedRunOf(bundle, ['branch', 'plain', 'failing']);
+}
+
+async function queuedRunOf(
+  source: DagBundle,
+  queued: string[],
+): Promise<{ store: MemoryStore; run: DagRunRecord; reads: () => number; context: AttemptContext }> {
   const store = new MemoryStore();
-  await store.syncBundle(bundle, 0);
-  const dag = bundle.dags[0] as DagSpec;
+  await store.syncBundle(source, 0);
+  const dag = source.dags[0] as DagSpec;
   const record = await store.getDag(dag.dagId);
   const { run } = await store.createDagRun({
     dagId: dag.dagId, runId: 'manual__1', versionHash: record?.versionHash ?? '', runType: 'manual', logicalDate: '2024-01-01T00:00:00+00:00',
     dataIntervalStart: null, dataIntervalEnd: null, runAfter: '2024-01-01T00:00:00+00:00', conf: {}, queuedAt: 0, state: 'running',
   }, 0);
   const created = run as DagRunRecord;
-  const queued = ['branch', 'plain', 'failing'];
   await store.applyChanges(created, dag, [
     ...dag.tasks.map((t) => ({ kind: 'create' as const, taskId: t.taskId, mapIndex: -1, priorityWeight: 1 })),
     ...queued.map((taskId) => ({ kind: 'transition' as const, taskId, mapIndex: -1, from: 'none' as const, to: 'scheduled' as const, newTry: true })),
@@ -85,5 +91,27 @@ describe('runAttempt reads of the run', () => {
 
     const states = Object.fromEntries((await store.listTaskInstances(run)).map((ti) => [ti.taskId, ti.state]));
     expect(states).toEqual({ branch: 'success', left: 'none', right: 'skipped', plain: 'success', failing: 'up_for_retry' });
+  }, 60_000);
+});
+
+describe('runAttempt after the try started', () => {
+  it('records a try the worker refuses (an id it cannot pass to the shim) as failed, not retryable, with the reason', async () => {
+    // A task id changed after the DAG was built (the review's `t.task_id = "../t|x"`) reaches the store from an
+    // older bundle or another writer; the worker's own check refuses it after startTry.
+    const bad = '../t|x';
+    const dag = structuredClone(bundle.dags[0] as DagSpec);
+    const failing = dag.tasks.find((t) => t.taskId === 'failing');
+    if (!failing) throw new Error('fixture lacks the failing task');
+    Object.assign(failing, { taskId: bad, retries: 3 });
+    const { store, run, context } = await queuedRunOf({ ...bundle, dags: [dag] }, [bad]);
+    const key: TaskInstanceKey = { dagId: run.dagId, runId: run.runId, taskId: bad, mapIndex: -1 };
+
+    const report = await runAttempt(context, key, 1);
+
+    expect(report).toMatchObject({ status: 'finished', state: 'failed', recorded: true });
+    const instance = await store.getTaskInstance(key);
+    expect(instance?.state).toBe('failed');
+    const lines = (await store.readLogLines(key, 1)).map((l) => l.line).join('\n');
+    expect(lines).toContain('is not a valid Airflow key');
   }, 60_000);
 });

@@ -19,7 +19,7 @@ import { retrying } from '../lib/retry.js';
 import type { AttemptOutcome, DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity } from '../ports/metadata-store.js';
 import { LogBatcher } from './log-batcher.js';
 import type { TaskEnvSettings } from './task-env.js';
-import { runTaskProcess, type TaskProcessOutcome } from './task-process.js';
+import { runTaskProcess, TaskSpecError, type TaskProcessOutcome } from './task-process.js';
 import { TASK_RUN_CONTRACT_VERSION, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
 
 /** What an attempt needs from its host (worker or local executor). */
@@ -152,7 +152,47 @@ export async function runAttempt(ctx: AttemptContext, key: TaskInstanceKey, tryN
     return { status: 'finished', state, recorded, durationMs };
   };
 
-  const entry = await specOf(ctx.store, run);
+  // From here on the try is started: whatever goes wrong in this worker must end it with an outcome, or the
+  // instance would stay `running` for as long as this worker heartbeats (nothing else repairs it).
+  let finishing = false;
+  const finishOnce: typeof finish = (...args) => {
+    finishing = true;
+    return finish(...args);
+  };
+  try {
+    return await runStarted({ ctx, key, tryNumber, signal, run, instance, logs, log, now, finish: finishOnce });
+  } catch (thrown) {
+    if (finishing) throw thrown;
+    // Not retryable: the same worker code would refuse the same task again (an id it cannot pass to the shim, a
+    // DAG version it cannot read). Store outages do not land here: the reads before the run ride them out.
+    const message = `the worker could not run this try: ${errorMessage(thrown)}`;
+    log.error('task attempt failed in the worker; recording the try as failed', { error: errorMessage(thrown) });
+    logs.add('system', `dagbridge: ${message}`, now());
+    return finishOnce('failed', {
+      xcoms: [], skipTaskIds: [], nextRetryAt: null, rescheduleAt: null, exitCode: null, signal: null, exitReason: message, triggerDagRuns: [],
+      error: { type: thrown instanceof TaskSpecError ? 'TaskSpecError' : 'WorkerError', message, traceback: '', retryable: false },
+    }, 0);
+  }
+}
+
+interface StartedTry {
+  ctx: AttemptContext;
+  key: TaskInstanceKey;
+  tryNumber: number;
+  signal: AbortSignal | undefined;
+  run: DagRunRecord;
+  instance: TaskInstanceRecord;
+  logs: LogBatcher;
+  log: Logger;
+  now: () => number;
+  finish: (state: TaskInstanceState, outcome: Omit<AttemptOutcome, 'key' | 'tryNumber' | 'state' | 'endDate'>, durationMs: number) => Promise<AttemptReport>;
+}
+
+/** The part of an attempt after `startTry` succeeded. Throws only for errors of this worker, never for the task's. */
+async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, log, now, finish }: StartedTry): Promise<AttemptReport> {
+  const read = <T>(what: string, operation: () => Promise<T>): Promise<T> =>
+    retrying(operation, { what: `read ${what} for ${key.dagId}.${key.taskId} try ${tryNumber}`, log, maxElapsedMs: 60_000 });
+  const entry = await read('the DAG version', () => specOf(ctx.store, run));
   const task: TaskSpec | undefined = entry?.graph.tasks.get(key.taskId);
   if (!entry || !task) {
     const message = `task ${key.taskId} is not in the version of DAG ${key.dagId} this run was created with`;
@@ -163,7 +203,7 @@ export async function runAttempt(ctx: AttemptContext, key: TaskInstanceKey, tryN
   }
 
   const ancestors = upstreamClosure(entry.graph, key.taskId);
-  const [allXcoms, variables] = await Promise.all([ctx.store.listXcoms(run), ctx.store.listVariables()]);
+  const [allXcoms, variables] = await read('XComs and Variables', () => Promise.all([ctx.store.listXcoms(run), ctx.store.listVariables()]));
   const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), variables, ctx.testMode ?? false);
   logs.add('system', `dagbridge: starting try ${tryNumber} of ${key.taskId} on ${ctx.identity.hostname} (worker ${ctx.identity.workerId})`, now());
   const drift = await fileDrift(ctx.dagsFolder, entry.spec.file, entry.spec.fileHash);
