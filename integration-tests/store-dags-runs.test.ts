@@ -218,6 +218,14 @@ describe('dag runs', () => {
     expect(await store.setDagRunState(key, 'failed', 'queued', T0 + 5)).toBe(true);
     expect(await store.getDagRun(key)).toMatchObject({ state: 'queued', startDate: null, endDate: null, queuedAt: T0 + 5 });
   });
+
+  it('refuses an illegal run-state change before writing it', async () => {
+    const key = { dagId: 'runs', runId: 'illegal' };
+    await store.createDagRun(newRun('runs', hash, { runId: 'illegal', runType: 'manual' }), T0);
+    await expect(store.setDagRunState(key, 'queued', 'queued', T0 + 1)).rejects.toThrow('illegal state transition queued -> queued');
+    await expect(store.setDagRunState(key, 'success', 'running', T0 + 1)).rejects.toThrow('runs/illegal: illegal state transition success -> running');
+    expect(await store.getDagRun(key)).toMatchObject({ state: 'queued' });
+  });
 });
 
 describe('change notifications', () => {

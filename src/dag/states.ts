@@ -242,11 +242,6 @@ export function canTransition(from: TaskInstanceState, to: TaskInstanceState, ac
   return actor === undefined || list.some((edge) => edge.actor === actor);
 }
 
-/** The edges (with reasons) for a task-instance state pair; empty when illegal. */
-export function transitionEdges(from: TaskInstanceState, to: TaskInstanceState): readonly TiEdge[] {
-  return TI_INDEX.get(`${from}>${to}`) ?? [];
-}
-
 /**
  * Throws {@link IllegalTransitionError} unless the task instance may go from `from` to `to`.
  * `subject` names the task instance in the message (e.g. its tiKey).

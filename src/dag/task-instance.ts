@@ -36,34 +36,10 @@ export function keyOf(ti: Pick<TaskInstanceView, 'taskId' | 'mapIndex'>): string
   return tiKey(ti.taskId, ti.mapIndex);
 }
 
-/** The full identity of a task instance across runs: `dagId/runId/taskId[mapIndex]`. */
-export function fullTiKey(dagId: string, runId: string, taskId: string, mapIndex: number): string {
-  return `${dagId}/${runId}/${tiKey(taskId, mapIndex)}`;
-}
-
-/** Parses a key made by {@link tiKey}. Returns null for a string that is not one. */
-export function parseTiKey(key: string): { taskId: string; mapIndex: number } | null {
-  const match = /^(.+?)(?:\[(\d+)\])?$/.exec(key);
-  if (!match || match[1] === undefined) return null;
-  return { taskId: match[1], mapIndex: match[2] === undefined ? UNMAPPED : Number(match[2]) };
-}
-
 /** Orders task instances by task id, then map index: the stable order of every list this module returns. */
 export function compareTi(a: Pick<TaskInstanceView, 'taskId' | 'mapIndex'>, b: Pick<TaskInstanceView, 'taskId' | 'mapIndex'>): number {
   if (a.taskId !== b.taskId) return a.taskId < b.taskId ? -1 : 1;
   return a.mapIndex - b.mapIndex;
-}
-
-/** Task instances grouped by task id, each group sorted by map index. */
-export function groupByTask<T extends Pick<TaskInstanceView, 'taskId' | 'mapIndex'>>(tis: readonly T[]): Map<string, T[]> {
-  const byTask = new Map<string, T[]>();
-  for (const ti of tis) {
-    const list = byTask.get(ti.taskId);
-    if (list) list.push(ti);
-    else byTask.set(ti.taskId, [ti]);
-  }
-  for (const list of byTask.values()) list.sort((a, b) => a.mapIndex - b.mapIndex);
-  return byTask;
 }
 
 /** A fresh task instance as the scheduler creates it: state none, no try yet. */

@@ -17,8 +17,6 @@ export type ErrorCode =
   | 'MANIFEST_INVALID'
   | 'MANIFEST_UNSATISFIED'
   | 'ILLEGAL_TRANSITION'
-  | 'LEASE_LOST'
-  | 'TASK_FAILED'
   | 'MESSAGE_INVALID'
   | 'SCHEMA_OUTDATED'
   | 'CONFLICT'
@@ -92,32 +90,6 @@ export class IllegalTransitionError extends DagbridgeError {
     super('ILLEGAL_TRANSITION', `${subject}: illegal state transition ${from} -> ${to}`, { userFacing: false });
     this.from = from;
     this.to = to;
-  }
-}
-
-/** The worker no longer holds the lease on a task (it expired and the task was handed to another worker). */
-export class LeaseLostError extends DagbridgeError {
-  constructor(message: string) {
-    super('LEASE_LOST', message, { userFacing: false });
-  }
-}
-
-/** How a task attempt failed: exit code or signal, timeout, and whether a retry may help. */
-export class TaskFailedError extends DagbridgeError {
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly timedOut: boolean;
-  readonly retryable: boolean;
-
-  constructor(
-    message: string,
-    details: { exitCode?: number | null; signal?: string | null; timedOut?: boolean; retryable?: boolean; cause?: unknown },
-  ) {
-    super('TASK_FAILED', message, { cause: details.cause });
-    this.exitCode = details.exitCode ?? null;
-    this.signal = details.signal ?? null;
-    this.timedOut = details.timedOut ?? false;
-    this.retryable = details.retryable ?? true;
   }
 }
 

@@ -50,3 +50,12 @@ describe('MemoryStore task instance copies', () => {
   });
 
 });
+
+describe('MemoryStore run states', () => {
+  it('refuses an illegal run-state change, as the PostgreSQL store does', async () => {
+    const { store, run } = await storeWithRun();
+    await expect(store.setDagRunState(run, 'success', 'queued', 11)).resolves.toBe(false);
+    await expect(store.setDagRunState(run, 'success', 'running', 11)).rejects.toThrow('illegal state transition success -> running');
+    expect(await store.setDagRunState(run, 'running', 'success', 12)).toBe(true);
+  });
+});

@@ -3,7 +3,7 @@
  * PostgreSQL store (compare-and-set on every change, exactly-once start per try), in one process.
  */
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
-import type { DagRunState } from '../dag/states.js';
+import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { pythonIsoUtc } from '../dag/ids.js';
 import { contentHash } from '../lib/content-hash.js';
 import type {
@@ -155,6 +155,7 @@ export class MemoryStore implements MetadataStore {
   }
 
   async setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean> {
+    assertDagRunTransition(`${key.dagId}/${key.runId}`, from, to);
     const run = this.runs.get(runKeyOf(key));
     if (!run || run.state !== from) return false;
     run.state = to;

@@ -1,7 +1,7 @@
 /**
  * DAG runs. Creation is insert-if-absent (two schedulers race safely); state changes are compare-and-set.
  */
-import type { DagRunState } from '../dag/states.js';
+import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { DagRunRecord, RunKey } from '../ports/metadata-store.js';
 import { notifyChange, PG_ERROR, pgErrorCode, type Queryable } from './db.js';
@@ -120,6 +120,7 @@ export async function previousRun(client: Queryable, run: DagRunRecord): Promise
  * sets end_date.
  */
 export async function setDagRunState(client: Queryable, key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean> {
+  assertDagRunTransition(`${key.dagId}/${key.runId}`, from, to);
   const result = await client.query(
     `UPDATE dag_runs
         SET state = $4,

@@ -269,7 +269,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
   } catch (thrown) {
     // The instance is no longer running on this try (cleared meanwhile): finishTry's compare-and-set refuses it too.
     log.warn('could not apply the task result', { error: errorMessage(thrown) });
-    state = result.state === 'up_for_reschedule' ? 'up_for_reschedule' : result.state;
+    state = result.state;
   }
   if (error) logs.add('system', `dagbridge: ${error.type}: ${error.message}`, now());
   if (outcome.droppedLogBytes > 0) logs.add('system', `dagbridge: ${outcome.droppedLogBytes} bytes of output were not stored (log cap)`, now());
