@@ -11,6 +11,9 @@ import os
 import sys
 
 STANDINS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "standins")
+#: Stand-ins for third-party packages Airflow brings along (pendulum): last on sys.path, so an installed
+#: distribution of the same name always wins.
+FALLBACKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fallbacks")
 
 MODE_AIRFLOW = "airflow"
 MODE_STANDIN = "standin"
@@ -49,11 +52,14 @@ def airflow_version():
 
 
 def activate_standins():
-    """Puts the stand-in `airflow` package first on sys.path and makes unknown provider modules
-    importable. Idempotent."""
+    """Puts the stand-in `airflow` package first on sys.path, the fallback packages (pendulum) last, and
+    makes unknown provider modules importable. Idempotent."""
     if not sys.path or os.path.abspath(sys.path[0] or ".") != STANDINS_DIR:
         sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != STANDINS_DIR]
         sys.path.insert(0, STANDINS_DIR)
+    if os.path.abspath(sys.path[-1] or ".") != FALLBACKS_DIR:
+        sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != FALLBACKS_DIR]
+        sys.path.append(FALLBACKS_DIR)
     from dagbridge_shim.provider_finder import install
 
     install()

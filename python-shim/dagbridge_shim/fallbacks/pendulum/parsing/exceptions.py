@@ -1,0 +1,2 @@
+"""`pendulum.parsing.exceptions`."""
+from ..exceptions import ParserError  # noqa: F401
