@@ -10,16 +10,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagBundle, DagSpec } from '../src/dag/bundle.js';
 import { collectFacts } from '../src/manifest/facts.js';
 import { generateManifest, localModuleNames } from '../src/manifest/generate.js';
+import { generateManifestFromFolder } from '../src/manifest/generate-from-folder.js';
 import { parseManifestDocument } from '../src/manifest/manifest.js';
 import { verifyManifest } from '../src/manifest/verify.js';
 import { createPythonEnv, installFakeDistribution, simplePackage, type PythonEnv } from './support/python-envs.js';
 
 let env: PythonEnv;
 let bare: PythonEnv;
+let withPendulum: PythonEnv;
 let repo: string;
 
 beforeAll(async () => {
-  [env, bare] = await Promise.all([createPythonEnv('generate'), createPythonEnv('generate-bare')]);
+  [env, bare, withPendulum] = await Promise.all([createPythonEnv('generate'), createPythonEnv('generate-bare'), createPythonEnv('generate-pendulum')]);
+  // A pendulum distribution with just what the DAG below calls (the real one wins over the shim's stand-in).
+  await installFakeDistribution(withPendulum, {
+    name: 'pendulum',
+    version: '3.0.0',
+    files: {
+      'pendulum/__init__.py':
+        '__version__ = "3.0.0"\nimport datetime as _dt\n\ndef datetime(*args, tz=None):\n    return _dt.datetime(*args, tzinfo=_dt.timezone.utc)\n',
+    },
+  });
   await installFakeDistribution(env, { name: 'boto3', version: '1.28.0', files: simplePackage('boto3', '1.28.0') });
   await installFakeDistribution(env, { name: 'PyYAML', version: '6.0.1', files: { ...simplePackage('yaml', '6.0.1'), '_yaml/__init__.py': '' } });
   await installFakeDistribution(env, { name: 'python-dateutil', version: '2.8.2', files: simplePackage('dateutil', '2.8.2') });
@@ -29,7 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([env?.remove(), bare?.remove(), repo ? rm(repo, { recursive: true, force: true }) : undefined]);
+  await Promise.all([env?.remove(), bare?.remove(), withPendulum?.remove(), repo ? rm(repo, { recursive: true, force: true }) : undefined]);
 });
 
 function dag(dagId: string, file: string, queue: string): DagSpec {
@@ -69,5 +80,36 @@ describe('generateManifest with a real environment', () => {
       'queue aws: boto3>=1.28.0 is missing',
       'queue default: pyyaml>=6.0.1 is missing',
     ]);
+  });
+
+  it('pins an installed pendulum, and leaves one the stand-in served out of the manifest', async () => {
+    const dagsFolder = path.join(repo, 'pendulum-dags');
+    await mkdir(dagsFolder, { recursive: true });
+    await writeFile(
+      path.join(dagsFolder, 'tutorial.py'),
+      [
+        'import pendulum',
+        'from airflow import DAG',
+        'from airflow.operators.empty import EmptyOperator',
+        '',
+        'with DAG("tutorial", start_date=pendulum.datetime(2021, 1, 1, tz="UTC"), schedule=None):',
+        '    EmptyOperator(task_id="t")',
+        '',
+      ].join('\n'),
+    );
+
+    const served = await generateManifestFromFolder({ dagsFolder, python: bare.python, pin: 'minimum' });
+    expect(served.manifest.requirements).toEqual([]);
+    expect(served.unresolved).toEqual([]);
+    expect(served.standins.map((entry) => [entry.module, entry.files])).toEqual([['pendulum', ['tutorial.py']]]);
+    const bareFacts = await collectFacts({ python: bare.python });
+    expect(verifyManifest(parseManifestDocument(served.manifest, { source: 'generated', baseDir: repo }), bareFacts).satisfied).toBe(true);
+
+    const pinned = await generateManifestFromFolder({ dagsFolder, python: withPendulum.python, pin: 'minimum' });
+    expect(pinned.manifest.requirements).toEqual(['pendulum>=3.0.0']);
+    expect(pinned.standins).toEqual([]);
+    // A worker with only the stand-in does not satisfy a real pendulum requirement.
+    const report = verifyManifest(parseManifestDocument(pinned.manifest, { source: 'generated', baseDir: repo }), bareFacts);
+    expect(report.reasons).toEqual(['all queues: pendulum>=3.0.0 is missing']);
   });
 });

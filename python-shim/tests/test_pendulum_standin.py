@@ -339,6 +339,15 @@ class ImportTest(unittest.TestCase):
         self.assertEqual(dag["tasks"][0]["retryDelaySeconds"], 300.0)
         self.assertEqual(bundle["files"][0]["imports"], ["airflow", "pendulum"])
 
+    def test_the_facts_probe_never_reports_the_standin_as_installed(self):
+        # A worker verifies a manifest's `pendulum` requirement against these facts: only a real distribution counts.
+        env = dict(os.environ, PYTHONPATH=SHIM_ROOT)
+        out = subprocess.run([sys.executable, "-m", "dagbridge_shim.facts"], capture_output=True, text=True, env=env,
+                             check=True, timeout=60).stdout
+        facts = json.loads(out)
+        self.assertEqual("pendulum" in facts["distributions"], REAL is not None)
+        self.assertEqual("pendulum" in facts["modules"], REAL is not None)
+
     def test_importing_the_standin_loads_no_third_party_or_heavy_module(self):
         code = ("import sys\nbefore = set(sys.modules)\nimport pendulum\n"
                 "print(' '.join(sorted({m.split('.')[0] for m in set(sys.modules) - before})))")

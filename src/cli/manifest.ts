@@ -63,5 +63,8 @@ export function registerManifestCommands(program: Command): void {
       for (const module of result.unresolved) {
         process.stderr.write(`unresolved module ${module.module}: ${module.reason}\n`);
       }
+      for (const module of result.standins) {
+        process.stderr.write(`stand-in module ${module.module} (${module.files.join(', ')}): ${module.reason}\n`);
+      }
     });
 }

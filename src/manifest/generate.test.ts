@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
-import { generateManifest, localModuleNames } from './generate.js';
+import { SHIM_FALLBACK_MODULES, generateManifest, localModuleNames } from './generate.js';
 import { parseManifestDocument } from './manifest.js';
 import { factsFixture } from './testing.js';
 
@@ -101,6 +101,53 @@ describe('generateManifest', () => {
   it('leaves out the DAG repo modules only when told which they are', () => {
     const result = generateManifest({ bundle, facts, pin: 'exact' });
     expect(result.unresolved.map((entry) => entry.module)).toEqual(['google', 'helpers', 'nope_pkg', 'snowflake']);
+  });
+});
+
+describe('generateManifest and pendulum', () => {
+  const pendulumBundle = {
+    dagsFolder: '/repo/dags',
+    files: [
+      { path: 'tutorial.py', hash: '1', imports: ['airflow', 'pendulum'], dagIds: ['tutorial'], parseSeconds: 0 },
+      { path: 'aws.py', hash: '2', imports: ['boto3', 'pendulum.tz'], dagIds: ['aws'], parseSeconds: 0 },
+    ],
+    importErrors: [{ file: 'old.py', type: 'ModuleNotFoundError', message: "No module named 'pendulum'", traceback: '' }],
+    dags: [dag('tutorial', 'tutorial.py', ['default']), dag('aws', 'aws.py', ['aws'])],
+  } as unknown as DagBundle;
+
+  it('pins an installed pendulum like any distribution: the stand-in does not satisfy it on a worker', () => {
+    const withPendulum = factsFixture({
+      distributions: { pendulum: '3.0.0', boto3: '1.28.0' },
+      modules: { pendulum: ['pendulum'], boto3: ['boto3'] },
+    });
+    const result = generateManifest({ bundle: pendulumBundle, facts: withPendulum, pin: 'minimum' });
+    expect(result.manifest).toEqual({ version: 1, requirements: ['pendulum>=3.0.0'], queues: { aws: { requirements: ['boto3>=1.28.0'] } } });
+    expect(result.standins).toEqual([]);
+  });
+
+  it('lists pendulum served by the stand-in without requiring it', () => {
+    const withoutPendulum = factsFixture({ distributions: { boto3: '1.28.0' }, modules: { boto3: ['boto3'] } });
+    const result = generateManifest({ bundle: pendulumBundle, facts: withoutPendulum, pin: 'minimum' });
+    expect(result.manifest).toEqual({ version: 1, requirements: [], queues: { aws: { requirements: ['boto3>=1.28.0'] } } });
+    expect(result.unresolved).toEqual([]);
+    expect(result.standins).toEqual([
+      {
+        module: 'pendulum',
+        distribution: 'pendulum',
+        files: ['aws.py', 'old.py', 'tutorial.py'],
+        reason:
+          `not installed in ${withoutPendulum.python.executable}: the shim's stand-in pendulum served it; not required (workers ` +
+          'running Apache Airflow have pendulum from Airflow, other workers use the stand-in); add "pendulum" to the manifest ' +
+          'to require the real one',
+      },
+    ]);
+  });
+
+  it('knows the stand-ins the shim ships', () => {
+    const shipped = readdirSync(new URL('../../python-shim/dagbridge_shim/fallbacks', import.meta.url), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && entry.name !== '__pycache__')
+      .map((entry) => entry.name);
+    expect(Object.keys(SHIM_FALLBACK_MODULES).sort()).toEqual(shipped.sort());
   });
 });
 

@@ -10,6 +10,12 @@
  * it has tasks on queue `q` only; it goes to the top level when its files' tasks span several queues, when a
  * file that imports it defines no DAG (a helper, or a file that failed to import), or when the whole bundle uses
  * a single queue (then queue sections would only repeat the top level).
+ *
+ * pendulum (a dependency of Airflow that DAG files import) is pinned like any distribution when the generating
+ * interpreter has it installed: the DAGs were written against the real one, and the shim's stand-in is not a
+ * distribution, so a worker with only the stand-in does not satisfy it. When the generating interpreter lacks it,
+ * the shim's stand-in served the import there: it is listed in `standins`, not required (a worker running
+ * Apache Airflow has pendulum from Airflow, any other worker has the stand-in). docs/dependency-manifest.md.
  */
 import { readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
@@ -42,6 +48,22 @@ export interface UnresolvedModule {
   readonly candidates: readonly string[];
 }
 
+/**
+ * Modules the shim stands in for when an interpreter has no distribution of them
+ * (python-shim/dagbridge_shim/fallbacks), with the distribution the real module comes from.
+ */
+export const SHIM_FALLBACK_MODULES: Readonly<Record<string, string>> = { pendulum: 'pendulum' };
+
+/** A module the generating interpreter lacks and the shim's stand-in served: listed, not required. */
+export interface StandinModule {
+  readonly module: string;
+  /** The distribution that would provide the real module (`pendulum`). */
+  readonly distribution: string;
+  /** DAG files that import it, relative to the DAGs folder. */
+  readonly files: readonly string[];
+  readonly reason: string;
+}
+
 /** Where a generated requirement came from. */
 export interface GeneratedRequirement {
   readonly distribution: string;
@@ -57,6 +79,8 @@ export interface GenerateResult {
   readonly manifest: ManifestFile;
   readonly requirements: readonly GeneratedRequirement[];
   readonly unresolved: readonly UnresolvedModule[];
+  /** Modules served by the shim's stand-in in the generating interpreter (not in the manifest). */
+  readonly standins: readonly StandinModule[];
 }
 
 const AIRFLOW_MODULES = new Set(['airflow']);
@@ -90,6 +114,7 @@ export function generateManifest(options: GenerateOptions): GenerateResult {
     entry.files.add(file);
     unresolved.set(module, entry);
   };
+  const standins = new Map<string, Set<string>>();
 
   const importsByFile: [string, readonly string[]][] = bundle.files.map((file) => [file.path, file.imports]);
   // A file that failed with "No module named 'x'" names a module the generating interpreter lacks.
@@ -105,7 +130,8 @@ export function generateManifest(options: GenerateOptions): GenerateResult {
       const owners = (moduleMap[top] ?? []).map(normalizeName).filter((name) => !isAirflowDistribution(name));
       if ((moduleMap[top] ?? []).length > 0 && owners.length === 0) continue; // provided by Airflow itself
       if (owners.length === 0) {
-        addUnresolved(top, file, `no installed distribution provides module "${top}" in ${facts.python.executable}`);
+        if (SHIM_FALLBACK_MODULES[top] !== undefined) standins.set(top, (standins.get(top) ?? new Set<string>()).add(file));
+        else addUnresolved(top, file, `no installed distribution provides module "${top}" in ${facts.python.executable}`);
         continue;
       }
       if (owners.length > 1) {
@@ -148,6 +174,18 @@ export function generateManifest(options: GenerateOptions): GenerateResult {
     unresolved: [...unresolved.keys()].sort().map((module) => {
       const entry = unresolved.get(module) as { files: Set<string>; reason: string; candidates: string[] };
       return { module, files: [...entry.files].sort(), reason: entry.reason, candidates: entry.candidates };
+    }),
+    standins: [...standins.keys()].sort().map((module) => {
+      const distribution = SHIM_FALLBACK_MODULES[module] as string;
+      return {
+        module,
+        distribution,
+        files: [...(standins.get(module) as Set<string>)].sort(),
+        reason:
+          `not installed in ${facts.python.executable}: the shim's stand-in ${module} served it; not required (workers running ` +
+          `Apache Airflow have ${distribution} from Airflow, other workers use the stand-in); add "${distribution}" to the ` +
+          'manifest to require the real one',
+      };
     }),
   };
 }
