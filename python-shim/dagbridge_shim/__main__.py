@@ -11,7 +11,7 @@ def main(argv=None):
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "export":
-        from dagbridge_shim.export import main as export_main
+        from dagbridge_shim.export.command import main as export_main
 
         return export_main(rest)
     if command == "run":

@@ -18,7 +18,11 @@ process group).
 import os
 import sys
 
-from dagbridge_shim.execution import log
+from dagbridge_shim import log, orphan_guard
+from dagbridge_shim.execution.outcome import classify_import_failure
+from dagbridge_shim.execution.runner import run_task
+from dagbridge_shim.loader import MODE_STANDIN, activate_standins, choose_mode, load_dag_file
+from dagbridge_shim.run_contract import RunInputError, failure_result, parse_run_input, write_result
 
 USAGE = ("usage: python -m dagbridge_shim run --dags-folder DIR --file REL_PATH --dag-id ID --task-id ID "
          "[--map-index N] --result PATH [--no-airflow]")
@@ -88,8 +92,6 @@ def main(argv=None):
         return 2
     parent = os.environ.get("DAGBRIDGE_PARENT_PID")
     if parent and parent.isdigit():
-        from dagbridge_shim import orphan_guard
-
         orphan_guard.start(int(parent))
     result = run(args, sys.stdin)
     try:
@@ -100,41 +102,10 @@ def main(argv=None):
     return 0
 
 
-def write_result(path, result):
-    """Writes the result document atomically (a reader never sees half a file)."""
-    import json
-
-    folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, allow_nan=False)
-    os.replace(temporary, path)
-
-
-def empty_result(state):
-    from dagbridge_shim.context import TASK_RUN_CONTRACT_VERSION
-
-    return {"version": TASK_RUN_CONTRACT_VERSION, "state": state, "xcoms": [], "followTaskIds": None,
-            "skipTaskIds": [], "rescheduleAt": None, "error": None, "renderedFields": {}, "triggerDagRuns": []}
-
-
-def failure_result(type_name, message, traceback_text, retryable):
-    result = empty_result("failed")
-    result["error"] = {"type": type_name, "message": message, "traceback": traceback_text, "retryable": retryable}
-    return result
-
-
 def read_input(stream, args):
-    import json
-
-    from dagbridge_shim.context import RunInput, RunInputError
-
+    """The ``RunInput`` on ``stream``, checked against the command line's DAG id, task id and map index."""
     try:
-        document = json.loads(stream.read() or "null")
-    except ValueError as error:
-        raise RunFailure("RunInputError", "task run input on stdin is not JSON: %s" % error, False) from None
-    try:
-        run_input = RunInput(document)
+        run_input = parse_run_input(stream.read())
     except RunInputError as error:
         raise RunFailure("RunInputError", str(error), False) from None
     for field, value in (("dagId", args["dag_id"]), ("taskId", args["task_id"]), ("mapIndex", args["map_index"])):
@@ -156,14 +127,10 @@ def run(args, stdin):
     except BaseException as error:  # a DAG file that fails to import: the task fails like Airflow's would
         if isinstance(error, KeyboardInterrupt):
             raise
-        from dagbridge_shim.execution.outcome import classify_import_failure
-
         outcome = classify_import_failure(error, os.path.join(args["dags_folder"], args["file"]))
         log.error("Failed to import the DAG file %s", args["file"])
         sys.stderr.write(outcome.traceback)
         return failure_result(outcome.type_name, outcome.message, outcome.traceback, outcome.retryable)
-    from dagbridge_shim.execution.runner import run_task
-
     return run_task(task, dag, run_input, mode)
 
 
@@ -173,8 +140,6 @@ def load_task(args, variables=None):
     With the stand-ins, the run's variables are given to ``Variable`` before the file is imported, so that
     ``Variable.get`` at the top of a DAG file sees them too.
     """
-    from dagbridge_shim.loader import MODE_STANDIN, activate_standins, choose_mode, load_dag_file
-
     if variables and choose_mode(no_airflow=args["no_airflow"]) == MODE_STANDIN:
         activate_standins()
         from airflow.models.variable import Variable

@@ -13,6 +13,9 @@ mode) without the import, so a task without templates starts fast and runs on a 
 """
 import os
 
+from dagbridge_shim import log
+from dagbridge_shim.runtime.resolve import is_resolvable, resolve
+
 _MARKERS = ("{{", "{%", "{#")
 
 
@@ -52,8 +55,6 @@ class _Renderer:
             return value
         if isinstance(value, str):
             return self.render_string(value)
-        from dagbridge_shim.execution.resolve import is_resolvable, resolve
-
         if is_resolvable(value):
             return resolve(value, self.context)
         if value.__class__ is tuple:
@@ -122,8 +123,6 @@ def render_template_fields(op, context, jinja_env=None, seen_oids=None):
     except Jinja2NotInstalled:
         raise
     except Exception:
-        from dagbridge_shim.execution import log
-
         log.error("Exception rendering Jinja template for task '%s', field '%s'. Template: %s",
                   getattr(op, "task_id", "?"), renderer.field, _short(getattr(op, renderer.field or "", None)))
         raise
@@ -154,7 +153,7 @@ def _native_literal(text):
     # jinja2.nativetypes.native_concat on a single string: a Python literal becomes its value.
     if not text:
         return None
-    import ast
+    import ast  # only native-mode templates need it; a task without them never loads it
 
     try:
         return ast.literal_eval(ast.parse(text, mode="eval"))

@@ -1,14 +1,16 @@
-"""The task context, XCom pulls and macros, without a DAG file (dagbridge_shim.context, execution.xcom, macros)."""
+"""The task context, XCom pulls and macros, without a DAG file (dagbridge_shim.runtime, run_contract, macros)."""
 import os
 import unittest
 from datetime import datetime, timedelta
 
 from dagbridge_shim import macros
-from dagbridge_shim.context import (
-    RunInput, RunInputError, build_context, context_to_airflow_vars, get_current_context, parse_instant,
-    resolve_params, set_current_context,
-)
-from dagbridge_shim.execution.xcom import NOT_SET, XComNotJsonError, XComStore
+from dagbridge_shim.run_contract import RunInput, RunInputError
+from dagbridge_shim.runtime.airflow_vars import context_to_airflow_vars
+from dagbridge_shim.runtime.context import build_context
+from dagbridge_shim.runtime.current_context import get_current_context, set_current_context
+from dagbridge_shim.runtime.datetimes import parse_instant
+from dagbridge_shim.runtime.params import resolve_params
+from dagbridge_shim.runtime.xcom import NOT_SET, XComNotJsonError, XComStore
 
 
 def run_input(**overrides):

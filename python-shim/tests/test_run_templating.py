@@ -7,7 +7,7 @@ import os
 import tempfile
 import unittest
 
-from dagbridge_shim.context import build_context
+from dagbridge_shim.runtime.context import build_context
 from dagbridge_shim.templating import Jinja2NotInstalled, TemplateNotFound, render_template_fields, rendered_fields
 from tests.test_run_context import run_input
 

@@ -12,9 +12,9 @@
 import os
 import sys
 
-from dagbridge_shim.context import context_to_airflow_vars
-from dagbridge_shim.execution import log
-from dagbridge_shim.execution.common import raise_airflow
+from dagbridge_shim import log
+from dagbridge_shim.airflow_errors import raise_airflow
+from dagbridge_shim.runtime.airflow_vars import context_to_airflow_vars
 
 
 def _skip_codes(op):
@@ -49,7 +49,7 @@ def _airflow_style(context):
 
 def run_command(command, env, cwd, output_encoding="utf-8"):
     """Runs ``command``; copies its stdout through line by line. Returns (exit code, last stdout line)."""
-    import subprocess
+    import subprocess  # with its own imports, loaded only by a task that runs a command
 
     log.info("Running command: %s", command)
     sys.stdout.flush()

@@ -14,11 +14,11 @@ those task instances to skipped), plus the ``skipmixin_key`` XCom Airflow pushes
   interval that follows this run's (i.e. this is the latest scheduled run). The next interval is taken to be
   as long as this one (exact for timedelta and regular cron schedules).
 """
-from dagbridge_shim.execution import log
-from dagbridge_shim.execution.common import (
-    find_task_group, flat_downstream_ids, group_roots, raise_airflow, task_ids_of,
-)
+from dagbridge_shim import log
+from dagbridge_shim.airflow_errors import raise_airflow
+from dagbridge_shim.execution.common import find_task_group, flat_downstream_ids, group_roots, task_ids_of
 from dagbridge_shim.execution.python import execute_python
+from dagbridge_shim.runtime.datetimes import utcnow
 
 SKIPMIXIN_KEY = "skipmixin_key"
 
@@ -139,8 +139,6 @@ def execute_short_circuit(op, context):
 
 def execute_latest_only(op, context):
     """LatestOnlyOperator: skips downstream tasks unless this is the latest scheduled run."""
-    from dagbridge_shim.context import utcnow
-
     downstream = sorted(op.downstream_task_ids)
     dag_run = context["dag_run"]
     if getattr(dag_run, "run_type", None) == "manual" or getattr(dag_run, "external_trigger", False):

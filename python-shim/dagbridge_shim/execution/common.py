@@ -1,21 +1,18 @@
-"""Helpers the operator kinds share: Airflow's exception classes (stand-in or real, whichever is loaded),
-the keyword arguments a callable accepts, and a DAG's task groups."""
-
-
-def exceptions():
-    """The loaded ``airflow.exceptions`` module: the stand-in's or real Airflow's, so that what the runner
-    raises is what DAG code catches."""
-    import importlib
-
-    return importlib.import_module("airflow.exceptions")
-
-
-def raise_airflow(name, message):
-    """Raises ``airflow.exceptions.<name>(message)``."""
-    raise getattr(exceptions(), name)(message)
+"""Helpers the operator kinds share: an operator's class names, the keyword arguments a callable accepts, and a
+DAG's task groups."""
 
 
 _CO_VARKEYWORDS = 0x08
+
+
+def class_names(op):
+    """The names of the classes along ``op``'s MRO: stand-in and real Airflow classes match by name."""
+    return [cls.__name__ for cls in type(op).__mro__]
+
+
+def is_bash_decorated(task):
+    """Whether ``task`` is a ``@task.bash`` operator (its command is known only once its function ran)."""
+    return "_BashDecoratedOperator" in class_names(task)
 
 
 def _parameters(function):
@@ -26,7 +23,7 @@ def _parameters(function):
         target, drop_first = target.__func__, True
     code = getattr(target, "__code__", None)
     if code is None or hasattr(target, "__wrapped__") or getattr(target, "__signature__", None) is not None:
-        import inspect
+        import inspect  # slow to import; plain functions and methods never need it
 
         signature = inspect.signature(function)
         names = [p.name for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]

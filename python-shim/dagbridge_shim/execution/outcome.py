@@ -3,30 +3,17 @@
 Classes are matched by name along the exception's MRO, so the stand-in exceptions and real Airflow's are
 treated alike.
 """
+import ast
+import importlib.util
+import traceback
+
+from dagbridge_shim.run_contract import Outcome
 
 _NOT_RETRYABLE = ("AirflowFailException", "AirflowSensorTimeout", "ProviderNotInstalled", "Jinja2NotInstalled",
                   "TaskDeferred", "ExternalTaskStatesUnavailable")
 
 # Import errors of provider modules name the distribution the worker lacks.
 _NAMESPACED_PROVIDERS = ("apache", "cncf", "common", "microsoft", "dbt", "atlassian")
-
-
-class Outcome:
-    """The state an exception leads to, and the error to report (None for skipped / up_for_reschedule)."""
-
-    def __init__(self, state, type_name=None, message="", traceback="", retryable=True, reschedule_at=None):
-        self.state = state
-        self.type_name = type_name
-        self.message = message
-        self.traceback = traceback
-        self.retryable = retryable
-        self.reschedule_at = reschedule_at
-
-    def error(self):
-        if self.state != "failed":
-            return None
-        return {"type": self.type_name, "message": self.message, "traceback": self.traceback,
-                "retryable": self.retryable}
 
 
 def _names(error):
@@ -46,9 +33,6 @@ def provider_package(module_name):
 
 def missing_provider_modules(path):
     """The ``airflow.providers.*`` modules a DAG file imports that cannot be found, in file order."""
-    import ast
-    import importlib.util
-
     try:
         with open(path, "rb") as handle:
             tree = ast.parse(handle.read())
@@ -92,8 +76,6 @@ def classify_import_failure(error, dag_file):
 
 
 def _format_traceback(error):
-    import traceback
-
     return "".join(traceback.format_exception(type(error), error, error.__traceback__))
 
 

@@ -14,8 +14,9 @@ not installed: declare them in the queue's dependency manifest instead. A warnin
 """
 import sys
 
-from dagbridge_shim.execution import log
-from dagbridge_shim.execution.common import determine_kwargs, raise_airflow
+from dagbridge_shim import log
+from dagbridge_shim.airflow_errors import raise_airflow
+from dagbridge_shim.execution.common import determine_kwargs
 
 
 def _op_args(op):
@@ -82,6 +83,7 @@ with open(sys.argv[2], "w", encoding="utf-8") as _handle:
 
 
 def _callable_source(function):
+    # Slow-to-import modules, needed only by a callable that runs in another interpreter.
     import ast
     import inspect
     import textwrap

@@ -11,12 +11,23 @@ the kinds dagbridge models run through this package too (Airflow's own implement
 database, or put subprocesses outside the task's process group); custom and provider operators run their own
 ``execute``.
 """
-from dagbridge_shim.execution import log
-from dagbridge_shim.execution.xcom import RETURN_KEY, XComStore
+import logging
+import os
+import sys
+import traceback
 
-
-def _class_names(op):
-    return [cls.__name__ for cls in type(op).__mro__]
+from dagbridge_shim import log
+from dagbridge_shim.airflow_errors import raise_airflow
+from dagbridge_shim.execution.common import is_bash_decorated
+from dagbridge_shim.execution.outcome import classify
+from dagbridge_shim.run_contract import apply_outcome, empty_result
+from dagbridge_shim.runtime.airflow_vars import context_to_airflow_vars
+from dagbridge_shim.runtime.context import build_context
+from dagbridge_shim.runtime.current_context import set_current_context
+from dagbridge_shim.runtime.datetimes import utcnow
+from dagbridge_shim.runtime.resolve import resolve_expand_input
+from dagbridge_shim.runtime.xcom import RETURN_KEY, XComStore
+from dagbridge_shim.templating import render_template_fields, rendered_fields
 
 
 def unmap_task(task, run_input, xcom_store, dag, airflow_style):
@@ -24,9 +35,6 @@ def unmap_task(task, run_input, xcom_store, dag, airflow_style):
     came from XComs (not rendered as templates). Other tasks are returned as they are."""
     if not getattr(task, "is_mapped", False):
         return task, set()
-    from dagbridge_shim.context import build_context
-    from dagbridge_shim.execution.mapping import resolve_expand_input
-
     expand_input = getattr(task, "expand_input", None)
     if expand_input is None:
         expand_input = getattr(task, "_expand_input", None)
@@ -41,8 +49,6 @@ def _task_style(dag, mode):
     if style in (2, 3):
         return style
     if mode == "airflow":
-        import sys
-
         version = str(getattr(sys.modules.get("airflow"), "__version__", "2"))
         return 3 if version.startswith("3") else 2
     return 2
@@ -52,56 +58,16 @@ def _operator_callable(task, mode):
     """The function that executes ``task`` in ``mode``."""
     if mode != "airflow":
         return task.execute
-    names = _class_names(task)
-    from dagbridge_shim.execution import bash, branch, python, sensor, trigger
+    # Imported for real Airflow's operators only: a stand-in task loads just its own kind (through its execute).
+    from dagbridge_shim.execution.airflow_operators import operator_callable
 
-    if _is_bash_decorated(task):
-        return lambda context: _execute_bash_decorated(task, context)
-    table = (
-        ("BaseSensorOperator", sensor.execute_sensor),
-        ("LatestOnlyOperator", branch.execute_latest_only),
-        ("BranchPythonOperator", branch.execute_branch),
-        ("BaseBranchOperator", branch.execute_branch),
-        ("ShortCircuitOperator", branch.execute_short_circuit),
-        ("_BasePythonVirtualenvOperator", python.execute_external_python),
-        ("PythonOperator", python.execute_python),
-        ("BashOperator", bash.execute_bash),
-        ("TriggerDagRunOperator", trigger.execute_trigger_dagrun),
-    )
-    for class_name, function in table:
-        if class_name in names:
-            return lambda context, function=function: function(task, context)
-    if "EmptyOperator" in names:
-        return lambda context: None
-    return task.execute
-
-
-def _is_bash_decorated(task):
-    return "_BashDecoratedOperator" in _class_names(task)
-
-
-def _execute_bash_decorated(task, context):
-    # @task.bash under real Airflow: the callable returns the command, which is then rendered and run.
-    from dagbridge_shim.execution.bash import execute_bash
-    from dagbridge_shim.execution.common import determine_kwargs
-    from dagbridge_shim.templating import render_template
-
-    context.update(getattr(task, "op_kwargs", None) or {})
-    args = list(getattr(task, "op_args", None) or [])
-    command = task.python_callable(*args, **determine_kwargs(task.python_callable, args, context))
-    if not isinstance(command, str) or not command.strip():
-        raise TypeError("The returned value from the TaskFlow callable must be a non-empty string.")
-    task.bash_command = command
-    task.bash_command = render_template(task, command, context)
-    return execute_bash(task, context)
+    return operator_callable(task)
 
 
 def _push_return_value(task, ti, value):
     if value is None or not getattr(task, "do_xcom_push", True):
         return
     if getattr(task, "multiple_outputs", False):
-        from dagbridge_shim.execution.common import raise_airflow
-
         if not isinstance(value, dict):
             raise_airflow("AirflowException", "Returned output was type %s expected dictionary for multiple_outputs"
                           % type(value))
@@ -126,8 +92,6 @@ def _run_callbacks(task, name, context):
         try:
             callback(context)
         except Exception:
-            import traceback
-
             log.error("Error when executing %s callback %r:\n%s", name, callback, traceback.format_exc().rstrip())
 
 
@@ -136,8 +100,6 @@ def _stamp(value):
 
 
 def _marking(state, run_input, start_date):
-    from dagbridge_shim.context import utcnow
-
     details = "dag_id=%s, task_id=%s, run_id=%s, " % (run_input.dag_id, run_input.task_id, run_input.run_id)
     if run_input.map_index >= 0:
         details += "map_index=%d, " % run_input.map_index
@@ -149,9 +111,6 @@ def _marking(state, run_input, start_date):
 def configure_logging():
     """Python logging of task code (``self.log.info``, ``logging.getLogger(...)``) goes to stderr as
     ``LEVEL - message`` at INFO, like Airflow's task log handler."""
-    import logging
-    import sys
-
     root = logging.getLogger()
     if not any(getattr(handler, "_dagbridge", False) for handler in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
@@ -163,19 +122,11 @@ def configure_logging():
 
 def export_context_variables(context, airflow_style):
     """``AIRFLOW_CTX_*`` in the task's own environment, as Airflow sets them before ``execute``."""
-    import os
-
-    from dagbridge_shim.context import context_to_airflow_vars
-
     os.environ.update(context_to_airflow_vars(context, airflow_style))
 
 
 def run_task(task, dag, run_input, mode):
     """Runs ``task`` for ``run_input`` and returns the ``TaskRunResult`` document."""
-    from dagbridge_shim.context import build_context, set_current_context, utcnow
-    from dagbridge_shim.run import empty_result
-    from dagbridge_shim.templating import render_template_fields, rendered_fields
-
     airflow_style = _task_style(dag, mode)
     xcom_store = XComStore(run_input.xcoms, run_input.map_index)
     result = empty_result("success")
@@ -204,8 +155,6 @@ def run_task(task, dag, run_input, mode):
             except BaseException as error:
                 if isinstance(error, GeneratorExit):
                     raise
-                from dagbridge_shim.execution.outcome import classify
-
                 outcome = classify(error)
                 context["exception"] = error
                 _report(outcome, runnable, context, run_input, start_date)
@@ -215,19 +164,15 @@ def run_task(task, dag, run_input, mode):
     except BaseException as error:  # unmapping or building the context failed
         if isinstance(error, GeneratorExit):
             raise
-        from dagbridge_shim.execution.outcome import classify
-
         outcome = classify(error)
         _report(outcome, runnable, context, run_input, start_date)
-    if _is_bash_decorated(runnable) and isinstance(getattr(runnable, "bash_command", None), str):
+    if is_bash_decorated(runnable) and isinstance(getattr(runnable, "bash_command", None), str):
         # The command of @task.bash is known only once its function ran: Airflow rewrites the rendered fields
         # then (BashOperator.refresh_bash_command), so they show the command that was run.
         result["renderedFields"] = rendered_fields(runnable)
     ti = context["ti"] if context is not None else None
     if outcome is not None:
-        result["state"] = outcome.state
-        result["error"] = outcome.error()
-        result["rescheduleAt"] = outcome.reschedule_at
+        apply_outcome(result, outcome)
     result["xcoms"] = xcom_store.pushed()
     decision = getattr(ti, "_branch_decision", None)
     if decision is not None and result["state"] == "success":
@@ -249,8 +194,6 @@ def _report(outcome, task, context, run_input, start_date):
     if outcome.state == "up_for_reschedule":
         log.info("Rescheduling task, marking task as UP_FOR_RESCHEDULE (next poke at %s)", outcome.reschedule_at)
         return
-    import sys
-
     log.error("Task failed with exception")
     sys.stderr.write(outcome.traceback if outcome.traceback.endswith("\n") else outcome.traceback + "\n")
     retries = getattr(task, "retries", 0) or 0

@@ -14,8 +14,9 @@
 import time
 from datetime import timedelta
 
-from dagbridge_shim.execution import log
-from dagbridge_shim.execution.common import exceptions
+from dagbridge_shim import log
+from dagbridge_shim.airflow_errors import exceptions
+from dagbridge_shim.runtime.datetimes import utcnow
 
 
 class ExternalTaskStatesUnavailable(Exception):
@@ -105,8 +106,6 @@ def next_poke_interval(op, started_at, run_duration, poke_count, reschedule):
 
 def execute_sensor(op, context):
     """Pokes until done (poke mode) or once (reschedule mode); returns the PokeReturnValue's xcom_value."""
-    from dagbridge_shim.context import utcnow
-
     errors = exceptions()
     reschedule = getattr(op, "mode", "poke") == "reschedule" or getattr(op, "reschedule", False) is True
     timeout = _seconds(getattr(op, "timeout", 7 * 24 * 3600), 7 * 24 * 3600.0)

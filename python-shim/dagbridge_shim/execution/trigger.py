@@ -4,15 +4,15 @@ As in Airflow, the run id defaults to ``manual__<logical date>`` and the logical
 JSON; the ``trigger_run_id`` and ``trigger_execution_date_iso`` XComs are pushed. ``wait_for_completion`` and
 ``deferrable`` are not supported: the task fails (without retrying) and says so.
 """
-from dagbridge_shim.execution import log
-from dagbridge_shim.execution.common import raise_airflow
+import json
+from datetime import datetime
+
+from dagbridge_shim import log
+from dagbridge_shim.airflow_errors import raise_airflow
+from dagbridge_shim.runtime.datetimes import UTC, parse_instant, utcnow
 
 
 def _logical_date(value):
-    from datetime import datetime
-
-    from dagbridge_shim.context import UTC, parse_instant, utcnow
-
     if value is None or type(value).__name__ in ("_NotSet", "ArgNotSet"):
         return utcnow()
     if isinstance(value, datetime):
@@ -22,8 +22,6 @@ def _logical_date(value):
 
 def execute_trigger_dagrun(op, context):
     """Records the DAG run request; the scheduler creates the run after the task succeeds."""
-    import json
-
     trigger_dag_id = getattr(op, "trigger_dag_id", None)
     if not trigger_dag_id:
         raise_airflow("AirflowFailException", "TriggerDagRunOperator %r has no trigger_dag_id" % op.task_id)

@@ -335,7 +335,7 @@ class DagFactory:
 class DagParam:
     """A DAG param passed into an `@dag` function body, or made by `dag.param(name, default)` (Airflow's
     DagParam). Used as a templated task argument it resolves, at run time, to the run's value: the DAG run's
-    `conf[name]`, else `default`, else `params[name]` (`resolve`, called by dagbridge_shim.execution.resolve).
+    `conf[name]`, else `default`, else `params[name]` (`resolve`, called by dagbridge_shim.runtime.resolve).
     In a string it renders as `{{ params.NAME }}`."""
 
     def __init__(self, current_dag, name, default=NOTSET):
@@ -349,7 +349,7 @@ class DagParam:
         return ()
 
     def resolve(self, context):
-        from dagbridge_shim.execution.resolve import resolve_dag_param
+        from dagbridge_shim.runtime.resolve import resolve_dag_param
 
         return resolve_dag_param(self, context)
 

@@ -4,6 +4,7 @@ Airflow's return shapes.
 Only JSON values may be pushed (contract 3): a value ``json`` cannot encode fails the push at once, with a
 message naming the key and the value's type, so the task's traceback points at the offending line.
 """
+import json
 
 RETURN_KEY = "return_value"
 
@@ -37,8 +38,6 @@ class XComNotFound(KeyError):
 
 def check_json(key, value, task_id=None):
     """Raises ``XComNotJsonError`` unless ``value`` is JSON (no NaN/Infinity, string keys or int/float/bool)."""
-    import json
-
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, OverflowError, RecursionError) as error:

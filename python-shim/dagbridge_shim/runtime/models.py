@@ -1,0 +1,111 @@
+"""The runtime ``DagRun`` and ``TaskInstance`` of the task context: the attributes Airflow's models offer task
+code, built from the task run input (contract 3). There is no metadata database behind them."""
+from dagbridge_shim.runtime.current_context import get_current_context
+from dagbridge_shim.runtime.datetimes import utcnow
+from dagbridge_shim.runtime.mapped_groups import relevant_upstream_map_indexes
+from dagbridge_shim.runtime.xcom import NOT_SET
+
+
+class DagRun:
+    """The ``dag_run`` of the context: the attributes Airflow's DagRun offers to task code."""
+
+    def __init__(self, run_input, dag):
+        self.dag_id = run_input.dag_id
+        self.run_id = run_input.run_id
+        self.run_type = run_input.run_type
+        self.conf = dict(run_input.conf)
+        self.logical_date = run_input.logical_date
+        self.execution_date = run_input.logical_date
+        self.data_interval_start = run_input.data_interval_start
+        self.data_interval_end = run_input.data_interval_end
+        self.run_after = run_input.run_after
+        self.start_date = run_input.dag_run_start_date
+        self.external_trigger = run_input.run_type == "manual"
+        self.state = "running"
+        self.dag = dag
+
+    def get_dag(self):
+        return self.dag
+
+    def __repr__(self):
+        return "<DagRun %s @ %s: %s, state:%s, queued_at: None. externally triggered: %s>" % (
+            self.dag_id, self.logical_date, self.run_id, self.state, self.external_trigger)
+
+
+class TaskInstance:
+    """The ``ti`` / ``task_instance`` of the context: identity, try numbers and XCom push/pull.
+
+    XComs come from the run input (upstream task instances of the same DAG run) and from this attempt's own
+    pushes; nothing else is reachable (no database), so other DAGs' and prior runs' XComs read as missing.
+    """
+
+    def __init__(self, task, run_input, xcom_store, airflow_style):
+        self.task = task
+        self.task_id = run_input.task_id
+        self.dag_id = run_input.dag_id
+        self.run_id = run_input.run_id
+        self.map_index = run_input.map_index
+        self.try_number = run_input.try_number
+        self.max_tries = run_input.max_tries
+        self.logical_date = run_input.logical_date
+        self.execution_date = run_input.logical_date
+        self.start_date = utcnow()
+        self.state = "running"
+        self.operator = type(task).__name__
+        self.queue = getattr(task, "queue", "default")
+        self.pool = getattr(task, "pool", "default_pool")
+        self.test_mode = run_input.test_mode
+        self._sensor_first_poke_at = run_input.sensor_first_poke_at
+        self._xcoms = xcom_store
+        self._airflow_style = airflow_style
+        self._dag_run = None
+
+    @property
+    def key(self):
+        return (self.dag_id, self.task_id, self.run_id, self.try_number, self.map_index)
+
+    def xcom_push(self, key, value, execution_date=None, session=None):
+        """Stores ``value`` (JSON only) under ``key`` for this task instance."""
+        self._xcoms.push(key, value, self.task_id)
+
+    def xcom_pull(self, task_ids=None, dag_id=None, key="return_value", include_prior_dates=False, session=None,
+                  map_indexes=NOT_SET, default=None, run_id=None):
+        """Airflow's ``xcom_pull`` with its return shapes (``XComStore.pull``, or ``pull_v3`` for Airflow 3
+        files). ``include_prior_dates`` is ignored: only this DAG run's XComs are reachable."""
+        if (dag_id is not None and dag_id != self.dag_id) or (run_id is not None and run_id != self.run_id):
+            return default if _is_single(task_ids, map_indexes) else []
+        if self._airflow_style == 3:
+            return self._xcoms.pull_v3(self.task_id, task_ids, key, map_indexes, default)
+        return self._xcoms.pull(task_ids, key, None if map_indexes is NOT_SET else map_indexes, default)
+
+    def get_dagrun(self, session=None):
+        return self._dag_run
+
+    def get_template_context(self, session=None, ignore_param_exceptions=True):
+        return get_current_context()
+
+    def get_relevant_upstream_map_indexes(self, upstream, ti_count, session=None):
+        return relevant_upstream_map_indexes(self.task, upstream, self.map_index)
+
+    @property
+    def hostname(self):
+        # socket is one of the slower standard modules to import; only a task that asks for its host pays.
+        import socket
+
+        try:
+            return socket.getfqdn()
+        except OSError:
+            return "localhost"
+
+    @property
+    def log_url(self):
+        return ""
+
+    def __repr__(self):
+        suffix = "" if self.map_index < 0 else " map_index=%d" % self.map_index
+        return "<TaskInstance: %s.%s %s%s [%s]>" % (self.dag_id, self.task_id, self.run_id, suffix, self.state)
+
+
+def _is_single(task_ids, map_indexes):
+    return (task_ids is None or isinstance(task_ids, str)) and (
+        map_indexes is None or map_indexes is NOT_SET or isinstance(map_indexes, int))
