@@ -142,7 +142,7 @@ def task_kind(task):
     class the stand-ins do not model) makes it `provider`: it needs that package where the task runs."""
     unmodelled_airflow_execute = False
     for klass in type(task).__mro__:
-        kind = _KIND.get(klass.__name__)
+        kind = _KIND.get(klass.__name__) or vars(klass).get("_dagbridge_kind")
         if kind is not None:
             return kind
         if "_dagbridge_provider_package" in vars(klass):

@@ -110,6 +110,10 @@ def setup_sys_path(dags_folder, plugins_folder=None):
             sys.path.insert(position, path)
     if os.path.isdir(include) and parent not in sys.path:
         sys.path.append(parent)
+    if position == 1:
+        from dagbridge_shim import source_tree
+
+        source_tree.install(dags_folder)
 
 
 def module_name_for(path):

@@ -26,6 +26,12 @@ _DEFAULTS = {
     ("operators", "allow_illegal_arguments"): "False",
     ("scheduler", "catchup_by_default"): "True",
     ("webserver", "base_url"): "http://localhost:8080",
+    ("smtp", "smtp_host"): "localhost",
+    ("smtp", "smtp_port"): "25",
+    ("smtp", "smtp_starttls"): "True",
+    ("smtp", "smtp_ssl"): "False",
+    ("smtp", "smtp_timeout"): "30",
+    ("smtp", "smtp_mail_from"): "airflow@example.com",
 }
 
 _MISSING = object()

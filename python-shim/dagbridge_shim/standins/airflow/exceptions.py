@@ -156,3 +156,8 @@ class AirflowProviderDeprecationWarning(DeprecationWarning):
 
 class ProviderNotInstalled(AirflowFailException):
     """An operator of a provider package that is not installed where the task runs (dagbridge)."""
+
+
+class NotSupportedByDagbridge(AirflowFailException):
+    """A name Airflow provides whose feature dagbridge's stand-in `airflow` package does not implement: importing
+    it works, using it raises this (not retryable), naming the feature and what to do instead."""

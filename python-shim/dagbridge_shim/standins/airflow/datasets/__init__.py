@@ -62,3 +62,15 @@ class DatasetAny(_DatasetBooleanCondition):
 
 class DatasetAll(_DatasetBooleanCondition):
     """Scheduled when all of the datasets have been updated."""
+
+
+def extract_event_key(value):
+    """The key of an outlet event: a Dataset's URI, a DatasetAlias's name, or the string itself."""
+    if isinstance(value, DatasetAlias):
+        return value.name
+    if isinstance(value, Dataset):
+        return value.uri
+    return str(value)
+
+
+__all__ = ["Dataset", "DatasetAll", "DatasetAny"]

@@ -231,3 +231,8 @@ def task_decorator_factory(
 
 def get_unique_task_id_for(function, dag=None, task_group=None):
     return get_unique_task_id(function.__name__, dag, task_group)
+
+
+#: Airflow types these as Protocols of decorated functions; here they are the class that implements them.
+TaskDecorator = _TaskDecorator
+Task = _TaskDecorator

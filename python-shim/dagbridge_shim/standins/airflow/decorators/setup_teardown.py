@@ -1,6 +1,7 @@
 """`@setup` and `@teardown`."""
 from airflow.decorators.base import _TaskDecorator
 from airflow.models.xcom_arg import XComArg
+from airflow.utils.setup_teardown import SetupTeardownContext, enter_setup_teardown
 
 
 def _mark(decorated, **flags):
@@ -31,4 +32,21 @@ def teardown_task(_func=None, *, on_failure_fail_dagrun=False):
     return teardown(_func)
 
 
-__all__ = ["setup_task", "teardown_task", "XComArg"]
+class ContextWrapper(list):
+    """`with context_wrapper([setup_a, setup_b]):` a list of setup (or teardown) tasks as one block."""
+
+    def __init__(self, tasks):
+        self.tasks = tasks
+        super().__init__(tasks)
+
+    def __enter__(self):
+        operators = [getattr(task, "operator", task) for task in self.tasks]
+        return enter_setup_teardown(operators)
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        SetupTeardownContext.set_work_task_roots_and_leaves()
+
+
+context_wrapper = ContextWrapper
+
+__all__ = ["setup_task", "teardown_task", "context_wrapper", "ContextWrapper", "XComArg"]

@@ -18,6 +18,7 @@ from airflow.exceptions import AirflowException, DuplicateTaskIdFound, TaskDefer
 from airflow.models.expandinput import DictOfListsExpandInput, ListOfDictsExpandInput
 from airflow.models.taskmixin import DAGNode, DependencyMixin
 from airflow.models.xcom_arg import PlainXComArg, XComArg
+from airflow.utils.setup_teardown import SetupTeardownContext, enter_setup_teardown
 from airflow.utils.trigger_rule import TriggerRule
 from airflow.utils.weight_rule import WeightRule
 
@@ -312,6 +313,8 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
             task_group.add(self)
         if dag is not None:
             self.dag = dag
+        if SetupTeardownContext.active:
+            SetupTeardownContext.update_context_map(self)
 
     # -- identity -----------------------------------------------------------------------------------------
 
@@ -464,6 +467,12 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
         if value and not self._is_teardown:
             raise ValueError("Cannot set task on_failure_fail_dagrun for '%s' because it is not a teardown task." % self.task_id)
         self._on_failure_fail_dagrun = bool(value)
+
+    def __enter__(self):
+        return enter_setup_teardown(self)
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        SetupTeardownContext.set_work_task_roots_and_leaves()
 
     def as_setup(self):
         self.is_setup = True

@@ -5,6 +5,7 @@ dagbridge's task runner from the XComs it receives; `resolve` is not implemented
 """
 from airflow._dagbridge import NOTSET
 from airflow.models.taskmixin import DependencyMixin
+from airflow.utils.setup_teardown import SetupTeardownContext, enter_setup_teardown
 
 XCOM_RETURN_KEY = "return_value"
 
@@ -119,6 +120,12 @@ class PlainXComArg(XComArg):
     @property
     def task_id(self):
         return self.operator.task_id
+
+    def __enter__(self):
+        return enter_setup_teardown(self.operator)
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        SetupTeardownContext.set_work_task_roots_and_leaves()
 
 
 class MapXComArg(XComArg):

@@ -4,6 +4,24 @@ from airflow.models.baseoperator import BaseOperator
 from airflow.models.taskinstance import _CURRENT_CONTEXT
 
 
+def is_venv_installed():
+    """Whether PythonVirtualenvOperator can create a virtualenv here: Airflow checks for `virtualenv`;
+    dagbridge also creates them with the standard library's `venv` (with `ensurepip` for pip)."""
+    import importlib.util
+    import shutil
+
+    if shutil.which("virtualenv") or importlib.util.find_spec("virtualenv"):
+        return True
+    return importlib.util.find_spec("venv") is not None and importlib.util.find_spec("ensurepip") is not None
+
+
+def task(python_callable=None, multiple_outputs=None, **kwargs):
+    """Deprecated alias of `airflow.decorators.task` (`@task.python`)."""
+    from airflow.decorators.python import python_task
+
+    return python_task(python_callable=python_callable, multiple_outputs=multiple_outputs, **kwargs)
+
+
 def get_current_context():
     """The context of the task that is running (only valid while a task runs)."""
     if not _CURRENT_CONTEXT:
@@ -156,7 +174,30 @@ class ExternalPythonOperator(_BasePythonVirtualenvOperator):
         self.expect_pendulum = expect_pendulum
 
 
+class BranchPythonVirtualenvOperator(PythonVirtualenvOperator):
+    """The virtualenv's callable returns the task id(s) to follow; other direct downstream tasks are skipped."""
+
+    def execute(self, context):
+        from dagbridge_shim.execution.branch import do_branch
+
+        return do_branch(self, context, super().execute(context))
+
+
+class BranchExternalPythonOperator(ExternalPythonOperator):
+    """The external interpreter's callable returns the task id(s) to follow; other direct downstream tasks
+    are skipped."""
+
+    def execute(self, context):
+        from dagbridge_shim.execution.branch import do_branch
+
+        return do_branch(self, context, super().execute(context))
+
+
 __all__ = [
+    "BranchExternalPythonOperator",
+    "BranchPythonVirtualenvOperator",
+    "is_venv_installed",
+    "task",
     "PythonOperator",
     "BranchPythonOperator",
     "ShortCircuitOperator",

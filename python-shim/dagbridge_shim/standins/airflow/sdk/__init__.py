@@ -9,7 +9,8 @@ from airflow.models.variable import Variable
 from airflow.models.xcom_arg import XComArg
 from airflow.models.connection import Connection
 from airflow.operators.python import get_current_context
-from airflow.sdk.assets import Asset, AssetAlias, AssetAll, AssetAny, Dataset, Metadata
+from airflow.sdk.assets import Asset, AssetAlias, AssetAll, AssetAny, AssetWatcher, Dataset, Metadata
+from airflow.sdk.definitions.asset.decorators import asset
 from airflow.sensors.base import BaseSensorOperator, PokeReturnValue
 from airflow.hooks.base import BaseHook
 from airflow.utils.edgemodifier import EdgeModifier, Label
@@ -24,6 +25,7 @@ __all__ = [
     "AssetAlias",
     "AssetAll",
     "AssetAny",
+    "AssetWatcher",
     "BaseHook",
     "BaseOperator",
     "BaseSensorOperator",
@@ -42,6 +44,7 @@ __all__ = [
     "Variable",
     "WeightRule",
     "XComArg",
+    "asset",
     "chain",
     "chain_linear",
     "cross_downstream",

@@ -27,6 +27,63 @@ class Asset(BaseDataset):
         yield self.uri
 
 
+class AssetWatcher:
+    """Watches an external resource through an event trigger and creates an asset event when it fires
+    (Airflow 3's triggerer; dagbridge has none, so watchers are exported with the asset but never run)."""
+
+    def __init__(self, name, trigger):
+        self.name = name
+        self.trigger = trigger
+
+    def __repr__(self):
+        return "AssetWatcher(name=%r, trigger=%r)" % (self.name, self.trigger)
+
+
+class AssetRef(BaseDataset):
+    """A reference to an asset by name or URI (`Asset.ref(name=...)`), resolved where it is used."""
+
+    def __init__(self, name=None, uri=None):
+        self.name = name
+        self.uri = uri if uri is not None else name
+
+    def __eq__(self, other):
+        return type(other) is type(self) and (self.name, self.uri) == (other.name, other.uri)
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.name, self.uri))
+
+    def iter_uris(self):
+        yield self.uri
+
+
+class AssetNameRef(AssetRef):
+    """`Asset.ref(name=...)`."""
+
+
+class AssetUriRef(AssetRef):
+    """`Asset.ref(uri=...)`."""
+
+
+def _asset_ref(*, name="", uri=""):
+    if name and uri:
+        raise TypeError("Asset reference must be made to either name or URI, not both")
+    if name:
+        return AssetNameRef(name=name)
+    if uri:
+        return AssetUriRef(uri=uri)
+    raise TypeError("Asset reference expects keyword argument 'name' or 'uri'")
+
+
+Asset.ref = staticmethod(_asset_ref)
+
+
+class Model(Asset):
+    """An asset that is a machine-learning model (`group="model"`)."""
+
+    def __init__(self, name=None, uri=None, *, group="model", extra=None, watchers=()):
+        super().__init__(name, uri, group=group, extra=extra, watchers=watchers)
+
+
 class AssetAlias(BaseDataset):
     def __init__(self, name, group="asset"):
         self.name = name

@@ -1,4 +1,6 @@
 """Interval timetables (stand-in of airflow.timetables.interval)."""
+import datetime
+
 from airflow.timetables.base import Timetable
 from airflow.timetables.trigger import _tz_name
 
@@ -31,3 +33,7 @@ class DeltaDataIntervalTimetable(Timetable):
     def serialize(self):
         seconds = self._delta.total_seconds() if hasattr(self._delta, "total_seconds") else None
         return {"delta": seconds}
+
+
+#: The type of the `delta` argument (Airflow also accepts dateutil.relativedelta).
+Delta = datetime.timedelta

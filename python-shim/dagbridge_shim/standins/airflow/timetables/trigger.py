@@ -38,3 +38,20 @@ class MultipleCronTriggerTimetable(Timetable):
 
     def serialize(self):
         return {"expressions": self._expressions, "timezone": _tz_name(self._timezone)}
+
+
+class DeltaTriggerTimetable(Timetable):
+    """Runs every `delta`; the run's data interval is the point in time, or `interval` before it."""
+
+    def __init__(self, delta, *, interval=None):
+        self._delta = delta
+        self._interval = interval
+
+    @property
+    def summary(self):
+        return str(self._delta)
+
+    def serialize(self):
+        delta = self._delta.total_seconds() if hasattr(self._delta, "total_seconds") else self._delta
+        interval = self._interval.total_seconds() if hasattr(self._interval, "total_seconds") else self._interval
+        return {"delta": delta, "interval": interval or 0.0}

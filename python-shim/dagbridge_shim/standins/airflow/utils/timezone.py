@@ -72,3 +72,49 @@ def parse(string, timezone=None):
     else:
         value = fromisoformat(text)
     return make_aware(value, timezone)
+
+
+def coerce_datetime(value, tz=None):
+    """`value` made aware (a naive value is taken to be in `tz`, default the default timezone); None stays."""
+    if value is None:
+        return None
+    return make_aware(value, tz)
+
+
+def parse_timezone(name):
+    """A timezone by name (`UTC`, `Europe/Paris`), or a fixed offset in seconds."""
+    if isinstance(name, (int, float)):
+        return _dt.timezone(_dt.timedelta(seconds=name))
+    return _zone(name)
+
+
+def local_timezone():
+    """The machine's local timezone."""
+    return _dt.datetime.now().astimezone().tzinfo
+
+
+def from_timestamp(timestamp, tz=utc):
+    """An aware datetime from a POSIX timestamp, in `tz` (UTC by default; "local" for the machine's)."""
+    zone = local_timezone() if tz == "local" else (parse_timezone(tz) if isinstance(tz, str) else tz)
+    return _dt.datetime.fromtimestamp(timestamp, tz=utc).astimezone(zone)
+
+
+def td_format(td_object):
+    """A duration (timedelta or seconds) as Airflow shows it: `1h:2M:32s` (y, M, d, h, M, s; zero parts left
+    out; a month is 30 days), `<1s` under a second, None for zero or None."""
+    if not td_object:
+        return None
+    if isinstance(td_object, _dt.timedelta):
+        days, seconds = td_object.days, td_object.seconds
+    else:
+        days, seconds = divmod(int(td_object), 86400)
+    months, days = divmod(days, 30)
+    years, months = divmod(months, 12)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    units = zip((years, months, days, hours, minutes, seconds), "yMdhMs")
+    return ":".join("%d%s" % (value, unit) for value, unit in units if value >= 1) or "<1s"
+
+
+#: The POSIX epoch, aware.
+utc_epoch = _dt.datetime(1970, 1, 1, tzinfo=utc)

@@ -26,3 +26,16 @@ class WeekDay(enum.IntEnum):
         if isinstance(day, str):
             return {cls.get_weekday_number(day)}
         return {cls.convert(item).pop() for item in day}
+
+    @classmethod
+    def validate_week_day(cls, week_day):
+        """The set of ISO weekday numbers of a day name, a WeekDay, or an iterable of them."""
+        if isinstance(week_day, str):
+            return {cls.get_weekday_number(week_day)}
+        if isinstance(week_day, WeekDay):
+            return {week_day}
+        if isinstance(week_day, (list, tuple, set, frozenset)) and all(
+                isinstance(day, (str, WeekDay)) for day in week_day):
+            return {cls.get_weekday_number(day) if isinstance(day, str) else day for day in week_day}
+        raise TypeError("Unsupported Type for week_day parameter: %s. Input should be iterable type: str, set, "
+                        "list, dict or Weekday enum type" % type(week_day))

@@ -1,0 +1,1 @@
+"""Airflow 3 path of airflow.triggers (apache-airflow-providers-standard)."""

@@ -1,0 +1,4 @@
+"""Airflow 3 path of airflow.triggers.temporal (apache-airflow-providers-standard)."""
+from airflow._dagbridge import reexport
+
+reexport(globals(), "airflow.triggers.temporal")

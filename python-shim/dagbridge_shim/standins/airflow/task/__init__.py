@@ -1,0 +1,1 @@
+"""Task-level helpers (stand-in of airflow.task)."""
