@@ -6,31 +6,7 @@ Classes are recognised by name along the MRO (never by isinstance against one `a
 import datetime
 import math
 
-KIND_BY_CLASS = (
-    ("LatestOnlyOperator", "latest_only"),
-    ("BranchPythonOperator", "branch"),
-    ("BaseBranchOperator", "branch"),
-    ("ShortCircuitOperator", "short_circuit"),
-    ("ExternalPythonOperator", "external_python"),
-    ("PythonVirtualenvOperator", "virtualenv"),
-    ("BashOperator", "bash"),
-    ("PythonOperator", "python"),
-    ("EmptyOperator", "empty"),
-    ("DummyOperator", "empty"),
-    ("TriggerDagRunOperator", "trigger_dagrun"),
-    ("BaseSensorOperator", "sensor"),
-)
-_KIND = dict(KIND_BY_CLASS)
-
-CRON_PRESETS = {
-    "@hourly": "0 * * * *",
-    "@daily": "0 0 * * *",
-    "@weekly": "0 0 * * 0",
-    "@monthly": "0 0 1 * *",
-    "@quarterly": "0 0 1 */3 *",
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-}
+from dagbridge_shim.airflow_facts import CRON_PRESETS, OPERATOR_KINDS
 
 #: Constructor arguments that have a field of their own in TaskSpec (left out of `args`).
 _OWN_FIELDS = frozenset(
@@ -142,7 +118,7 @@ def task_kind(task):
     class the stand-ins do not model) makes it `provider`: it needs that package where the task runs."""
     unmodelled_airflow_execute = False
     for klass in type(task).__mro__:
-        kind = _KIND.get(klass.__name__) or vars(klass).get("_dagbridge_kind")
+        kind = OPERATOR_KINDS.get(klass.__name__) or vars(klass).get("_dagbridge_kind")
         if kind is not None:
             return kind
         if "_dagbridge_provider_package" in vars(klass):

@@ -5,25 +5,13 @@
  */
 import { z } from 'zod';
 import { BundleError } from '../lib/errors.js';
+import { AIRFLOW_FACTS } from './airflow-facts.js';
 
 /** The bundle schema version this build reads and the shim writes. */
 export const BUNDLE_SCHEMA_VERSION = 1;
 
 /** What kind of work a task does; decides how the runner executes it. */
-export const TASK_KINDS = [
-  'bash',
-  'python',
-  'branch',
-  'short_circuit',
-  'empty',
-  'sensor',
-  'external_python',
-  'virtualenv',
-  'trigger_dagrun',
-  'latest_only',
-  'custom',
-  'provider',
-] as const;
+export const TASK_KINDS = [...AIRFLOW_FACTS.operatorKinds.kinds, 'custom', 'provider'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 const jsonValue: z.ZodType<unknown> = z.unknown();

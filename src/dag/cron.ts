@@ -14,19 +14,13 @@
  */
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import { DagbridgeError } from '../lib/errors.js';
+import { AIRFLOW_FACTS } from './airflow-facts.js';
 import { assertTimezone, fromNaive, toNaive } from './schedule-timezone.js';
 
-/** Airflow's `cron_presets` plus the two aliases croniter itself accepts. */
-export const CRON_PRESETS: Readonly<Record<string, string>> = Object.freeze({
-  '@hourly': '0 * * * *',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@weekly': '0 0 * * 0',
-  '@monthly': '0 0 1 * *',
-  '@quarterly': '0 0 1 */3 *',
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-});
+/** Airflow's `cron_presets` plus the two aliases croniter itself accepts (schemas/airflow-facts.json). */
+export const CRON_PRESETS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(Object.entries(AIRFLOW_FACTS.cronPresets.presets).map(([name, preset]) => [name, preset.cron])),
+);
 
 /** A parsed cron schedule bound to a time zone. Build it with {@link parseCron}. */
 export interface CronSchedule {

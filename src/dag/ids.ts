@@ -2,11 +2,18 @@
  * Identifier rules: dag_id and task_id like Airflow's KEY_REGEX, run_id like DagRun.validate_run_id,
  * run-id generation like DagRun.generate_run_id, and a safe file-system name for any id.
  */
+import { AIRFLOW_FACTS } from './airflow-facts.js';
 
-/** Airflow's KEY_REGEX for dag_id and task_id (airflow/utils/helpers.py). */
-export const KEY_REGEX = /^[\w.-]+$/;
+/** Airflow's maximum length of a dag_id, task_id or group_id, in code points (schemas/airflow-facts.json). */
+export const KEY_MAX_LENGTH = AIRFLOW_FACTS.key.maxLength;
 
-/** Airflow's maximum length of a dag_id, task_id or run_id (ID_LEN). */
+/**
+ * Airflow's KEY_REGEX `^[\w.-]+$` for dag_id and task_id (airflow/utils/helpers.py) with Python's Unicode `\w`:
+ * Unicode letters and digits plus the table's punctuation (schemas/airflow-facts.json).
+ */
+export const KEY_REGEX = new RegExp(`^[\\p{L}\\p{N}${AIRFLOW_FACTS.key.punctuation.replace(/[\\\]^-]/g, '\\$&')}]+$`, 'u');
+
+/** Airflow's maximum length of a run_id (ID_LEN). */
 export const ID_MAX_LENGTH = 250;
 
 /**
@@ -24,7 +31,7 @@ export type RunType = 'manual' | 'scheduled' | 'backfill' | 'asset_triggered';
 /** Why an id is not acceptable, or null when it is. `what` names the id in the message (`dag_id`, ...). */
 export function keyProblem(id: string, what: 'dag_id' | 'task_id' | 'group_id'): string | null {
   if (id.length === 0) return `${what} is empty`;
-  if (id.length > ID_MAX_LENGTH) return `${what} ${JSON.stringify(id.slice(0, 40))}... is longer than ${ID_MAX_LENGTH} characters`;
+  if (codePoints(id) > KEY_MAX_LENGTH) return `${what} ${JSON.stringify(id.slice(0, 40))}... is longer than ${KEY_MAX_LENGTH} characters`;
   if (!KEY_REGEX.test(id)) {
     return `${what} ${JSON.stringify(id)} may contain only letters, digits, underscores, dots and dashes`;
   }
@@ -33,7 +40,14 @@ export function keyProblem(id: string, what: 'dag_id' | 'task_id' | 'group_id'):
 
 /** Whether `id` is a valid dag_id / task_id (Airflow's validate_key). */
 export function isValidKey(id: string): boolean {
-  return id.length > 0 && id.length <= ID_MAX_LENGTH && KEY_REGEX.test(id);
+  return id.length > 0 && codePoints(id) <= KEY_MAX_LENGTH && KEY_REGEX.test(id);
+}
+
+/** The length Python's `len` gives: code points, not UTF-16 units (U+1D400 is one, not two). */
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _char of text) count += 1;
+  return count;
 }
 
 /**

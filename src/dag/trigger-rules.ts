@@ -7,32 +7,16 @@
  * arithmetic with `removed` upstreams for expanded (map index >= 0) task instances. The caller (decide.ts)
  * gathers the counts; this module is arithmetic only.
  */
+import { AIRFLOW_FACTS } from './airflow-facts.js';
 
-/** Every trigger rule Airflow knows (airflow/utils/trigger_rule.py). */
-export const TRIGGER_RULES = [
-  'all_success',
-  'all_failed',
-  'all_done',
-  'all_done_min_one_success',
-  'all_done_setup_success',
-  'one_success',
-  'one_failed',
-  'one_done',
-  'none_failed',
-  'none_skipped',
-  'all_skipped',
-  'none_failed_min_one_success',
-  'always',
-] as const;
+/** Every trigger rule Airflow knows (airflow/utils/trigger_rule.py), from schemas/airflow-facts.json. */
+export const TRIGGER_RULES = AIRFLOW_FACTS.triggerRules.rules;
 
 /** A trigger rule, in Airflow's lower-case spelling. */
 export type TriggerRule = (typeof TRIGGER_RULES)[number];
 
-/** Old names Airflow still accepts, and the rule each one means. */
-export const TRIGGER_RULE_ALIASES: Readonly<Record<string, TriggerRule>> = {
-  dummy: 'always',
-  none_failed_or_skipped: 'none_failed_min_one_success',
-};
+/** Old names Airflow still accepts, and the rule each one means (schemas/airflow-facts.json). */
+export const TRIGGER_RULE_ALIASES: Readonly<Record<string, TriggerRule>> = AIRFLOW_FACTS.triggerRules.aliases;
 
 /** Whether `name` is a trigger rule or one of its old aliases. */
 export function isTriggerRule(name: string): boolean {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { keyExamples } from '../../scripts/embed-airflow-facts.js';
 import {
   attemptDirPrefix,
   shimRunArgv,
@@ -66,6 +67,14 @@ describe('validateAirflowKey', () => {
 
   it.each(['', 'a b', 'a/b', 'a:b', 'run+1', 'x\0y', 'x'.repeat(251), 'tab\there'])('rejects %j', (id) => {
     expect(() => validateAirflowKey('dagId', id)).toThrow(TaskSpecError);
+  });
+
+  it('judges every key example of schemas/airflow-facts.json as the shim does (length in code points)', () => {
+    for (const [id, valid] of keyExamples()) {
+      if (valid) expect(() => validateAirflowKey('taskId', id)).not.toThrow();
+      else expect(() => validateAirflowKey('taskId', id)).toThrow(TaskSpecError);
+    }
+    expect(() => validateAirflowKey('taskId', '\u{1D400}'.repeat(200))).not.toThrow();
   });
 });
 

@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { isValidKey, KEY_MAX_LENGTH } from '../dag/ids.js';
 import { DagbridgeError, errorMessage } from '../lib/errors.js';
 import { SHIM_ROOT } from '../shim/python.js';
 import { LogCapture, LOG_MARKER_PREFIX, type LogLine } from './log-lines.js';
@@ -41,9 +42,6 @@ const ORPHAN_PIPE_WAIT_MS = 2_000;
 /** Longest delay `setTimeout` accepts (2^31 - 1 ms); longer timeouts are chained. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Airflow's KEY_REGEX `^[\w.-]+$` with Python's Unicode `\w`, and its 250-character column limit. */
-const AIRFLOW_KEY = /^[\p{L}\p{N}_.-]+$/u;
-const MAX_KEY_LENGTH = 250;
 
 /** How to start the shim for a task: `python -m dagbridge_shim run` against a DAG file. */
 export interface ShimCommand {
@@ -147,10 +145,10 @@ export class TaskSpecError extends DagbridgeError {
 
 /** Checks a dag_id or task_id the way Airflow does before it is used in an argv or a name. */
 export function validateAirflowKey(field: 'dagId' | 'taskId', value: string): void {
-  if (value.length === 0 || value.length > MAX_KEY_LENGTH || !AIRFLOW_KEY.test(value)) {
+  if (!isValidKey(value)) {
     throw new TaskSpecError(
       `${field} ${JSON.stringify(value.slice(0, 300))} is not a valid Airflow key: ` +
-        `use 1 to ${MAX_KEY_LENGTH} letters, digits, '_', '.' or '-'`,
+        `use 1 to ${KEY_MAX_LENGTH} letters, digits, '_', '.' or '-'`,
     );
   }
 }

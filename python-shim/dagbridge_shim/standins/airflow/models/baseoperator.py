@@ -22,7 +22,9 @@ from airflow.utils.setup_teardown import SetupTeardownContext, enter_setup_teard
 from airflow.utils.trigger_rule import TriggerRule
 from airflow.utils.weight_rule import WeightRule
 
-_RENAMED_TRIGGER_RULES = {"dummy": TriggerRule.ALWAYS, "none_failed_or_skipped": TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS}
+from dagbridge_shim.airflow_facts import KEY_MAX_LENGTH, TRIGGER_RULE_ALIASES, key_problem
+
+_RENAMED_TRIGGER_RULES = {alias: TriggerRule(rule) for alias, rule in TRIGGER_RULE_ALIASES.items()}
 
 
 def _default_retries():
@@ -612,16 +614,13 @@ def create_mapped_operator(operator_class, partial_kwargs, expand_input, init_kw
     return op
 
 
-def _validate_key(key, max_length=250):
+def _validate_key(key, max_length=KEY_MAX_LENGTH):
+    """Airflow's ``validate_key``: the key rule of schemas/airflow-facts.json."""
     if not isinstance(key, str):
         raise TypeError("The key has to be a string and is %s:%s" % (type(key), key))
-    if len(key) > max_length:
-        raise AirflowException("The key has to be less than %d characters" % max_length)
-    for ch in key:
-        if not (ch.isalnum() or ch in "_.-"):
-            raise AirflowException(
-                "The key %r has to be made of alphanumeric characters, dashes, dots and underscores exclusively" % key
-            )
+    problem = key_problem(key, max_length)
+    if problem is not None:
+        raise AirflowException(problem)
 
 
 def _nodes(item, as_downstream):

@@ -3,14 +3,10 @@ from datetime import datetime, timedelta
 
 from airflow.utils import timezone
 
-cron_presets = {
-    "@hourly": "0 * * * *",
-    "@daily": "0 0 * * *",
-    "@weekly": "0 0 * * 0",
-    "@monthly": "0 0 1 * *",
-    "@quarterly": "0 0 1 */3 *",
-    "@yearly": "0 0 1 1 *",
-}
+from dagbridge_shim.airflow_facts import AIRFLOW_UTILS_DATES_CRON_PRESETS
+
+#: Airflow's dict exactly (schemas/airflow-facts.json); a schedule may also name @midnight or @annually.
+cron_presets = dict(AIRFLOW_UTILS_DATES_CRON_PRESETS)
 
 
 def days_ago(n, hour=0, minute=0, second=0, microsecond=0):

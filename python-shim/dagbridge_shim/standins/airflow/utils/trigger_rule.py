@@ -1,24 +1,15 @@
-"""Airflow's trigger rules (stand-in of airflow/utils/trigger_rule.py)."""
+"""Airflow's trigger rules (stand-in of airflow/utils/trigger_rule.py).
+
+The members come from the facts table (schemas/airflow-facts.json): every rule, plus the old names Airflow 2
+still lists (``DUMMY``, ``NONE_FAILED_OR_SKIPPED``; BaseOperator maps them to the rules they mean).
+"""
 from enum import Enum
 
+from dagbridge_shim.airflow_facts import TRIGGER_RULE_ALIASES, TRIGGER_RULES
 
-class TriggerRule(str, Enum):
+
+class _TriggerRuleBase(str, Enum):
     """When a task may run, given the states of its direct upstream tasks."""
-
-    ALL_SUCCESS = "all_success"
-    ALL_FAILED = "all_failed"
-    ALL_DONE = "all_done"
-    ALL_DONE_SETUP_SUCCESS = "all_done_setup_success"
-    ONE_SUCCESS = "one_success"
-    ONE_FAILED = "one_failed"
-    ONE_DONE = "one_done"
-    NONE_FAILED = "none_failed"
-    NONE_FAILED_OR_SKIPPED = "none_failed_or_skipped"
-    NONE_SKIPPED = "none_skipped"
-    DUMMY = "dummy"
-    ALWAYS = "always"
-    NONE_FAILED_MIN_ONE_SUCCESS = "none_failed_min_one_success"
-    ALL_SKIPPED = "all_skipped"
 
     @classmethod
     def is_valid(cls, trigger_rule):
@@ -30,3 +21,8 @@ class TriggerRule(str, Enum):
 
     def __str__(self):
         return self.value
+
+
+TriggerRule = _TriggerRuleBase(
+    "TriggerRule", [(name.upper(), name) for name in TRIGGER_RULES + tuple(TRIGGER_RULE_ALIASES)],
+    module=__name__, qualname="TriggerRule")
