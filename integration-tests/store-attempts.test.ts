@@ -131,10 +131,10 @@ describe('startTry', () => {
 });
 
 describe('finishTry', () => {
-  it('records success: state, XComs (upserted), skips of none/scheduled instances, history with duration', async () => {
+  it('records success: state, XComs (upserted), skips whatever the state (SkipMixin._set_state_to_skipped), history with duration', async () => {
     const { key } = await queuedInstance();
     await store.startTry(key, 1, WORKER, T0 + 2_000);
-    // `done` already finished: a skip must not touch it.
+    // `done` already finished: Airflow 2.10.5's SkipMixin._set_state_to_skipped skips it all the same.
     await store.applyChanges((await store.getDagRun(key)) as DagRunRecord, spec, [{ kind: 'transition', taskId: 'done', mapIndex: -1, from: 'none', to: 'success' }], T0);
     const ok = await store.finishTry(
       outcome(key, {
@@ -153,12 +153,22 @@ describe('finishTry', () => {
       { taskId: 'branch', mapIndex: -1, key: 'return_value', value: { rows: [1, 2, 3] } },
     ]);
     const states = Object.fromEntries((await store.listTaskInstances(key)).map((ti) => [ti.taskId, [ti.state, ti.note]]));
-    expect(states).toEqual({ branch: ['success', null], left: ['none', null], right: ['skipped', 'skipped by branch'], done: ['success', null] });
+    expect(states).toEqual({ branch: ['success', null], left: ['none', null], right: ['skipped', 'skipped by branch'], done: ['skipped', 'skipped by branch'] });
     expect(await history(key)).toEqual([
       { try_number: 1, worker_id: 'worker-1', hostname: 'node-3', pid: 4242, start_date: T0 + 2_000, end_date: T0 + 10_000, duration_seconds: 8, state: 'success', exit_code: 0, signal: null, exit_reason: null, error: null, log_lines: 0 },
     ]);
     // A second report of the same attempt (redelivered result) changes nothing.
     expect(await store.finishTry(outcome(key, { state: 'failed' }))).toBe(false);
+  });
+
+  // Airflow 2.10.5 SkipMixin._skip_all_except skips the task instance with the branch's own map index only.
+  it('limits the skips to skipMapIndex when it is set', async () => {
+    const { run, key } = await queuedInstance();
+    await store.applyChanges(run, spec, [0, 1].map((mapIndex) => ({ kind: 'create' as const, taskId: 'left', mapIndex, priorityWeight: 1 })), T0);
+    await store.startTry(key, 1, WORKER, T0 + 2_000);
+    expect(await store.finishTry(outcome(key, { skipTaskIds: ['left'], skipMapIndex: 1 }))).toBe(true);
+    const left = (await store.listTaskInstances(key)).filter((ti) => ti.taskId === 'left').map((ti) => [ti.mapIndex, ti.state]);
+    expect(left).toEqual([[-1, 'none'], [0, 'none'], [1, 'skipped']]);
   });
 
   it('records a failure for retry: nextRetryAt, the error as note and history; the next try clears old XComs', async () => {

@@ -2,6 +2,12 @@
  * One DAG run to completion on this machine with no database and no Redis (`dagbridge dags test`, like
  * `airflow dags test`): an in-memory store, the same scheduler loop as the cluster, and the local executor
  * running every task in its own subprocess.
+ *
+ * The run advances in waves, as Airflow 2.10.5's `DAG.test` (airflow/models/dag.py) does: one scheduling
+ * decision, then every task instance it scheduled runs to its end, then the next decision. Outcomes that depend
+ * on which upstream finished first are then Airflow's: `all_success` with one upstream skipped and one failed
+ * in the same wave ends `upstream_failed`, not `skipped`. The tasks of a wave run side by side, `concurrency`
+ * at a time; no decision is taken until the whole wave has finished.
  */
 import { hostname } from 'node:os';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
@@ -108,6 +114,8 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
         return { run: current, instances: await store.listTaskInstances(run), store, interrupted: false };
       }
       if (options.signal?.aborted) break;
+      const report = async (): Promise<void> => options.onUpdate?.(await store.listTaskInstances(run));
+      if (await finishWave(loop, executor, wakeup, report, options.signal)) continue;
       // Sleep until an attempt settles or the earliest retry / reschedule time comes (at most 1 s).
       const waits = instances.flatMap((ti) => [ti.nextRetryAt, ti.rescheduleAt]).filter((t): t is number => t !== null && t > tickAt);
       const until = waits.length > 0 ? Math.min(...waits) - Date.now() : 1_000;
@@ -118,4 +126,26 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
     await executor.stop();
   }
   return { run: (await store.getDagRun(run)) ?? run, instances: await store.listTaskInstances(run), store, interrupted: true };
+}
+
+/**
+ * Runs the rest of the current wave: while task instances run or wait for a free slot, waits for one to settle
+ * and queues what is still scheduled, without deciding. Returns whether a wave ran (the next decision is due).
+ */
+async function finishWave(
+  loop: SchedulerLoop,
+  executor: LocalExecutor,
+  wakeup: Wakeup,
+  report: () => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const idle = (): boolean => executor.activeCount === 0 && executor.openSlots() > 0;
+  if (idle()) return false;
+  while (!signal?.aborted) {
+    await loop.queueScheduled(Date.now());
+    if (idle()) return true;
+    await wakeup.wait(1_000, signal);
+    await report();
+  }
+  return true;
 }

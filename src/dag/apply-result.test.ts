@@ -72,7 +72,8 @@ describe('applyTaskResult: the task instance itself', () => {
 });
 
 describe('applyTaskResult: skips', () => {
-  it('computes branch skips itself, adds the reported ones, skips only unstarted instances', () => {
+  // Airflow 2.10.5 airflow/models/skipmixin.py: _set_state_to_skipped is an UPDATE without a state filter.
+  it('computes branch skips itself, adds the reported ones, skips whatever the state (SkipMixin._set_state_to_skipped)', () => {
     const dag = dagOf(
       [task('br', { kind: 'branch' }), task('x'), task('y'), task('z', { triggerRule: 'always' })],
       ['br>x', 'br>y', 'br>z'],
@@ -82,8 +83,53 @@ describe('applyTaskResult: skips', () => {
       [ti('br', 'running'), ti('x', 'none'), ti('y', 'scheduled'), ti('z', 'running')],
       result({ taskId: 'br', followTaskIds: ['x'], skipTaskIds: ['ghost'] }),
     );
-    expect(decision.transitions.map((t) => `${t.taskId}:${t.from}>${t.to}`)).toEqual(['br:running>success', 'y:scheduled>skipped']);
+    expect(decision.transitions.map((t) => `${t.taskId}:${t.from}>${t.to}`)).toEqual(['br:running>success', 'y:scheduled>skipped', 'z:running>skipped']);
     expect(decision.unknownSkipTaskIds).toEqual(['ghost']);
+    expect(decision.skipMapIndex).toBe(-1);
+  });
+
+  // Airflow 2.10.5 airflow/operators/python.py ShortCircuitOperator.execute (get_flat_relatives) + SkipMixin.skip.
+  it('a short-circuit with ignore_downstream_trigger_rules skips an always task that already ran, every map index', () => {
+    const dag = dagOf(
+      [task('sc', { kind: 'short_circuit' }), task('a'), task('b', { triggerRule: 'always' }), task('m', { mapping: { kind: 'expand', inputs: { v: { type: 'literal', value: [1, 2] } }, partial: {}, groupId: null } })],
+      ['sc>a', 'a>b', 'a>m'],
+    );
+    const d = applyTaskResult(
+      dag,
+      [ti('sc', 'running'), ti('a', 'none'), ti('b', 'success'), ti('m', 'none', { mapIndex: 0 }), ti('m', 'queued', { mapIndex: 1 }), ti('m', 'removed', { mapIndex: 2 })],
+      result({ taskId: 'sc', skipTaskIds: ['a', 'b', 'm'] }),
+    );
+    expect(d.transitions.map((t) => `${t.taskId}[${t.mapIndex}]:${t.from}>${t.to}`)).toEqual([
+      'sc[-1]:running>success', 'a[-1]:none>skipped', 'b[-1]:success>skipped', 'm[0]:none>skipped', 'm[1]:queued>skipped',
+    ]);
+    expect(d.skipMapIndex).toBeNull();
+  });
+
+  // Airflow 2.10.5 airflow/models/skipmixin.py _skip_all_except: dag_run.get_task_instance(t.task_id, map_index=ti.map_index).
+  it('an unmapped branch skips only the map index -1 instance of a not-followed task (an expanded one runs)', () => {
+    const mapping = { kind: 'expand' as const, inputs: { v: { type: 'literal' as const, value: [1, 2] } }, partial: {}, groupId: null };
+    const dag = dagOf([task('br', { kind: 'branch' }), task('x'), task('m', { mapping }), task('p', { mapping })], ['br>x', 'br>m', 'br>p']);
+    const d = applyTaskResult(
+      dag,
+      [ti('br', 'running'), ti('x', 'none'), ti('m', 'none', { mapIndex: 0 }), ti('m', 'none', { mapIndex: 1 }), ti('p', 'none')],
+      result({ taskId: 'br', followTaskIds: ['x'] }),
+    );
+    expect(d.transitions.map((t) => `${t.taskId}[${t.mapIndex}]>${t.to}`)).toEqual(['br[-1]>success', 'p[-1]>skipped']);
+  });
+
+  // Airflow 2.10.5 SkipMixin._skip sets states only for map_index == -1; NotPreviouslySkippedDep
+  // (airflow/ti_deps/deps/not_previously_skipped_dep.py) reads the skip list of direct upstreams at the same map index.
+  it('an expanded short-circuit skips only direct downstream instances with its own map index', () => {
+    const mapping = { kind: 'expand' as const, inputs: { v: { type: 'literal' as const, value: [1, 2] } }, partial: {}, groupId: 'g' };
+    const dag = dagOf(
+      [task('g.sc', { kind: 'short_circuit', group: 'g', mapping }), task('g.a', { group: 'g', mapping }), task('g.b', { group: 'g', mapping })],
+      ['g.sc>g.a', 'g.a>g.b'],
+      { taskGroups: [{ groupId: 'g', parentGroupId: null, prefixGroupId: true, tooltip: null, isMapped: true }] },
+    );
+    const tis = [0, 1].flatMap((i) => [ti('g.sc', i === 0 ? 'running' : 'scheduled', { mapIndex: i }), ti('g.a', 'none', { mapIndex: i }), ti('g.b', 'none', { mapIndex: i })]);
+    const d = applyTaskResult(dag, tis, result({ taskId: 'g.sc', mapIndex: 0, skipTaskIds: ['g.a', 'g.b'] }));
+    expect(d.transitions.map((t) => `${t.taskId}[${t.mapIndex}]>${t.to}`)).toEqual(['g.sc[0]>success', 'g.a[0]>skipped']);
+    expect(d.skipMapIndex).toBe(0);
   });
 
   it('skips nothing when the task failed', () => {

@@ -2,6 +2,19 @@
  * Applying the outcome of one finished try to a DAG run: the task instance's own state (with Airflow's
  * retry rule) and the skips a branch, short-circuit or LatestOnly task asks for.
  *
+ * Skips follow Airflow 2.10.5's airflow/models/skipmixin.py:
+ * - A branch (BranchPythonOperator, @task.branch, BaseBranchOperator subclasses such as LatestOnlyOperator and
+ *   BranchDateTimeOperator) goes through `skip_all_except`: the direct downstream tasks not followed are skipped,
+ *   only their task instance with the branch's own map index (`dag_run.get_task_instance(t.task_id,
+ *   map_index=ti.map_index)`).
+ * - `SkipMixin.skip` (ShortCircuitOperator, custom operators) from an unmapped task sets every task instance of
+ *   the named tasks, every map index. From an expanded task (map index >= 0) it sets nothing directly: Airflow's
+ *   NotPreviouslySkippedDep later skips the direct downstream task instances with the same map index.
+ * - `_set_state_to_skipped` is an UPDATE with no state filter: a task instance that is queued, running or even
+ *   finished is set skipped too (a running one is then stopped by its job's heartbeat; here its result is
+ *   refused). Only `removed` instances are left alone: Airflow deletes the placeholder a mapped task expands
+ *   from, dagbridge keeps it `removed`, and it must not turn into a skipped upstream.
+ *
  * Retry rule (TaskInstance.is_eligible_to_retry / handle_failure): a failed try is retried when the
  * failure is retryable (not AirflowFailException, not a sensor timeout), the task has retries and
  * `tryNumber <= maxTries`; a task that was cleared while running (`restarting`) is always retried.
@@ -10,7 +23,6 @@
 import type { TaskSpec } from './bundle.js';
 import type { DecideInput, TransitionChange } from './decide.js';
 import { buildGraph, taskOf, type DagGraph } from './graph.js';
-import { closestMappedGroup } from './mapping.js';
 import { branchSkipTaskIds } from './skip-propagation.js';
 import { assertTransition, type TaskInstanceState } from './states.js';
 import { tiKey, type TaskInstanceView } from './task-instance.js';
@@ -49,10 +61,15 @@ export interface TaskResultDecision {
   readonly transitions: readonly ResultTransition[];
   /** Skip targets that are not tasks of this DAG (reported, not applied). */
   readonly unknownSkipTaskIds: readonly string[];
+  /**
+   * The map index the skips are limited to (the finished task's own, for a branch or an expanded task), or null
+   * when every map index of the skipped tasks is skipped. The store applies the skips with it.
+   */
+  readonly skipMapIndex: number | null;
 }
 
-/** States a skip from a branch or short-circuit applies to: not handed to a worker yet. */
-const SKIPPABLE: ReadonlySet<TaskInstanceState> = new Set<TaskInstanceState>(['none', 'scheduled']);
+/** States a skip leaves alone: already skipped, or a removed placeholder (see the module comment). */
+const NOT_SKIPPABLE: ReadonlySet<TaskInstanceState> = new Set<TaskInstanceState>(['skipped', 'removed']);
 
 /**
  * Decides the transitions for one finished try. Throws IllegalTransitionError when the task instance is
@@ -73,23 +90,27 @@ export function applyTaskResult(
   const transitions: ResultTransition[] = [own];
   const unknown: string[] = [];
 
+  let skipMapIndex: number | null = null;
   if (own.to === 'success') {
+    const branch = task.kind === 'branch' || task.kind === 'latest_only' || result.followTaskIds !== null;
     const skip = new Set(result.skipTaskIds);
-    if (task.kind === 'branch' && result.followTaskIds !== null) {
+    if (branch && result.followTaskIds !== null) {
       for (const id of branchSkipTaskIds(dag, graph, task.taskId, result.followTaskIds)) skip.add(id);
     }
-    const group = closestMappedGroup(dag, task);
+    // skip_all_except and NotPreviouslySkippedDep work on one map index; SkipMixin.skip from an unmapped task on all.
+    const oneIndex = branch || result.mapIndex >= 0;
+    skipMapIndex = oneIndex ? result.mapIndex : null;
+    const direct = new Set(graph.downstream.get(task.taskId) ?? []);
     for (const id of [...skip].sort()) {
-      const target = graph.tasks.get(id);
-      if (!target) {
+      if (!graph.tasks.has(id)) {
         unknown.push(id);
         continue;
       }
-      // Inside a mapped task group, an expanded branch skips only its own map index of group members.
-      const sameIndexOnly = result.mapIndex >= 0 && group !== null && closestMappedGroup(dag, target) === group;
+      // NotPreviouslySkippedDep reads the skip list of direct upstream tasks only.
+      if (!branch && result.mapIndex >= 0 && !direct.has(id)) continue;
       for (const t of tis) {
-        if (t.taskId !== id || !SKIPPABLE.has(t.state)) continue;
-        if (sameIndexOnly && t.mapIndex >= 0 && t.mapIndex !== result.mapIndex) continue;
+        if (t.taskId !== id || NOT_SKIPPABLE.has(t.state)) continue;
+        if (oneIndex && t.mapIndex !== result.mapIndex) continue;
         assertTransition(tiKey(t.taskId, t.mapIndex), t.state, 'skipped', 'scheduler');
         transitions.push({
           kind: 'transition',
@@ -102,7 +123,7 @@ export function applyTaskResult(
       }
     }
   }
-  return { transitions, unknownSkipTaskIds: unknown };
+  return { transitions, unknownSkipTaskIds: unknown, skipMapIndex };
 }
 
 function ownTransition(task: TaskSpec, ti: TaskInstanceView, result: TaskResultInput, key: string): ResultTransition {

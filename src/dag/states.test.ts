@@ -15,21 +15,22 @@ import {
 /*
  * The full task-instance transition matrix. Row = from, columns in TASK_INSTANCE_STATES order:
  * none scheduled queued running success failed up_for_retry up_for_reschedule upstream_failed skipped removed restarting
- * `1` legal, `.` illegal.
+ * `1` legal, `.` illegal. Every state but removed may become skipped: Airflow 2.10.5's
+ * SkipMixin._set_state_to_skipped (airflow/models/skipmixin.py) updates task instances whatever their state.
  */
 const MATRIX = `
 none              .1..11..111.
 scheduled         1.1.11...11.
-queued            11.111....1.
+queued            11.111...11.
 running           .1..1111.111
-success           1....1....1.
-failed            1...1.....1.
+success           1....1...11.
+failed            1...1....11.
 up_for_retry      11..11..111.
 up_for_reschedule 11..11..111.
-upstream_failed   1...11....1.
+upstream_failed   1...11...11.
 skipped           1...11....1.
 removed           1...........
-restarting        1...111...1.
+restarting        1...111..11.
 `;
 
 describe('task-instance transitions', () => {

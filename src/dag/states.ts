@@ -165,8 +165,14 @@ export const TASK_INSTANCE_TRANSITIONS: readonly TiEdge[] = [
     'task no longer in the DAG, or map index beyond the resolved expansion length',
   ),
   ...edges(['removed'], 'none', 'scheduler', 'task restored to the DAG, or map index back within the expansion length'),
-  // --- branching / short-circuit: a finished upstream skips tasks that have not been handed out yet ---
-  ...edges(['scheduled'], 'skipped', 'scheduler', 'skipped by a branch or short-circuit upstream before it was queued'),
+  // --- branching / short-circuit: SkipMixin._set_state_to_skipped (Airflow 2.10.5) sets skipped whatever the
+  // state; a queued or running try is then refused when it starts or reports ---
+  ...edges(
+    ['scheduled', 'queued', 'running', 'restarting', 'success', 'failed', 'upstream_failed'],
+    'skipped',
+    'scheduler',
+    'skipped by a branch, short-circuit or LatestOnly upstream (SkipMixin sets skipped whatever the state)',
+  ),
   // --- executor / admission ---
   ...edges(['scheduled'], 'queued', 'scheduler', 'admitted (pool slot, concurrency limits) and enqueued for a worker'),
   ...edges(['queued'], 'scheduled', 'scheduler', 'queue message lost (Redis flushed) or stuck in queued: enqueue again'),

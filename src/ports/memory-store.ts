@@ -306,7 +306,8 @@ export class MemoryStore implements MetadataStore {
     }
     for (const taskId of outcome.skipTaskIds) {
       for (const other of this.tis.values()) {
-        if (other.dagId === outcome.key.dagId && other.runId === outcome.key.runId && other.taskId === taskId && (other.state === 'none' || other.state === 'scheduled')) {
+        if (other.dagId === outcome.key.dagId && other.runId === outcome.key.runId && other.taskId === taskId && other.state !== 'skipped' && other.state !== 'removed' &&
+          (outcome.skipMapIndex == null || other.mapIndex === outcome.skipMapIndex)) {
           other.state = 'skipped';
           other.endDate = outcome.endDate;
           other.note = `skipped by ${outcome.key.taskId}`;

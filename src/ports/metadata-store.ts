@@ -133,8 +133,13 @@ export interface AttemptOutcome {
   endDate: number;
   /** XComs to store for this task instance (replaces earlier values of the same keys). */
   xcoms: Array<{ key: string; value: unknown }>;
-  /** Other task instances of the same run to set `skipped` (branch not taken, short-circuit). CAS from none/scheduled. */
+  /**
+   * Other task instances of the same run to set `skipped` (branch not taken, short-circuit, LatestOnly), whatever
+   * their state except skipped and removed (Airflow's SkipMixin._set_state_to_skipped).
+   */
   skipTaskIds: string[];
+  /** Limits the skips to this map index (a branch, or an expanded task); absent or null: every map index. */
+  skipMapIndex?: number | null;
   nextRetryAt: number | null;
   rescheduleAt: number | null;
   error: TaskRunError | null;

@@ -130,6 +130,14 @@ export class SchedulerLoop {
     return stats;
   }
 
+  /**
+   * Queues `scheduled` task instances (admission, compare-and-set, hand-over) without deciding any run: how
+   * `dags test` finishes one wave of Airflow's `dag.test()` when the executor had fewer slots than the wave.
+   */
+  async queueScheduled(now: number): Promise<number> {
+    return this.queueRunnable(now, await this.pausedDags(now));
+  }
+
   /** queued -> running for runs within their DAG's max_active_runs, oldest first. */
   private async startQueuedRuns(active: DagRunRecord[], now: number): Promise<void> {
     const runningByDag = new Map<string, number>();

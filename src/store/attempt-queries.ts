@@ -67,7 +67,7 @@ export interface FinishOptions {
  * `restarting`: cleared while it ran) on `outcome.tryNumber`, else nothing is written and the result is false.
  *
  * - running: the instance takes `outcome.state` (end date, retry/reschedule time, note from the error or exit
- *   reason; the first-poke time survives only `up_for_reschedule`, the next try's sensor timeout starts anew); XComs are upserted; `skipTaskIds` instances in `none`/`scheduled` become `skipped`; requested
+ *   reason; the first-poke time survives only `up_for_reschedule`, the next try's sensor timeout starts anew); XComs are upserted; `skipTaskIds` instances (at `skipMapIndex` when set) in any state but skipped/removed become `skipped`; requested
  *   DAG runs are created (manual, `manual__<logical date>` unless a run id is given).
  * - restarting: like Airflow (a task cleared while running is always eligible for retry) the instance goes to
  *   `up_for_retry`, retry-able at once, and nothing else of the outcome applies: the try was cleared.
@@ -127,8 +127,9 @@ export async function finishTry(client: Queryable, outcome: AttemptOutcome, opti
       await client.query(
         `UPDATE task_instances
             SET state = 'skipped', start_date = COALESCE(start_date, $4), end_date = $4, note = $5, updated_at = $4
-          WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[]) AND state IN ('none', 'scheduled')`,
-        [key.dagId, key.runId, outcome.skipTaskIds, endDate, `skipped by ${key.taskId}`],
+          WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[]) AND state NOT IN ('skipped', 'removed')
+            AND ($6::integer IS NULL OR map_index = $6)`,
+        [key.dagId, key.runId, outcome.skipTaskIds, endDate, `skipped by ${key.taskId}`, outcome.skipMapIndex ?? null],
       );
     }
   }

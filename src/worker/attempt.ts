@@ -243,6 +243,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
 
   let state: TaskInstanceState;
   let skipTaskIds: string[] = [];
+  let skipMapIndex: number | null = null;
   let retryAt: number | null = null;
   let rescheduleAt: number | null = null;
   try {
@@ -263,6 +264,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     retryAt = own?.nextRetryAt ?? null;
     rescheduleAt = own?.rescheduleAt ?? null;
     skipTaskIds = [...new Set(others.filter((t) => t.to === 'skipped').map((t) => t.taskId))];
+    skipMapIndex = decision.skipMapIndex;
     if (decision.unknownSkipTaskIds.length > 0) {
       logs.add('system', `dagbridge: ignoring skip of unknown task ids: ${decision.unknownSkipTaskIds.join(', ')}`, now());
     }
@@ -277,6 +279,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
   return finish(state, {
     xcoms: result.xcoms.map((x) => ({ key: x.key, value: x.value })),
     skipTaskIds,
+    skipMapIndex,
     nextRetryAt: retryAt,
     rescheduleAt,
     error,
