@@ -2,10 +2,12 @@
  * Trigger rules: whether a task instance may run given the states of its upstream task instances, and the
  * automatic transitions Airflow makes when a rule can no longer be met (`flag_upstream_failed`).
  *
- * A faithful port of Airflow's `TriggerRuleDep` (airflow/ti_deps/deps/trigger_rule_dep.py, Airflow 3.1,
- * which added `all_done_min_one_success`): the same counts, the same order of checks, the same
- * arithmetic with `removed` upstreams for expanded (map index >= 0) task instances. The caller (decide.ts)
- * gathers the counts; this module is arithmetic only.
+ * A faithful port of Airflow's `TriggerRuleDep` (airflow/ti_deps/deps/trigger_rule_dep.py; the
+ * `flag_upstream_failed` block and the failing-status checks are the same in 2.10.5 and the 3.0 snapshot;
+ * `all_done_min_one_success` comes from Airflow 3.1): the same counts, the same order of checks (in every rule a
+ * failed or upstream_failed upstream is checked before a skipped one, so `all_success` with one of each is
+ * `upstream_failed`), the same arithmetic with `removed` upstreams for expanded (map index >= 0) task
+ * instances. The caller (decide.ts) gathers the counts; this module is arithmetic only.
  */
 import { AIRFLOW_FACTS } from './airflow-facts.js';
 
