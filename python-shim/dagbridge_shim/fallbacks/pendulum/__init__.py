@@ -15,6 +15,7 @@ from . import _tz
 from ._date import FRIDAY, MONDAY, SATURDAY, SUNDAY, THURSDAY, TUESDAY, WEDNESDAY, Date, Time
 from ._datetimes import DateTime, make_datetime, to_pendulum
 from ._duration import Duration, Period
+from ._humanize import format_diff
 from ._parsing import parse
 from ._tz import (
     POST_TRANSITION,
@@ -122,7 +123,7 @@ interval = period
 
 #: pendulum names the stand-in does not implement: importable, failing with StandinNotImplemented on use.
 _UNSUPPORTED = (
-    "from_format", "Formatter", "format_diff", "set_locale", "get_locale", "locale", "set_test_now",
+    "from_format", "Formatter", "set_locale", "get_locale", "locale", "set_test_now",
     "get_test_now", "has_test_now", "test", "travel", "travel_to", "travel_back", "freeze", "week_starts_at",
     "week_ends_at", "timezones", "test_local_timezone", "WeekDay",
 )
@@ -139,7 +140,8 @@ def __getattr__(name):
 __all__ = [
     "DateTime", "Date", "Time", "Duration", "Period", "Interval", "Timezone", "FixedTimezone", "UTC",
     "StandinNotImplemented", "datetime", "local", "naive", "date", "time", "instance", "now", "today", "tomorrow",
-    "yesterday", "from_timestamp", "duration", "period", "interval", "parse", "timezone", "fixed_timezone",
+    "yesterday", "from_timestamp", "duration", "period", "interval", "parse", "format_diff", "timezone",
+    "fixed_timezone",
     "local_timezone", "set_local_timezone", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY",
     "SUNDAY", "PRE_TRANSITION", "POST_TRANSITION", "TRANSITION_ERROR",
 ]

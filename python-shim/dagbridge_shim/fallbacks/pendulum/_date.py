@@ -98,6 +98,13 @@ class Date(_dt.date):
 
         return Period(self, Date.today() if dt is None else dt, absolute=abs)
 
+    def diff_for_humans(self, other=None, absolute=False, locale=None):
+        """This date against `other` (default today) in words: "2 days ago", "in 1 month"."""
+        from ._humanize import format_diff
+
+        is_now = other is None
+        return format_diff(self.diff(Date.today() if is_now else other), is_now, absolute, locale)
+
     def start_of(self, unit):
         if unit == "day":
             return self
@@ -156,7 +163,6 @@ class Date(_dt.date):
     def __repr__(self):
         return "%s(%d, %d, %d)" % (type(self).__name__, self.year, self.month, self.day)
 
-    diff_for_humans = unsupported_method("Date.diff_for_humans()")
     next = unsupported_method("Date.next()")
     previous = unsupported_method("Date.previous()")
     first_of = unsupported_method("Date.first_of()")

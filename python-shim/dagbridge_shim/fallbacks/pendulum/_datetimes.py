@@ -330,6 +330,13 @@ class DateTime(_dt.datetime, Date):
         """The Period from this instant to `dt` (default now); `abs=False` keeps its sign."""
         return Period(self, self.now(self.tz) if dt is None else dt, absolute=abs)
 
+    def diff_for_humans(self, other=None, absolute=False, locale=None):
+        """This instant against `other` (default now) in words: "2 days ago", "in 1 month", "3 hours after"."""
+        from ._humanize import format_diff
+
+        is_now = other is None
+        return format_diff(self.diff(self.now() if is_now else other), is_now, absolute, locale)
+
     def closest(self, dt1, dt2, *dts):
         candidates = [to_pendulum(d) for d in (dt1, dt2) + dts]
         return min((abs(self - d), d) for d in candidates)[1]
@@ -405,7 +412,6 @@ class DateTime(_dt.datetime, Date):
     def __reduce__(self):
         return self.__reduce_ex__(2)
 
-    diff_for_humans = unsupported_method("DateTime.diff_for_humans()")
     first_of = unsupported_method("DateTime.first_of()")
     last_of = unsupported_method("DateTime.last_of()")
     nth_of = unsupported_method("DateTime.nth_of()")
