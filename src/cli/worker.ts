@@ -10,7 +10,7 @@ import type { ServiceState } from '../lib/service-state.js';
 import { serveServiceHttp, WorkerMetrics } from '../http/service-metrics.js';
 import { loadManifest } from '../manifest/manifest.js';
 import { resolvePython } from '../shim/python.js';
-import { verifyPublished, verifyQueues } from '../worker/manifest-gate.js';
+import { planWorkerManifest } from '../worker/manifest-gate.js';
 import { WorkerService } from '../worker/worker-service.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
@@ -46,12 +46,13 @@ export function registerWorkerCommand(program: Command): Command {
         const store = requireStore(app);
         const queue = requireQueue(app);
         const python = await resolvePython(config.python);
-        // A manifest file given here is this worker's own; otherwise it follows the one the scheduler publishes.
-        const manifest = config.manifest ? loadManifest(config.manifest) : null;
-        const published = manifest ? null : await store.currentManifestHash();
-        const verdict = published
-          ? await verifyPublished(store, published, python.executable, config.queues)
-          : await verifyQueues(manifest, python.executable, config.queues);
+        const plan = await planWorkerManifest({
+          localManifest: config.manifest ? loadManifest(config.manifest) : null,
+          localPath: config.manifest,
+          registry: store, python: python.executable, queues: config.queues,
+        });
+        const { verdict } = plan;
+        if (plan.notice) app.log.warn(plan.notice);
         for (const refused of verdict.refused) app.log.warn(`refusing queue ${refused.queue}`, { reasons: refused.reasons.join('; ') });
         if (verdict.served.length === 0) {
           if (options.strict) {
@@ -66,10 +67,7 @@ export function registerWorkerCommand(program: Command): Command {
           workerId: options.workerId ?? defaultWorkerId(),
           store, queue,
           verdict,
-          manifestWatch: manifest ? undefined : {
-            currentHash: () => store.currentManifestHash(),
-            verify: (hash) => verifyPublished(store, hash, python.executable, config.queues),
-          },
+          manifestWatch: plan.watch,
           concurrency: config.concurrency,
           leaseMs: config.leaseMs,
           heartbeatMs: config.heartbeatMs,
@@ -79,7 +77,7 @@ export function registerWorkerCommand(program: Command): Command {
             dagsFolder: config.dagsFolder,
             noAirflow: config.noAirflow,
             env: {
-              passEnv: [...config.passEnv, ...(manifest ? [...new Set([manifest.common, ...Object.values(manifest.queues)].flatMap((s) => s.env))] : [])],
+              passEnv: config.passEnv,
               passAirflowVariables: true,
               passAirflowConnections: true,
               extraPythonPaths: config.pluginsFolder ? [config.pluginsFolder] : [],

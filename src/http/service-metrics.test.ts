@@ -107,7 +107,7 @@ describe('WorkerService with its metrics hook', () => {
     let service: WorkerService | null = null;
     const metrics = new WorkerMetrics({ leaseMs: 60_000, state: () => service?.state ?? 'idle' });
     service = new WorkerService({
-      workerId: 'w1', store, queue, verdict: { served: ['default'], refused: [], manifestHash: null, report: null, verifiedAt: 0 }, concurrency: 2, leaseMs: 60_000, heartbeatMs: 10, shutdownGraceMs: 0, idlePollMs: 10,
+      workerId: 'w1', store, queue, verdict: { served: ['default'], refused: [], manifestHash: null, report: null, manifestEnv: [], verifiedAt: 0 }, concurrency: 2, leaseMs: 60_000, heartbeatMs: 10, shutdownGraceMs: 0, idlePollMs: 10,
       attempt: { python: 'python3', dagsFolder: '/nonexistent', noAirflow: true, env: { passEnv: [], passAirflowVariables: false, passAirflowConnections: false, extraPythonPaths: [] }, killGraceMs: 0, logCapBytes: 1024, workBaseDir: undefined },
       log: silentLogger,
       metrics,

@@ -20,18 +20,9 @@ import type { ClaimedMessage, TaskQueue } from '../ports/task-queue.js';
 import { parseTaskMessage } from '../ports/task-message.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { runAttempt, type AttemptContext } from './attempt.js';
-import type { QueueVerdict } from './manifest-gate.js';
+import { withManifestEnv, type ManifestWatch, type QueueVerdict } from './manifest-gate.js';
 import type { WorkerRecord, WorkerRegistry, WorkerState } from '../ports/worker-registry.js';
 
-/** Where a worker learns that the manifest changed, and how it verifies its environment against a version. */
-export interface ManifestWatch {
-  /** The hash of the manifest published now (null: none). */
-  currentHash(): Promise<string | null>;
-  /** Verifies this worker's environment against the manifest with that hash. */
-  verify(hash: string): Promise<QueueVerdict>;
-  /** Seconds between checks of the published hash (default 10). */
-  intervalMs?: number;
-}
 import type { TaskInstanceState } from '../dag/states.js';
 
 /**
@@ -236,7 +227,7 @@ export class WorkerService {
     }
     const key = { dagId: parsed.dagId, runId: parsed.runId, taskId: parsed.taskId, mapIndex: parsed.mapIndex };
     const pickedUpAt = Date.now();
-    const report = await runAttempt(this.context, key, parsed.tryNumber, signal);
+    const report = await runAttempt({ ...this.context, env: withManifestEnv(this.context.env, this.verdict) }, key, parsed.tryNumber, signal);
     this.options.metrics?.record({
       kind: 'message', queue: message.queue, outcome: report.status,
       state: report.status === 'finished' ? report.state : null,
