@@ -8,8 +8,7 @@ import { SchedulerMetrics, serveServiceHttp } from '../http/service-metrics.js';
 import type { ServiceState } from '../lib/service-state.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import { cachedExporter } from '../shim/export.js';
-import { errorMessage } from '../lib/errors.js';
-import { loadManifest } from '../manifest/manifest.js';
+import { ManifestPublisher } from '../scheduler/manifest-publisher.js';
 import { requireQueue, requireStore } from '../app.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
@@ -27,26 +26,14 @@ export function registerSchedulerCommand(program: Command): void {
         const queue = requireQueue(app);
         const { config } = app;
         // The manifest of the DAG repo is published with every parse; messages carry the hash they were queued under.
-        let manifestHash: string | null = null;
-        const publishManifest = async (): Promise<void> => {
-          if (!config.manifest) return;
-          try {
-            const manifest = loadManifest(config.manifest);
-            if (await store.publishManifest(manifest.hash, manifest, Date.now())) app.log.info('dependency manifest published', { manifest: config.manifest, hash: manifest.hash.slice(0, 12) });
-            manifestHash = manifest.hash;
-          } catch (error) {
-            app.log.error('could not read the dependency manifest; keeping the one published before', { manifest: config.manifest, error: errorMessage(error) });
-          }
-        };
+        const manifestPublisher = new ManifestPublisher({ path: config.manifest, registry: store, log: app.log });
         const parse = cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, cacheDir: config.home });
-        const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestHash });
+        const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestPublisher.hash() });
         const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
         const service = new SchedulerService({
           store, executor, queue, log: app.log,
-          exportBundle: async () => {
-            await publishManifest();
-            return parse();
-          },
+          exportBundle: parse,
+          manifestPublisher,
           parseIntervalMs: config.parseIntervalSeconds * 1000,
           loopIntervalMs: config.schedulerIntervalMs,
           maxDeliveries: config.maxDeliveries,

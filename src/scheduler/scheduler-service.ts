@@ -3,6 +3,7 @@
  * interval, creates runs on schedule, runs the decision loop, and (cluster mode) the housekeeping repairs.
  * Several schedulers may run at once: every write they make is a compare-and-set or insert-if-absent.
  */
+import type { ManifestPublisher } from './manifest-publisher.js';
 import type { DagBundle } from '../dag/bundle.js';
 import type { ScheduleSemantics } from '../dag/schedule.js';
 import type { ServiceState } from '../lib/service-state.js';
@@ -36,6 +37,8 @@ export interface SchedulerServiceOptions {
   log: Logger;
   /** Exports the DAG folder (the shim); null disables parsing (tests that sync bundles themselves). */
   exportBundle: (() => Promise<DagBundle>) | null;
+  /** Publishes the repo's dependency manifest before each parse (cluster mode with `--manifest`). */
+  manifestPublisher?: Pick<ManifestPublisher, 'publish'>;
   parseIntervalMs: number;
   loopIntervalMs: number;
   /** Cluster mode: the queue for housekeeping. */
@@ -113,6 +116,7 @@ export class SchedulerService {
   /** Parses the DAG folder and syncs it (also called once before start by standalone). */
   async parse(now = Date.now()): Promise<void> {
     if (!this.options.exportBundle) return;
+    await this.options.manifestPublisher?.publish(now);
     try {
       const bundle = await this.options.exportBundle();
       const report = await this.options.store.syncBundle(bundle, now, { pausedOnCreation: this.options.pausedOnCreation });
