@@ -6,10 +6,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportDags } from '../src/shim/export.js';
+import { loadMigrations } from '../src/store/migrate.js';
 import { ROOT, TestCluster } from './support/cluster.js';
 import { createEmptyDatabase, type TestDatabase } from './support/database.js';
 
 const FIXTURES = path.join(ROOT, 'integration-tests', 'fixtures', 'cluster_dags');
+const latest = loadMigrations().at(-1)?.version ?? 0;
 let cluster: TestCluster;
 
 beforeAll(async () => {
@@ -38,8 +40,9 @@ describe('db', () => {
     const before = await cluster.cli(['db', 'check', ...env]);
     expect([before.exitCode, before.stdout]).toEqual([1, expect.stringMatching(/^schema is at version 0; pending: 1 init.*\(run dagbridge db migrate\)$/)]);
     const refused = await cluster.cli(['runs', 'list', ...env]);
-    expect([refused.exitCode, refused.stderr.trim()]).toEqual([1, 'dagbridge: database schema is at 0, this dagbridge needs 1: run `dagbridge db migrate`']);
-    expect((await cluster.cli(['db', 'migrate', ...env])).stdout).toMatch(/^applied migrations 1; schema is at version 1/);
+    expect([refused.exitCode, refused.stderr.trim()]).toEqual([1, `dagbridge: database schema is at 0, this dagbridge needs ${latest}: run \`dagbridge db migrate\``]);
+    const versions = loadMigrations().map((m) => m.version);
+    expect((await cluster.cli(['db', 'migrate', ...env])).stdout).toMatch(new RegExp(`^applied migrations ${versions.join(', ')}; schema is at version ${latest}`));
     expect((await cluster.cli(['db', 'check', ...env])).exitCode).toBe(0);
     expect((await cluster.cli(['db', 'reset', ...env])).stderr).toContain('pass --yes');
   }, 60_000);
@@ -54,6 +57,12 @@ describe('dags, runs and tasks', () => {
     expect((await cluster.cli(['dags', 'pause', 'fanout'])).stdout.trim()).toBe('DAG fanout paused');
     expect((await cluster.store.getDag('fanout'))?.isPaused).toBe(true);
     expect((await cluster.cli(['dags', 'unpause', 'fanout'])).stdout.trim()).toBe('DAG fanout unpaused');
+    // Airflow's run id rule: a shell substitution never reaches a `{{ run_id }}` template (nor the database).
+    const injected = await cluster.cli(['dags', 'trigger', 'fanout', '--run-id', '$(id>pwned_runid)']);
+    expect([injected.exitCode, injected.stderr.trim()]).toEqual([
+      2,
+      `dagbridge: cannot create a run of DAG fanout: run_id "$(id>pwned_runid)" may contain only letters, digits and _ . ~ : + - (Airflow's allowed_run_id_pattern ^[A-Za-z0-9_.~:+-]+$, at most 250 characters)`,
+    ]);
     const unknown = await cluster.cli(['dags', 'trigger', 'nope']);
     expect([unknown.exitCode, unknown.stderr.trim()]).toEqual([1, 'dagbridge: DAG "nope" is not in the metadata database; is a scheduler parsing the DAGs folder that defines it?']);
   }, 60_000);

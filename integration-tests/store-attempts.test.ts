@@ -262,6 +262,22 @@ describe('finishTry', () => {
   });
 });
 
+describe('finishTry with a run request that cannot be created', () => {
+  it('fails the try without a retry, names the rule, and creates no run', async () => {
+    const { key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0);
+    const before = (await store.listDagRuns({ dagId: 'target' })).length;
+    const request = { dagId: 'target', runId: '$(id>pwned_runid)', conf: {}, logicalDate: null, resetDagRun: false };
+    expect(await store.finishTry(outcome(key, { triggerDagRuns: [request], skipTaskIds: ['left'] }))).toBe(true);
+    const instance = await store.getTaskInstance(key);
+    expect(instance?.state).toBe('failed');
+    expect(instance?.note).toMatch(/^ValueError: TriggerDagRunOperator asked for a run of DAG target that cannot be created: run_id "\$\(id>pwned_runid\)" may contain only/);
+    expect((await store.getTaskInstance({ ...key, taskId: 'left' }))?.state).toBe('none');
+    expect((await history(key))[0]).toMatchObject({ state: 'failed', exit_reason: 'invalid DAG run request' });
+    expect((await store.listDagRuns({ dagId: 'target' })).length).toBe(before);
+  });
+});
+
 describe('clearTaskInstances', () => {
   it('restarts running instances, resets the others with their retries again, and leaves none alone', async () => {
     const { run, key } = await queuedInstance('branch');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../src/lib/errors.js';
+import { NotFoundError, UsageError } from '../src/lib/errors.js';
 import type { DagRunRecord } from '../src/ports/metadata-store.js';
 import { listImportErrors } from '../src/store/dag-queries.js';
 import { METADATA_CHANGES_CHANNEL } from '../src/store/db.js';
@@ -245,5 +245,16 @@ describe('change notifications', () => {
       await listener.query(`UNLISTEN ${METADATA_CHANGES_CHANNEL}`);
       listener.release();
     }
+  });
+});
+
+describe('run ids', () => {
+  it('createDagRun refuses a run id outside Airflow rule with a UsageError and writes nothing', async () => {
+    const hash = dagVersionHash(dagSpec('runs'));
+    for (const runId of ['$(id>pwned_runid)', 'line1\nline2 FAKE', 'R'.repeat(100_000)]) {
+      await expect(store.createDagRun(newRun('runs', hash, { runId, runType: 'manual' }), T0)).rejects.toThrow(UsageError);
+    }
+    const stored = await db.pool.query(`SELECT run_id FROM dag_runs WHERE run_id LIKE '$%' OR run_id LIKE 'line1%' OR length(run_id) > 250`);
+    expect(stored.rowCount).toBe(0);
   });
 });

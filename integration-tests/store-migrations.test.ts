@@ -118,3 +118,46 @@ describe('resetDatabase', () => {
     expect(variables.rowCount).toBe(0);
   });
 });
+
+describe('0002_security: run ids', () => {
+  const VALID_PATTERN = /^[A-Za-z0-9_.~:+-]+$/;
+
+  it('renames stored runs whose run id breaks the rule, carries their children, records the old ids, then refuses such ids', async () => {
+    const db = await empty('mig_runid');
+    await migrate(db.pool, EMBEDDED_MIGRATIONS.filter((m) => m.version === 1));
+    await db.pool.query(`INSERT INTO dag_versions VALUES ('d', 'v', '{}', 'h', now())`);
+    await db.pool.query(`INSERT INTO dags VALUES ('d', 'd.py', 'v', false, true, now())`);
+    const bad = ['$(id>pwned_runid)', 'line1\nline2 FAKE', 'a..b', 'R'.repeat(100_000)];
+    for (const runId of [...bad, 'manual__2024-01-01T00:00:00+00:00']) {
+      await db.pool.query(`INSERT INTO dag_runs (dag_id, run_id, version_hash, run_type, state, run_after, queued_at) VALUES ('d', $1, 'v', 'manual', 'success', now(), now())`, [runId]);
+      await db.pool.query(`INSERT INTO task_instances (dag_id, run_id, task_id, queue, pool, try_number) VALUES ('d', $1, 't', 'default', 'default_pool', 1)`, [runId]);
+      await db.pool.query(`INSERT INTO task_instance_tries (dag_id, run_id, task_id, map_index, try_number, state) VALUES ('d', $1, 't', -1, 1, 'success')`, [runId]);
+      await db.pool.query(`INSERT INTO xcoms VALUES ('d', $1, 't', -1, 'k', '1', now())`, [runId]);
+    }
+
+    expect(await migrate(db.pool)).toContain(2);
+
+    const renames = await db.pool.query<{ old_run_id: string; new_run_id: string }>('SELECT old_run_id, new_run_id FROM dag_run_renames');
+    expect(renames.rows.map((row) => row.old_run_id).sort()).toEqual([...bad].sort());
+    const runs = await db.pool.query<{ run_id: string }>('SELECT run_id FROM dag_runs ORDER BY run_id');
+    expect(runs.rows.map((row) => row.run_id)).toContain('manual__2024-01-01T00:00:00+00:00');
+    for (const { new_run_id: runId } of renames.rows) {
+      expect(runId).toMatch(VALID_PATTERN);
+      expect(runId.length).toBeLessThanOrEqual(250);
+      expect(runId).toMatch(/^renamed__[A-Za-z0-9_~:+-]+__[0-9a-f]{32}$/);
+      for (const table of ['task_instances', 'task_instance_tries', 'xcoms']) {
+        const count = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE dag_id = 'd' AND run_id = $1`, [runId]);
+        expect(count.rows[0]?.n, `${table} of ${runId}`).toBe(1);
+      }
+    }
+    expect(renames.rows.find((row) => row.old_run_id === '$(id>pwned_runid)')?.new_run_id).toMatch(/^renamed____id_pwned_runid___[0-9a-f]{32}$/);
+
+    // No writer can store such a run id any more.
+    for (const runId of bad) {
+      await expect(
+        db.pool.query(`INSERT INTO dag_runs (dag_id, run_id, version_hash, run_type, state, run_after, queued_at) VALUES ('d', $1, 'v', 'manual', 'queued', now(), now())`, [runId]),
+      ).rejects.toThrow(/dag_runs_run_id_allowed/);
+    }
+    await expect(db.pool.query(`UPDATE dag_runs SET run_id = 'é' WHERE run_id = 'manual__2024-01-01T00:00:00+00:00'`)).rejects.toThrow(/dag_runs_run_id_allowed/);
+  });
+});

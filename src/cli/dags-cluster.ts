@@ -2,6 +2,7 @@
  * `dagbridge dags trigger | pause | unpause | backfill`: DAG commands that act on the metadata database.
  */
 import type { Command } from 'commander';
+import { assertNewRun } from '../dag/new-run.js';
 import { notifyChanges, requireStore } from '../app.js';
 import { NotFoundError, UsageError } from '../lib/errors.js';
 import { backfillDagRuns, triggerDagRun } from '../scheduler/run-creator.js';
@@ -28,6 +29,8 @@ export function registerDagClusterCommands(dags: Command): void {
     .action(async (dagId: string, options: SharedOptions & { conf?: string; logicalDate?: string; runId?: string }) => {
       const conf = parseConf(options.conf);
       const logicalDate = parseLogicalDate(options.logicalDate);
+      // Refused before connecting; the store refuses it again for every other way a run is created.
+      if (options.runId !== undefined) assertNewRun({ dagId, runId: options.runId });
       await withApp(options, { role: 'cli', database: true }, async (app) => {
         const store = requireStore(app);
         const dag = await storedDag(store, dagId);

@@ -5,6 +5,7 @@
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { pythonIsoUtc } from '../dag/ids.js';
+import { assertNewRun, refuseInvalidRunRequests } from '../dag/new-run.js';
 import { contentHash } from '../lib/content-hash.js';
 import type {
   AttemptOutcome, DagRecord, DagRunRecord, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
@@ -105,6 +106,7 @@ export class MemoryStore implements MetadataStore {
     run: Omit<DagRunRecord, 'startDate' | 'endDate' | 'state'> & { state?: DagRunState },
     _now: number,
   ): Promise<{ created: boolean; run: DagRunRecord | null }> {
+    assertNewRun(run);
     const key = runKeyOf(run);
     if (this.runs.has(key)) return { created: false, run: structuredClone(this.runs.get(key) ?? null) };
     if (run.runType !== 'manual' && run.logicalDate !== null) {
@@ -290,7 +292,8 @@ export class MemoryStore implements MetadataStore {
     return { started: true, instance: copyInstance(ti), run: structuredClone(run) };
   }
 
-  async finishTry(outcome: AttemptOutcome): Promise<boolean> {
+  async finishTry(reported: AttemptOutcome): Promise<boolean> {
+    const outcome = refuseInvalidRunRequests(reported);
     const ti = this.tis.get(tiKeyOf(outcome.key));
     // `restarting`: cleared while it ran; the outcome (a retry) is still this attempt's to record.
     if (!ti || (ti.state !== 'running' && ti.state !== 'restarting') || ti.tryNumber !== outcome.tryNumber) return false;

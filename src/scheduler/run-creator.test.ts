@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
+import { UsageError } from '../lib/errors.js';
 import { silentLogger } from '../lib/logger.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { backfillDagRuns, createDueRuns, triggerDagRun } from './run-creator.js';
@@ -69,5 +70,16 @@ describe('triggerDagRun and backfillDagRuns', () => {
     ]);
     const again = await backfillDagRuns(store, dag, '2024-02-01T00:00:00+00:00', '2024-02-03T00:00:00+00:00', 0);
     expect(again.map((r) => r.created)).toEqual([false, false, false]);
+  });
+});
+
+describe('run ids', () => {
+  it('triggerDagRun refuses a run id outside Airflow rule and stores nothing', async () => {
+    const store = new MemoryStore();
+    await store.syncBundle(bundleOf(daily()), 0);
+    const dag = await store.getDag('daily');
+    if (!dag) throw new Error('dag missing');
+    await expect(triggerDagRun(store, dag, Date.parse('2024-01-05T12:00:00Z'), { runId: '$(id>pwned_runid)' })).rejects.toThrow(UsageError);
+    expect(await store.listDagRuns({})).toEqual([]);
   });
 });

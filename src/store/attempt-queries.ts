@@ -3,6 +3,7 @@
  * runs an attempt asks for (TriggerDagRunOperator).
  */
 import type { DagSpec } from '../dag/bundle.js';
+import { refuseInvalidRunRequests } from '../dag/new-run.js';
 import { assertTransition } from '../dag/states.js';
 import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, WorkerIdentity } from '../ports/metadata-store.js';
 import type { TriggerRequest } from '../ports/task-run-contract.js';
@@ -68,14 +69,16 @@ export interface FinishOptions {
  *
  * - running: the instance takes `outcome.state` (end date, retry/reschedule time, note from the error or exit
  *   reason; the first-poke time survives only `up_for_reschedule`, the next try's sensor timeout starts anew); XComs are upserted; `skipTaskIds` instances (at `skipMapIndex` when set) in any state but skipped/removed become `skipped`; requested
- *   DAG runs are created (manual, `manual__<logical date>` unless a run id is given).
+ *   DAG runs are created (manual, `manual__<logical date>` unless a run id is given); a request that cannot
+ *   be created (run id outside Airflow's rule) fails the try instead (`refuseInvalidRunRequests`).
  * - restarting: like Airflow (a task cleared while running is always eligible for retry) the instance goes to
  *   `up_for_retry`, retry-able at once, and nothing else of the outcome applies: the try was cleared.
  *
  * The try's history row gets the outcome either way, and the change is announced on METADATA_CHANGES_CHANNEL
  * (delivered when the caller's transaction commits).
  */
-export async function finishTry(client: Queryable, outcome: AttemptOutcome, options: FinishOptions = {}): Promise<boolean> {
+export async function finishTry(client: Queryable, reported: AttemptOutcome, options: FinishOptions = {}): Promise<boolean> {
+  const outcome = refuseInvalidRunRequests(reported);
   const { key, tryNumber } = outcome;
   const locked = await client.query<{ state: string; try_number: number }>(
     `SELECT state, try_number FROM task_instances WHERE ${KEY_MATCH} FOR UPDATE`,

@@ -40,6 +40,7 @@ export const DAGBRIDGE_TABLES: readonly string[] = [
   'xcoms',
   'task_instance_tries',
   'task_instances',
+  'dag_run_renames',
   'dag_runs',
   'dags',
   'dag_versions',

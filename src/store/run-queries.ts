@@ -1,6 +1,7 @@
 /**
  * DAG runs. Creation is insert-if-absent (two schedulers race safely); state changes are compare-and-set.
  */
+import { assertNewRun } from '../dag/new-run.js';
 import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { DagRunRecord, RunKey } from '../ports/metadata-store.js';
@@ -14,9 +15,11 @@ export type NewDagRun = Omit<DagRunRecord, 'startDate' | 'endDate' | 'state'> & 
  * Inserts a run unless one with the same run id, or a non-manual one with the same logical date, exists
  * (`ON CONFLICT DO NOTHING` covers both unique indexes): of two concurrent calls exactly one gets
  * `created: true`. When not created, `run` is the run that was there (same run id first). A created run is
- * announced on METADATA_CHANGES_CHANNEL.
+ * announced on METADATA_CHANGES_CHANNEL. A run id outside Airflow's rule is refused with a UsageError before
+ * anything is written (the CHECK constraint of migration 0002 is the backstop for other writers).
  */
 export async function createDagRun(client: Queryable, run: NewDagRun, now: number): Promise<{ created: boolean; run: DagRunRecord | null }> {
+  assertNewRun(run);
   const state = run.state ?? 'queued';
   let inserted;
   try {
