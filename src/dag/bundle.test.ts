@@ -44,3 +44,33 @@ describe('parseBundle', () => {
     expect(() => parseBundle(value)).toThrow(/dags\[0\]\.tasks\[0\]\.kind: Invalid enum value/);
   });
 });
+
+describe('parseBundle: the id rule', () => {
+  const withDags = (...dags: DagBundle['dags']): DagBundle => ({
+    ...bundle(),
+    files: [{ path: 'etl.py', hash: 'ab', imports: [], dagIds: dags.map((dag) => dag.dagId), parseSeconds: 0.01 }],
+    dags,
+  });
+  const good = dagOf([task('a')], [], { dagId: 'good', file: 'etl.py', fileHash: 'ab' });
+
+  // The DAGs of the security review (H6): ids changed after construction, past the shim's own check.
+  it.each([
+    ['a dag_id with a space', dagOf([task('a')], [], { dagId: 'has space', file: 'etl.py', fileHash: 'ab' }), /^DAG "has space": dag_id "has space" may contain only/],
+    ['a dag_id with a newline and a pipe', dagOf([task('a')], [], { dagId: '../../mut|ated\nFAKE', file: 'etl.py', fileHash: 'ab' }), /^DAG "\.\.\/\.\.\/mut\|ated\\nFAKE": dag_id/],
+    ['a task_id with a slash', dagOf([task('../t|x')], [], { dagId: 'mutated', file: 'etl.py', fileHash: 'ab' }), /^DAG "mutated": task_id "\.\.\/t\|x" may contain only/],
+    ['a 251-character task_id', dagOf([task('t'.repeat(251))], [], { dagId: 'long', file: 'etl.py', fileHash: 'ab' }), /^DAG "long": task_id .* is longer than 250 characters/],
+  ])('turns %s into an import error of its file and keeps the other DAGs', (_what, bad, message) => {
+    const parsed = parseBundle(JSON.parse(JSON.stringify(withDags(good, bad))));
+    expect(parsed.dags.map((dag) => dag.dagId)).toEqual(['good']);
+    expect(parsed.files[0]?.dagIds).toEqual(['good']);
+    expect(parsed.importErrors).toHaveLength(1);
+    expect(parsed.importErrors[0]).toMatchObject({ file: 'etl.py', type: 'AirflowException' });
+    expect(parsed.importErrors[0]?.message).toMatch(message);
+    expect(parsed.importErrors[0]?.message).toMatch(/rename it \(Airflow's key rule, checked again by every worker\)$/);
+  });
+
+  it('refuses a TaskGroup id outside the rule', () => {
+    const grouped = { ...good, taskGroups: [{ groupId: 'g roup', parentGroupId: null, prefixGroupId: true, tooltip: null, isMapped: false }] };
+    expect(parseBundle(withDags(grouped)).importErrors[0]?.message).toMatch(/group_id "g roup" may contain only/);
+  });
+});

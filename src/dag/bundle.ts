@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { BundleError } from '../lib/errors.js';
 import { AIRFLOW_FACTS } from './airflow-facts.js';
+import { keyProblem } from './ids.js';
 
 /** The bundle schema version this build reads and the shim writes. */
 export const BUNDLE_SCHEMA_VERSION = 1;
@@ -190,6 +191,52 @@ export const bundleSchema = z.object({
 });
 export type DagBundle = z.infer<typeof bundleSchema>;
 
+/*
+ * The id rule applied to a parsed bundle: a DAG whose dag_id, a task_id or a TaskGroup id breaks Airflow's key
+ * rule (`keyProblem` in ids.ts, the rule the worker applies before it runs a task) is not stored; it becomes an
+ * import error of its file, as a DAG file whose ids Airflow's `validate_key` refuses. Checked here, after the
+ * shim, because a DAG file can change ids after construction (`dag.dag_id = ...`), past the shim's own check.
+ */
+/** Why a DAG's ids are not acceptable, or null. Names the first offending id. */
+export function dagIdsProblem(dag: DagSpec): string | null {
+  const own = keyProblem(dag.dagId, 'dag_id');
+  if (own !== null) return own;
+  for (const group of dag.taskGroups) {
+    const problem = keyProblem(group.groupId, 'group_id');
+    if (problem !== null) return problem;
+  }
+  for (const task of dag.tasks) {
+    const problem = keyProblem(task.taskId, 'task_id');
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
+/** The bundle without DAGs whose ids break the rule; each refused DAG is an import error of its file. */
+export function refuseInvalidIds(bundle: DagBundle): DagBundle {
+  const refused = new Map<DagSpec, string>();
+  for (const dag of bundle.dags) {
+    const problem = dagIdsProblem(dag);
+    if (problem !== null) refused.set(dag, problem);
+  }
+  if (refused.size === 0) return bundle;
+  const refusedIds = new Set([...refused.keys()].map((dag) => dag.dagId));
+  return {
+    ...bundle,
+    dags: bundle.dags.filter((dag) => !refused.has(dag)),
+    files: bundle.files.map((file) => ({ ...file, dagIds: file.dagIds.filter((dagId) => !refusedIds.has(dagId)) })),
+    importErrors: [
+      ...bundle.importErrors,
+      ...[...refused].map(([dag, problem]) => ({
+        file: dag.file,
+        type: 'AirflowException',
+        message: `DAG ${JSON.stringify(dag.dagId.slice(0, 80))}: ${problem}; rename it (Airflow's key rule, checked again by every worker)`,
+        traceback: '',
+      })),
+    ],
+  };
+}
+
 /** `a.b[3].c` from a zod issue path, for error messages. */
 export function formatIssuePath(path: ReadonlyArray<string | number>): string {
   return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
@@ -197,7 +244,8 @@ export function formatIssuePath(path: ReadonlyArray<string | number>): string {
 
 /**
  * Validates a parsed bundle. Refuses an unknown `schemaVersion` first (so an old reader says "upgrade",
- * not "field x is wrong"), then reports the first offending fields by path.
+ * not "field x is wrong"), then reports the first offending fields by path. A DAG whose ids break Airflow's
+ * key rule is left out and reported as its file's import error (`refuseInvalidIds`), so no reader stores it.
  */
 export function parseBundle(value: unknown, source = 'DAG bundle'): DagBundle {
   const version = typeof value === 'object' && value !== null ? (value as { schemaVersion?: unknown }).schemaVersion : undefined;
@@ -216,5 +264,5 @@ export function parseBundle(value: unknown, source = 'DAG bundle'): DagBundle {
       .join('; ');
     throw new BundleError('BUNDLE_INVALID', `${source} is malformed: ${details}`);
   }
-  return result.data;
+  return refuseInvalidIds(result.data);
 }
