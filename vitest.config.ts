@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           environment: 'node',
+          // A hang guard, not a timing bound: a year of hourly intervals or a 10,000-task chain takes seconds on a
+          // loaded 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {
