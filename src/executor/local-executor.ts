@@ -3,7 +3,7 @@
  * subprocess, through the same attempt code a worker uses. Like Airflow's LocalExecutor. Used by
  * `dagbridge standalone` and `dagbridge dags test`.
  */
-import type { ServiceState } from '../lib/service-state.js';
+import { ServiceLifecycle } from '../lib/service-state.js';
 import type { TaskInstanceRecord } from '../ports/metadata-store.js';
 import type { Executor } from '../ports/executor.js';
 
@@ -26,13 +26,15 @@ export class LocalExecutor implements Executor {
   readonly name = 'local';
   private readonly pending: TaskInstanceRecord[] = [];
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private state: ServiceState = 'running';
-  private stopping: Promise<void> | null = null;
+  private readonly lifecycle = new ServiceLifecycle('local executor');
 
-  constructor(private readonly options: LocalExecutorOptions) {}
+  /** The pool serves from construction on. */
+  constructor(private readonly options: LocalExecutorOptions) {
+    void this.lifecycle.begin();
+  }
 
   openSlots(): number {
-    if (this.state !== 'running') return 0;
+    if (!this.lifecycle.isRunning) return 0;
     return Math.max(0, this.options.concurrency - this.running.size - this.pending.length);
   }
 
@@ -42,7 +44,7 @@ export class LocalExecutor implements Executor {
   }
 
   async enqueue(instances: readonly TaskInstanceRecord[]): Promise<void> {
-    if (this.state !== 'running') return;
+    if (!this.lifecycle.isRunning) return;
     this.pending.push(...instances);
     // Highest priority first, as the scheduler admitted them; stable for equal weights.
     this.pending.sort((a, b) => b.priorityWeight - a.priorityWeight);
@@ -50,7 +52,7 @@ export class LocalExecutor implements Executor {
   }
 
   private pump(): void {
-    while (this.state === 'running' && this.running.size < this.options.concurrency && this.pending.length > 0) {
+    while (this.lifecycle.isRunning && this.running.size < this.options.concurrency && this.pending.length > 0) {
       const instance = this.pending.shift() as TaskInstanceRecord;
       const id = `${instance.dagId}\u0000${instance.runId}\u0000${instance.taskId}\u0000${instance.mapIndex}\u0000${instance.tryNumber}`;
       if (this.running.has(id)) continue;
@@ -69,20 +71,17 @@ export class LocalExecutor implements Executor {
 
   /** Waits until nothing is pending or running. */
   async drain(): Promise<void> {
-    while (this.running.size > 0 || (this.pending.length > 0 && this.state === 'running')) {
+    while (this.running.size > 0 || (this.pending.length > 0 && this.lifecycle.isRunning)) {
       await Promise.race([...this.running.values()].map((entry) => entry.done));
     }
   }
 
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      this.state = 'stopping';
+    return this.lifecycle.stop(async () => {
       // Pending instances stay `queued` in the store; the next scheduler start hands them out again.
       this.pending.length = 0;
       for (const entry of this.running.values()) entry.controller.abort(new Error('executor stopping'));
       await Promise.allSettled([...this.running.values()].map((entry) => entry.done));
-      this.state = 'stopped';
-    })();
-    return this.stopping;
+    });
   }
 }

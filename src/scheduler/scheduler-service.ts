@@ -6,11 +6,10 @@
 import type { ManifestPublisher } from './manifest-publisher.js';
 import type { DagBundle } from '../dag/bundle.js';
 import type { ScheduleSemantics } from '../dag/schedule.js';
-import type { ServiceState } from '../lib/service-state.js';
+import { ServiceLifecycle, type ServiceState, type Subscribe } from '../lib/service-state.js';
 import type { Executor } from '../ports/executor.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { Wakeup } from '../lib/sleep.js';
 import type { TaskQueue } from '../ports/task-queue.js';
 import type { WorkerRegistry } from '../ports/worker-registry.js';
 import { DEFAULT_MAX_QUEUED_PER_LOOP } from './admission-input.js';
@@ -50,7 +49,7 @@ export interface SchedulerServiceOptions {
   /** Newly seen DAGs start paused (Airflow's dags_are_paused_at_creation); default false. */
   pausedOnCreation?: boolean;
   /** Subscribes to "something changed" notifications (a task finished); returns an unsubscribe function. */
-  subscribeToChanges?: (onChange: () => void) => Promise<() => Promise<void>>;
+  subscribeToChanges?: Subscribe;
   /** Called after every iteration (live views, tests). */
   onIteration?: (stats: LoopStats) => void | Promise<void>;
   /** Optional metrics/health hook (`--http-port`). */
@@ -72,15 +71,8 @@ export function decideAgainAtOnce(stats: LoopStats, maxQueuedPerLoop = DEFAULT_M
 
 /** The scheduler service. */
 export class SchedulerService {
-  private stateValue: ServiceState = 'idle';
+  private readonly lifecycle = new ServiceLifecycle('scheduler');
   readonly loop: SchedulerLoop;
-  private readonly wakeup = new Wakeup();
-  private readonly stopController = new AbortController();
-  private loopDone: Promise<void> = Promise.resolve();
-  private stopping: Promise<void> | null = null;
-  private resolveStopped: () => void = () => undefined;
-  private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
-  private unsubscribe: (() => Promise<void>) | null = null;
   private nextParseAt = 0;
   private nextHousekeepingAt = 0;
   private nextRunCreationAt = 0;
@@ -98,19 +90,17 @@ export class SchedulerService {
   }
 
   get state(): ServiceState {
-    return this.stateValue;
+    return this.lifecycle.state;
   }
 
   /** Wakes the loop now (a task finished, a run was triggered). */
   notify(): void {
-    this.wakeup.notify();
+    this.lifecycle.wakeup.notify();
   }
 
   async start(): Promise<void> {
-    if (this.stateValue !== 'idle') throw new Error(`scheduler is ${this.stateValue}`);
-    this.stateValue = 'running';
-    if (this.options.subscribeToChanges) this.unsubscribe = await this.options.subscribeToChanges(() => this.wakeup.notify());
-    this.loopDone = this.run();
+    await this.lifecycle.begin(this.options.subscribeToChanges);
+    this.lifecycle.runLoop(() => this.run());
   }
 
   /** Parses the DAG folder and syncs it (also called once before start by standalone). */
@@ -134,7 +124,7 @@ export class SchedulerService {
 
   private async run(): Promise<void> {
     let failures = 0;
-    while (this.stateValue === 'running') {
+    while (this.lifecycle.isRunning) {
       const now = this.clock();
       try {
         if (now >= this.nextParseAt) {
@@ -176,10 +166,10 @@ export class SchedulerService {
         this.options.metrics?.record({ kind: 'iteration', ok: false, at: Date.now(), durationMs: Date.now() - now, error: errorMessage(error) });
         const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
         this.options.log.error('scheduler iteration failed; retrying', { error: errorMessage(error), retryInMs: delay });
-        await this.wakeup.wait(delay, this.stopController.signal);
+        await this.lifecycle.wakeup.wait(delay, this.lifecycle.signal);
         continue;
       }
-      await this.wakeup.wait(this.options.loopIntervalMs, this.stopController.signal);
+      await this.lifecycle.wakeup.wait(this.options.loopIntervalMs, this.lifecycle.signal);
     }
   }
 
@@ -197,26 +187,11 @@ export class SchedulerService {
 
   /** Resolves once the service has stopped (by `stop()` from any caller). */
   whenStopped(): Promise<void> {
-    return this.stopped;
+    return this.lifecycle.whenStopped();
   }
 
-  /** Stops after the current iteration. Idempotent. */
+  /** Stops after the current iteration, then stops the executor. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      if (this.stateValue === 'idle') {
-        this.stateValue = 'stopped';
-        this.resolveStopped();
-        return;
-      }
-      this.stateValue = 'stopping';
-      this.stopController.abort();
-      this.wakeup.notify();
-      await this.loopDone;
-      await this.unsubscribe?.().catch(() => undefined);
-      await this.options.executor.stop();
-      this.stateValue = 'stopped';
-      this.resolveStopped();
-    })();
-    return this.stopping;
+    return this.lifecycle.stop(() => this.options.executor.stop());
   }
 }

@@ -11,10 +11,9 @@
  * instances handed back for another worker.
  */
 import { hostname } from 'node:os';
-import type { ServiceState } from '../lib/service-state.js';
+import { ServiceLifecycle, type ServiceState, type Subscribe } from '../lib/service-state.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { Wakeup } from '../lib/sleep.js';
 import { VERSION } from '../lib/version.js';
 import type { ClaimedMessage, TaskQueue } from '../ports/task-queue.js';
 import { parseTaskMessage } from '../ports/task-message.js';
@@ -68,7 +67,7 @@ export interface WorkerServiceOptions {
   attempt: Omit<AttemptContext, 'store' | 'identity' | 'log'>;
   log: Logger;
   /** Subscribes to "work was enqueued" signals; returns an unsubscribe function. */
-  subscribeToWork?: (onWork: () => void) => Promise<() => Promise<void>>;
+  subscribeToWork?: Subscribe;
   /** Optional metrics/health hook (`--http-port`). */
   metrics?: WorkerMetricsHook;
 }
@@ -82,18 +81,11 @@ interface Running {
 
 /** A running worker. */
 export class WorkerService {
-  private stateValue: ServiceState = 'idle';
+  private readonly lifecycle: ServiceLifecycle;
   private readonly running = new Map<string, Running>();
-  private readonly wakeup = new Wakeup();
-  private readonly stopController = new AbortController();
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private loopDone: Promise<void> = Promise.resolve();
-  private stopping: Promise<void> | null = null;
-  private resolveStopped: () => void = () => undefined;
-  private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
   private draining = false;
   private lastPollAt: number | null = null;
-  private unsubscribe: (() => Promise<void>) | null = null;
   private readonly context: AttemptContext;
   /** The queues served now; replaced when the manifest changes and is verified again. */
   private verdict: QueueVerdict;
@@ -103,6 +95,7 @@ export class WorkerService {
   readonly counts = { started: 0, duplicates: 0, deadLettered: 0, handedBack: 0, finished: 0 };
 
   constructor(private readonly options: WorkerServiceOptions) {
+    this.lifecycle = new ServiceLifecycle(`worker ${options.workerId}`);
     this.verdict = options.verdict;
     this.context = {
       ...options.attempt,
@@ -113,7 +106,7 @@ export class WorkerService {
   }
 
   get state(): ServiceState {
-    return this.stateValue;
+    return this.lifecycle.state;
   }
 
   /** Tasks running now: message id -> elapsed ms. */
@@ -142,28 +135,27 @@ export class WorkerService {
   }
 
   private reportedState(): WorkerState {
-    if (this.stateValue === 'stopping') return 'stopping';
+    if (this.lifecycle.state === 'stopping') return 'stopping';
     if (this.draining) return 'draining';
     return this.verdict.served.length === 0 ? 'unhealthy' : 'running';
   }
 
   /** Registers and starts claiming. */
   async start(): Promise<void> {
-    if (this.stateValue !== 'idle') throw new Error(`worker ${this.options.workerId} is ${this.stateValue}`);
+    this.lifecycle.assertIdle();
     await this.options.store.registerWorker(this.record(this.verdict.served.length === 0 ? 'unhealthy' : 'running', Date.now()));
-    this.stateValue = 'running';
-    if (this.options.subscribeToWork) this.unsubscribe = await this.options.subscribeToWork(() => this.wakeup.notify());
+    await this.lifecycle.begin(this.options.subscribeToWork);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
     this.heartbeatTimer.unref();
-    this.loopDone = this.claimLoop();
+    this.lifecycle.runLoop(() => this.claimLoop());
     this.options.log.info('worker started', { workerId: this.options.workerId, queues: this.verdict.served.join(','), concurrency: this.options.concurrency });
   }
 
   private async claimLoop(): Promise<void> {
     let idle = 0;
-    while (this.stateValue === 'running') {
+    while (this.lifecycle.isRunning) {
       if (this.draining || this.verdict.served.length === 0 || this.running.size >= this.options.concurrency) {
-        await this.wakeup.wait(1_000, this.stopController.signal);
+        await this.lifecycle.wakeup.wait(1_000, this.lifecycle.signal);
         continue;
       }
       let message: ClaimedMessage | null = null;
@@ -173,12 +165,12 @@ export class WorkerService {
         this.options.metrics?.record({ kind: 'poll', at: this.lastPollAt });
       } catch (error) {
         this.options.log.warn('could not claim from the queue; retrying', { error: errorMessage(error) });
-        await this.wakeup.wait(Math.min(5_000, 200 * 2 ** Math.min(idle++, 5)), this.stopController.signal);
+        await this.lifecycle.wakeup.wait(Math.min(5_000, 200 * 2 ** Math.min(idle++, 5)), this.lifecycle.signal);
         continue;
       }
       if (!message) {
         // Idle: a wake-up signal (work enqueued, a slot freed) ends the wait early.
-        await this.wakeup.wait(this.options.idlePollMs ?? 1_000, this.stopController.signal);
+        await this.lifecycle.wakeup.wait(this.options.idlePollMs ?? 1_000, this.lifecycle.signal);
         continue;
       }
       idle = 0;
@@ -197,7 +189,7 @@ export class WorkerService {
       })
       .finally(() => {
         this.running.delete(message.id);
-        this.wakeup.notify();
+        this.lifecycle.wakeup.notify();
       });
   }
 
@@ -261,7 +253,7 @@ export class WorkerService {
           manifestHash: hash.slice(0, 12), served: this.verdict.served.join(','), before,
           refused: this.verdict.refused.map((r) => `${r.queue}: ${r.reasons.join('; ')}`).join(' | '),
         });
-        this.wakeup.notify();
+        this.lifecycle.wakeup.notify();
       } catch (error) {
         this.options.log.error('could not verify the environment against the new manifest; keeping the previous verification', { error: errorMessage(error) });
       } finally {
@@ -280,7 +272,7 @@ export class WorkerService {
   }
 
   private async heartbeat(): Promise<void> {
-    if (this.stateValue !== 'running' && this.stateValue !== 'stopping') return;
+    if (this.lifecycle.state !== 'running' && this.lifecycle.state !== 'stopping') return;
     await this.checkPublishedManifest(Date.now()).catch((error: unknown) => this.options.log.warn('could not read the published manifest', { error: errorMessage(error) }));
     const ids = [...this.running.keys()];
     try {
@@ -304,7 +296,7 @@ export class WorkerService {
       if (requestedAction === 'drain' && !this.draining) {
         this.draining = true;
         this.options.log.info('draining: finishing running tasks, claiming no more');
-      } else if (requestedAction === null && this.draining && this.stateValue === 'running') {
+      } else if (requestedAction === null && this.draining && this.lifecycle.isRunning) {
         this.draining = false;
       } else if (requestedAction === 'shutdown' || requestedAction === 'cold_shutdown') {
         void this.stop({ cold: requestedAction === 'cold_shutdown' });
@@ -322,7 +314,7 @@ export class WorkerService {
 
   /** Resolves once the service has stopped (by `stop()` from any caller). */
   whenStopped(): Promise<void> {
-    return this.stopped;
+    return this.lifecycle.whenStopped();
   }
 
   /**
@@ -331,23 +323,13 @@ export class WorkerService {
    */
   stop(options: { cold?: boolean } = {}): Promise<void> {
     if (options.cold) this.abortRunning('cold shutdown');
-    this.stopping ??= (async () => {
-      if (this.stateValue === 'idle') {
-        this.stateValue = 'stopped';
-        this.resolveStopped();
-        return;
-      }
-      this.stateValue = 'stopping';
-      this.stopController.abort();
-      this.wakeup.notify();
-      await this.loopDone;
+    return this.lifecycle.stop(async () => {
       const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
       const grace = options.cold ? 0 : this.options.shutdownGraceMs;
       const timer = setTimeout(() => this.abortRunning('shutdown grace period expired'), grace);
       await all;
       clearTimeout(timer);
       if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-      await this.unsubscribe?.().catch(() => undefined);
       try {
         await this.options.store.heartbeatWorker(this.options.workerId, {
           slotsBusy: 0, lastPollAt: this.lastPollAt, state: 'stopped', queues: this.verdict.served, refused: this.verdict.refused,
@@ -356,10 +338,7 @@ export class WorkerService {
       } catch (error) {
         this.options.log.warn('could not record the worker as stopped', { error: errorMessage(error) });
       }
-      this.stateValue = 'stopped';
-      this.resolveStopped();
       this.options.log.info('worker stopped', { workerId: this.options.workerId });
-    })();
-    return this.stopping;
+    });
   }
 }
