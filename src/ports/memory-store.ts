@@ -6,7 +6,7 @@ import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { pythonIsoUtc } from '../dag/ids.js';
 import { assertNewRun, refuseInvalidRunRequests } from '../dag/new-run.js';
-import { contentHash } from '../lib/content-hash.js';
+import { dagVersionHash } from './dag-version.js';
 import type {
   AttemptOutcome, DagRecord, DagRunRecord, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity,
@@ -21,11 +21,6 @@ const tiKeyOf = (key: TaskInstanceKey): string => `${key.dagId}${SEP}${key.runId
  * costs a fraction of structuredClone, which matters because the loop and every attempt list a run's instances.
  */
 const copyInstance = (ti: TaskInstanceRecord): TaskInstanceRecord => ({ ...ti });
-
-/** Content hash of a DAG spec: the DAG's version (the same hash as the PostgreSQL store's). */
-export function dagVersionHash(spec: DagSpec): string {
-  return contentHash(spec);
-}
 
 /** Airflow's default pool size. */
 export const DEFAULT_POOL_SLOTS = 128;

@@ -1,13 +1,3 @@
-/**
- * The content address of a DAG version: sha256 of the DagSpec's canonical JSON. Equal specs hash equal whatever
- * order the shim wrote their keys in, so re-parsing an unchanged file never creates a new version.
- */
-import type { DagSpec } from '../dag/bundle.js';
-import { contentHash } from '../lib/content-hash.js';
-
+/** Canonical JSON and the DAG version hash, as the PostgreSQL store writes them (one definition, in the ports). */
 export { canonicalJson } from '../lib/content-hash.js';
-
-/** The version hash of a DAG spec (sha256 hex); the memory store uses the same. */
-export function dagVersionHash(spec: DagSpec): string {
-  return contentHash(spec);
-}
+export { dagVersionHash } from '../ports/dag-version.js';
