@@ -11,17 +11,16 @@
  */
 import { hostname } from 'node:os';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
-import { generateRunId, pythonIsoUtc } from '../dag/ids.js';
-import { manualRunInfo, scheduleSettingsOf } from '../dag/schedule.js';
-import { LocalExecutor } from '../executor/local-executor.js';
-import { errorMessage } from '../lib/errors.js';
+import type { LocalExecutor } from '../executor/local-executor.js';
+import { triggerDagRun } from '../scheduler/run-creator.js';
+import { localAttemptExecutor } from '../standalone/local-attempts.js';
 import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
-import { runAttempt, type AttemptContext } from '../worker/attempt.js';
+import type { AttemptContext } from '../worker/attempt.js';
 import type { TaskEnvSettings } from '../worker/task-env.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { SchedulerLoop } from '../scheduler/scheduler-loop.js';
-import type { DagRunRecord, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
+import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 /** Options of {@link testDag}. */
 export interface DagTestOptions {
@@ -62,23 +61,8 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
   const dagRecord = await store.getDag(options.dag.dagId);
   if (!dagRecord) throw new Error(`DAG ${options.dag.dagId} was not stored`);
 
-  const now = Date.now();
-  const logicalDate = options.logicalDate ?? pythonIsoUtc(now);
-  const info = manualRunInfo(scheduleSettingsOf(options.dag), logicalDate, now);
-  const iso = (ms: number | null): string | null => (ms === null ? null : pythonIsoUtc(ms));
-  const created = await store.createDagRun({
-    dagId: options.dag.dagId,
-    runId: generateRunId('manual', info.logicalDate ?? now),
-    versionHash: dagRecord.versionHash,
-    runType: 'manual',
-    logicalDate: iso(info.logicalDate),
-    dataIntervalStart: iso(info.dataIntervalStart),
-    dataIntervalEnd: iso(info.dataIntervalEnd),
-    runAfter: pythonIsoUtc(info.runAfter),
-    conf: options.conf ?? {},
-    queuedAt: now,
-  }, now);
-  const run = created.run as DagRunRecord;
+  const { run } = await triggerDagRun(store, dagRecord, Date.now(), { conf: options.conf, logicalDate: options.logicalDate });
+
 
   const wakeup = new Wakeup();
   const context: AttemptContext = {
@@ -93,12 +77,7 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
     log: options.log,
     onLogLine: options.onLogLine,
   };
-  const executor = new LocalExecutor({
-    concurrency: options.concurrency,
-    runAttempt: async (ti, signal) => void (await runAttempt(context, ti as TaskInstanceKey, ti.tryNumber, signal)),
-    onAttemptSettled: () => wakeup.notify(),
-    onAttemptError: (ti, error) => options.log.error('attempt failed unexpectedly', { taskId: ti.taskId, error: errorMessage(error) }),
-  });
+  const executor = localAttemptExecutor({ context, concurrency: options.concurrency, onSettled: () => wakeup.notify(), log: options.log });
   const loop = new SchedulerLoop(store, executor, options.log);
   const abort = (): void => wakeup.notify();
   options.signal?.addEventListener('abort', abort, { once: true });

@@ -11,14 +11,14 @@
 import { hostname } from 'node:os';
 import type { DagBundle } from '../dag/bundle.js';
 import type { ScheduleSemantics } from '../dag/schedule.js';
-import { LocalExecutor, type RunAttempt } from '../executor/local-executor.js';
+import type { LocalExecutor, RunAttempt } from '../executor/local-executor.js';
 import type { ServiceState } from '../lib/service-state.js';
-import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { createDueRuns, triggerDagRun } from '../scheduler/run-creator.js';
+import { localAttemptExecutor } from './local-attempts.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { DagRunRecord, MetadataStore, WorkerIdentity } from '../ports/metadata-store.js';
-import { runAttempt, type AttemptContext } from '../worker/attempt.js';
+import type { AttemptContext } from '../worker/attempt.js';
 import { runOutcome, type RunOutcome } from './run-watch.js';
 
 /** Worker ids of standalone processes start with this (recovery hands back only their tasks). */
@@ -71,12 +71,12 @@ export class StandaloneService {
   constructor(private readonly options: StandaloneServiceOptions) {
     this.identity = { workerId: `${STANDALONE_WORKER_PREFIX}${hostname()}-${process.pid}`, hostname: hostname(), pid: process.pid };
     const context: AttemptContext = { ...options.attempt, store: options.store, identity: this.identity, log: options.log };
-    this.executor = new LocalExecutor({
+    this.executor = localAttemptExecutor({
+      context,
       concurrency: options.concurrency,
-      runAttempt: options.runAttempt ?? (async (ti, signal) => void (await runAttempt(context, ti, ti.tryNumber, signal))),
-      onAttemptSettled: () => this.scheduler.notify(),
-      onAttemptError: (ti, error) =>
-        options.log.error('attempt failed unexpectedly', { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, error: errorMessage(error) }),
+      runAttempt: options.runAttempt,
+      onSettled: () => this.scheduler.notify(),
+      log: options.log,
     });
     this.scheduler = new SchedulerService({
       store: options.store,
