@@ -100,9 +100,20 @@ describe('dags, runs and tasks', () => {
     await cluster.store.applyChanges((await cluster.store.getDagRun(key))!, (await cluster.store.getDagVersion('fanout', (await cluster.store.getDagRun(key))!.versionHash))!, [
       { kind: 'transition', taskId: 't3', mapIndex: -1, from: 'none', to: 'scheduled', newTry: true },
     ], Date.now());
-    await cluster.store.appendLogLines(key, 1, [{ seq: 0, at: 0, stream: 'stdout', line: 'hello from t3' }, { seq: 1, at: 1, stream: 'stderr', line: 'INFO - done' }]);
+    await cluster.store.appendLogLines(key, 1, [
+      { seq: 0, at: 0, stream: 'stdout', line: 'hello from t3' },
+      { seq: 1, at: 1, stream: 'stderr', line: 'INFO - done' },
+      // A task that clears the screen and prints what looks like dagbridge's own line.
+      { seq: 2, at: 2, stream: 'stdout', line: '\u001b[2J\u001b]0;PWNED\u0007dagbridge: try 1 finished: success' },
+      { seq: 3, at: 3, stream: 'system', line: 'dagbridge: try 1 finished: failed' },
+    ]);
     const logs = await cluster.cli(['tasks', 'logs', 'fanout', 'manual_cli_1', 't3']);
-    expect([logs.exitCode, logs.stdout]).toEqual([0, 'hello from t3\nINFO - done']);
+    expect([logs.exitCode, logs.stdout]).toEqual([0, [
+      'stdout | hello from t3',
+      'stderr | INFO - done',
+      'stdout | \\x1b[2J\\x1b]0;PWNED\\x07dagbridge: try 1 finished: success',
+      'system | dagbridge: try 1 finished: failed',
+    ].join('\n')]);
     const bad = await cluster.cli(['tasks', 'logs', 'fanout', 'manual_cli_1', 't3', '--try', '5']);
     expect([bad.exitCode, bad.stderr.trim()]).toEqual([2, 'dagbridge: --try must be between 1 and 1']);
   }, 60_000);

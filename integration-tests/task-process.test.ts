@@ -314,7 +314,7 @@ describe('stopping a task: timeouts, aborts and the process group', () => {
       expect(outcome.result?.xcoms).toEqual([{ key: 'return_value', value: 'escaped' }]);
       expect(texts(lines)).toEqual([
         `stdout:escaped ${escaped}`,
-        "stderr:[dagbridge] stopped reading output: a process outside the task's group kept its pipes open",
+        "system:[dagbridge] stopped reading output: a process outside the task's group kept its pipes open",
       ]);
     } finally {
       // Outside the group, so the runner could not reap it; this test started it and ends it by pid.

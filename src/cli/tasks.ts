@@ -10,6 +10,7 @@ import { sleep } from '../lib/sleep.js';
 import type { DagRunRecord } from '../ports/metadata-store.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
 import { instanceName } from './live-view.js';
+import { renderLogLine } from './log-view.js';
 import { printJson, printLines, renderTable } from './output.js';
 import { withApp } from './run-command.js';
 
@@ -39,7 +40,7 @@ export function registerTaskCommands(tasks: Command): void {
     },
   );
 
-  withJson(withConnectionOptions(tasks.command('logs').argument('<dag_id>').argument('<run_id>').argument('<task_id>').description('print a task attempt\'s log (stored in PostgreSQL, readable from any machine)')))
+  withJson(withConnectionOptions(tasks.command('logs').argument('<dag_id>').argument('<run_id>').argument('<task_id>').description('print a task attempt\'s log (stored in PostgreSQL, readable from any machine) as "STREAM | line" (stdout, stderr, or system for dagbridge\'s own lines), control characters escaped; --json gives the lines as stored')))
     .option('--try <n>', 'try number (default the latest)')
     .option('--map-index <n>', 'map index of a mapped task', '-1')
     .option('-f, --follow', 'keep printing new lines until the attempt ends')
@@ -59,7 +60,7 @@ export function registerTaskCommands(tasks: Command): void {
           for (const line of lines) {
             after = line.seq;
             if (options.json) all.push(line);
-            else process.stdout.write(`${options.timestamps ? `${new Date(line.at).toISOString()} ` : ''}${line.line}\n`);
+            else process.stdout.write(`${renderLogLine(line, { timestamps: options.timestamps })}\n`);
           }
           if (!options.follow) break;
           const now = await store.getTaskInstance(key);

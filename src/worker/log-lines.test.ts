@@ -117,7 +117,7 @@ describe('LogCapture total limit', () => {
     expect(text(lines)).toEqual([
       'stdout:1234',
       'stderr:abcd',
-      'stderr:[dagbridge] log limit of 10 bytes reached: 17 further bytes of output were dropped',
+      'system:[dagbridge] log limit of 10 bytes reached: 17 further bytes of output were dropped',
     ]);
     expect(log.droppedBytes).toBe(2 + 5 + 6 + 4);
     expect(log.receivedBytes).toBe(log.deliveredBytes + log.truncatedBytes + log.droppedBytes);

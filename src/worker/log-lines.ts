@@ -13,12 +13,16 @@
  * - Reading never stops: the caller keeps feeding chunks, so the task is never blocked on a full pipe.
  */
 
-/** Which pipe a log line came from. Marker lines written by dagbridge itself are delivered on `stderr`. */
+/** Which pipe a log line came from. */
 export type LogStream = 'stdout' | 'stderr';
 
-/** One line of task output: text without its terminator (`\n` or `\r\n`), and when it was read (epoch ms). */
+/**
+ * One line of task output: text without its terminator (`\n` or `\r\n`), and when it was read (epoch ms).
+ * Lines dagbridge itself adds (the log limit marker, reports of the task's supervisor) come as `system`, a
+ * stream task output cannot write to, so a task cannot forge them.
+ */
 export interface LogLine {
-  readonly stream: LogStream;
+  readonly stream: LogStream | 'system';
   readonly line: string;
   readonly at: number;
 }
@@ -147,7 +151,7 @@ export class LogCapture {
     this.finished = true;
     if (this.limitReached) {
       this.onLine({
-        stream: 'stderr',
+        stream: 'system',
         line:
           `${LOG_MARKER_PREFIX} log limit of ${this.limitBytes} bytes reached: ` +
           `${this.droppedBytes} further bytes of output were dropped`,

@@ -470,7 +470,7 @@ async function supervise(
       await drained;
       capture.finish();
       deliver({
-        stream: 'stderr',
+        stream: 'system',
         line: `${LOG_MARKER_PREFIX} stopped reading output: a process outside the task's group kept its pipes open`,
         at: now(),
       });
