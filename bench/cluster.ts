@@ -32,7 +32,6 @@ import { parseArgs } from 'node:util';
 import type { DagBundle, DagSpec } from '../src/dag/bundle.js';
 import { decideRun } from '../src/dag/decide.js';
 import { buildGraph } from '../src/dag/graph.js';
-import { generateRunId, pythonIsoUtc } from '../src/dag/ids.js';
 import { RedisExecutor } from '../src/executor/redis-executor.js';
 import { redactUrl } from '../src/lib/redact.js';
 import { silentLogger } from '../src/lib/logger.js';
@@ -44,8 +43,9 @@ import { exportDags } from '../src/shim/export.js';
 import { resolvePython } from '../src/shim/python.js';
 import type { PgStore } from '../src/store/pg-store.js';
 import { BenchCluster, ensureBuilt } from './support/cluster.js';
+import { clusterCpu, cpuBetween, createRun, dagOf, until, waitForRun, type ClusterCpu } from './support/cluster-runs.js';
 import { bashChainDag, bashNoopDag } from './support/dags.js';
-import { cpuSince, cpuTime, processCpuMs } from './support/cpu.js';
+import { cpuSince, cpuTime } from './support/cpu.js';
 import { describeMachine } from './support/machine.js';
 import { formatSummary, summarize } from './support/stats.js';
 
@@ -87,111 +87,8 @@ const redisUrl = process.env.DAGBRIDGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:637
 
 const say = (line: string): void => console.log(line);
 
-/** Polls `check` every `everyMs` until it returns a value; throws at the deadline with the processes' output. */
-async function until<T>(cluster: BenchCluster, what: string, check: () => Promise<T | null>, everyMs = 100): Promise<T> {
-  for (;;) {
-    const value = await check();
-    if (value !== null) return value;
-    const exited = cluster.exited();
-    if (exited) throw new Error(`${exited.name} exited (code ${String(exited.process.exitCode)}) while waiting for ${what}\n${cluster.outputs()}`);
-    if (Date.now() > deadlineAt) throw new Error(`deadline reached waiting for ${what}\n${cluster.outputs()}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
-/** Creates a manual run directly in PostgreSQL (its NOTIFY wakes the scheduler, as `dags trigger` does). */
-async function createRun(store: PgStore, dag: DagSpec, label: string): Promise<DagRunRecord> {
-  const dagRecord = await store.getDag(dag.dagId);
-  if (!dagRecord) throw new Error(`DAG ${dag.dagId} is not stored`);
-  const now = Date.now();
-  const { run } = await store.createDagRun({
-    dagId: dag.dagId,
-    runId: `${generateRunId('manual', now)}_${label}`,
-    versionHash: dagRecord.versionHash,
-    runType: 'manual',
-    logicalDate: pythonIsoUtc(now),
-    dataIntervalStart: pythonIsoUtc(now),
-    dataIntervalEnd: pythonIsoUtc(now),
-    runAfter: pythonIsoUtc(now),
-    conf: {},
-    queuedAt: now,
-  }, now);
-  if (!run) throw new Error(`the run ${label} of ${dag.dagId} was not created`);
-  return run;
-}
-
-async function waitForRun(cluster: BenchCluster, run: DagRunRecord): Promise<{ run: DagRunRecord; instances: TaskInstanceRecord[] }> {
-  const store = cluster.store as PgStore;
-  const done = await until(cluster, `run ${run.runId} of ${run.dagId}`, async () => {
-    const current = await store.getDagRun(run);
-    return current && (current.state === 'success' || current.state === 'failed') ? current : null;
-  });
-  const instances = await store.listTaskInstances(run);
-  const failed = instances.filter((ti) => ti.state !== 'success');
-  if (done.state !== 'success' || failed.length > 0) {
-    throw new Error(`run ${run.runId} of ${run.dagId} ended ${done.state}; ${failed.length} tasks not successful (first: ${failed[0]?.taskId} ${failed[0]?.state} ${failed[0]?.note ?? ''})\n${cluster.outputs()}`);
-  }
-  return { run: done, instances };
-}
-
 const gaps = (from: Array<number | null>, to: Array<number | null>): number[] =>
   from.flatMap((start, i) => (start === null || to[i] === null || to[i] === undefined ? [] : [(to[i] as number) - start]));
-
-function dagOf(bundle: DagBundle, dagId: string): DagSpec {
-  const dag = bundle.dags.find((d) => d.dagId === dagId);
-  if (!dag) throw new Error(`the export has no DAG ${dagId}: ${JSON.stringify(bundle.importErrors)}`);
-  return dag;
-}
-
-/** CPU milliseconds so far of the cluster's parts (null where /proc cannot be read). */
-interface ClusterCpu {
-  scheduler: number | null;
-  workers: number | null;
-  tasks: number | null;
-  database: number | null;
-}
-
-/**
- * Reads the CPU time of the scheduler, the workers (node), the task processes (reaped by the workers) and the
- * PostgreSQL backends serving the scheduler and workers. Redis is left out: it is one server shared with
- * whatever else runs on the machine.
- */
-async function clusterCpu(cluster: BenchCluster): Promise<{ cpu: ClusterCpu; backends: Map<number, number> }> {
-  const sum = (values: Array<number | null | undefined>): number | null => (values.some((v) => v === null || v === undefined) ? null : values.reduce((a: number, v) => a + (v as number), 0));
-  const scheduler = cluster.processes.filter((p) => p.name === 'scheduler').map((p) => processCpuMs(p.pid));
-  const workers = cluster.processes.filter((p) => p.name.startsWith('worker')).map((p) => processCpuMs(p.pid));
-  const rows = await (cluster.pool as NonNullable<BenchCluster['pool']>).query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND (application_name LIKE 'dagbridge-scheduler%' OR application_name LIKE 'dagbridge-worker%')`,
-    [cluster.databaseName],
-  );
-  const backends = new Map<number, number>();
-  for (const { pid } of rows.rows) {
-    const cpu = processCpuMs(pid);
-    if (cpu) backends.set(pid, cpu.selfMs);
-  }
-  return {
-    cpu: {
-      scheduler: sum(scheduler.map((c) => c?.selfMs)),
-      workers: sum(workers.map((c) => c?.selfMs)),
-      tasks: sum(workers.map((c) => c?.childrenMs)),
-      database: rows.rows.length > 0 && backends.size === rows.rows.length ? [...backends.values()].reduce((a, b) => a + b, 0) : null,
-    },
-    backends,
-  };
-}
-
-/** CPU used between two readings; database backends are compared pid by pid (a new connection counts from 0). */
-function cpuBetween(before: Awaited<ReturnType<typeof clusterCpu>>, after: Awaited<ReturnType<typeof clusterCpu>>): ClusterCpu {
-  const diff = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : b - a);
-  let database: number | null = after.cpu.database === null ? null : 0;
-  for (const [pid, ms] of after.backends) if (database !== null) database += ms - (before.backends.get(pid) ?? 0);
-  return {
-    scheduler: diff(before.cpu.scheduler, after.cpu.scheduler),
-    workers: diff(before.cpu.workers, after.cpu.workers),
-    tasks: diff(before.cpu.tasks, after.cpu.tasks),
-    database,
-  };
-}
 
 /** Part 1: the chain's hand-over latencies on an idle cluster. */
 async function measureChain(cluster: BenchCluster, dag: DagSpec): Promise<void> {
@@ -367,7 +264,7 @@ async function main(): Promise<void> {
   await writeFile(path.join(dagsFolder, 'bench_fanout.py'), bashNoopDag('bench_fanout', tasks));
   await writeFile(path.join(dagsFolder, 'bench_chain.py'), bashChainDag('bench_chain', chainLength));
   const cluster = new BenchCluster({
-    adminDatabaseUrl, redisUrl, dagsFolder, env: { DAGBRIDGE_NO_AIRFLOW: 'true' },
+    adminDatabaseUrl, redisUrl, dagsFolder, env: { DAGBRIDGE_NO_AIRFLOW: 'true' }, deadlineAt,
     nodeArgs: values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof-dir'])}`] : [],
   });
   try {

@@ -60,6 +60,8 @@ export interface BenchClusterOptions {
   env?: Record<string, string>;
   /** Options of the node processes themselves (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Waits on the cluster give up at this time (epoch ms); default 30 minutes from creation. */
+  deadlineAt?: number;
 }
 
 /** A database, a Redis prefix and the processes started on them. */
@@ -73,7 +75,11 @@ export class BenchCluster {
   redis: Redis | null = null;
   private created = false;
 
-  constructor(readonly options: BenchClusterOptions) {}
+  readonly deadlineAt: number;
+
+  constructor(readonly options: BenchClusterOptions) {
+    this.deadlineAt = options.deadlineAt ?? Date.now() + 30 * 60_000;
+  }
 
   private async admin(sql: string): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.adminDatabaseUrl });
