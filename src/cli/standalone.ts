@@ -18,6 +18,10 @@ import { RunWatcher, type RunOutcome } from '../standalone/run-watch.js';
 import { StandaloneService, type UntilIdlePlan } from '../standalone/standalone-service.js';
 import { migrate } from '../store/migrate.js';
 import type { DagRunRecord } from '../ports/metadata-store.js';
+import { FINISHED_STATES } from '../dag/states.js';
+import { readWhy } from '../inspect/queries.js';
+import type { WhyKind, WhyReport } from '../inspect/why.js';
+import { whyLines } from './tasks-why.js';
 import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
 import { onStopSignals } from './run-command.js';
@@ -146,6 +150,8 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
       return failure ? 1 : 0;
     }
     const idle = await service.waitUntilIdle();
+    // Explained while the database is still up: the same answer `dagbridge tasks why` gives for each instance.
+    const stalled = idle.kind === 'stalled' ? await explainStalled(store, idle.runs, app.config.leaseMs) : [];
     await service.stop();
     // The database is gone (its exit was reported): there is no outcome to read.
     if (failure !== null) return 1;
@@ -153,16 +159,17 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     const seen = new Map<string, DagRunRecord>();
     for (const run of [...plan.resumed, ...(await service.runsCreatedSince(sessionStart))]) seen.set(`${run.dagId}\u0000${run.runId}`, run);
     const outcomes = await service.outcomes([...seen.values()]);
-    const ok = idle && !interrupted && failure === null && bundle.importErrors.length === 0 && outcomes.length > 0 && outcomes.every((o) => o.state === 'success');
+    const stopped = idle.kind === 'stopped' || interrupted;
+    const ok = idle.kind === 'idle' && !interrupted && failure === null && bundle.importErrors.length === 0 && outcomes.length > 0 && outcomes.every((o) => o.state === 'success');
     if (options.json) {
       printJson({
-        ok, interrupted: !idle || interrupted, home: server ? layout.home : null, dataDir: server ? layout.dataDir : null,
+        ok, interrupted: stopped, stalled, home: server ? layout.home : null, dataDir: server ? layout.dataDir : null,
         databaseUrl: describeUrl(databaseUrl), dagsFolder: config.dagsFolder,
         importErrors: bundle.importErrors.map((e) => ({ file: e.file, type: e.type, message: e.message })),
         unpaused: plan.unpaused, runs: outcomes,
       });
     } else {
-      printLines(['', ...outcomeTable(outcomes), '', summaryLine(outcomes, bundle.importErrors.length, !idle || interrupted)]);
+      printLines(['', ...outcomeTable(outcomes), ...stalledLines(stalled), '', summaryLine(outcomes, bundle.importErrors.length, stopped, stalled)]);
     }
     return ok ? 0 : 1;
   } finally {
@@ -193,10 +200,41 @@ export function outcomeTable(outcomes: readonly RunOutcome[]): string[] {
   ]));
 }
 
-function summaryLine(outcomes: readonly RunOutcome[], importErrors: number, interrupted: boolean): string {
+/** Unfinished task instances explained per stalled run, at most this many per run. */
+const STALLED_TASKS_SHOWN = 5;
+
+/** Reasons about Redis queues and workers: standalone's local executor has neither. */
+const CLUSTER_ONLY_REASONS: ReadonlySet<WhyKind> = new Set<WhyKind>(['no_eligible_worker', 'manifest_mismatch', 'message_ready', 'message_claimed', 'message_missing']);
+
+/** Why each unfinished task instance of the stalled runs does not run (`tasks why`), at most a few per run. */
+async function explainStalled(store: ReturnType<typeof requireStore>, runs: readonly DagRunRecord[], leaseMs: number): Promise<WhyReport[]> {
+  const reports: WhyReport[] = [];
+  const now = Date.now();
+  for (const run of runs) {
+    const unfinished = (await store.listTaskInstances(run)).filter((ti) => !FINISHED_STATES.has(ti.state)).slice(0, STALLED_TASKS_SHOWN);
+    for (const ti of unfinished) {
+      const report = await readWhy(store, null, ti, now, leaseMs);
+      reports.push({ ...report, reasons: report.reasons.filter((reason) => !CLUSTER_ONLY_REASONS.has(reason.kind)) });
+    }
+  }
+  return reports;
+}
+
+function stalledLines(stalled: readonly WhyReport[]): string[] {
+  if (stalled.length === 0) return [];
+  const runs = new Set(stalled.map((r) => `${r.dagId} ${r.runId}`));
+  return [
+    '',
+    `stalled: ${runs.size} DAG run(s) are active, but nothing runs, nothing waits for a retry or reschedule time and the scheduler changes nothing: they cannot proceed on their own. Blocked task instances (dagbridge tasks why shows the same):`,
+    ...stalled.flatMap((report) => whyLines(report).map((line, i) => (i === 0 ? `  ${line}` : `    ${line}`))),
+  ];
+}
+
+function summaryLine(outcomes: readonly RunOutcome[], importErrors: number, interrupted: boolean, stalled: readonly WhyReport[]): string {
   const succeeded = outcomes.filter((o) => o.state === 'success').length;
   const parts = [outcomes.length === 0 ? 'no DAG run: the DAGs folder defines no DAG' : `${succeeded} of ${outcomes.length} DAG run(s) succeeded`];
   if (importErrors > 0) parts.push(`${importErrors} DAG file(s) failed to import`);
+  if (stalled.length > 0) parts.push(`${new Set(stalled.map((r) => `${r.dagId} ${r.runId}`)).size} DAG run(s) stalled`);
   if (interrupted) parts.push('interrupted before every run finished');
   return parts.join('; ');
 }

@@ -43,6 +43,11 @@ export class LocalExecutor implements Executor {
     return this.running.size;
   }
 
+  /** Task instances handed over and waiting for a free slot. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
   async enqueue(instances: readonly TaskInstanceRecord[]): Promise<void> {
     if (!this.lifecycle.isRunning) return;
     this.pending.push(...instances);

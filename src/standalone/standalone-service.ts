@@ -17,6 +17,7 @@ import type { Logger } from '../lib/logger.js';
 import { createDueRuns, triggerDagRun } from '../scheduler/run-creator.js';
 import { localAttemptExecutor } from './local-attempts.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
+import type { LoopStats } from '../scheduler/scheduler-loop.js';
 import type { DagRunRecord, MetadataStore, WorkerIdentity } from '../ports/metadata-store.js';
 import type { AttemptContext } from '../worker/attempt.js';
 import { runOutcome, type RunOutcome } from './run-watch.js';
@@ -45,6 +46,17 @@ export interface StandaloneServiceOptions {
   runAttempt?: RunAttempt;
 }
 
+/**
+ * How `waitUntilIdle` ended: no run active; the service stopped first; or stalled: runs are active but nothing
+ * runs, nothing waits for a time (a retry delay, a reschedule) and the scheduler changed nothing for
+ * {@link STALL_ITERATIONS} iterations in a row, so the runs can never proceed on their own (a `depends_on_past`
+ * on a failed run, a pool of 0 slots, a deferred task with no triggerer).
+ */
+export type IdleOutcome = { kind: 'idle' } | { kind: 'stopped' } | { kind: 'stalled'; runs: DagRunRecord[] };
+
+/** Quiet scheduler iterations in a row after which active runs that nothing moves are reported as stalled. */
+export const STALL_ITERATIONS = 3;
+
 /** What `prepareUntilIdle` set in motion. */
 export interface UntilIdlePlan {
   /** DAGs that were paused and are now unpaused. */
@@ -65,8 +77,9 @@ export class StandaloneService {
   /** The latest export (import errors for the outcome). */
   lastBundle: DagBundle | null = null;
   private primed: DagBundle | null = null;
-  private idleWaiters: Array<() => void> = [];
+  private idleWaiters: Array<(outcome: IdleOutcome) => void> = [];
   private checkingIdle = false;
+  private quietIterations = 0;
 
   constructor(private readonly options: StandaloneServiceOptions) {
     this.identity = { workerId: `${STANDALONE_WORKER_PREFIX}${hostname()}-${process.pid}`, hostname: hostname(), pid: process.pid };
@@ -88,9 +101,9 @@ export class StandaloneService {
       semantics: options.semantics,
       pausedOnCreation: false,
       subscribeToChanges: options.subscribeToChanges,
-      onIteration: async () => {
+      onIteration: async (stats) => {
         await options.onIteration?.();
-        await this.checkIdle();
+        await this.checkIdle(stats);
       },
     });
   }
@@ -151,33 +164,54 @@ export class StandaloneService {
     await this.scheduler.start();
   }
 
-  /** Resolves true once no DAG run is active and no attempt runs, or false when the service stops first. */
-  waitUntilIdle(): Promise<boolean> {
+  /** Resolves once no DAG run is active and no attempt runs, when the active runs stall, or when the service stops. */
+  waitUntilIdle(): Promise<IdleOutcome> {
     return new Promise((resolve) => {
       let settled = false;
-      const finish = (idle: boolean): void => {
+      const finish = (outcome: IdleOutcome): void => {
         if (settled) return;
         settled = true;
-        resolve(idle);
+        resolve(outcome);
       };
-      this.idleWaiters.push(() => finish(true));
-      void this.scheduler.whenStopped().then(() => finish(false));
+      this.quietIterations = 0;
+      this.idleWaiters.push(finish);
+      void this.scheduler.whenStopped().then(() => finish({ kind: 'stopped' }));
       this.scheduler.notify();
     });
   }
 
-  private async checkIdle(): Promise<void> {
+  private async checkIdle(stats: LoopStats): Promise<void> {
     if (this.idleWaiters.length === 0 || this.checkingIdle) return;
     this.checkingIdle = true;
     try {
-      if (this.executor.activeCount > 0) return;
-      if ((await this.options.store.listActiveRuns()).length > 0) return;
+      if (this.executor.activeCount > 0 || this.executor.pendingCount > 0) {
+        this.quietIterations = 0;
+        return;
+      }
+      const active = await this.options.store.listActiveRuns();
+      if (active.length > 0) {
+        const moved = stats.changesApplied > 0 || stats.queued > 0 || stats.runsFinished.length > 0;
+        this.quietIterations = moved ? 0 : this.quietIterations + 1;
+        if (this.quietIterations < STALL_ITERATIONS || (await this.waitsForTime(active))) return;
+      }
+      const outcome: IdleOutcome = active.length === 0 ? { kind: 'idle' } : { kind: 'stalled', runs: active };
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
-      for (const wake of waiters) wake();
+      for (const wake of waiters) wake(outcome);
     } finally {
       this.checkingIdle = false;
     }
+  }
+
+  /** Whether a task instance of `runs` waits for a time to come (retry delay, sensor reschedule). */
+  private async waitsForTime(runs: readonly DagRunRecord[]): Promise<boolean> {
+    const now = Date.now();
+    for (const run of runs) {
+      for (const ti of await this.options.store.listTaskInstances(run)) {
+        if ((ti.nextRetryAt !== null && ti.nextRetryAt > now) || (ti.rescheduleAt !== null && ti.rescheduleAt > now)) return true;
+      }
+    }
+    return false;
   }
 
   /** The outcome of the given runs (current state and task instance counts), in the order given. */
