@@ -13,11 +13,11 @@ import { MemoryStore } from '../ports/memory-store.js';
 import { exportDags } from '../shim/export.js';
 import { resolvePython } from '../shim/python.js';
 import { runAttempt } from '../worker/attempt.js';
-import type { Config } from '../config/config.js';
 import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
 import { findDag } from './dags.js';
 import { instanceName, LiveView, summaryTable } from './live-view.js';
 import { printJson, printLines } from './output.js';
+import { taskEnvSettingsOf } from '../worker/task-env.js';
 
 interface TestOptions extends SharedOptions {
   concurrency?: string;
@@ -59,15 +59,6 @@ function parseVars(pairs: string[] | undefined): Record<string, string> {
   return out;
 }
 
-function envSettings(config: Config): { passEnv: string[]; passAirflowVariables: boolean; passAirflowConnections: boolean; extraPythonPaths: string[] } {
-  return {
-    passEnv: [...config.passEnv],
-    passAirflowVariables: true,
-    passAirflowConnections: true,
-    extraPythonPaths: config.pluginsFolder ? [config.pluginsFolder] : [],
-  };
-}
-
 /** Registers `dags test`. */
 export function registerDagTestCommand(dags: Command): void {
   withJson(withDagOptions(dags.command('test').argument('<dag_id>').description('run one DAG run to completion on this machine (no database, no Redis)')))
@@ -91,7 +82,7 @@ export function registerDagTestCommand(dags: Command): void {
       try {
         const result = await testDag({
           bundle, dag, python: python.executable, noAirflow: config.noAirflow, concurrency: config.concurrency, logicalDate, conf,
-          env: envSettings(config), killGraceMs: config.killGraceMs, logCapBytes: config.logCapBytes, variables: parseVars(options.var),
+          env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs, logCapBytes: config.logCapBytes, variables: parseVars(options.var),
           log: options.json ? silentLogger : createLogger({ name: 'dags-test', level: 'warn' }),
           onUpdate: (tis) => view?.update(tis),
           onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${line.line}\n`) : undefined,
@@ -162,7 +153,7 @@ export function registerTaskTestCommand(tasks: Command): void {
       await store.markQueued([{ dagId, runId, taskId, mapIndex, tryNumber: 1 }], now);
       const report = await runAttempt({
         store, identity: { workerId: `local-${process.pid}`, hostname: hostname(), pid: process.pid }, python: python.executable,
-        dagsFolder: bundle.dagsFolder, noAirflow: config.noAirflow, env: envSettings(config), killGraceMs: config.killGraceMs,
+        dagsFolder: bundle.dagsFolder, noAirflow: config.noAirflow, env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs,
         logCapBytes: config.logCapBytes, log: silentLogger, testMode: true,
         onLogLine: options.json ? undefined : (_key, line) => process.stdout.write(`${line.line}\n`),
       }, { dagId, runId, taskId, mapIndex }, 1);

@@ -25,6 +25,7 @@ import { whyLines } from './tasks-why.js';
 import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
 import { onStopSignals } from './run-command.js';
+import { taskEnvSettingsOf } from '../worker/task-env.js';
 
 interface StandaloneOptions extends SharedOptions {
   home?: string;
@@ -116,7 +117,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
         python: python.executable,
         dagsFolder: config.dagsFolder,
         noAirflow: config.noAirflow,
-        env: { passEnv: [...config.passEnv], passAirflowVariables: true, passAirflowConnections: true, extraPythonPaths: config.pluginsFolder ? [config.pluginsFolder] : [] },
+        env: taskEnvSettingsOf(config),
         killGraceMs: config.killGraceMs,
         logCapBytes: config.logCapBytes,
         workBaseDir: layout.workDir,

@@ -14,6 +14,7 @@ import { planWorkerManifest } from '../worker/manifest-gate.js';
 import { WorkerService } from '../worker/worker-service.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
+import { taskEnvSettingsOf } from '../worker/task-env.js';
 
 interface WorkerOptions extends SharedOptions {
   queues?: string;
@@ -76,12 +77,7 @@ export function registerWorkerCommand(program: Command): Command {
             python: python.executable,
             dagsFolder: config.dagsFolder,
             noAirflow: config.noAirflow,
-            env: {
-              passEnv: config.passEnv,
-              passAirflowVariables: true,
-              passAirflowConnections: true,
-              extraPythonPaths: config.pluginsFolder ? [config.pluginsFolder] : [],
-            },
+            env: taskEnvSettingsOf(config),
             killGraceMs: config.killGraceMs,
             logCapBytes: config.logCapBytes,
             workBaseDir: undefined,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { airflowContextEnv, buildTaskEnv, type AirflowContextFacts, type TaskEnvInput } from './task-env.js';
+import { airflowContextEnv, buildTaskEnv, taskEnvSettingsOf, type AirflowContextFacts, type TaskEnvInput } from './task-env.js';
 
 const context: AirflowContextFacts = {
   dagId: 'etl',
@@ -137,5 +137,20 @@ describe('airflowContextEnv', () => {
     expect(airflowContextEnv({ ...context, logicalDate: '2024-03-01T12:30:00Z' }).AIRFLOW_CTX_LOGICAL_DATE).toBe(
       '2024-03-01T12:30:00+00:00',
     );
+  });
+});
+
+describe('taskEnvSettingsOf', () => {
+  it('puts a plugins folder on PYTHONPATH and names it in AIRFLOW__CORE__PLUGINS_FOLDER, where the shim loads plugins from', () => {
+    const env = build({ settings: taskEnvSettingsOf({ passEnv: ['AWS_REGION'], pluginsFolder: '/repo/plugins' }) });
+    expect(env.PYTHONPATH).toBe(['/opt/dagbridge/python-shim', '/repo/plugins'].join(':'));
+    expect(env.AIRFLOW__CORE__PLUGINS_FOLDER).toBe('/repo/plugins');
+    expect(env.AWS_REGION).toBe('eu-west-1');
+  });
+
+  it('sets nothing about plugins without a folder', () => {
+    const env = build({ settings: taskEnvSettingsOf({ passEnv: [], pluginsFolder: null }) });
+    expect(env.PYTHONPATH).toBe('/opt/dagbridge/python-shim');
+    expect(env).not.toHaveProperty('AIRFLOW__CORE__PLUGINS_FOLDER');
   });
 });

@@ -35,6 +35,22 @@ export interface TaskEnvSettings {
   readonly taskEnv?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The task settings of a deployment's configuration, the same for workers, standalone and `dags test`: `passEnv`,
+ * the `AIRFLOW_VAR_*` / `AIRFLOW_CONN_*` variables, and a plugins folder on PYTHONPATH and named by Airflow's own
+ * setting (`AIRFLOW__CORE__PLUGINS_FOLDER`), from which the shim loads the folder's plugins (macros, listeners).
+ */
+export function taskEnvSettingsOf(config: { readonly passEnv: readonly string[]; readonly pluginsFolder: string | null }): TaskEnvSettings {
+  const folder = config.pluginsFolder;
+  return {
+    passEnv: [...config.passEnv],
+    passAirflowVariables: true,
+    passAirflowConnections: true,
+    extraPythonPaths: folder ? [folder] : [],
+    taskEnv: folder ? { AIRFLOW__CORE__PLUGINS_FOLDER: folder } : {},
+  };
+}
+
 /** The task instance facts Airflow exposes to a task as `AIRFLOW_CTX_*` variables. */
 export interface AirflowContextFacts {
   readonly dagId: string;

@@ -16,7 +16,7 @@ import os
 import sys
 import traceback
 
-from dagbridge_shim import log
+from dagbridge_shim import log, plugins
 from dagbridge_shim.airflow_errors import raise_airflow
 from dagbridge_shim.execution.common import is_bash_decorated
 from dagbridge_shim.execution.outcome import classify
@@ -135,6 +135,7 @@ def run_task(task, dag, run_input, mode):
     outcome = None
     runnable = task
     try:
+        plugins.ensure_loaded(mode)
         runnable, xcom_oids = unmap_task(task, run_input, xcom_store, dag, airflow_style)
         context = build_context(runnable, dag, run_input, xcom_store, airflow_style)
         configure_logging()
@@ -147,6 +148,7 @@ def run_task(task, dag, run_input, mode):
                 if callable(pre_execute):
                     pre_execute(context)
                 _run_callbacks(runnable, "on_execute_callback", context)
+                plugins.task_running(context["ti"], mode)
                 value = _operator_callable(runnable, mode)(context)
                 post_execute = getattr(runnable, "post_execute", None)
                 if callable(post_execute):
@@ -157,15 +159,16 @@ def run_task(task, dag, run_input, mode):
                     raise
                 outcome = classify(error)
                 context["exception"] = error
-                _report(outcome, runnable, context, run_input, start_date)
+                _report(outcome, runnable, context, run_input, start_date, mode)
             else:
                 _marking("SUCCESS", run_input, start_date)
                 _run_callbacks(runnable, "on_success_callback", context)
+                plugins.task_finished(context["ti"], mode, "success")
     except BaseException as error:  # unmapping or building the context failed
         if isinstance(error, GeneratorExit):
             raise
         outcome = classify(error)
-        _report(outcome, runnable, context, run_input, start_date)
+        _report(outcome, runnable, context, run_input, start_date, mode)
     if is_bash_decorated(runnable) and isinstance(getattr(runnable, "bash_command", None), str):
         # The command of @task.bash is known only once its function ran: Airflow rewrites the rendered fields
         # then (BashOperator.refresh_bash_command), so they show the command that was run.
@@ -183,7 +186,7 @@ def run_task(task, dag, run_input, mode):
     return result
 
 
-def _report(outcome, task, context, run_input, start_date):
+def _report(outcome, task, context, run_input, start_date, mode):
     if outcome.state == "skipped":
         if outcome.message:
             log.info("%s", outcome.message)
@@ -200,4 +203,6 @@ def _report(outcome, task, context, run_input, start_date):
     will_retry = outcome.retryable and retries and run_input.try_number <= run_input.max_tries
     _marking("UP_FOR_RETRY" if will_retry else "FAILED", run_input, start_date)
     if context is not None:
+        # As Airflow's handle_failure: the listeners hear of the failure before the task's own callbacks run.
+        plugins.task_finished(context["ti"], mode, "up_for_retry" if will_retry else "failed", context.get("exception"))
         _run_callbacks(task, "on_retry_callback" if will_retry else "on_failure_callback", context)

@@ -1,0 +1,147 @@
+"""Airflow plugins in the task process: the ``AirflowPlugin`` subclasses of the plugins folder, their ``macros``
+(in templates as ``macros.<plugin name>.<function>``) and their ``listeners`` (the task-instance hooks).
+
+The folder is ``AIRFLOW__CORE__PLUGINS_FOLDER`` (Airflow's own setting; the worker sets it from
+``--plugins-folder``). Loading follows Airflow 2.10.5's ``plugins_manager.load_plugins_from_plugin_directory``:
+every ``.py`` file the folder's ``.airflowignore`` does not exclude is imported as a module named by its stem,
+and every ``AirflowPlugin`` subclass in it (not ``AirflowPlugin`` itself) is validated and instantiated; a file
+that fails to import is logged and skipped. Macros follow ``integrate_macros_plugins``: a module
+``airflow.macros.<name>`` (lower case) holding the functions by their ``__name__``, set on the ``macros`` object
+under the plugin's own name. Listeners follow ``integrate_listener_plugins``.
+
+Under real Airflow, Airflow's own plugins manager does all of this; this module then only calls the hooks through
+Airflow's listener manager. Timetables, priority weight strategies and the web parts of plugins are not used in
+the task process (docs/compatibility.md).
+"""
+import importlib.machinery
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+import types
+
+from dagbridge_shim import log
+
+PLUGINS_FOLDER_ENV = "AIRFLOW__CORE__PLUGINS_FOLDER"
+
+_loaded = None
+
+
+def plugins_folder(environ=None):
+    """The configured plugins folder, or None."""
+    folder = (os.environ if environ is None else environ).get(PLUGINS_FOLDER_ENV)
+    return folder if folder and os.path.isdir(folder) else None
+
+
+def _plugin_classes(module, base):
+    for value in list(vars(module).values()):
+        if inspect.isclass(value) and issubclass(value, base) and value is not base:
+            value.validate()
+            yield value
+
+
+def load_plugins(folder):
+    """Instances of the plugins defined in ``folder``, in file walk order; import errors are logged."""
+    from airflow.plugins_manager import AirflowPlugin
+
+    from dagbridge_shim.discovery import iter_python_files
+
+    found = []
+    seen = set()
+    for file_path in iter_python_files(folder):
+        name = os.path.splitext(os.path.basename(file_path))[0]
+        try:
+            loader = importlib.machinery.SourceFileLoader(name, file_path)
+            spec = importlib.util.spec_from_loader(name, loader)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            loader.exec_module(module)
+            for plugin_class in _plugin_classes(module, AirflowPlugin):
+                if plugin_class in seen:
+                    continue
+                seen.add(plugin_class)
+                instance = plugin_class()
+                instance.source = file_path
+                found.append(instance)
+        except Exception:
+            log.error("Failed to import plugin %s:\n%s", file_path, traceback.format_exc().rstrip())
+    return found
+
+
+def _integrate_macros(plugins):
+    from dagbridge_shim import macros
+
+    for plugin in plugins:
+        objects = list(getattr(plugin, "macros", None) or [])
+        if not objects:
+            continue
+        module_name = ("airflow.macros.%s" % plugin.name).lower()
+        module = types.ModuleType(module_name)
+        module._name = module_name.split(".")[-1]
+        module._objects = objects
+        module.__dict__.update((obj.__name__, obj) for obj in objects)
+        sys.modules[module_name] = module
+        setattr(macros, plugin.name, module)
+
+
+def _integrate_listeners(plugins):
+    from airflow.listeners.listener import get_listener_manager
+
+    manager = get_listener_manager()
+    for plugin in plugins:
+        for listener in getattr(plugin, "listeners", None) or []:
+            manager.add_listener(listener)
+
+
+def ensure_loaded(mode):
+    """Loads the plugins folder's plugins once per process (stand-in mode) and integrates macros and listeners."""
+    global _loaded
+    if _loaded is not None:
+        return _loaded
+    _loaded = []
+    folder = plugins_folder()
+    if folder is None or mode == "airflow":
+        return _loaded
+    _loaded = load_plugins(folder)
+    _integrate_macros(_loaded)
+    _integrate_listeners(_loaded)
+    return _loaded
+
+
+def _manager(mode):
+    if mode == "airflow":
+        from airflow.listeners.listener import get_listener_manager  # real Airflow integrates its plugins here
+    else:
+        if not ensure_loaded(mode):
+            return None
+        from airflow.listeners.listener import get_listener_manager
+    manager = get_listener_manager()
+    return manager if manager.has_listeners else None
+
+
+def task_running(ti, mode):
+    """``on_task_instance_running(previous_state=QUEUED, ...)``: Airflow calls it after ``on_execute_callback``,
+    before ``execute``; an error in it fails the task, as in Airflow."""
+    manager = _manager(mode)
+    if manager is not None:
+        manager.hook.on_task_instance_running(previous_state="queued", task_instance=ti, session=None)
+
+
+def task_finished(ti, mode, state, error=None):
+    """``on_task_instance_success`` (state success) or ``on_task_instance_failed`` (failed or up_for_retry, with
+    the error), ``previous_state=RUNNING``. Called once the outcome is decided; an error in a listener is logged
+    and never changes it (Airflow has saved the state before it calls these hooks)."""
+    if state not in ("success", "failed", "up_for_retry"):
+        return
+    try:
+        manager = _manager(mode)
+        if manager is None:
+            return
+        if state == "success":
+            manager.hook.on_task_instance_success(previous_state="running", task_instance=ti, session=None)
+        else:
+            manager.hook.on_task_instance_failed(previous_state="running", task_instance=ti, error=error, session=None)
+    except Exception:
+        log.error("Error in a listener's on_task_instance_%s hook:\n%s",
+                  "success" if state == "success" else "failed", traceback.format_exc().rstrip())
