@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       },
       runner: async () => {
         const outcome = await runTaskProcess(
-          { input, command: { kind: 'argv', argv: [python, FIXTURE, 'ok'] }, executionTimeoutSeconds: null, workBaseDir: scratch },
+          { input, command: { kind: 'argv', python, argv: [python, FIXTURE, 'ok'] }, executionTimeoutSeconds: null, workBaseDir: scratch },
           { onLogLine: () => undefined },
         );
         if (outcome.failure) throw new Error(`fixture failed: ${outcome.failure.message}`);

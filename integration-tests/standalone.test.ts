@@ -31,6 +31,10 @@ with DAG("quick_bash", schedule=None, start_date=datetime(2024, 1, 1), catchup=F
 with DAG("quick_python", schedule=None, start_date=datetime(2024, 1, 1), catchup=False) as python_dag:
     @task
     def make():
+        import os
+        # The attempt directory lies outside the standalone home: its URL file (a superuser password) is not here.
+        reached = os.path.exists(os.path.join("..", "..", "..", "database-url"))
+        assert not reached, "the home's database-url is reachable from the task's directory"
         return 20
 
     @task

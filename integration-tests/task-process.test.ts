@@ -3,7 +3,7 @@
  * `python -m dagbridge_shim run`, one behaviour each. No servers needed.
  */
 import { getMaxListeners } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,7 +65,7 @@ async function runFixture(args: string[], spec: Partial<TaskProcessSpec> = {}, o
   const outcome = await runTaskProcess(
     {
       input,
-      command: { kind: 'argv', argv: [python, FIXTURE, ...args] },
+      command: { kind: 'argv', python, argv: [python, FIXTURE, ...args] },
       executionTimeoutSeconds: null,
       killGraceMs: 500,
       workBaseDir,
@@ -124,6 +124,7 @@ describe('runTaskProcess with fixture tasks', () => {
       env: Record<string, string>;
       cwd: string;
       pid: number;
+      ppid: number;
       pgid: number;
       sid: number;
       parentPgid: number;
@@ -150,7 +151,9 @@ describe('runTaskProcess with fixture tasks', () => {
     expect(seen.pgid).toBe(seen.pid);
     expect(seen.sid).toBe(seen.pid);
     expect(seen.parentPgid).not.toBe(seen.pgid);
-    expect(seen.pid).toBe(outcome.pid);
+    // Its parent is the supervisor, the process the runner started; the worker's pid is nowhere in its environment.
+    expect(seen.ppid).toBe(outcome.pid);
+    expect(Object.values(seen.env)).not.toContain(String(process.pid));
   });
 
   it('hands a large input to the task on stdin while reading its output', async () => {
@@ -210,17 +213,28 @@ describe('runTaskProcess with fixture tasks', () => {
   });
 
   it('reports a command that cannot be started', async () => {
-    const { outcome } = await runFixture([], { command: { kind: 'argv', argv: ['/nonexistent/python3'] } });
+    const { outcome } = await runFixture([], { command: { kind: 'argv', python, argv: ['/nonexistent/python3'] } });
     expect(outcome).toMatchObject({ pid: null, exitCode: null, result: null, attemptDir: null });
     expect(outcome.failure?.type).toBe('TaskProcessNotStarted');
     expect(outcome.failure?.message).toMatch(/^task process could not be started: .*ENOENT/);
+  });
+
+  it('refuses an attempt base directory that others may write to, naming it and the fix', async () => {
+    const shared = path.join(workBaseDir, 'shared-tmp', 'dagbridge-attempts');
+    mkdirSync(shared, { recursive: true });
+    chmodSync(shared, 0o777);
+    const { outcome } = await runFixture(['ok'], { workBaseDir: shared });
+    expect(outcome).toMatchObject({ pid: null, result: null, failure: { type: 'TaskProcessNotStarted', retryable: true } });
+    expect(outcome.failure?.message).toMatch(new RegExp(`^the attempt base directory ${shared} is writable by group or others \\(mode 0777\\): .*remove it`));
+    expect(readdirSync(shared)).toEqual([]);
+    rmSync(path.join(workBaseDir, 'shared-tmp'), { recursive: true });
   });
 
   it('keeps the attempt directory when asked, with the result file beside the working directory', async () => {
     const { outcome } = await runFixture(['ok'], { keepWorkDir: true });
     const dir = outcome.attemptDir as string;
     expect(path.dirname(dir)).toBe(workBaseDir);
-    expect(readdirSync(dir).sort()).toEqual(['result.json', 'tmp', 'work']);
+    expect(readdirSync(dir).sort()).toEqual(['dagbridge-attempt.json', 'result.json', 'tmp', 'work']);
     await rm(dir, { recursive: true });
   });
 });
@@ -259,7 +273,7 @@ describe('stopping a task: timeouts, aborts and the process group', () => {
       signal: 'SIGTERM',
       failure: {
         type: 'AirflowTaskTimeout',
-        message: 'task timed out after 0.5s (execution_timeout); its process group was killed',
+        message: 'task timed out after 0.5s (execution_timeout); it and every process it started were killed',
         retryable: true,
       },
     });
@@ -307,19 +321,57 @@ describe('stopping a task: timeouts, aborts and the process group', () => {
     expect(isRunning(grandchildPid(lines))).toBe(false);
   });
 
-  it('stops reading pipes held open by a process that left the group, and says so', async () => {
+  it('ends a child that left the task\'s session and held its pipes open, and says so', async () => {
     const { outcome, lines } = await runFixture(['escape']);
     const escaped = Number(lines.find((line) => line.line.startsWith('escaped '))?.line.split(' ')[1]);
     try {
       expect(outcome.result?.xcoms).toEqual([{ key: 'return_value', value: 'escaped' }]);
       expect(texts(lines)).toEqual([
         `stdout:escaped ${escaped}`,
-        "system:[dagbridge] stopped reading output: a process outside the task's group kept its pipes open",
+        'system:[dagbridge] 1 process the task started was still running when the task ended: 1 ended on SIGTERM, 0 SIGKILLed',
       ]);
+      expect(isRunning(escaped)).toBe(false);
     } finally {
-      // Outside the group, so the runner could not reap it; this test started it and ends it by pid.
-      if (escaped > 0) process.kill(escaped, 'SIGKILL');
+      // Only if the supervisor failed: this test started it and ends it by pid.
+      if (escaped > 0 && isRunning(escaped)) process.kill(escaped, 'SIGKILL');
     }
+  });
+
+  describe('a daemon (double fork and setsid) never outlives its task', () => {
+    const daemonOf = (lines: LogLine[]): number => {
+      const line = lines.find((entry) => entry.line.startsWith('daemon '));
+      if (!line) throw new Error(`no daemon line in ${JSON.stringify(texts(lines))}`);
+      return Number(line.line.split(' ')[1]);
+    };
+    const ended = (daemon: number): boolean => {
+      const running = isRunning(daemon);
+      // Only if the test fails: it started the daemon and ends it by pid.
+      if (running) process.kill(daemon, 'SIGKILL');
+      return !running;
+    };
+
+    it('after the task exits', async () => {
+      const { outcome, lines } = await runFixture(['daemon', 'exit']);
+      expect(outcome.result?.xcoms).toEqual([{ key: 'return_value', value: 'left a daemon' }]);
+      expect(ended(daemonOf(lines))).toBe(true);
+      expect(texts(lines)).toContain('system:[dagbridge] 1 process the task started was still running when the task ended: 1 ended on SIGTERM, 0 SIGKILLed');
+    });
+
+    it('on timeout', async () => {
+      const { outcome, lines } = await runFixture(['daemon', 'wait'], { executionTimeoutSeconds: 2 });
+      expect(outcome).toMatchObject({ timedOut: true, signal: 'SIGTERM' });
+      expect(ended(daemonOf(lines))).toBe(true);
+      expect(texts(lines)).toContain('system:[dagbridge] 1 process the task started was still running when the task was stopped: 1 ended on SIGTERM, 0 SIGKILLed');
+    });
+
+    it('on abort (worker shutdown)', async () => {
+      const controller = new AbortController();
+      const { outcome, lines } = await runFixture(['daemon', 'wait'], { signal: controller.signal }, (line) => {
+        if (line.line.startsWith('daemon ')) controller.abort();
+      });
+      expect(outcome.aborted).toBe(true);
+      expect(ended(daemonOf(lines))).toBe(true);
+    });
   });
 
   it('does not start a task whose signal is already aborted', async () => {
@@ -332,7 +384,7 @@ describe('stopping a task: timeouts, aborts and the process group', () => {
   it('stops the task and rethrows when a log hook throws', async () => {
     let pid = 0;
     const run = runTaskProcess(
-      { input, command: { kind: 'argv', argv: [python, FIXTURE, 'sleep', '60'] }, executionTimeoutSeconds: null, workBaseDir },
+      { input, command: { kind: 'argv', python, argv: [python, FIXTURE, 'sleep', '60'] }, executionTimeoutSeconds: null, workBaseDir },
       {
         onStart: (info) => {
           pid = info.pid;

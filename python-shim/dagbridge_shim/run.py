@@ -12,13 +12,13 @@ Exit codes: 0 when a result was written, whatever the task's state; 2 for bad ar
 could be written. Outcome mapping (as Airflow's ``_run_raw_task``): AirflowSkipException -> skipped;
 AirflowRescheduleException -> up_for_reschedule; AirflowFailException and AirflowSensorTimeout -> failed, not
 retryable (as are a missing provider package, missing Jinja2, a deferral, an ExternalTaskSensor, an unknown DAG
-or task); any other exception -> failed, retryable. Execution timeouts are enforced by the worker (it kills the
-process group).
+or task); any other exception -> failed, retryable. Execution timeouts are enforced by the worker (its task supervisor,
+``supervisor.py``, ends the task and everything it started).
 """
 import os
 import sys
 
-from dagbridge_shim import log, orphan_guard
+from dagbridge_shim import log
 from dagbridge_shim.execution.outcome import classify_import_failure
 from dagbridge_shim.execution.runner import run_task
 from dagbridge_shim.loader import MODE_STANDIN, activate_standins, choose_mode, load_dag_file
@@ -90,9 +90,6 @@ def main(argv=None):
     if not os.path.isdir(args["dags_folder"]):
         print("dagbridge_shim run: --dags-folder %s is not a directory" % args["dags_folder"], file=sys.stderr)
         return 2
-    parent = os.environ.get("DAGBRIDGE_PARENT_PID")
-    if parent and parent.isdigit():
-        orphan_guard.start(int(parent))
     result = run(args, sys.stdin)
     try:
         write_result(args["result"], result)

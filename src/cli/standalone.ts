@@ -120,7 +120,8 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
         env: taskEnvSettingsOf(config),
         killGraceMs: config.killGraceMs,
         logCapBytes: config.logCapBytes,
-        workBaseDir: layout.workDir,
+        // Outside the home: a task's `../..` must not reach the home's URL and settings files.
+        workBaseDir: undefined,
       },
       concurrency: config.concurrency,
       parseIntervalMs: config.parseIntervalSeconds * 1000,

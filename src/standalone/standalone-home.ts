@@ -1,6 +1,7 @@
 /**
  * The standalone home (config `home`, default `.dagbridge` in the working directory): where the embedded
- * PostgreSQL keeps its data, its settings and its log, and where task attempts get their work directories.
+ * PostgreSQL keeps its data, its settings and its log. Task attempts get their directories elsewhere (the
+ * worker's default, `<tmpdir>/dagbridge-attempts-<uid>`), so that no task reaches these files by a relative path.
  *
  * ```
  * <home>/pg/              the PostgreSQL data directory (owned by the server's user, mode 0700)
@@ -8,7 +9,6 @@
  * <home>/database-url     the full connection URL, for other dagbridge commands (mode 0600)
  * <home>/postgres.log     the server's own log (appended)
  * <home>/standalone.lock  the pid of the standalone process using this home
- * <home>/work/            attempt working directories
  * ```
  *
  * One standalone process per home: the lock file says which one, so a second start on the same home refuses
@@ -29,7 +29,6 @@ export interface HomeLayout {
   readonly urlFile: string;
   readonly logFile: string;
   readonly lockFile: string;
-  readonly workDir: string;
 }
 
 /** The paths of the home at `home` (made absolute). */
@@ -42,7 +41,6 @@ export function homeLayout(home: string): HomeLayout {
     urlFile: path.join(root, 'database-url'),
     logFile: path.join(root, 'postgres.log'),
     lockFile: path.join(root, 'standalone.lock'),
-    workDir: path.join(root, 'work'),
   };
 }
 

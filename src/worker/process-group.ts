@@ -1,6 +1,6 @@
 /**
- * Process groups of task attempts: tracking the live ones (killed if this process exits), signalling a whole group,
- * reaping it (SIGTERM, grace, SIGKILL), and telling whether any member still runs.
+ * Process groups of task attempts: tracking the live ones, signalling a whole group, reaping it (SIGTERM, grace,
+ * SIGKILL), and telling whether any member still runs.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,23 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const SIGKILL_WAIT_MS = 5_000;
 
 /**
- * Process groups of running attempts. Detached groups outlive the worker, so when the worker exits while
- * attempts still run (a crash, `process.exit`), the 'exit' listener SIGKILLs them: their tasks are handed
- * back through lease expiry and must not keep running beside the next try. (Nothing runs on SIGKILL of the
- * worker itself; the lease covers that case.)
+ * Supervisors of running attempts (each leads its own process group). Nothing is signalled when the worker
+ * exits: the supervisors see their control sockets close and end their tasks' whole trees themselves, which a
+ * SIGKILL from here would prevent.
  */
 const liveGroups = new Set<number>();
-let exitListenerInstalled = false;
 
-/** Remembers a running attempt's group (killed if this process exits while it runs). */
+/** Remembers a running attempt's supervisor. */
 export function trackGroup(pgid: number): void {
   liveGroups.add(pgid);
-  if (!exitListenerInstalled) {
-    exitListenerInstalled = true;
-    process.once('exit', () => {
-      for (const group of liveGroups) signalProcessGroup(group, 'SIGKILL');
-    });
-  }
 }
 
 /** Forgets a group whose attempt ended. */

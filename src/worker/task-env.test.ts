@@ -61,7 +61,6 @@ describe('buildTaskEnv', () => {
       PYTHONUNBUFFERED: '1',
       PYTHONDONTWRITEBYTECODE: '1',
       TMPDIR: '/var/tmp/attempt/tmp',
-      DAGBRIDGE_PARENT_PID: String(process.pid),
       AIRFLOW_CTX_DAG_OWNER: 'data-team',
       AIRFLOW_CTX_DAG_ID: 'etl',
       AIRFLOW_CTX_TASK_ID: 'group.load',

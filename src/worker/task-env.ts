@@ -5,7 +5,7 @@
  * record is the whole environment.
  *
  * Precedence, lowest first: allow-listed parent variables < `passEnv` < the task's own `taskEnv` < the
- * variables the runner owns (PYTHONPATH, PYTHONUNBUFFERED, PYTHONDONTWRITEBYTECODE, TMPDIR, DAGBRIDGE_PARENT_PID, AIRFLOW_CTX_*),
+ * variables the runner owns (PYTHONPATH, PYTHONUNBUFFERED, PYTHONDONTWRITEBYTECODE, TMPDIR, AIRFLOW_CTX_*),
  * which nothing overrides because the shim and Airflow code rely on them.
  */
 import path from 'node:path';
@@ -128,8 +128,6 @@ export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
     PYTHONUNBUFFERED: '1',
     PYTHONDONTWRITEBYTECODE: '1',
     TMPDIR: input.tmpDir,
-    // The shim kills its own process group when this process (its parent) dies: a task never outlives a killed worker.
-    DAGBRIDGE_PARENT_PID: String(process.pid),
     ...airflowContextEnv(input.context),
   });
   for (const [name, value] of Object.entries(env)) {

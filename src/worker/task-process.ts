@@ -4,13 +4,14 @@
  * into a {@link TaskProcessOutcome}.
  *
  * Invariants:
- * - No shell. The process leads its own process group and session (`detached: true`), so a Ctrl-C in the
- *   worker's terminal never reaches it; the runner alone decides when it is signalled.
+ * - No shell. The worker starts the task supervisor (task-supervisor.ts), which starts the task in a session of
+ *   its own; both are detached from the worker's terminal, so a Ctrl-C there never reaches them.
  * - Its environment is exactly {@link buildTaskEnv}'s allow-list (`extendEnv: false`): worker secrets stay out.
  * - Its working directory is a fresh private directory per attempt; the result file lives next to it, not in
  *   it; both are removed afterwards unless `keepWorkDir`.
- * - Whatever ends the attempt (normal exit, timeout, abort), the whole process group is reaped before the
- *   outcome is returned: SIGTERM to the group, `killGraceMs`, then SIGKILL. Grandchildren go with it.
+ * - Whatever ends the attempt (normal exit, timeout, abort, the worker's death), every process the task
+ *   started is ended before the supervisor exits: SIGTERM, `killGraceMs`, then SIGKILL, for all descendants,
+ *   also those that left the task's group and session. The log says how many were left.
  * - Output is never buffered whole and never blocks the task: see log-lines.ts.
  * - Task failures are outcomes, never exceptions. Only an invalid spec (a programming or data error) throws,
  *   before anything is started, and a throwing `onLogLine` hook rethrows once the group is reaped.
@@ -18,7 +19,6 @@
 import { createHash } from 'node:crypto';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -26,7 +26,9 @@ import { isValidKey, KEY_MAX_LENGTH } from '../dag/ids.js';
 import { DagbridgeError, errorMessage } from '../lib/errors.js';
 import { SHIM_ROOT } from '../shim/python.js';
 import { LogCapture, LOG_MARKER_PREFIX, type LogLine } from './log-lines.js';
+import { describeReaped, SUPERVISOR_MARGIN_MS, SupervisorReports, supervisorArgv, type SupervisorReport } from './task-supervisor.js';
 import { buildTaskEnv, type TaskEnvSettings } from './task-env.js';
+import { defaultAttemptBase, describeBaseError, prepareAttemptBase, writeAttemptMarker } from './attempt-dirs.js';
 import { taskRunInputSchema, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
 import { reapProcessGroup, trackGroup, untrackGroup } from './process-group.js';
 import { readResult } from './task-result.js';
@@ -39,6 +41,8 @@ export const DEFAULT_KILL_GRACE_MS = 5_000;
 export const DEFAULT_MAX_RESULT_BYTES = 32 * 1024 * 1024;
 /** How long, after the group is gone, pipes may stay open (held by a process that left the group). */
 const ORPHAN_PIPE_WAIT_MS = 2_000;
+/** A POSIX user name (as `useradd` accepts by default). */
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 /** Longest delay `setTimeout` accepts (2^31 - 1 ms); longer timeouts are chained. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -60,6 +64,8 @@ export interface ShimCommand {
 export interface ArgvCommand {
   readonly kind: 'argv';
   readonly argv: readonly [string, ...string[]];
+  /** The interpreter that runs the task's supervisor (stdlib only; `resolvePython().executable`). */
+  readonly python: string;
 }
 
 /** One task attempt to run. */
@@ -73,8 +79,16 @@ export interface TaskProcessSpec {
   readonly executionTimeoutSeconds: number | null;
   /** Wait between SIGTERM and SIGKILL to the process group. Default {@link DEFAULT_KILL_GRACE_MS}. */
   readonly killGraceMs?: number;
-  /** Where attempt directories are created. Default: `<os tmpdir>/dagbridge-attempts`. */
+  /**
+   * Where attempt directories are created. Default: `<os tmpdir>/dagbridge-attempts-<uid>`. It must belong to this
+   * process's user and be writable by no one else (attempt-dirs.ts); dagbridge creates it with 0700.
+   */
   readonly workBaseDir?: string;
+  /**
+   * Run the task as this user: the supervisor gives it the attempt directory and switches to its uid, gid and
+   * groups before it starts the task. Needs a worker running as root. Default: the worker's own user.
+   */
+  readonly runAsUser?: string | null;
   /** Leave the attempt directory on disk (debugging). Default: false. */
   readonly keepWorkDir?: boolean;
   /** Environment allow-list settings. */
@@ -95,7 +109,7 @@ export interface TaskProcessSpec {
 export interface TaskProcessHooks {
   /** Every log line, as it is read (streaming). Must not throw and must not block. */
   readonly onLogLine: (line: LogLine) => void;
-  /** Called once the process started, with its pid (which is also its process group id). */
+  /** Called once the supervisor started, with its pid. */
   readonly onStart?: (info: { pid: number; attemptDir: string }) => void;
   /** Clock for log lines. Default `Date.now`. */
   readonly now?: () => number;
@@ -110,7 +124,8 @@ export interface TaskProcessFailure {
     | 'TaskProcessExited'
     | 'TaskResultMissing'
     | 'TaskResultInvalid'
-    | 'TaskProcessNotStarted';
+    | 'TaskProcessNotStarted'
+    | 'RunAsUserError';
   readonly message: string;
   readonly retryable: boolean;
 }
@@ -119,7 +134,7 @@ export interface TaskProcessFailure {
 export interface TaskProcessOutcome {
   readonly result: TaskRunResult | null;
   readonly failure: TaskProcessFailure | null;
-  /** The process's pid (and process group id); null when it could not be started. */
+  /** The supervisor's pid; null when the task could not be started. */
   readonly pid: number | null;
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -221,6 +236,7 @@ interface Plan {
   graceMs: number;
   timeoutMs: number | null;
   workBaseDir: string;
+  runAsUser: string | null;
   maxResultBytes: number;
 }
 
@@ -251,6 +267,9 @@ function plan(spec: TaskProcessSpec): Plan {
   if (timeout !== null && (!Number.isFinite(timeout) || timeout < 0)) {
     throw new TaskSpecError(`executionTimeoutSeconds must be null or >= 0, got ${timeout}`);
   }
+  if (spec.runAsUser != null && !USER_NAME.test(spec.runAsUser)) {
+    throw new TaskSpecError(`run_as_user ${JSON.stringify(spec.runAsUser.slice(0, 100))} is not a user name: use up to 32 letters, digits, '_', '.' or '-', not starting with '-' or '.'`);
+  }
   const maxResultBytes = spec.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
   const sizes = { logLimitBytes: spec.logLimitBytes, maxLineBytes: spec.maxLineBytes, maxResultBytes };
   for (const [name, value] of Object.entries(sizes)) {
@@ -263,7 +282,8 @@ function plan(spec: TaskProcessSpec): Plan {
     input,
     graceMs,
     timeoutMs: timeout ? timeout * 1000 : null,
-    workBaseDir: path.resolve(spec.workBaseDir ?? path.join(os.tmpdir(), 'dagbridge-attempts')),
+    workBaseDir: path.resolve(spec.workBaseDir ?? defaultAttemptBase()),
+    runAsUser: spec.runAsUser ?? null,
     maxResultBytes,
   };
 }
@@ -284,12 +304,11 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
 
   let attemptDir: string;
   try {
-    await mkdir(settings.workBaseDir, { recursive: true, mode: 0o700 });
+    await prepareAttemptBase(settings.workBaseDir, { traversable: settings.runAsUser !== null });
     attemptDir = await mkdtemp(path.join(settings.workBaseDir, attemptDirPrefix(input)));
-    await Promise.all([mkdir(path.join(attemptDir, 'work')), mkdir(path.join(attemptDir, 'tmp'))]);
+    await Promise.all([mkdir(path.join(attemptDir, 'work')), mkdir(path.join(attemptDir, 'tmp')), writeAttemptMarker(attemptDir)]);
   } catch (cause) {
-    const message = `could not create an attempt directory under ${settings.workBaseDir}: ${errorMessage(cause)}`;
-    return notStarted(started, 'TaskProcessNotStarted', message);
+    return notStarted(started, 'TaskProcessNotStarted', describeBaseError(settings.workBaseDir, cause));
   }
   const workDir = path.join(attemptDir, 'work');
   const resultPath = path.join(attemptDir, 'result.json');
@@ -304,10 +323,12 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
       tmpDir: path.join(attemptDir, 'tmp'),
       context: { ...input, owner: spec.owner ?? null },
     });
-    argv =
+    const taskArgv =
       spec.command.kind === 'shim'
         ? shimRunArgv({ ...spec.command, ...input, resultPath })
         : [...spec.command.argv, '--result', resultPath];
+    const runAs = settings.runAsUser === null ? null : { user: settings.runAsUser, chown: [attemptDir, workDir, path.join(attemptDir, 'tmp')] };
+    argv = supervisorArgv({ python: spec.command.python, graceMs: settings.graceMs, runAs }, taskArgv);
   } catch (cause) {
     await rm(attemptDir, { recursive: true, force: true });
     throw cause instanceof TaskSpecError ? cause : new TaskSpecError(errorMessage(cause), { cause });
@@ -345,12 +366,13 @@ interface Supervision {
 /** A {@link TaskProcessOutcome} for an attempt whose process never ran. */
 function notStarted(
   started: number,
-  type: 'TaskProcessAborted' | 'TaskProcessNotStarted',
+  type: 'TaskProcessAborted' | 'TaskProcessNotStarted' | 'RunAsUserError',
   message: string,
 ): TaskProcessOutcome {
   return {
     result: null,
-    failure: { type, message, retryable: true },
+    // A user that cannot be switched to fails every try the same way: retrying would not help.
+    failure: { type, message, retryable: type !== 'RunAsUserError' },
     pid: null,
     exitCode: null,
     signal: null,
@@ -384,6 +406,7 @@ async function supervise(
     }
   };
   const deliver = (line: LogLine): void => callHook(() => hooks.onLogLine(line));
+  const system = (text: string): void => deliver({ stream: 'system', line: `${LOG_MARKER_PREFIX} ${text}`, at: now() });
   const capture = new LogCapture({
     onLine: deliver,
     limitBytes: spec.logLimitBytes,
@@ -402,8 +425,8 @@ async function supervise(
     reject: false,
     forceKillAfterDelay: false,
     input: JSON.stringify(settings.input),
-    stdout: 'pipe',
-    stderr: 'pipe',
+    // fd 3: the control socket. Only this process holds its other end, so it closes when the worker dies.
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
   const pid = subprocess.pid;
   if (pid === undefined) {
@@ -427,14 +450,27 @@ async function supervise(
     });
   const drained = Promise.all([pump('stdout'), pump('stderr')]);
 
+  let taskPid: number | null = null;
+  let startError: Extract<SupervisorReport, { event: 'error' }> | null = null;
+  let reaped: Extract<SupervisorReport, { event: 'reaped' }> | null = null;
+  const reports = new SupervisorReports((report) => {
+    if (report.event === 'started') taskPid = report.pid;
+    else if (report.event === 'error') startError = report;
+    else reaped = report;
+  }, system);
+  const control = subprocess.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+  control.on('data', (chunk: Buffer) => reports.write(chunk));
+  const controlClosed = new Promise<void>((resolve) => control.once('close', () => resolve()));
+
   let leaderExited = false;
   const state: { stopReason: StopReason | null } = { stopReason: null };
-  let reaping: Promise<void> | null = null;
-  const reap = (): Promise<void> => (reaping ??= reapProcessGroup(pid, settings.graceMs));
+  let fallback: NodeJS.Timeout | null = null;
   const stop = (reason: StopReason): void => {
     if (leaderExited || state.stopReason !== null) return;
     state.stopReason = reason;
-    void reap();
+    // The supervisor ends the whole tree within the grace period; only if it does not is it killed from here.
+    signalProcess(pid, 'SIGTERM');
+    fallback = setTimeout(() => signalProcess(pid, 'SIGKILL'), settings.graceMs + SUPERVISOR_MARGIN_MS);
   };
   const cancelTimer =
     settings.timeoutMs === null ? () => undefined : startTimer(settings.timeoutMs, () => stop({ kind: 'timeout' }));
@@ -455,34 +491,42 @@ async function supervise(
   try {
     exit = await exited;
     leaderExited = true;
-    // Stragglers (background processes the task left behind) are part of the attempt: reap them too.
-    await reap();
     // The wait is cancelled once the pipes close, so it never keeps the process alive on its own.
     const orphanWait = new AbortController();
     const closed = await Promise.race([
-      drained.then(() => true),
+      Promise.all([drained, controlClosed]).then(() => true),
       sleep(ORPHAN_PIPE_WAIT_MS, false, { signal: orphanWait.signal }).catch(() => false),
     ]);
     orphanWait.abort();
+    if (reaped === null && startError === null) {
+      // The supervisor died without ending the tree (killed): reap what can still be found, the task's group.
+      system('the task supervisor ended before the task did; processes that left the task\'s process group may still run');
+      if (taskPid !== null) await reapProcessGroup(taskPid, settings.graceMs);
+    }
     if (!closed) {
       subprocess.stdout.destroy();
       subprocess.stderr.destroy();
+      control.destroy();
       await drained;
       capture.finish();
-      deliver({
-        stream: 'system',
-        line: `${LOG_MARKER_PREFIX} stopped reading output: a process outside the task's group kept its pipes open`,
-        at: now(),
-      });
+      system("stopped reading output: a process outside the task's group kept its pipes open");
     }
     await subprocess;
   } finally {
     cancelTimer();
+    if (fallback) clearTimeout(fallback);
     spec.signal?.removeEventListener('abort', onAbort);
     signalLimit(-1);
     untrackGroup(pid);
   }
   capture.finish();
+  const finalReport = reaped as Extract<SupervisorReport, { event: 'reaped' }> | null;
+  const left = finalReport ? describeReaped(finalReport) : null;
+  if (left) system(left);
+  const refused = startError as Extract<SupervisorReport, { event: 'error' }> | null;
+  if (refused) {
+    return notStarted(run.started, refused.kind === 'user' ? 'RunAsUserError' : 'TaskProcessNotStarted', `task process could not be started: ${refused.message}`);
+  }
 
   const base = {
     pid,
@@ -502,7 +546,7 @@ async function supervise(
   const finalStop = state.stopReason;
   if (finalStop?.kind === 'timeout') {
     const seconds = spec.executionTimeoutSeconds;
-    const message = `task timed out after ${seconds}s (execution_timeout); its process group was killed`;
+    const message = `task timed out after ${seconds}s (execution_timeout); it and every process it started were killed`;
     return failed('AirflowTaskTimeout', message);
   }
   if (finalStop?.kind === 'abort') return failed('TaskProcessAborted', `task process was aborted: ${finalStop.reason}`);
@@ -525,6 +569,15 @@ async function supervise(
     return failed('TaskResultInvalid', `task process wrote an invalid result: ${read.message}`);
   }
   return { ...base, result: read.result, failure: null, durationMs: performance.now() - run.started };
+}
+
+/** Signals one process; one that is gone is not an error. */
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }
 
 function startTimer(ms: number, fire: () => void): () => void {
