@@ -61,13 +61,13 @@ export async function notifyChanges(pool: pg.Pool | null, what: string): Promise
 
 /** Returns the store of an app that was created with `database`, or throws. */
 export function requireStore(app: App): ClusterStore {
-  if (!app.store) throw new ConfigError('this command needs the metadata database: pass --database-url or set DAGBRIDGE_DATABASE_URL');
+  if (!app.store) throw new ConfigError('this command needs the metadata database: set DAGBRIDGE_DATABASE_URL_FILE or DAGBRIDGE_DATABASE_URL (or pass --database-url-file)');
   return app.store;
 }
 
 /** Returns the queue of an app that was created with `redis`, or throws. */
 export function requireQueue(app: App): TaskQueue {
-  if (!app.queue) throw new ConfigError('this command needs Redis: pass --redis-url or set DAGBRIDGE_REDIS_URL');
+  if (!app.queue) throw new ConfigError('this command needs Redis: set DAGBRIDGE_REDIS_URL_FILE or DAGBRIDGE_REDIS_URL (or pass --redis-url-file)');
   return app.queue;
 }
 
@@ -84,7 +84,7 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
     let pool: pg.Pool | null = null;
     let store: ClusterStore | null = null;
     if (needs.database) {
-      if (!config.databaseUrl) throw new ConfigError('no database: pass --database-url or set DAGBRIDGE_DATABASE_URL (postgres://user:password@host:5432/db)');
+      if (!config.databaseUrl) throw new ConfigError('no database: set DAGBRIDGE_DATABASE_URL_FILE (a file holding the URL) or DAGBRIDGE_DATABASE_URL (postgres://user:password@host:5432/db), or pass --database-url-file');
       pool = createPgPool(config.databaseUrl, {
         applicationName: `dagbridge-${needs.role}`,
         onError: (error) => log.warn('PostgreSQL connection error; reconnecting on next use', { error: errorMessage(error) }),
@@ -99,8 +99,8 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
     let queue: TaskQueue | null = null;
     const keys = queueKeys(config.redisPrefix);
     if (needs.redis) {
-      if (!config.redisUrl) throw new ConfigError('no Redis: pass --redis-url or set DAGBRIDGE_REDIS_URL (redis://host:6379 or rediss:// for TLS)');
-      const client = createRedisClient(config.redisUrl, { name: `dagbridge-${needs.role}-${hostname()}`, logger: log });
+      if (!config.redisUrl) throw new ConfigError('no Redis: set DAGBRIDGE_REDIS_URL_FILE (a file holding the URL) or DAGBRIDGE_REDIS_URL (redis://host:6379 or rediss:// for TLS), or pass --redis-url-file');
+      const client = createRedisClient(config.redisUrl, { name: `dagbridge-${needs.role}-${hostname()}`, logger: log, caFile: config.redisCaFile });
       redis = client;
       closers.push(async () => void (await client.quit().catch(() => client.disconnect())));
       await client.ping();
@@ -119,7 +119,7 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
       async subscribeToWork(onWork) {
         if (!url) return async () => undefined;
         // A subscribed connection can run nothing else: it gets its own client.
-        const subscriber = createRedisClient(url, { name: `dagbridge-${needs.role}-sub-${hostname()}`, logger: log });
+        const subscriber = createRedisClient(url, { name: `dagbridge-${needs.role}-sub-${hostname()}`, logger: log, caFile: config.redisCaFile });
         await subscriber.subscribe(keys.workChannel);
         subscriber.on('message', () => onWork());
         // After a reconnect ioredis re-subscribes by itself; a missed signal costs one poll interval.

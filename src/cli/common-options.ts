@@ -13,11 +13,16 @@ export function withDagOptions(command: Command): Command {
     .option('--no-airflow', 'use the stand-in airflow modules even when Airflow is installed');
 }
 
-/** Adds `--database-url` and `--redis-url`. */
+/**
+ * Adds `--database-url`, `--redis-url` and their `-file` forms. A URL given as a flag shows in the process's
+ * command line (`ps`, `/proc/PID/cmdline`); the `-file` forms keep the password out of it.
+ */
 export function withConnectionOptions(command: Command): Command {
   return command
-    .option('--database-url <url>', 'PostgreSQL URL (env DAGBRIDGE_DATABASE_URL)')
-    .option('--redis-url <url>', 'Redis URL, redis:// or rediss:// (env DAGBRIDGE_REDIS_URL)')
+    .option('--database-url <url>', 'PostgreSQL URL (env DAGBRIDGE_DATABASE_URL; visible in ps: prefer --database-url-file)')
+    .option('--database-url-file <file>', 'file whose first line is the PostgreSQL URL (env DAGBRIDGE_DATABASE_URL_FILE)')
+    .option('--redis-url <url>', 'Redis URL, redis:// or rediss:// (env DAGBRIDGE_REDIS_URL; visible in ps: prefer --redis-url-file)')
+    .option('--redis-url-file <file>', 'file whose first line is the Redis URL (env DAGBRIDGE_REDIS_URL_FILE)')
     .option('--redis-prefix <prefix>', 'prefix of every Redis key (default dagbridge:, env DAGBRIDGE_REDIS_PREFIX)');
 }
 
@@ -34,7 +39,9 @@ export interface SharedOptions {
   /** commander's `--no-airflow` sets `airflow: false`. */
   airflow?: boolean;
   databaseUrl?: string;
+  databaseUrlFile?: string;
   redisUrl?: string;
+  redisUrlFile?: string;
   redisPrefix?: string;
   json?: boolean;
   [key: string]: unknown;
@@ -49,7 +56,9 @@ export function configFrom(options: SharedOptions, extra: Record<string, unknown
       python: options.python,
       noAirflow: options.airflow === false ? true : undefined,
       databaseUrl: options.databaseUrl,
+      databaseUrlFile: options.databaseUrlFile,
       redisUrl: options.redisUrl,
+      redisUrlFile: options.redisUrlFile,
       redisPrefix: options.redisPrefix,
       ...extra,
     },

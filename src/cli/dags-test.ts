@@ -71,7 +71,7 @@ export function registerDagTestCommand(dags: Command): void {
       const config = configFrom(options, { concurrency: options.concurrency });
       const conf = parseConf(options.conf);
       const logicalDate = parseLogicalDate(options.logicalDate);
-      const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow });
+      const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv });
       const dag = findDag(bundle, dagId);
       const python = await resolvePython(config.python);
       const view = options.json ? null : new LiveView();
@@ -127,7 +127,7 @@ export function registerTaskTestCommand(tasks: Command): void {
       const logicalDate = parseLogicalDate(options.logicalDate) ?? pythonIsoUtc(Date.now());
       const mapIndex = Number(options.mapIndex ?? '-1');
       if (!Number.isInteger(mapIndex) || mapIndex < -1) throw new UsageError('--map-index must be -1 or a non-negative integer');
-      const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow });
+      const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv });
       const dag = findDag(bundle, dagId);
       const task = dag.tasks.find((t) => t.taskId === taskId);
       if (!task) throw new UsageError(`task "${taskId}" is not in DAG ${dagId} (tasks: ${dag.tasks.map((t) => t.taskId).slice(0, 30).join(', ')})`);

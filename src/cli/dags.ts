@@ -13,7 +13,7 @@ import { printJson, printLines, renderTable } from './output.js';
 /** Exports the configured DAG folder. */
 async function loadBundle(options: SharedOptions): Promise<DagBundle> {
   const config = configFrom(options);
-  return exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow });
+  return exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv });
 }
 
 /** Finds a DAG in a bundle, or a NotFoundError that lists what exists. */

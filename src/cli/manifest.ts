@@ -38,6 +38,7 @@ export function registerWorkerCheckCommand(worker: Command): void {
         python: config.python,
         queues: options.queues ? options.queues.split(',').map((q) => q.trim()).filter(Boolean) : undefined,
         format,
+        passEnv: config.passEnv,
       });
       process.stdout.write(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
       process.exitCode = result.exitCode;
@@ -58,7 +59,7 @@ export function registerManifestCommands(program: Command): void {
       const pin = options.pin ?? 'minimum';
       if (pin !== 'exact' && pin !== 'minimum') throw new UsageError(`--pin must be exact or minimum, not ${JSON.stringify(pin)}`);
       const config = configFrom(options);
-      const result = await generateManifestFromFolder({ dagsFolder: config.dagsFolder, pluginsFolder: config.pluginsFolder ?? undefined, python: config.python, pin });
+      const result = await generateManifestFromFolder({ dagsFolder: config.dagsFolder, pluginsFolder: config.pluginsFolder ?? undefined, python: config.python, pin, passEnv: config.passEnv });
       printJson(result.manifest);
       for (const module of result.unresolved) {
         process.stderr.write(`unresolved module ${module.module}: ${module.reason}\n`);

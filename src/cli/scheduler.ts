@@ -20,14 +20,15 @@ export function registerSchedulerCommand(program: Command): void {
     .option('--parse-interval <seconds>', 'seconds between re-exports of the DAG folder (default 30)')
     .option('--paused-on-creation', 'new DAGs start paused (Airflow: dags_are_paused_at_creation)')
     .option('--http-port <port>', 'serve /health and /metrics on this port (env DAGBRIDGE_HTTP_PORT; default: not served)')
-    .action(async (options: SharedOptions & { parseInterval?: string; pausedOnCreation?: boolean; httpPort?: string; manifest?: string }) => {
+    .option('--http-host <address>', 'interface of /health and /metrics (default 127.0.0.1, this machine only; 0.0.0.0 for every interface; env DAGBRIDGE_HTTP_HOST)')
+    .action(async (options: SharedOptions & { parseInterval?: string; pausedOnCreation?: boolean; httpPort?: string; httpHost?: string; manifest?: string }) => {
       await withApp(options, { role: 'scheduler', database: true, redis: true }, async (app) => {
         const store = requireStore(app);
         const queue = requireQueue(app);
         const { config } = app;
         // The manifest of the DAG repo is published with every parse; messages carry the hash they were queued under.
         const manifestPublisher = new ManifestPublisher({ path: config.manifest, registry: store, log: app.log });
-        const parse = cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, cacheDir: config.home });
+        const parse = cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv, cacheDir: config.home });
         const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestPublisher.hash() });
         const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
         const service = new SchedulerService({
@@ -44,7 +45,7 @@ export function registerSchedulerCommand(program: Command): void {
           metrics,
         });
         await service.start();
-        const http = metrics ? await serveServiceHttp(config.httpPort, 'scheduler', metrics, app.log) : null;
+        const http = metrics ? await serveServiceHttp({ port: config.httpPort, host: config.httpHost }, 'scheduler', metrics, app.log) : null;
         app.log.info('scheduler started', { dagsFolder: config.dagsFolder });
         const remove = onStopSignals(() => void service.stop(), () => void service.stop());
         try {
@@ -53,6 +54,6 @@ export function registerSchedulerCommand(program: Command): void {
           remove();
           await http?.close();
         }
-      }, { parseIntervalSeconds: options.parseInterval, httpPort: options.httpPort, manifest: options.manifest });
+      }, { parseIntervalSeconds: options.parseInterval, httpPort: options.httpPort, httpHost: options.httpHost, manifest: options.manifest });
     });
 }

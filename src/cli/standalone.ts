@@ -103,7 +103,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
       `  database      ${describeUrl(databaseUrl)}${applied.length > 0 ? ` (migrated to schema ${applied.at(-1) ?? ''})` : ''}`,
       ...(server ? [
         `  data          ${layout.dataDir} (server log ${layout.logFile})`,
-        `  URL file      ${layout.urlFile} (other commands: DAGBRIDGE_DATABASE_URL="$(cat ${layout.urlFile})" dagbridge runs list)`,
+        `  URL file      ${layout.urlFile} (other commands: DAGBRIDGE_DATABASE_URL_FILE=${layout.urlFile} dagbridge runs list)`,
       ] : []),
       `  tasks         ${config.concurrency} at a time, each in its own subprocess (${python.executable})`,
     ].join('\n'));
@@ -112,7 +112,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     const refresh = (): void => void watcher.refresh().catch((error: unknown) => log.warn('could not read run states', { error: errorMessage(error) }));
     service = new StandaloneService({
       store, log,
-      exportBundle: cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, cacheDir: config.home }),
+      exportBundle: cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv, cacheDir: config.home }),
       attempt: {
         python: python.executable,
         dagsFolder: config.dagsFolder,

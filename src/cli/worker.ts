@@ -23,6 +23,7 @@ interface WorkerOptions extends SharedOptions {
   workerId?: string;
   strict?: boolean;
   httpPort?: string;
+  httpHost?: string;
 }
 
 /** A worker id: host, pid and a random suffix (ids touch no path; they are validated as text). */
@@ -41,6 +42,7 @@ export function registerWorkerCommand(program: Command): Command {
     .option('--worker-id <id>', 'worker id (default host-pid-random)')
     .option('--strict', 'exit 1 when the environment satisfies none of the queues')
     .option('--http-port <port>', 'serve /health and /metrics on this port (env DAGBRIDGE_HTTP_PORT; default: not served)')
+    .option('--http-host <address>', 'interface of /health and /metrics (default 127.0.0.1, this machine only; 0.0.0.0 for every interface; env DAGBRIDGE_HTTP_HOST)')
     .action(async (options: WorkerOptions) => {
       await withApp(options, { role: 'worker', database: true, redis: true }, async (app) => {
         const { config } = app;
@@ -87,7 +89,7 @@ export function registerWorkerCommand(program: Command): Command {
           metrics,
         });
         await service.start();
-        const http = metrics ? await serveServiceHttp(config.httpPort, 'worker', metrics, app.log) : null;
+        const http = metrics ? await serveServiceHttp({ port: config.httpPort, host: config.httpHost }, 'worker', metrics, app.log) : null;
         const remove = onStopSignals(
           (signal) => {
             app.log.info(`${signal}: finishing running tasks (a second signal stops them now)`, { graceMs: config.shutdownGraceMs });
@@ -105,7 +107,7 @@ export function registerWorkerCommand(program: Command): Command {
           remove();
           await http?.close();
         }
-      }, { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest, httpPort: options.httpPort });
+      }, { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest, httpPort: options.httpPort, httpHost: options.httpHost });
     });
   return worker;
 }

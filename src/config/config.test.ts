@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,5 +32,58 @@ describe('loadConfig', () => {
     expect(text).not.toContain('s3cret');
     expect(text).not.toContain('p4ss');
     expect(text).toContain('postgres://app:***@db:5432/airflow?sslmode=require');
+  });
+
+  describe('URLs read from files (DAGBRIDGE_DATABASE_URL_FILE, DAGBRIDGE_REDIS_URL_FILE)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagbridge-secret-files-'));
+    const db = path.join(dir, 'database-url');
+    const redis = path.join(dir, 'redis-url');
+    writeFileSync(db, 'postgres://app:PgS3cret@db:5432/meta\n', { mode: 0o600 });
+    writeFileSync(redis, 'rediss://:R3disS3cret@redis:6380/0');
+
+    it('reads each URL from its file, so the environment holds no password', () => {
+      const config = loadConfig({ configFile: null, env: { DAGBRIDGE_DATABASE_URL_FILE: db, DAGBRIDGE_REDIS_URL_FILE: redis } });
+      expect([config.databaseUrl, config.redisUrl]).toEqual(['postgres://app:PgS3cret@db:5432/meta', 'rediss://:R3disS3cret@redis:6380/0']);
+      expect(JSON.stringify(describeConfig(config))).not.toContain('S3cret');
+    });
+
+    it('takes the --database-url-file flag over the environment, as every flag', () => {
+      const config = loadConfig({ configFile: null, env: { DAGBRIDGE_DATABASE_URL: 'postgres://other@x/y' }, flags: { databaseUrlFile: db } });
+      expect(config.databaseUrl).toBe('postgres://app:PgS3cret@db:5432/meta');
+    });
+
+    it('refuses the variable and its _FILE together, naming both', () => {
+      expect(() => loadConfig({ configFile: null, env: { DAGBRIDGE_DATABASE_URL: 'postgres://x@y/z', DAGBRIDGE_DATABASE_URL_FILE: db } })).toThrow(
+        'both environment variable DAGBRIDGE_DATABASE_URL and environment variable DAGBRIDGE_DATABASE_URL_FILE are set; set only one',
+      );
+      expect(() => loadConfig({ configFile: null, env: {}, flags: { redisUrl: 'redis://h', redisUrlFile: redis } })).toThrow(/both option --redis-url and option --redis-url-file/);
+    });
+
+    it('names the file that is missing, empty or not a regular file, never its content', () => {
+      const empty = path.join(dir, 'empty');
+      writeFileSync(empty, '\n');
+      const folder = path.join(dir, 'folder');
+      mkdirSync(folder);
+      expect(() => loadConfig({ configFile: null, env: { DAGBRIDGE_DATABASE_URL_FILE: path.join(dir, 'missing') } })).toThrow(
+        `cannot read ${path.join(dir, 'missing')} (environment variable DAGBRIDGE_DATABASE_URL_FILE): ENOENT`,
+      );
+      expect(() => loadConfig({ configFile: null, env: { DAGBRIDGE_REDIS_URL_FILE: empty } })).toThrow(`${empty} (environment variable DAGBRIDGE_REDIS_URL_FILE) is empty`);
+      expect(() => loadConfig({ configFile: null, env: { DAGBRIDGE_REDIS_URL_FILE: folder } })).toThrow(/is not a regular file|EISDIR/);
+    });
+  });
+
+  it('refuses a URL whose password holds an unencoded @ without printing it', () => {
+    let message = '';
+    try {
+      loadConfig({ configFile: null, env: { DAGBRIDGE_DATABASE_URL: 'postgres://postgres:p@ss/w:rd PW_special@127.0.0.1:5999/x' } });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe('setting databaseUrl (environment variable DAGBRIDGE_DATABASE_URL): the URL holds more than one @ before its host; percent-encode @ in the password as %40');
+  });
+
+  it('serves /health on 127.0.0.1 unless told otherwise', () => {
+    expect(loadConfig({ configFile: null, env: {} }).httpHost).toBe('127.0.0.1');
+    expect(loadConfig({ configFile: null, env: { DAGBRIDGE_HTTP_HOST: '0.0.0.0' } }).httpHost).toBe('0.0.0.0');
   });
 });

@@ -2,12 +2,12 @@
  * Configuration: one zod schema and `loadConfig()`. Precedence: defaults < config file < environment
  * (`DAGBRIDGE_*`) < command-line flags. The result is frozen; secrets are redacted by `describeConfig`.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.js';
 import { formatIssuePath } from '../dag/bundle.js';
-import { redactUrl } from '../lib/redact.js';
+import { hasUnencodedAt, redactUrl } from '../lib/redact.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
@@ -26,8 +26,20 @@ export const configSchema = z.object({
   noAirflow: bool.default(false),
   /** PostgreSQL URL (`postgres://user:pass@host/db?sslmode=require`). Env `DAGBRIDGE_DATABASE_URL`. */
   databaseUrl: z.string().min(1).nullable().default(null),
+  /**
+   * A file holding the PostgreSQL URL (its first line), read at start-up, so the process environment and
+   * command line hold no password. Exclusive with `databaseUrl` at the same level. Env `DAGBRIDGE_DATABASE_URL_FILE`.
+   */
+  databaseUrlFile: z.string().min(1).nullable().default(null),
   /** Redis URL (`redis://` or `rediss://` for TLS, password allowed). Env `DAGBRIDGE_REDIS_URL`. */
   redisUrl: z.string().min(1).nullable().default(null),
+  /** A file holding the Redis URL, as `databaseUrlFile`. Env `DAGBRIDGE_REDIS_URL_FILE`. */
+  redisUrlFile: z.string().min(1).nullable().default(null),
+  /**
+   * PEM file of the CA (or CAs) that signs the Redis server's certificate, for `rediss://` URLs; added to
+   * Node's default CAs. Default none. Env `DAGBRIDGE_REDIS_CA_FILE`.
+   */
+  redisCaFile: z.string().min(1).nullable().default(null),
   /** Prefix of every Redis key. Default `dagbridge:`. Env `DAGBRIDGE_REDIS_PREFIX`. */
   redisPrefix: z.string().min(1).default('dagbridge:'),
   /** Queues a worker serves. Default `default`. Env `DAGBRIDGE_QUEUES` (comma-separated). */
@@ -61,6 +73,11 @@ export const configSchema = z.object({
   home: z.string().min(1).default('.dagbridge'),
   /** Port of `/health` and `/metrics`; null = not served. Env `DAGBRIDGE_HTTP_PORT`. */
   httpPort: z.coerce.number().int().min(0).max(65535).nullable().default(null),
+  /**
+   * Interface `/health` and `/metrics` listen on. Default `127.0.0.1` (this machine only); `0.0.0.0` or `::`
+   * for a Prometheus on another machine. Env `DAGBRIDGE_HTTP_HOST`.
+   */
+  httpHost: z.string().min(1).regex(/^[A-Za-z0-9.:_-]+$/, 'expected an IP address or host name').default('127.0.0.1'),
   /** Path of the dependency manifest a worker verifies. Env `DAGBRIDGE_MANIFEST`. */
   manifest: z.string().min(1).nullable().default(null),
 });
@@ -76,7 +93,10 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   python: 'DAGBRIDGE_PYTHON',
   noAirflow: 'DAGBRIDGE_NO_AIRFLOW',
   databaseUrl: 'DAGBRIDGE_DATABASE_URL',
+  databaseUrlFile: 'DAGBRIDGE_DATABASE_URL_FILE',
   redisUrl: 'DAGBRIDGE_REDIS_URL',
+  redisUrlFile: 'DAGBRIDGE_REDIS_URL_FILE',
+  redisCaFile: 'DAGBRIDGE_REDIS_CA_FILE',
   redisPrefix: 'DAGBRIDGE_REDIS_PREFIX',
   queues: 'DAGBRIDGE_QUEUES',
   concurrency: 'DAGBRIDGE_CONCURRENCY',
@@ -92,11 +112,43 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   scheduleSemantics: 'DAGBRIDGE_SCHEDULE_SEMANTICS',
   home: 'DAGBRIDGE_HOME',
   httpPort: 'DAGBRIDGE_HTTP_PORT',
+  httpHost: 'DAGBRIDGE_HTTP_HOST',
   manifest: 'DAGBRIDGE_MANIFEST',
 };
 
 /** Settings whose values are secrets (redacted when printed). */
-const SECRET_KEYS: ReadonlySet<Key> = new Set(['databaseUrl', 'redisUrl']);
+const SECRET_KEYS: ReadonlySet<'databaseUrl' | 'redisUrl'> = new Set(['databaseUrl', 'redisUrl']);
+
+/** Each secret setting and the setting naming a file that holds it. */
+const SECRET_FILES = [['databaseUrl', 'databaseUrlFile'], ['redisUrl', 'redisUrlFile']] as const;
+
+/** Largest secret file read (a URL is a line; anything bigger is the wrong file). */
+export const SECRET_FILE_MAX_BYTES = 64 * 1024;
+
+/**
+ * The first line of a secret file, without its line ending. Refuses (naming the file and the setting, never
+ * the content) a path that is not a regular file, is unreadable, is larger than 64 KiB, or holds nothing.
+ */
+export function readSecretFile(file: string, setting: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (cause) {
+    throw new ConfigError(`cannot read ${file} (${setting}): ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}; check the path and that this user may read it`, { cause });
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new ConfigError(`${file} (${setting}) is not a regular file`);
+    if (stat.size > SECRET_FILE_MAX_BYTES) throw new ConfigError(`${file} (${setting}) is ${stat.size} bytes; a URL file holds one line (at most ${SECRET_FILE_MAX_BYTES} bytes)`);
+    const buffer = Buffer.alloc(SECRET_FILE_MAX_BYTES + 1);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    const value = (buffer.subarray(0, length).toString('utf8').split(/\r?\n/)[0] ?? '').trim();
+    if (value === '') throw new ConfigError(`${file} (${setting}) is empty; write the URL on its first line`);
+    return value;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Where the values come from, lowest precedence first. */
 export interface ConfigSources {
@@ -113,6 +165,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
   const merged: Record<string, unknown> = {};
   const origin: Record<string, string> = {};
+  // Precedence level of each value's source (file 1, environment 2, flag 3): a URL and its _FILE given at the
+  // same level are a contradiction; at different levels the higher one wins as for every setting.
+  const level: Record<string, number> = {};
 
   const file = sources.configFile === undefined ? (env.DAGBRIDGE_CONFIG ?? (existsSync('dagbridge.config.json') ? 'dagbridge.config.json' : null)) : sources.configFile;
   if (file) {
@@ -129,6 +184,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       if (!(key in ENV_NAMES)) throw new ConfigError(`config file ${file}: unknown setting "${key}"`);
       merged[key] = value;
       origin[key] = `config file ${file}`;
+      level[key] = 1;
     }
   }
   for (const [key, name] of Object.entries(ENV_NAMES)) {
@@ -136,12 +192,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (value !== undefined && value !== '') {
       merged[key] = value;
       origin[key] = `environment variable ${name}`;
+      level[key] = 2;
     }
   }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value !== undefined) {
       merged[key] = value;
       origin[key] = `option --${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      level[key] = 3;
     }
   }
   const result = configSchema.safeParse(merged);
@@ -150,9 +208,29 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const key = String(issue?.path[0] ?? '');
     throw new ConfigError(`setting ${formatIssuePath(issue?.path ?? [])} (${origin[key] ?? 'default'}): ${issue?.message ?? 'invalid'}`);
   }
-  const config = result.data;
+  const config: z.infer<typeof configSchema> = result.data;
   if (config.heartbeatMs * 2 > config.leaseMs) {
     throw new ConfigError(`setting heartbeatMs (${config.heartbeatMs}) must be at most half of leaseMs (${config.leaseMs}) so a lease is renewed before it expires`);
+  }
+  for (const [key, fileKey] of SECRET_FILES) {
+    const file = config[fileKey];
+    if (file === null) continue;
+    const urlLevel = level[key] ?? 0;
+    const fileLevel = level[fileKey] ?? 0;
+    if (urlLevel === fileLevel) {
+      throw new ConfigError(`both ${origin[key] ?? key} and ${origin[fileKey] ?? fileKey} are set; set only one (the _FILE form keeps the password out of the environment)`);
+    }
+    if (fileLevel > urlLevel) {
+      config[key] = readSecretFile(file, origin[fileKey] ?? fileKey);
+      origin[key] = `file ${file} (${origin[fileKey] ?? fileKey})`;
+    }
+  }
+  for (const key of SECRET_KEYS) {
+    const url = config[key];
+    if (typeof url === 'string' && hasUnencodedAt(url)) {
+      // The URL is not echoed: which part is the password is exactly what cannot be told.
+      throw new ConfigError(`setting ${key} (${origin[key] ?? 'default'}): the URL holds more than one @ before its host; percent-encode @ in the password as %40`);
+    }
   }
   return Object.freeze({ ...config, dagsFolder: path.resolve(config.dagsFolder), home: path.resolve(config.home), pluginsFolder: config.pluginsFolder ? path.resolve(config.pluginsFolder) : null });
 }
@@ -161,7 +239,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 export function describeConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    out[key] = SECRET_KEYS.has(key as Key) && typeof value === 'string' ? redactUrl(value) : value;
+    out[key] = (SECRET_KEYS as ReadonlySet<string>).has(key) && typeof value === 'string' ? redactUrl(value) : value;
   }
   return out;
 }

@@ -8,6 +8,9 @@
  * - `GET /metrics`: the in-process registry in the Prometheus text format.
  *
  * node:http only; every other path is 404, every other method 405. Nothing here writes to the cluster.
+ * It listens on 127.0.0.1 unless told otherwise (`--http-host`), and bounds what a client can hold: open
+ * connections, header count and size, and the time to send headers and a whole request, so slow or many
+ * sockets cannot pile up (the answers are small and local; nothing legitimate needs more).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,8 +39,10 @@ export interface HealthReport {
 export interface HealthServerOptions {
   /** Port; 0 picks a free one (tests). */
   port: number;
-  /** Interface to listen on. Default: every interface (Prometheus scrapes from another machine). */
+  /** Interface to listen on. Default `127.0.0.1`: only this machine (a Prometheus elsewhere needs `0.0.0.0`). */
   host?: string;
+  /** Limits of what clients may hold open; each has a default in {@link HTTP_LIMITS}. */
+  limits?: Partial<HttpLimits>;
   service: string;
   /** The current checks; must read local state only. */
   health: (now: number) => readonly HealthCheck[];
@@ -46,10 +51,41 @@ export interface HealthServerOptions {
   clock?: () => number;
 }
 
+/** Bounds on clients of the endpoint. */
+export interface HttpLimits {
+  /** Open connections at once; more are closed at accept. */
+  readonly maxConnections: number;
+  /** Headers read per request (the rest are ignored). */
+  readonly maxHeadersCount: number;
+  /** Bytes of request line plus headers; more is answered 431 and closed. */
+  readonly maxHeaderBytes: number;
+  /** Time to send the whole header block, ms; a slower client gets 408 and is closed. */
+  readonly headersTimeoutMs: number;
+  /** Time to send the whole request, ms. */
+  readonly requestTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this long, ms. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** The default limits: generous for a scraper and a probe, small for anyone holding sockets open. */
+export const HTTP_LIMITS: HttpLimits = {
+  maxConnections: 64,
+  maxHeadersCount: 50,
+  maxHeaderBytes: 8 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+/** The interface served when none is given: this machine only. */
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+
 /** A listening endpoint. */
 export interface HealthServer {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
+  /** The address actually bound. */
+  readonly host: string;
   /** Stops listening and closes idle connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -86,7 +122,9 @@ function handle(options: HealthServerOptions, req: IncomingMessage, res: ServerR
 
 /** Starts listening; resolves once bound (rejects when the port is taken, naming it). */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
-  const server: Server = createServer((req, res) => {
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...options.limits };
+  const host = options.host ?? DEFAULT_HTTP_HOST;
+  const server: Server = createServer({ maxHeaderSize: limits.maxHeaderBytes, requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.headersTimeoutMs, keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs) }, (req, res) => {
     try {
       handle(options, req, res);
     } catch (error) {
@@ -96,23 +134,27 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       else res.destroy();
     }
   });
+  server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = limits.maxHeadersCount;
   server.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new Error(`could not serve /health and /metrics on port ${options.port}: ${error.code ?? error.message}`, { cause: error }));
+      reject(new Error(`could not serve /health and /metrics on ${host} port ${options.port}: ${error.code ?? error.message}`, { cause: error }));
     };
     server.once('error', onError);
-    server.listen(options.port, options.host, () => {
+    server.listen(options.port, host, () => {
       server.off('error', onError);
       resolve();
     });
   });
   server.on('error', (error) => options.log.warn('health endpoint error', { error: errorMessage(error) }));
-  const port = (server.address() as AddressInfo).port;
-  options.log.info('serving /health and /metrics', { port });
+  const address = server.address() as AddressInfo;
+  const port = address.port;
+  options.log.info('serving /health and /metrics', { host: address.address, port });
   let closing: Promise<void> | undefined;
   return {
     port,
+    host: address.address,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -249,13 +249,16 @@ export class SchedulerMetrics implements SchedulerMetricsHook {
   }
 }
 
-/** Serves `/health` and `/metrics` of a hook on `port`; null (nothing served) when `port` is null. */
+/**
+ * Serves `/health` and `/metrics` of a hook on `where.host` (default 127.0.0.1) and `where.port`; null (nothing
+ * served) when the port is null.
+ */
 export async function serveServiceHttp(
-  port: number | null,
+  where: { readonly port: number | null; readonly host?: string },
   service: string,
   hook: { readonly registry: MetricsRegistry; health(now: number): HealthCheck[] },
   log: Logger,
 ): Promise<HealthServer | null> {
-  if (port === null) return null;
-  return startHealthServer({ port, service, health: (now) => hook.health(now), metrics: hook.registry, log });
+  if (where.port === null) return null;
+  return startHealthServer({ port: where.port, ...(where.host ? { host: where.host } : {}), service, health: (now) => hook.health(now), metrics: hook.registry, log });
 }

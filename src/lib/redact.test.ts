@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets, redactUrl, redactUrlsIn } from './redact.js';
+import { hasUnencodedAt, redactSecrets, redactUrl, redactUrlsIn } from './redact.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -31,5 +31,29 @@ describe('redactSecrets', () => {
     expect(redactSecrets('auth p@ss failed; url had p%40ss; also p@ssword', ['p@ss', 'p@ssword', null, ''])).toBe(
       'auth *** failed; url had ***; also ***',
     );
+  });
+});
+
+describe('passwords with an unencoded @', () => {
+  // The review's case: everything after the password's first `@` used to be printed.
+  it.each([
+    ['postgres://postgres:p@ss/w:rd PW_special@127.0.0.1:5999/x', 'postgres://postgres:***@127.0.0.1:5999/x'],
+    ['redis://:p@ss/PW_rspecial@127.0.0.1:6380', 'redis://:***@127.0.0.1:6380'],
+    ['redis://:a?b@c@host:1/0', 'redis://:***@host:1/0'],
+    ['postgres://u:p@ss@db/x?sslmode=require&password=p@ss', 'postgres://u:***@db/x?sslmode=require&password=***'],
+  ])('%s hides the whole password', (input, expected) => {
+    const shown = redactUrl(input);
+    expect(shown).toBe(expected);
+    expect(shown).not.toMatch(/p@|@ss|ss\/|special/);
+  });
+
+  it('in free text', () => {
+    expect(redactUrlsIn('cannot use postgres://postgres:p@ss/w:rd@127.0.0.1:5999/x: refused')).toBe('cannot use postgres://postgres:***@127.0.0.1:5999/x: refused');
+  });
+
+  it('is recognised so the URL can be refused', () => {
+    expect(hasUnencodedAt('postgres://u:p@ss@db/x')).toBe(true);
+    expect(hasUnencodedAt('postgres://u:p%40ss@db/x?user=a@b')).toBe(false);
+    expect(hasUnencodedAt('redis://127.0.0.1:6379')).toBe(false);
   });
 });

@@ -9,32 +9,49 @@ const SECRET_PARAMS = new Set(['password', 'pass', 'passwd', 'sslpassword', 'sec
 /** What a redacted secret prints as. */
 export const REDACTED = '***';
 
+const SECRET_PARAM_VALUE = /([?&](?:password|pass|passwd|sslpassword|secret|token|access_token)=)[^&#\s]*/gi;
+
 /**
  * The URL with its password (user-info part and secret query parameters) replaced by `***`; the user name,
- * host, port, path and other parameters are kept so the message still says where it points. A string that is
- * not a URL has any `user:password@` part redacted the same way.
+ * host, port, path and other parameters are kept so the message still says where it points. The text is
+ * read as written, not through `new URL`: a password with an unencoded `@`, `/` or space is hidden whole,
+ * because the user-info ends at the last `@` before the query (or the last `@` at all when the password holds a
+ * `?`). A value that is not a URL has any `user:password@` part redacted the same way.
  */
 export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not parseable (spaces, a bare host:port): fall back to redacting a `scheme://user:password@` shape.
-    return redactUrlsIn(url);
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url);
+  if (!scheme) return redactUrlsIn(url);
+  const rest = url.slice(scheme[0].length);
+  const queryAt = rest.search(/[?#]/);
+  const beforeQuery = queryAt === -1 ? rest : rest.slice(0, queryAt);
+  const at = beforeQuery.includes('@') ? beforeQuery.lastIndexOf('@') : rest.lastIndexOf('@');
+  let userInfo = '';
+  let location = rest;
+  if (at !== -1) {
+    const raw = rest.slice(0, at);
+    const colon = raw.indexOf(':');
+    userInfo = `${colon === -1 ? raw : `${raw.slice(0, colon)}:${REDACTED}`}@`;
+    location = rest.slice(at + 1);
   }
-  if (parsed.password) parsed.password = REDACTED;
-  for (const key of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAMS.has(key.toLowerCase())) parsed.searchParams.set(key, REDACTED);
-  }
-  // URL.toString percent-encodes the stars of a replaced query value; show them plainly.
-  return parsed.toString().replace(/%2A%2A%2A/g, REDACTED);
+  return `${scheme[0]}${userInfo}${location.replace(SECRET_PARAM_VALUE, `$1${REDACTED}`)}`;
+}
+
+/**
+ * Whether the user-info of `url` holds more than one `@` (a password with an unencoded `@`). Such a URL means
+ * different things to different parsers; dagbridge refuses it rather than guess which host is meant.
+ */
+export function hasUnencodedAt(url: string): boolean {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url);
+  if (!scheme) return false;
+  const rest = url.slice(scheme[0].length);
+  const queryAt = rest.search(/[?#]/);
+  return (queryAt === -1 ? rest : rest.slice(0, queryAt)).split('@').length > 2;
 }
 
 /** Redacts the password of every `scheme://user:password@host` found in free text (error messages, log lines). */
 export function redactUrlsIn(text: string): string {
-  return text
-    .replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/g, `$1:${REDACTED}@`)
-    .replace(/([?&](?:password|pass|passwd|sslpassword|secret|token|access_token)=)[^&\s]*/gi, `$1${REDACTED}`);
+  // The password runs to the last `@` of the word, so one with an unencoded `@` is hidden whole.
+  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*):\S*@/g, `$1:${REDACTED}@`).replace(SECRET_PARAM_VALUE, `$1${REDACTED}`);
 }
 
 /** Replaces every occurrence of the given secrets (and their percent-encoded forms) in `text` with `***`. */

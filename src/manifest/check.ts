@@ -33,6 +33,8 @@ export interface WorkerCheckOptions {
   readonly format: CheckFormat;
   /** Environment the checked processes see (default: this process's); env checks look here. */
   readonly processEnv?: NodeJS.ProcessEnv;
+  /** Extra variables DAG files may read at import (config `passEnv`); the rest of the environment is not passed. */
+  readonly passEnv?: readonly string[];
 }
 
 /** What `runWorkerCheck` returns: the exit code, the rendered output (stdout) and the report when there is one. */
@@ -121,6 +123,7 @@ async function importDags(options: WorkerCheckOptions): Promise<DagImportReport>
       python: options.python,
       ...(options.pluginsFolder ? { pluginsFolder: options.pluginsFolder } : {}),
       ...(options.processEnv ? { env: options.processEnv } : {}),
+      ...(options.passEnv ? { passEnv: options.passEnv } : {}),
     });
   } catch (thrown) {
     if (thrown instanceof DagbridgeError) throw thrown;

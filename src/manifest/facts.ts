@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import { formatIssuePath } from '../dag/bundle.js';
 import { ShimError } from '../lib/errors.js';
-import { resolvePython, shimEnvironment } from '../shim/python.js';
+import { PARSE_ALLOW, resolvePython, shimProcessEnv } from '../shim/python.js';
 import { MARKER_VARIABLES } from './markers.js';
 
 /** Version of the facts document this build reads. */
@@ -46,7 +46,10 @@ export interface CollectFactsOptions {
   readonly env?: readonly string[];
   /** Collect the module -> distribution map (needed by `manifest generate`; costs reading every RECORD). */
   readonly modules?: boolean;
-  /** Environment the probe sees (default: this process's). Executables and variables are looked up in it. */
+  /**
+   * The parent environment (default: this process's). The probe sees only what a task would: the allow-list
+   * plus the variables asked about in `env`; executables are looked up on its PATH.
+   */
   readonly processEnv?: NodeJS.ProcessEnv;
 }
 
@@ -60,7 +63,7 @@ export async function collectFacts(options: CollectFactsOptions): Promise<Python
   let stdout: string;
   try {
     ({ stdout } = await execa(interpreter.executable, args, {
-      env: { ...(options.processEnv ?? process.env), ...shimEnvironment() },
+      env: shimProcessEnv(options.processEnv ?? process.env, { passEnv: options.env ?? [], ...PARSE_ALLOW }),
       extendEnv: false,
       timeout: 60_000,
       stdin: 'ignore',

@@ -14,12 +14,14 @@ export interface GenerateFromFolderOptions {
   /** The interpreter whose installed distributions give the versions (`python3`, a path). */
   readonly python: string;
   readonly pin: PinStyle;
+  /** Extra variables DAG files may read at import (config `passEnv`). */
+  readonly passEnv?: readonly string[];
 }
 
 /** Generates a manifest for a DAG folder from what `python` has installed. */
 export async function generateManifestFromFolder(options: GenerateFromFolderOptions): Promise<GenerateResult> {
   const [bundle, facts] = await Promise.all([
-    exportDags({ dagsFolder: options.dagsFolder, python: options.python, ...(options.pluginsFolder ? { pluginsFolder: options.pluginsFolder } : {}) }),
+    exportDags({ dagsFolder: options.dagsFolder, python: options.python, ...(options.pluginsFolder ? { pluginsFolder: options.pluginsFolder } : {}), passEnv: options.passEnv ?? [] }),
     collectFacts({ python: options.python, modules: true }),
   ]);
   return generateManifest({ bundle, facts, pin: options.pin, localModules: localModuleNames(options.dagsFolder, options.pluginsFolder) });

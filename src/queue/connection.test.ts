@@ -60,3 +60,22 @@ describe('reconnectDelayMs', () => {
     expect([0, 1, 2, 3, 10, 64].map((attempt) => reconnectDelayMs(attempt, 5_000))).toEqual([100, 100, 200, 400, 5_000, 5_000]);
   });
 });
+
+describe('redisCaFile', () => {
+  it('adds the CA to the default ones for rediss://, and refuses it for redis:// or a file without a certificate', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { rootCertificates } = await import('node:tls');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagbridge-redis-ca-'));
+    const ca = path.join(dir, 'ca.pem');
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(ca, pem);
+    const tls = redisOptionsFromUrl('rediss://cache.example.com:6380', { ...base, caFile: ca }).tls;
+    expect(tls?.ca).toEqual([...rootCertificates, pem]);
+    expect(() => redisOptionsFromUrl('redis://cache:6379', { ...base, caFile: ca })).toThrow(/redisCaFile .* is not TLS; use rediss:\/\//);
+    const notPem = path.join(dir, 'x.txt');
+    writeFileSync(notPem, 'hello');
+    expect(() => redisOptionsFromUrl('rediss://cache:6380', { ...base, caFile: notPem })).toThrow(`setting redisCaFile: ${notPem} holds no PEM certificate`);
+  });
+});

@@ -6,6 +6,8 @@
  * (`maxRetriesPerRequest: null`), which long-lived workers and schedulers need. The password never appears in
  * a log line or error message.
  */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigError, toError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
@@ -23,6 +25,11 @@ export interface RedisClientOptions {
   connectTimeoutMs?: number;
   /** Do not connect until the first command (or `connect()`). Default false. */
   lazyConnect?: boolean;
+  /**
+   * PEM file of the CA that signs the server's certificate (`rediss://` only), trusted in addition to Node's
+   * default CAs (setting `redisCaFile`, env `DAGBRIDGE_REDIS_CA_FILE`). Default: the default CAs only.
+   */
+  caFile?: string | null;
 }
 
 /** First reconnect delay in ms; each further attempt doubles it up to the cap. */
@@ -76,8 +83,22 @@ export function redisOptionsFromUrl(url: string, options: RedisClientOptions): R
   if (parsed.protocol === 'rediss:') {
     // SNI needs a host name; an IP address must not be sent as servername.
     result.tls = /^[\d.]+$|:/.test(host) ? {} : { servername: host };
+    if (options.caFile) result.tls.ca = [...rootCertificates, readCaFile(options.caFile)];
+  } else if (options.caFile) {
+    throw new ConfigError(`setting redisCaFile (${options.caFile}) is set but ${shown} is not TLS; use rediss:// or unset it`);
   }
   return result;
+}
+
+function readCaFile(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`setting redisCaFile: cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? toError(cause).message}`, { cause });
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`setting redisCaFile: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return pem;
 }
 
 /** Creates a connected (or lazily connecting) Redis client with an error listener and reconnect policy. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parseBundle, type DagBundle } from '../dag/bundle.js';
 import { ShimError } from '../lib/errors.js';
-import { resolvePython, shimEnvironment } from './python.js';
+import { PARSE_ALLOW, resolvePython, shimProcessEnv } from './python.js';
 
 /** What to export. */
 export interface ExportOptions {
@@ -26,8 +26,14 @@ export interface ExportOptions {
   fileTimeoutSeconds?: number;
   /** A file where the shim keeps each DAG file's export by content hash: unchanged files are not imported again. */
   cachePath?: string;
-  /** Environment for the shim process (names the DAG files may read, e.g. AIRFLOW_VAR_*). Default: process.env. */
+  /**
+   * The parent environment the shim's is taken from (default `process.env`). Only the task allow-list passes
+   * (src/shim/allowed-env.ts, with AIRFLOW_VAR_* and AIRFLOW_CONN_*), plus `passEnv`: DAG files at parse time
+   * never see the database or Redis URL.
+   */
   env?: NodeJS.ProcessEnv;
+  /** Extra parent variables DAG files may read at parse time (config `passEnv`: names or `PREFIX_*`). */
+  passEnv?: readonly string[];
 }
 
 /** Checks that `folder` is a directory, with an error that says what to do. */
@@ -60,7 +66,7 @@ export async function exportDags(options: ExportOptions): Promise<DagBundle> {
   if (options.cachePath) args.push('--cache', options.cachePath);
 
   const result = await execa(interpreter.executable, args, {
-    env: { ...(options.env ?? process.env), ...shimEnvironment() },
+    env: shimProcessEnv(options.env ?? process.env, { passEnv: options.passEnv ?? [], ...PARSE_ALLOW }),
     extendEnv: false,
     reject: false,
     maxBuffer: 512 * 1024 * 1024,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { ShimError } from '../lib/errors.js';
+import { allowedParentEnv, type EnvAllowList } from './allowed-env.js';
 
 /** The directory that holds the `dagbridge_shim` package (put on PYTHONPATH of every shim process). */
 export const SHIM_ROOT = findShimRoot();
@@ -67,4 +68,19 @@ async function probe(requested: string): Promise<PythonInterpreter> {
 /** Environment entries every shim process needs: the shim on PYTHONPATH, no bytecode litter in DAG folders. */
 export function shimEnvironment(): Record<string, string> {
   return { PYTHONPATH: SHIM_ROOT, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+}
+
+/** What parsing passes besides the defaults: Airflow Variables, Connections and configuration, as Airflow's DAG processor sees them. */
+export const PARSE_ALLOW = { passAirflowVariables: true, passAirflowConnections: true, passAirflowConfig: true } as const;
+
+/**
+ * The whole environment of a shim process that imports DAG files or probes the interpreter: the parent
+ * variables the task allow-list lets through (never DAGBRIDGE_DATABASE_URL, DAGBRIDGE_REDIS_URL or other
+ * secrets unless `passEnv` names them), the parent's TMPDIR, and {@link shimEnvironment}. Started with
+ * `extendEnv: false`, so DAG code at parse time sees what a task would see and no more.
+ */
+export function shimProcessEnv(parentEnv: Readonly<Record<string, string | undefined>>, allow: EnvAllowList): Record<string, string> {
+  const env = allowedParentEnv(parentEnv, allow);
+  if (parentEnv.TMPDIR) env.TMPDIR = parentEnv.TMPDIR;
+  return { ...env, ...shimEnvironment() };
 }

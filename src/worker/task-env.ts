@@ -9,26 +9,13 @@
  * which nothing overrides because the shim and Airflow code rely on them.
  */
 import path from 'node:path';
+import { allowedParentEnv, ENV_NAME, type EnvAllowList } from '../shim/allowed-env.js';
 
-/** Parent variables every task receives when they are set: the basics a POSIX program expects. */
-export const BASE_ENV_NAMES: readonly string[] = ['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ', 'USER', 'LOGNAME'];
-
-/** Parent PYTHON* variables that only change encoding behaviour and are passed through. */
-export const SAFE_PYTHON_ENV_NAMES: readonly string[] = ['PYTHONIOENCODING', 'PYTHONUTF8'];
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** What a deployment configures about task environments (all optional). */
-export interface TaskEnvSettings {
-  /**
-   * Extra parent variables to pass, by exact name or by prefix ending in `*` (`AWS_*`). The only way for a
-   * DAGBRIDGE_* variable to reach a task. Default: none.
-   */
-  readonly passEnv?: readonly string[];
-  /** Pass the parent's `AIRFLOW_VAR_*` variables (Airflow Variables from the environment). Default: false. */
-  readonly passAirflowVariables?: boolean;
-  /** Pass the parent's `AIRFLOW_CONN_*` variables (Airflow Connections from the environment). Default: false. */
-  readonly passAirflowConnections?: boolean;
+/**
+ * What a deployment configures about task environments (all optional). Which parent variables pass is the
+ * allow-list DAG parsing uses too (src/shim/allowed-env.ts).
+ */
+export interface TaskEnvSettings extends EnvAllowList {
   /** Directories appended to PYTHONPATH after the shim root (e.g. the repo's `plugins/`, `include/`). */
   readonly extraPythonPaths?: readonly string[];
   /** Variables set for this task, whatever the parent holds. */
@@ -100,25 +87,10 @@ function pythonIsoformat(instant: string): string {
   return instant.endsWith('Z') ? `${instant.slice(0, -1)}+00:00` : instant;
 }
 
-/** Whether `name` is one of the parent variables a task receives without configuration. */
-export function isAllowedByDefault(name: string): boolean {
-  return BASE_ENV_NAMES.includes(name) || name.startsWith('LC_') || SAFE_PYTHON_ENV_NAMES.includes(name);
-}
-
 /** Builds a task's whole environment. Throws a RangeError for a malformed name or a value with a NUL byte. */
 export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
-  const { parentEnv, settings } = input;
-  const passPatterns = (settings.passEnv ?? []).map(parsePassPattern);
-  const passed = (name: string): boolean =>
-    isAllowedByDefault(name) ||
-    (settings.passAirflowVariables === true && name.startsWith('AIRFLOW_VAR_')) ||
-    (settings.passAirflowConnections === true && name.startsWith('AIRFLOW_CONN_')) ||
-    passPatterns.some((pattern) => (pattern.prefix ? name.startsWith(pattern.text) : name === pattern.text));
-
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parentEnv)) {
-    if (value !== undefined && passed(name)) env[name] = value;
-  }
+  const { settings } = input;
+  const env = allowedParentEnv(input.parentEnv, settings);
   for (const [name, value] of Object.entries(settings.taskEnv ?? {})) {
     if (!ENV_NAME.test(name)) throw new RangeError(`taskEnv: "${name}" is not a valid environment variable name`);
     env[name] = value;
@@ -134,13 +106,4 @@ export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
     if (value.includes('\0')) throw new RangeError(`environment variable ${name} contains a NUL byte`);
   }
   return env;
-}
-
-function parsePassPattern(entry: string): { text: string; prefix: boolean } {
-  const prefix = entry.endsWith('*');
-  const text = prefix ? entry.slice(0, -1) : entry;
-  if (!ENV_NAME.test(text)) {
-    throw new RangeError(`passEnv: "${entry}" is not an environment variable name or a NAME_* prefix`);
-  }
-  return { text, prefix };
 }
