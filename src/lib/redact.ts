@@ -3,12 +3,10 @@
  * their user-info part and sometimes in query parameters (`?password=`, libpq style).
  */
 
-/** Query parameters whose values are secrets. */
-const SECRET_PARAMS = new Set(['password', 'pass', 'passwd', 'sslpassword', 'secret', 'token', 'access_token']);
-
 /** What a redacted secret prints as. */
 export const REDACTED = '***';
 
+/** A query parameter whose value is a secret (`password`, `pass`, `passwd`, `sslpassword`, `secret`, `token`, `access_token`), with its value. */
 const SECRET_PARAM_VALUE = /([?&](?:password|pass|passwd|sslpassword|secret|token|access_token)=)[^&#\s]*/gi;
 
 /**
