@@ -73,7 +73,7 @@ describe('the /health and /metrics endpoint', () => {
     server = await startHealthServer({ port: 0, host: '127.0.0.1', service: 'worker', health: (at) => metrics.health(at), metrics: metrics.registry, log: silentLogger });
     const port = server.port;
     await expect(startHealthServer({ port, host: '127.0.0.1', service: 'worker', health: () => [], metrics: metrics.registry, log: silentLogger }))
-      .rejects.toThrow(`could not serve /health and /metrics on port ${port}: EADDRINUSE`);
+      .rejects.toThrow(`could not serve /health and /metrics on 127.0.0.1 port ${port}: EADDRINUSE`);
     const closing = server.close();
     expect(server.close()).toBe(closing);
     await closing;
