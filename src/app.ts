@@ -18,6 +18,8 @@ import type { TaskQueue } from './ports/task-queue.js';
 import { createPgPool, verifyConnection } from './store/connection.js';
 import { assertSchemaCurrent } from './store/migrate.js';
 import { PgStore } from './store/pg-store.js';
+import { Authenticator } from './web/auth.js';
+import type { WebContext } from './web/routes.js';
 
 /** What a command asks the app for. */
 export interface AppNeeds {
@@ -169,6 +171,22 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
     await close();
     throw error;
   }
+}
+
+/** What the webserver's routes use, from an app created with `database` (and `redis` for the queue pages). */
+export function createWebContext(app: App): WebContext {
+  const store = requireStore(app);
+  return {
+    store,
+    pool: store.pool,
+    queue: app.queue,
+    auth: new Authenticator(store.pool),
+    log: app.log,
+    leaseMs: app.config.leaseMs,
+    now: Date.now,
+    notify: (what) => notifyChanges(app.pool, what),
+    scheduleSemantics: app.config.scheduleSemantics,
+  };
 }
 
 /** A connection URL safe to print. */

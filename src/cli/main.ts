@@ -18,6 +18,8 @@ import { registerStandaloneCommand } from './standalone.js';
 import { registerStatusCommand } from './status.js';
 import { registerTaskCommands } from './tasks.js';
 import { registerTaskWhyCommand } from './tasks-why.js';
+import { registerUsersCommands } from './users.js';
+import { registerWebserverCommand } from './webserver.js';
 import { registerWorkerCommand } from './worker.js';
 import { registerWorkersCommands } from './workers.js';
 
@@ -47,6 +49,8 @@ export function buildProgram(): Command {
   registerQueueCommands(program);
   registerWorkersCommands(program);
   registerStatusCommand(program);
+  registerWebserverCommand(program);
+  registerUsersCommands(program);
   return program;
 }
 

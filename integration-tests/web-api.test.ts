@@ -1,0 +1,272 @@
+/**
+ * The webserver's REST API on real PostgreSQL: every implemented Airflow endpoint's answer is validated against
+ * Airflow 2.10.5's OpenAPI document, with paging, filters, bad input (400 naming the field), and the role
+ * boundaries of Airflow's Viewer / User / Op / Admin.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { DagSpec } from '../src/dag/bundle.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { PgStore } from '../src/store/pg-store.js';
+import { insertUser, type Role } from '../src/store/web-queries.js';
+import { Authenticator } from '../src/web/auth.js';
+import { hashPassword } from '../src/web/passwords.js';
+import type { WebContext } from '../src/web/routes.js';
+import { buildWebServer } from '../src/web/server.js';
+import { airflowContractErrors } from './support/airflow-contract.js';
+import { bundleOf, createMigratedDatabase, dagSpec, taskSpec, type TestDatabase } from './support/database.js';
+
+const T0 = Date.UTC(2024, 0, 1, 12, 0, 0, 0);
+const PASSWORD = 'correct horse battery';
+let db: TestDatabase;
+let store: PgStore;
+let app: FastifyInstance;
+let notified: string[] = [];
+
+const etl: DagSpec = dagSpec('etl', { tags: ['finance', 'daily'], tasks: [taskSpec('extract', { downstream: ['load'] }), taskSpec('load', { upstream: ['extract'] })] });
+const report: DagSpec = dagSpec('report', { tags: ['finance'], schedule: { type: 'none' } });
+const other: DagSpec = dagSpec('other_dag');
+
+const basic = (user: string): string => `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}`;
+
+async function call(method: string, url: string, options: { user?: Role | 'nobody'; body?: unknown; headers?: Record<string, string> } = {}) {
+  const user = options.user ?? 'Admin';
+  const headers: Record<string, string> = { ...(user === 'nobody' ? {} : { authorization: basic(user.toLowerCase()) }), ...options.headers };
+  const response = await app.inject({ method: method as 'GET', url, headers, ...(options.body === undefined ? {} : { payload: options.body as object }) });
+  const type = String(response.headers['content-type'] ?? '');
+  return { status: response.statusCode, type, body: type.includes('json') ? (response.json() as Record<string, unknown>) : (response.body as unknown as Record<string, unknown>) };
+}
+
+/** Calls and checks the answer against Airflow's document for `template` (the path as the document writes it). */
+async function airflow(method: string, url: string, template: string, expected: number, options: Parameters<typeof call>[2] = {}) {
+  const response = await call(method, url, options);
+  expect(response.status, JSON.stringify(response.body)).toBe(expected);
+  expect(airflowContractErrors(template, method, expected, response.body)).toEqual([]);
+  return response.body;
+}
+
+beforeAll(async () => {
+  db = await createMigratedDatabase('web_api');
+  store = new PgStore(db.pool);
+  await store.syncBundle(bundleOf([etl, report, other], [{ file: 'broken.py', type: 'SyntaxError', message: 'invalid syntax', traceback: 'Traceback ...\nSyntaxError: invalid syntax' }]), T0);
+  for (const role of ['Viewer', 'User', 'Op', 'Admin'] as const) await insertUser(db.pool, role.toLowerCase(), role, await hashPassword(PASSWORD));
+  const context: WebContext = {
+    store, pool: db.pool, queue: null, auth: new Authenticator(db.pool), log: silentLogger, leaseMs: 30_000,
+    now: () => T0 + 60_000, notify: async (what) => void notified.push(what), scheduleSemantics: null,
+  };
+  app = (await buildWebServer(context)).app;
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await store?.close();
+  await db?.drop();
+});
+
+describe('dags', () => {
+  it('lists DAGs with paging, order_by, tags, dag_id_pattern and paused filters', async () => {
+    const all = await airflow('GET', '/api/v1/dags', '/dags', 200);
+    expect(all.total_entries).toBe(3);
+    expect((all.dags as Array<{ dag_id: string }>).map((d) => d.dag_id)).toEqual(['etl', 'other_dag', 'report']);
+    const page = await airflow('GET', '/api/v1/dags?limit=1&offset=1&order_by=-dag_id', '/dags', 200);
+    expect(page).toMatchObject({ total_entries: 3, dags: [{ dag_id: 'other_dag' }] });
+    const tagged = await airflow('GET', '/api/v1/dags?tags=daily&tags=nope', '/dags', 200);
+    expect((tagged.dags as Array<{ dag_id: string }>).map((d) => d.dag_id)).toEqual(['etl']);
+    const pattern = await airflow('GET', '/api/v1/dags?dag_id_pattern=_dag', '/dags', 200);
+    expect((pattern.dags as Array<{ dag_id: string }>).map((d) => d.dag_id)).toEqual(['other_dag']);
+    expect((await airflow('GET', '/api/v1/dags?paused=true', '/dags', 200)).total_entries).toBe(0);
+  });
+
+  it('refuses a bad limit and an unknown order_by with a 400 problem naming the field', async () => {
+    const limit = await call('GET', '/api/v1/dags?limit=0');
+    expect(limit.status).toBe(400);
+    expect(limit.type).toContain('application/problem+json');
+    expect(airflowContractErrors('/dags', 'GET', 401, limit.body)).toEqual([]);
+    expect(limit.body.detail).toContain('query.limit');
+    const order = await call('GET', '/api/v1/dags?order_by=owners');
+    expect(order.status).toBe(400);
+    expect(order.body.detail).toContain('order_by "owners" is not allowed');
+  });
+
+  it('gets a DAG, its details and tasks, pauses it, and answers 404 for an unknown one', async () => {
+    const dag = await airflow('GET', '/api/v1/dags/etl', '/dags/{dag_id}', 200);
+    expect(dag).toMatchObject({ dag_id: 'etl', is_paused: false, tags: [{ name: 'finance' }, { name: 'daily' }], schedule_interval: { __type: 'CronExpression', value: '@daily' } });
+    await airflow('GET', '/api/v1/dags/etl/details', '/dags/{dag_id}/details', 200);
+    const tasks = await airflow('GET', '/api/v1/dags/etl/tasks', '/dags/{dag_id}/tasks', 200);
+    expect((tasks.tasks as Array<{ task_id: string; downstream_task_ids: string[] }>).map((t) => [t.task_id, t.downstream_task_ids])).toEqual([['extract', ['load']], ['load', []]]);
+    await airflow('GET', '/api/v1/dags/etl/tasks/load', '/dags/{dag_id}/tasks/{task_id}', 200);
+    const paused = await airflow('PATCH', '/api/v1/dags/report?update_mask=is_paused', '/dags/{dag_id}', 200, { user: 'User', body: { is_paused: true } });
+    expect(paused.is_paused).toBe(true);
+    expect((await store.getDag('report'))?.isPaused).toBe(true);
+    const missing = await airflow('GET', '/api/v1/dags/nope', '/dags/{dag_id}', 404);
+    expect(missing.detail).toContain("'nope'");
+    const bad = await call('PATCH', '/api/v1/dags/report', { body: { is_paused: 'yes' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toContain('body.is_paused');
+  });
+});
+
+describe('dagRuns and task instances', () => {
+  it('triggers a run with conf, logical_date and dag_run_id, lists, gets and refuses a duplicate or bad run id', async () => {
+    notified = [];
+    const created = await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 200, {
+      user: 'User', body: { dag_run_id: 'api_run_1', logical_date: '2024-03-01T00:00:00+00:00', conf: { rows: 3 } },
+    });
+    expect(created).toMatchObject({ dag_run_id: 'api_run_1', dag_id: 'etl', state: 'queued', run_type: 'manual', external_trigger: true, conf: { rows: 3 }, logical_date: '2024-03-01T00:00:00+00:00' });
+    expect(notified).toEqual(['trigger']);
+    await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 409, { body: { dag_run_id: 'api_run_1' } });
+    const bad = await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 400, { body: { dag_run_id: 'a b' } });
+    expect(bad.detail).toContain('body.dag_run_id');
+    const badDate = await call('POST', '/api/v1/dags/etl/dagRuns', { body: { logical_date: 'yesterday' } });
+    expect(badDate.status).toBe(400);
+    expect(badDate.body.detail).toContain('body.logical_date');
+    await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 200, { body: {} });
+    const list = await airflow('GET', '/api/v1/dags/etl/dagRuns?order_by=dag_run_id&limit=1', '/dags/{dag_id}/dagRuns', 200);
+    expect(list).toMatchObject({ total_entries: 2, dag_runs: [{ dag_run_id: 'api_run_1' }] });
+    expect((await airflow('GET', '/api/v1/dags/~/dagRuns?state=queued', '/dags/{dag_id}/dagRuns', 200)).total_entries).toBe(2);
+    await airflow('GET', '/api/v1/dags/etl/dagRuns/api_run_1', '/dags/{dag_id}/dagRuns/{dag_run_id}', 200);
+    await airflow('GET', '/api/v1/dags/etl/dagRuns/nope', '/dags/{dag_id}/dagRuns/{dag_run_id}', 404);
+    const stats = await airflow('GET', '/api/v1/dagStats?dag_ids=etl,report', '/dagStats', 200);
+    expect(stats.dags).toEqual([
+      { dag_id: 'etl', stats: [{ state: 'queued', count: 2 }, { state: 'running', count: 0 }, { state: 'success', count: 0 }, { state: 'failed', count: 0 }] },
+      { dag_id: 'report', stats: [{ state: 'queued', count: 0 }, { state: 'running', count: 0 }, { state: 'success', count: 0 }, { state: 'failed', count: 0 }] },
+    ]);
+  });
+
+  it('lists and gets task instances, their tries, logs by try with a continuation token, and XComs', async () => {
+    const run = (await store.getDagRun({ dagId: 'etl', runId: 'api_run_1' }))!;
+    await store.setDagRunState(run, 'queued', 'running', T0);
+    await store.applyChanges(run, etl, [
+      { kind: 'create', taskId: 'extract', mapIndex: -1, priorityWeight: 2, state: 'scheduled' },
+      { kind: 'create', taskId: 'load', mapIndex: -1, priorityWeight: 1 },
+    ], T0);
+    const key = { dagId: 'etl', runId: 'api_run_1', taskId: 'extract', mapIndex: -1 };
+    await store.markQueued([{ ...key, tryNumber: 1 }], T0 + 1);
+    await store.startTry(key, 1, { workerId: 'w1', hostname: 'node-3', pid: 42 }, T0 + 2);
+    await store.appendLogLines(key, 1, [{ seq: 1, at: T0 + 3, stream: 'stdout', line: 'first' }, { seq: 2, at: T0 + 4, stream: 'stdout', line: 'second' }]);
+    await store.finishTry({ key, tryNumber: 1, state: 'success', endDate: T0 + 5_000, xcoms: [{ key: 'return_value', value: { rows: 3 } }], skipTaskIds: [], nextRetryAt: null, rescheduleAt: null, error: null, exitCode: 0, signal: null, exitReason: null, triggerDagRuns: [] });
+
+    const base = '/api/v1/dags/etl/dagRuns/api_run_1/taskInstances';
+    const list = await airflow('GET', `${base}?order_by=-priority_weight`, '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances', 200);
+    expect(list).toMatchObject({ total_entries: 2, task_instances: [{ task_id: 'extract', state: 'success', try_number: 1, hostname: 'node-3' }, { task_id: 'load', state: null }] });
+    const filtered = await airflow('GET', '/api/v1/dags/~/dagRuns/~/taskInstances?state=success', '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances', 200);
+    expect(filtered.total_entries).toBe(1);
+    const one = await airflow('GET', `${base}/extract`, '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}', 200);
+    expect(one).toMatchObject({ operator: 'BashOperator', duration: 4.998, execution_date: '2024-03-01T00:00:00+00:00' });
+    await airflow('GET', `${base}/extract/-1`, '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}', 200);
+    await airflow('GET', `${base}/nope`, '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}', 404);
+    const tries = await airflow('GET', `${base}/extract/tries`, '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries', 200);
+    expect(tries).toMatchObject({ total_entries: 1, task_instances: [{ try_number: 1, state: 'success', hostname: 'node-3', pid: 42 }] });
+    await airflow('GET', `${base}/extract/tries/1`, '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries/{task_try_number}', 200);
+
+    const logs = await call('GET', `${base}/extract/logs/1`);
+    expect(logs.status).toBe(200);
+    expect(logs.body.content).toBe('first\nsecond\n');
+    expect(airflowContractErrors('/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{task_try_number}', 'GET', 200, logs.body)).toEqual([]);
+    await store.appendLogLines(key, 1, [{ seq: 3, at: T0 + 6, stream: 'stderr', line: 'third' }]);
+    const more = await call('GET', `${base}/extract/logs/1?token=${String(logs.body.continuation_token)}`);
+    expect(more.body.content).toBe('third\n');
+    const full = await call('GET', `${base}/extract/logs/1?full_content=true&token=${String(logs.body.continuation_token)}`);
+    expect(full.body.content).toBe('first\nsecond\nthird\n');
+    const text = await call('GET', `${base}/extract/logs/1`, { headers: { accept: 'text/plain' } });
+    expect(text.type).toContain('text/plain');
+    const badToken = await call('GET', `${base}/extract/logs/1?token=garbage`);
+    expect(badToken.status).toBe(400);
+    expect(badToken.body.detail).toContain('query.token');
+
+    const xcoms = await airflow('GET', `${base}/extract/xcomEntries`, '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries', 200);
+    expect(xcoms).toMatchObject({ total_entries: 1, xcom_entries: [{ key: 'return_value', task_id: 'extract' }] });
+    const xcom = await airflow('GET', `${base}/extract/xcomEntries/return_value`, '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}', 200);
+    expect(xcom.value).toBe('{"rows":3}');
+  });
+
+  it('clears task instances (dry run first) and marks a run failed', async () => {
+    const dry = await call('POST', '/api/v1/dags/etl/clearTaskInstances', { user: 'User', body: { dag_run_id: 'api_run_1', task_ids: ['extract'], include_downstream: true } });
+    expect(dry.status).toBe(200);
+    expect(airflowContractErrors('/dags/{dag_id}/clearTaskInstances', 'POST', 200, dry.body)).toEqual([]);
+    expect(dry.body.total_entries).toBe(2);
+    expect((await store.getTaskInstance({ dagId: 'etl', runId: 'api_run_1', taskId: 'extract', mapIndex: -1 }))?.state).toBe('success');
+    await call('POST', '/api/v1/dags/etl/clearTaskInstances', { user: 'User', body: { dag_run_id: 'api_run_1', task_ids: ['extract'], dry_run: false } });
+    expect((await store.getTaskInstance({ dagId: 'etl', runId: 'api_run_1', taskId: 'extract', mapIndex: -1 }))?.state).toBe('none');
+    const badTask = await call('POST', '/api/v1/dags/etl/clearTaskInstances', { body: { dag_run_id: 'api_run_1', task_ids: ['ghost'] } });
+    expect(badTask.status).toBe(400);
+    expect(badTask.body.detail).toContain('body.task_ids');
+
+    const failed = await airflow('PATCH', '/api/v1/dags/etl/dagRuns/api_run_1', '/dags/{dag_id}/dagRuns/{dag_run_id}', 200, { user: 'User', body: { state: 'failed' } });
+    expect(failed.state).toBe('failed');
+    const badState = await call('PATCH', '/api/v1/dags/etl/dagRuns/api_run_1', { body: { state: 'running' } });
+    expect(badState.status).toBe(400);
+    expect(badState.body.detail).toContain('body.state');
+    const cleared = await airflow('POST', '/api/v1/dags/etl/dagRuns/api_run_1/clear', '/dags/{dag_id}/dagRuns/{dag_run_id}/clear', 200, { user: 'User', body: { dry_run: false } });
+    expect(cleared.state).toBe('queued');
+  });
+});
+
+describe('pools, variables, import errors, health, version, event logs', () => {
+  it('answers in Airflow shapes', async () => {
+    const pools = await airflow('GET', '/api/v1/pools', '/pools', 200);
+    expect(pools).toMatchObject({ total_entries: 1, pools: [{ name: 'default_pool', slots: 128, open_slots: 128 }] });
+    await airflow('POST', '/api/v1/pools', '/pools', 200, { user: 'Op', body: { name: 'db', slots: 2, description: 'the database' } });
+    await airflow('PATCH', '/api/v1/pools/db', '/pools/{pool_name}', 200, { user: 'Op', body: { slots: 3 } });
+    expect(await airflow('GET', '/api/v1/pools/db', '/pools/{pool_name}', 200)).toMatchObject({ slots: 3, description: 'the database' });
+    await airflow('GET', '/api/v1/pools/nope', '/pools/{pool_name}', 404);
+    await db.pool.query("INSERT INTO variables (key, value, description) VALUES ('region', 'eu', 'where')");
+    expect(await airflow('GET', '/api/v1/variables', '/variables', 200, { user: 'Op' })).toMatchObject({ total_entries: 1, variables: [{ key: 'region', description: 'where' }] });
+    expect(await airflow('GET', '/api/v1/variables/region', '/variables/{variable_key}', 200, { user: 'Op' })).toMatchObject({ value: 'eu' });
+    const errors = await airflow('GET', '/api/v1/importErrors', '/importErrors', 200);
+    expect(errors).toMatchObject({ total_entries: 1, import_errors: [{ import_error_id: 1, filename: 'broken.py' }] });
+    const health = await airflow('GET', '/api/v1/health', '/health', 200, { user: 'nobody' });
+    expect(health).toMatchObject({ metadatabase: { status: 'healthy' } });
+    await airflow('GET', '/api/v1/version', '/version', 200);
+    const events = await airflow('GET', '/api/v1/eventLogs?order_by=-event_log_id&limit=100', '/eventLogs', 200);
+    const kinds = (events.event_logs as Array<{ event: string; owner: string }>).map((e) => `${e.owner}:${e.event}`);
+    expect(kinds).toEqual(expect.arrayContaining(['user:trigger', 'user:paused', 'user:clear', 'user:dagrun_failed', 'op:pool_create', 'op:pool_update']));
+  });
+});
+
+describe('roles', () => {
+  it('needs credentials, and gives each role what Airflow gives it', async () => {
+    const anonymous = await airflow('GET', '/api/v1/dags', '/dags', 401, { user: 'nobody' });
+    expect(anonymous.detail).toContain('authentication required');
+    expect((await call('GET', '/api/v1/dags', { headers: { authorization: `Basic ${Buffer.from('viewer:wrong-password').toString('base64')}` }, user: 'nobody' })).status).toBe(401);
+    expect((await call('GET', '/api/v1/dags', { user: 'Viewer' })).status).toBe(200);
+    const trigger = await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 403, { user: 'Viewer', body: {} });
+    expect(trigger.detail).toContain('role Viewer');
+    await airflow('PATCH', '/api/v1/dags/etl', '/dags/{dag_id}', 403, { user: 'Viewer', body: { is_paused: true } });
+    expect((await call('GET', '/api/v1/variables', { user: 'User' })).status).toBe(403);
+    expect((await call('POST', '/api/v1/pools', { user: 'User', body: { name: 'x', slots: 1 } })).status).toBe(403);
+    expect((await call('GET', '/api/v1/eventLogs', { user: 'Op' })).status).toBe(403);
+    expect((await call('GET', '/api/v1/eventLogs', { user: 'Admin' })).status).toBe(200);
+  });
+
+  it('gives a UI session a CSRF token that every change must carry', async () => {
+    const login = await app.inject({ method: 'POST', url: '/dagbridge/api/v1/login', payload: { username: 'user', password: PASSWORD } });
+    expect(login.statusCode).toBe(200);
+    const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+    expect(String(login.headers['set-cookie'])).toContain('HttpOnly');
+    const csrf = (login.json() as { csrf_token: string }).csrf_token;
+    expect((await app.inject({ method: 'GET', url: '/api/v1/dags', headers: { cookie } })).statusCode).toBe(200);
+    const without = await app.inject({ method: 'PATCH', url: '/api/v1/dags/other_dag', headers: { cookie }, payload: { is_paused: true } });
+    expect(without.statusCode).toBe(403);
+    expect((without.json() as { detail: string }).detail).toContain('X-CSRF-Token');
+    const withToken = await app.inject({ method: 'PATCH', url: '/api/v1/dags/other_dag', headers: { cookie, 'x-csrf-token': csrf }, payload: { is_paused: true } });
+    expect(withToken.statusCode).toBe(200);
+    await app.inject({ method: 'POST', url: '/dagbridge/api/v1/logout', headers: { cookie, 'x-csrf-token': csrf } });
+    expect((await app.inject({ method: 'GET', url: '/api/v1/dags', headers: { cookie } })).statusCode).toBe(401);
+    const wrong = await app.inject({ method: 'POST', url: '/dagbridge/api/v1/login', payload: { username: 'user', password: 'not it at all' } });
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('serves its own OpenAPI document listing exactly the implemented routes', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/dags', '/api/v1/dags/{dag_id}/dagRuns', '/dagbridge/api/v1/queues']));
+    expect(Object.keys(doc.paths)).not.toContain('/api/v1/connections');
+    for (const path of Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/'))) {
+      for (const method of Object.keys(doc.paths[path] as object)) {
+        const unprefixed = path.slice('/api/v1'.length);
+        expect(() => airflowContractErrors(unprefixed, method.toUpperCase(), 200, {}), `${method} ${path}`).not.toThrow(/has no/);
+      }
+    }
+  });
+});

@@ -1,0 +1,419 @@
+/**
+ * Read queries the webserver needs beyond the MetadataStore (pages with totals, filters and orderings, tries,
+ * pool occupancy, DAG statistics) and its own tables: users, UI sessions and the audit log (migration 0003).
+ * Writes to the Airflow model (pause, trigger, clear, run state) go through the MetadataStore, never here.
+ *
+ * Every filter is a parameter; `ORDER BY` columns come only from the allow-lists below (`*_ORDER`), never from
+ * the request text itself.
+ */
+import type { DagSpec } from '../dag/bundle.js';
+import type { DagRecord, DagRunRecord, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
+import type { Queryable } from './db.js';
+import { isoSql, jsonParam, mapRun, mapTaskInstance, RUN_COLUMNS, TI_COLUMNS, toMs, toMsOrNull, type RunRow, type TaskInstanceRow } from './rows.js';
+
+/** A page request: `orderBy` is a key of the listing's order allow-list, `-` in front for descending. */
+export interface PageRequest {
+  limit: number;
+  offset: number;
+  orderBy?: string;
+}
+
+/** One page and the count of every row that matched before paging (Airflow's `total_entries`). */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** Thrown for an `order_by` the listing does not allow; the message names the allowed keys. */
+export class OrderByError extends Error {
+  constructor(readonly field: string, readonly allowed: readonly string[]) {
+    super(`order_by "${field}" is not allowed; use one of ${allowed.join(', ')} (prefix - for descending)`);
+  }
+}
+
+function orderClause(order: Readonly<Record<string, string>>, requested: string | undefined, fallback: string): string {
+  if (!requested) return order[fallback] as string;
+  const descending = requested.startsWith('-');
+  const key = descending ? requested.slice(1) : requested;
+  const column = order[key];
+  if (!column) throw new OrderByError(requested, Object.keys(order));
+  return `${column} ${descending ? 'DESC' : 'ASC'}`;
+}
+
+// ---- DAGs ----
+
+/** `order_by` keys of the DAG listing (Airflow's field names). */
+export const DAG_ORDER: Readonly<Record<string, string>> = {
+  dag_id: 'd.dag_id',
+  is_paused: 'd.is_paused',
+  is_active: 'd.is_active',
+  last_parsed_time: 'd.last_parsed_at',
+  fileloc: 'd.file',
+};
+
+/** A DAG with the file it came from. */
+export type DagRow = DagRecord & { file: string };
+
+export interface DagFilter extends PageRequest {
+  tags?: string[];
+  /** Substring of the DAG id (Airflow: `dag_id ILIKE %pattern%`). */
+  dagIdPattern?: string;
+  onlyActive?: boolean;
+  paused?: boolean;
+}
+
+export async function listDagsPage(client: Queryable, filter: DagFilter): Promise<Page<DagRow>> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: (n: string) => string, value: unknown): void => {
+    values.push(value);
+    where.push(sql(`$${values.length}`));
+  };
+  if (filter.onlyActive ?? true) where.push('d.is_active');
+  if (filter.paused !== undefined) add((n) => `d.is_paused = ${n}`, filter.paused);
+  if (filter.dagIdPattern) add((n) => `d.dag_id ILIKE '%' || ${n} || '%'`, filter.dagIdPattern.replace(/[\\%_]/g, (c) => `\\${c}`));
+  if (filter.tags && filter.tags.length > 0) add((n) => `(v.spec -> 'tags') ?| ${n}::text[]`, filter.tags);
+  const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const order = orderClause(DAG_ORDER, filter.orderBy, 'dag_id');
+  const from = 'FROM dags d JOIN dag_versions v ON v.dag_id = d.dag_id AND v.version_hash = d.version_hash';
+  const total = await client.query<{ n: string }>(`SELECT count(*) AS n ${from} ${whereSql}`, values);
+  const rows = await client.query<{ dag_id: string; version_hash: string; spec: DagSpec; is_paused: boolean; is_active: boolean; last_parsed_at: Date; file: string }>(
+    `SELECT d.dag_id, d.version_hash, v.spec, d.is_paused, d.is_active, d.last_parsed_at, d.file ${from} ${whereSql}
+      ORDER BY ${order}, d.dag_id LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+    [...values, filter.limit, filter.offset],
+  );
+  return {
+    total: Number(total.rows[0]?.n ?? 0),
+    items: rows.rows.map((row) => ({
+      dagId: row.dag_id, versionHash: row.version_hash, spec: row.spec, isPaused: row.is_paused, isActive: row.is_active,
+      lastParsedAt: toMs(row.last_parsed_at), file: row.file,
+    })),
+  };
+}
+
+/** The file a DAG was parsed from (null when the DAG is unknown). */
+export async function dagFile(client: Queryable, dagId: string): Promise<string | null> {
+  const result = await client.query<{ file: string }>('SELECT file FROM dags WHERE dag_id = $1', [dagId]);
+  return result.rows[0]?.file ?? null;
+}
+
+// ---- DAG runs ----
+
+/** `order_by` keys of the DAG run listing. */
+export const RUN_ORDER: Readonly<Record<string, string>> = {
+  id: 'r.queued_at',
+  dag_run_id: 'r.run_id',
+  dag_id: 'r.dag_id',
+  state: 'r.state',
+  logical_date: 'COALESCE(r.logical_date, r.run_after)',
+  execution_date: 'COALESCE(r.logical_date, r.run_after)',
+  start_date: 'r.start_date',
+  end_date: 'r.end_date',
+  run_type: 'r.run_type',
+};
+
+export interface RunFilter extends PageRequest {
+  /** Absent: every DAG (`~`). */
+  dagId?: string;
+  states?: string[];
+}
+
+export async function listRunsPage(client: Queryable, filter: RunFilter): Promise<Page<DagRunRecord>> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  if (filter.dagId !== undefined) {
+    values.push(filter.dagId);
+    where.push(`r.dag_id = $${values.length}`);
+  }
+  if (filter.states && filter.states.length > 0) {
+    values.push(filter.states);
+    where.push(`r.state = ANY($${values.length}::text[])`);
+  }
+  const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const order = orderClause(RUN_ORDER, filter.orderBy, 'id');
+  const total = await client.query<{ n: string }>(`SELECT count(*) AS n FROM dag_runs r ${whereSql}`, values);
+  const rows = await client.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM dag_runs r ${whereSql} ORDER BY ${order}, r.dag_id, r.run_id
+      LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+    [...values, filter.limit, filter.offset],
+  );
+  return { total: Number(total.rows[0]?.n ?? 0), items: rows.rows.map(mapRun) };
+}
+
+/** The latest `perDag` runs of each DAG (newest first), for the DAG list's "last runs". */
+export async function latestRunsByDag(client: Queryable, dagIds: readonly string[], perDag: number): Promise<Map<string, DagRunRecord[]>> {
+  const out = new Map<string, DagRunRecord[]>();
+  if (dagIds.length === 0) return out;
+  const rows = await client.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM unnest($1::text[]) AS ids(dag_id)
+       CROSS JOIN LATERAL (SELECT * FROM dag_runs x WHERE x.dag_id = ids.dag_id
+                            ORDER BY COALESCE(x.logical_date, x.run_after) DESC, x.run_after DESC, x.run_id DESC LIMIT $2) r`,
+    [dagIds, perDag],
+  );
+  for (const run of rows.rows.map(mapRun)) out.set(run.dagId, [...(out.get(run.dagId) ?? []), run]);
+  return out;
+}
+
+/** Run counts per DAG and state (Airflow's dagStats). */
+export async function dagRunStats(client: Queryable, dagIds: readonly string[]): Promise<Array<{ dagId: string; state: string; count: number }>> {
+  const rows = await client.query<{ dag_id: string; state: string; n: string }>(
+    'SELECT dag_id, state, count(*) AS n FROM dag_runs WHERE dag_id = ANY($1::text[]) GROUP BY dag_id, state',
+    [dagIds],
+  );
+  return rows.rows.map((row) => ({ dagId: row.dag_id, state: row.state, count: Number(row.n) }));
+}
+
+// ---- Task instances ----
+
+/** A task instance with its run's logical date (Airflow's `execution_date`). */
+export type ListedTaskInstance = TaskInstanceRecord & { logicalDate: string | null };
+
+/** `order_by` keys of the task instance listing. */
+export const TI_ORDER: Readonly<Record<string, string>> = {
+  task_id: 'ti.task_id',
+  map_index: 'ti.map_index',
+  state: 'ti.state',
+  start_date: 'ti.start_date',
+  end_date: 'ti.end_date',
+  priority_weight: 'ti.priority_weight',
+  try_number: 'ti.try_number',
+};
+
+export interface TaskInstanceFilter extends PageRequest {
+  dagId?: string;
+  runId?: string;
+  taskId?: string;
+  /** Only expanded instances of mapped tasks (map index >= 0). */
+  mappedOnly?: boolean;
+  states?: string[];
+  pools?: string[];
+  queues?: string[];
+}
+
+export async function listTaskInstancesPage(client: Queryable, filter: TaskInstanceFilter): Promise<Page<ListedTaskInstance>> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: string, value: unknown): void => {
+    values.push(value);
+    where.push(sql.replace('?', `$${values.length}`));
+  };
+  if (filter.dagId !== undefined) add('ti.dag_id = ?', filter.dagId);
+  if (filter.runId !== undefined) add('ti.run_id = ?', filter.runId);
+  if (filter.taskId !== undefined) add('ti.task_id = ?', filter.taskId);
+  if (filter.mappedOnly) where.push('ti.map_index >= 0');
+  // Airflow's `none` is a stored state name in dagbridge.
+  if (filter.states && filter.states.length > 0) add('ti.state = ANY(?::text[])', filter.states);
+  if (filter.pools && filter.pools.length > 0) add('ti.pool = ANY(?::text[])', filter.pools);
+  if (filter.queues && filter.queues.length > 0) add('ti.queue = ANY(?::text[])', filter.queues);
+  const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const order = orderClause(TI_ORDER, filter.orderBy, 'task_id');
+  const from = 'FROM task_instances ti JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id';
+  const total = await client.query<{ n: string }>(`SELECT count(*) AS n ${from} ${whereSql}`, values);
+  const rows = await client.query<TaskInstanceRow & { logical_date: string | null }>(
+    `SELECT ${TI_COLUMNS}, ${isoSql('COALESCE(r.logical_date, r.run_after)')} AS logical_date ${from} ${whereSql}
+      ORDER BY ${order}, ti.dag_id, ti.run_id, ti.task_id, ti.map_index LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+    [...values, filter.limit, filter.offset],
+  );
+  return { total: Number(total.rows[0]?.n ?? 0), items: rows.rows.map((row) => ({ ...mapTaskInstance(row), logicalDate: row.logical_date })) };
+}
+
+/** One try of a task instance (`task_instance_tries`). */
+export interface TryRow {
+  tryNumber: number;
+  state: string;
+  workerId: string | null;
+  hostname: string | null;
+  pid: number | null;
+  startDate: number | null;
+  endDate: number | null;
+  durationSeconds: number | null;
+  exitReason: string | null;
+  logLines: number;
+}
+
+export async function listTries(client: Queryable, key: TaskInstanceKey): Promise<TryRow[]> {
+  const rows = await client.query<{ try_number: number; state: string; worker_id: string | null; hostname: string | null; pid: number | null; start_date: Date | null; end_date: Date | null; duration_seconds: number | null; exit_reason: string | null; log_lines: string }>(
+    `SELECT try_number, state, worker_id, hostname, pid, start_date, end_date, duration_seconds, exit_reason, log_lines
+       FROM task_instance_tries WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 ORDER BY try_number`,
+    [key.dagId, key.runId, key.taskId, key.mapIndex],
+  );
+  return rows.rows.map((row) => ({
+    tryNumber: row.try_number, state: row.state, workerId: row.worker_id, hostname: row.hostname, pid: row.pid,
+    startDate: toMsOrNull(row.start_date), endDate: toMsOrNull(row.end_date), durationSeconds: row.duration_seconds,
+    exitReason: row.exit_reason, logLines: Number(row.log_lines),
+  }));
+}
+
+/** XComs of one task instance, by key. */
+export async function listTaskXcoms(client: Queryable, key: TaskInstanceKey): Promise<Array<{ key: string; value: unknown; updatedAt: number }>> {
+  const rows = await client.query<{ key: string; value: unknown; updated_at: Date }>(
+    'SELECT key, value, updated_at FROM xcoms WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 ORDER BY key',
+    [key.dagId, key.runId, key.taskId, key.mapIndex],
+  );
+  return rows.rows.map((row) => ({ key: row.key, value: row.value, updatedAt: toMs(row.updated_at) }));
+}
+
+// ---- Pools, variables, import errors ----
+
+/** A pool with the slots its task instances hold, by state. */
+export interface PoolUsage {
+  name: string;
+  slots: number;
+  description: string;
+  running: number;
+  queued: number;
+  scheduled: number;
+}
+
+export async function listPoolUsage(client: Queryable): Promise<PoolUsage[]> {
+  const rows = await client.query<{ name: string; slots: number; description: string; running: string; queued: string; scheduled: string }>(
+    `SELECT p.name, p.slots, p.description,
+            COALESCE(sum(ti.pool_slots) FILTER (WHERE ti.state = 'running'), 0) AS running,
+            COALESCE(sum(ti.pool_slots) FILTER (WHERE ti.state = 'queued'), 0) AS queued,
+            COALESCE(sum(ti.pool_slots) FILTER (WHERE ti.state = 'scheduled'), 0) AS scheduled
+       FROM pools p LEFT JOIN task_instances ti ON ti.pool = p.name AND ti.state IN ('running', 'queued', 'scheduled')
+      GROUP BY p.name, p.slots, p.description ORDER BY p.name`,
+  );
+  return rows.rows.map((row) => ({ name: row.name, slots: row.slots, description: row.description, running: Number(row.running), queued: Number(row.queued), scheduled: Number(row.scheduled) }));
+}
+
+export async function listVariableRows(client: Queryable): Promise<Array<{ key: string; value: string; description: string | null }>> {
+  const rows = await client.query<{ key: string; value: string; description: string | null }>('SELECT key, value, description FROM variables ORDER BY key');
+  return rows.rows;
+}
+
+/** Import errors in file order; the id is the position (1-based) in that order. */
+export async function listImportErrorRows(client: Queryable): Promise<Array<{ id: number; file: string; type: string; message: string; traceback: string; updatedAt: number }>> {
+  const rows = await client.query<{ file: string; type: string; message: string; traceback: string; updated_at: Date }>(
+    'SELECT file, type, message, traceback, updated_at FROM import_errors ORDER BY file',
+  );
+  return rows.rows.map((row, index) => ({ id: index + 1, file: row.file, type: row.type, message: row.message, traceback: row.traceback, updatedAt: toMs(row.updated_at) }));
+}
+
+// ---- Users and sessions ----
+
+/** Airflow's four roles, weakest first. */
+export const ROLES = ['Viewer', 'User', 'Op', 'Admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface UserRow {
+  username: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export async function insertUser(client: Queryable, username: string, role: Role, passwordHash: string): Promise<boolean> {
+  const result = await client.query('INSERT INTO web_users (username, role, password_hash) VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING', [username, role, passwordHash]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+export async function getUser(client: Queryable, username: string): Promise<UserRow | null> {
+  const rows = await client.query<{ username: string; role: Role; password_hash: string; created_at: Date }>('SELECT username, role, password_hash, created_at FROM web_users WHERE username = $1', [username]);
+  const row = rows.rows[0];
+  return row ? { username: row.username, role: row.role, passwordHash: row.password_hash, createdAt: toMs(row.created_at) } : null;
+}
+
+export async function listUsers(client: Queryable): Promise<Array<Omit<UserRow, 'passwordHash'>>> {
+  const rows = await client.query<{ username: string; role: Role; created_at: Date }>('SELECT username, role, created_at FROM web_users ORDER BY username');
+  return rows.rows.map((row) => ({ username: row.username, role: row.role, createdAt: toMs(row.created_at) }));
+}
+
+export async function countUsers(client: Queryable): Promise<number> {
+  const rows = await client.query<{ n: string }>('SELECT count(*) AS n FROM web_users');
+  return Number(rows.rows[0]?.n ?? 0);
+}
+
+export async function deleteUser(client: Queryable, username: string): Promise<boolean> {
+  const result = await client.query('DELETE FROM web_users WHERE username = $1', [username]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Replaces a user's password hash and ends their sessions. */
+export async function setPasswordHash(client: Queryable, username: string, passwordHash: string): Promise<boolean> {
+  const result = await client.query(
+    `WITH u AS (UPDATE web_users SET password_hash = $2, updated_at = now() WHERE username = $1 RETURNING username)
+     , s AS (DELETE FROM web_sessions WHERE username IN (SELECT username FROM u))
+     SELECT username FROM u`,
+    [username, passwordHash],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+export async function insertSession(client: Queryable, tokenHash: string, username: string, csrfToken: string, expiresAt: number): Promise<void> {
+  await client.query('INSERT INTO web_sessions (token_hash, username, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [tokenHash, username, csrfToken, new Date(expiresAt)]);
+}
+
+/** The live session of a token hash with its user's current role, or null (unknown or expired). */
+export async function getSession(client: Queryable, tokenHash: string, now: number): Promise<{ username: string; role: Role; csrfToken: string } | null> {
+  const rows = await client.query<{ username: string; role: Role; csrf_token: string }>(
+    `SELECT s.username, u.role, s.csrf_token FROM web_sessions s JOIN web_users u ON u.username = s.username
+      WHERE s.token_hash = $1 AND s.expires_at > $2`,
+    [tokenHash, new Date(now)],
+  );
+  const row = rows.rows[0];
+  return row ? { username: row.username, role: row.role, csrfToken: row.csrf_token } : null;
+}
+
+/** Deletes a session, and every expired one while at it. */
+export async function deleteSession(client: Queryable, tokenHash: string, now: number): Promise<void> {
+  await client.query('DELETE FROM web_sessions WHERE token_hash = $1 OR expires_at <= $2', [tokenHash, new Date(now)]);
+}
+
+// ---- Audit log ----
+
+export interface AuditEntry {
+  username: string | null;
+  event: string;
+  dagId?: string | null;
+  runId?: string | null;
+  taskId?: string | null;
+  mapIndex?: number | null;
+  tryNumber?: number | null;
+  extra?: Record<string, unknown> | null;
+}
+
+export interface AuditRow extends Required<AuditEntry> {
+  id: number;
+  at: number;
+}
+
+export async function insertAudit(client: Queryable, entry: AuditEntry): Promise<void> {
+  await client.query(
+    'INSERT INTO audit_log (username, event, dag_id, run_id, task_id, map_index, try_number, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)',
+    [entry.username, entry.event, entry.dagId ?? null, entry.runId ?? null, entry.taskId ?? null, entry.mapIndex ?? null, entry.tryNumber ?? null, entry.extra ? jsonParam(entry.extra) : null],
+  );
+}
+
+/** `order_by` keys of the audit log (Airflow's event log field names). */
+export const AUDIT_ORDER: Readonly<Record<string, string>> = { event_log_id: 'a.id', when: 'a.at', event: 'a.event', dag_id: 'a.dag_id', owner: 'a.username' };
+
+export interface AuditFilter extends PageRequest {
+  dagId?: string;
+  event?: string;
+  username?: string;
+}
+
+export async function listAuditPage(client: Queryable, filter: AuditFilter): Promise<Page<AuditRow>> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  for (const [column, value] of [['a.dag_id', filter.dagId], ['a.event', filter.event], ['a.username', filter.username]] as const) {
+    if (value === undefined) continue;
+    values.push(value);
+    where.push(`${column} = $${values.length}`);
+  }
+  const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const order = orderClause(AUDIT_ORDER, filter.orderBy, 'event_log_id');
+  const total = await client.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log a ${whereSql}`, values);
+  const rows = await client.query<{ id: string; at: Date; username: string | null; event: string; dag_id: string | null; run_id: string | null; task_id: string | null; map_index: number | null; try_number: number | null; extra: Record<string, unknown> | null }>(
+    `SELECT a.* FROM audit_log a ${whereSql} ORDER BY ${order}, a.id LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+    [...values, filter.limit, filter.offset],
+  );
+  return {
+    total: Number(total.rows[0]?.n ?? 0),
+    items: rows.rows.map((row) => ({
+      id: Number(row.id), at: toMs(row.at), username: row.username, event: row.event, dagId: row.dag_id, runId: row.run_id,
+      taskId: row.task_id, mapIndex: row.map_index, tryNumber: row.try_number, extra: row.extra,
+    })),
+  };
+}
