@@ -15,7 +15,7 @@ _OWN_FIELDS = frozenset(
     wait_for_downstream ignore_first_depends_on_past max_active_tis_per_dag max_active_tis_per_dagrun
     task_concurrency do_xcom_push multiple_outputs python_callable trigger_rule doc_md poke_interval timeout
     mode soft_fail exponential_backoff max_wait is_setup is_teardown on_failure_fail_dagrun
-    ignore_downstream_trigger_rules _dagbridge_mapped kwargs_to_upstream""".split()
+    ignore_downstream_trigger_rules _dagbridge_mapped kwargs_to_upstream run_as_user""".split()
 )
 
 _MAX_DEPTH = 32
@@ -245,7 +245,7 @@ def task_spec(task):
         if k not in _OWN_FIELDS and k not in template_fields and not str(k).startswith("_")
     }
     doc_md = getattr(task, "doc_md", None)
-    return {
+    spec = {
         "taskId": task.task_id,
         "operator": klass.__name__,
         "operatorModule": display_module(klass.__module__),
@@ -286,6 +286,11 @@ def task_spec(task):
         "owner": str(getattr(task, "owner", "airflow")),
         "docMd": doc_md if isinstance(doc_md, str) else None,
     }
+    run_as_user = getattr(task, "run_as_user", None)
+    if isinstance(run_as_user, str) and run_as_user:
+        # Only when set, so that DAGs without it keep the version hash they had.
+        spec["runAsUser"] = run_as_user
+    return spec
 
 
 def _iter_groups(group):

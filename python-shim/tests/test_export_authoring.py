@@ -92,6 +92,21 @@ class ClassicOperatorsTest(unittest.TestCase):
         self.assertTrue(b["dependsOnPast"])
         self.assertEqual(self.tasks["c"]["triggerRule"], "one_failed")
 
+    def test_run_as_user_only_when_set(self):
+        bundle = export_files({"users.py": (
+            "from datetime import datetime\n"
+            "from airflow import DAG\n"
+            "from airflow.operators.bash import BashOperator\n"
+            "with DAG('users', start_date=datetime(2024, 1, 1), schedule=None, default_args={'run_as_user': 'etl'}):\n"
+            "    BashOperator(task_id='by_default', bash_command='id')\n"
+            "    BashOperator(task_id='own', bash_command='id', run_as_user='reports')\n"
+        )})
+        users = tasks_by_id(dag_by_id(bundle, "users"))
+        self.assertEqual((users["by_default"]["runAsUser"], users["own"]["runAsUser"]), ("etl", "reports"))
+        self.assertNotIn("run_as_user", users["own"]["args"])
+        # Absent, not null, without it: specs of DAGs that never set it keep their version hash.
+        self.assertNotIn("runAsUser", self.tasks["a"])
+
     def test_task_defaults(self):
         d = self.tasks["d"]
         self.assertEqual(d["triggerRule"], "all_success")

@@ -122,6 +122,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
         logCapBytes: config.logCapBytes,
         // Outside the home: a task's `../..` must not reach the home's URL and settings files.
         workBaseDir: undefined,
+        runAsUsers: config.runAsUser,
       },
       concurrency: config.concurrency,
       parseIntervalMs: config.parseIntervalSeconds * 1000,

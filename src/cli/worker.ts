@@ -24,6 +24,7 @@ interface WorkerOptions extends SharedOptions {
   strict?: boolean;
   httpPort?: string;
   httpHost?: string;
+  runAsUser?: string;
 }
 
 /** A worker id: host, pid and a random suffix (ids touch no path; they are validated as text). */
@@ -41,6 +42,7 @@ export function registerWorkerCommand(program: Command): Command {
     .option('--manifest <file>', 'dependency manifest to verify before pulling work (env DAGBRIDGE_MANIFEST)')
     .option('--worker-id <id>', 'worker id (default host-pid-random)')
     .option('--strict', 'exit 1 when the environment satisfies none of the queues')
+    .option('--run-as-user <users>', 'run tasks as this user (the worker must be root); more comma-separated users may be named by a task\'s run_as_user (env DAGBRIDGE_RUN_AS_USER; default: the worker\'s user)')
     .option('--http-port <port>', 'serve /health and /metrics on this port (env DAGBRIDGE_HTTP_PORT; default: not served)')
     .option('--http-host <address>', 'interface of /health and /metrics (default 127.0.0.1, this machine only; 0.0.0.0 for every interface; env DAGBRIDGE_HTTP_HOST)')
     .action(async (options: WorkerOptions) => {
@@ -83,6 +85,7 @@ export function registerWorkerCommand(program: Command): Command {
             killGraceMs: config.killGraceMs,
             logCapBytes: config.logCapBytes,
             workBaseDir: undefined,
+            runAsUsers: config.runAsUser,
           },
           log: app.log,
           subscribeToWork: (onWork) => app.subscribeToWork(onWork),
@@ -107,7 +110,7 @@ export function registerWorkerCommand(program: Command): Command {
           remove();
           await http?.close();
         }
-      }, { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest, httpPort: options.httpPort, httpHost: options.httpHost });
+      }, { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest, httpPort: options.httpPort, httpHost: options.httpHost, runAsUser: options.runAsUser });
     });
   return worker;
 }

@@ -11,7 +11,12 @@ import { hasUnencodedAt, redactUrl } from '../lib/redact.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
-const csv = z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value), z.array(z.string().min(1)));
+const splitCsv = (value: unknown): unknown => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+const csv = z.preprocess(splitCsv, z.array(z.string().min(1)));
+const userList = z.preprocess(
+  splitCsv,
+  z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, 'must be user names: letters, digits, _ . - (up to 32, not starting with - or .)')),
+);
 const bool = z.preprocess((value) => (typeof value === 'string' ? !['0', 'false', 'no', 'off', ''].includes(value.toLowerCase()) : value), z.boolean());
 
 /** Every setting, with its default. TSDoc on each field is the reference (docs/cli.md quotes it). */
@@ -65,6 +70,12 @@ export const configSchema = z.object({
   /** Extra environment variable names passed to tasks (secrets are not passed otherwise). Env `DAGBRIDGE_PASS_ENV`. */
   passEnv: csv.default([]),
   /**
+   * Users tasks may run as (the worker must be root): the first is every task's user unless the task names
+   * another listed one in its `run_as_user`. Default none: tasks run as the worker's user, and a task that asks
+   * for `run_as_user` fails. Env `DAGBRIDGE_RUN_AS_USER` (comma-separated).
+   */
+  runAsUser: userList.default([]),
+  /**
    * How cron and timedelta schedules are read: `data_interval` (Airflow 2) or `trigger` (Airflow 3). Default null:
    * by each DAG file's style (files importing `airflow.sdk` get Airflow 3's). Env `DAGBRIDGE_SCHEDULE_SEMANTICS`.
    */
@@ -109,6 +120,7 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   killGraceMs: 'DAGBRIDGE_KILL_GRACE_MS',
   logCapBytes: 'DAGBRIDGE_LOG_CAP_BYTES',
   passEnv: 'DAGBRIDGE_PASS_ENV',
+  runAsUser: 'DAGBRIDGE_RUN_AS_USER',
   scheduleSemantics: 'DAGBRIDGE_SCHEDULE_SEMANTICS',
   home: 'DAGBRIDGE_HOME',
   httpPort: 'DAGBRIDGE_HTTP_PORT',

@@ -104,6 +104,8 @@ export const taskSchema = z.object({
   args: z.record(jsonValue),
   requiresProvider: z.boolean(),
   owner: z.string(),
+  /** Airflow's `run_as_user`; absent when the task names none (so specs without it keep their version hash). */
+  runAsUser: z.string().min(1).optional(),
   docMd: z.string().nullable(),
 });
 export type TaskSpec = z.infer<typeof taskSchema>;

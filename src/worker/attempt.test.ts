@@ -8,7 +8,7 @@ import { MemoryStore } from '../ports/memory-store.js';
 import type { DagRunRecord, TaskInstanceKey } from '../ports/metadata-store.js';
 import { exportDags } from '../shim/export.js';
 import { resolvePython } from '../shim/python.js';
-import { runAttempt, type AttemptContext } from './attempt.js';
+import { chooseRunAsUser, runAttempt, type AttemptContext } from './attempt.js';
 
 const DAG_FILE = `
 from datetime import datetime
@@ -114,4 +114,18 @@ describe('runAttempt after the try started', () => {
     const lines = (await store.readLogLines(key, 1)).map((l) => l.line).join('\n');
     expect(lines).toContain('is not a valid Airflow key');
   }, 60_000);
+});
+
+describe('chooseRunAsUser', () => {
+  it('runs a task as the worker\'s first user, as its own run_as_user when listed, and refuses any other', () => {
+    expect(chooseRunAsUser(undefined, [], 'root')).toEqual({ user: null });
+    expect(chooseRunAsUser(undefined, ['airflow', 'etl'], 'root')).toEqual({ user: 'airflow' });
+    expect(chooseRunAsUser('etl', ['airflow', 'etl'], 'root')).toEqual({ user: 'etl' });
+    // Its own user, as Airflow runs it without sudo; but never the worker's user past a --run-as-user list.
+    expect(chooseRunAsUser('airflow', [], 'airflow')).toEqual({ user: null });
+    expect(chooseRunAsUser('root', ['airflow'], 'root')).toEqual({
+      refused: 'the task\'s run_as_user "root" is not a user this worker runs tasks as (it allows airflow): start the worker with --run-as-user naming it (env DAGBRIDGE_RUN_AS_USER), as root',
+    });
+    expect(chooseRunAsUser('etl', [], 'root')).toMatchObject({ refused: expect.stringContaining('(it allows none)') });
+  });
 });

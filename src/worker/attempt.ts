@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { applyTaskResult } from '../dag/apply-result.js';
 import type { DagSpec, TaskSpec } from '../dag/bundle.js';
@@ -34,6 +35,11 @@ export interface AttemptContext {
   killGraceMs: number;
   logCapBytes: number;
   workBaseDir?: string;
+  /**
+   * Users tasks may run as (`--run-as-user`): the first for tasks without `run_as_user`, any listed one for a task
+   * that names it. Empty or absent: tasks run as this process's user, and one that names a user fails.
+   */
+  runAsUsers?: readonly string[];
   log: Logger;
   clock?: () => number;
   /** `tasks test`: the context's test_mode. */
@@ -213,6 +219,13 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     log.warn(drift);
   }
 
+  const user = chooseRunAsUser(task.runAsUser, ctx.runAsUsers ?? [], userInfo().username);
+  if ('refused' in user) {
+    return finish('failed', {
+      xcoms: [], skipTaskIds: [], nextRetryAt: null, rescheduleAt: null, exitCode: null, signal: null, exitReason: user.refused, triggerDagRuns: [],
+      error: { type: 'RunAsUserError', message: user.refused, traceback: '', retryable: false },
+    }, 0);
+  }
   const outcome = await runTaskProcess(
     {
       input,
@@ -221,6 +234,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
       executionTimeoutSeconds: task.executionTimeoutSeconds,
       killGraceMs: ctx.killGraceMs,
       workBaseDir: ctx.workBaseDir,
+      runAsUser: user.user,
       env: ctx.env,
       logLimitBytes: ctx.logCapBytes,
       signal,
@@ -288,6 +302,21 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     exitReason,
     triggerDagRuns: result.triggerDagRuns,
   }, outcome.durationMs);
+}
+
+/**
+ * The user a task runs as: its own `run_as_user` when the worker allows that user, else the worker's first
+ * allowed user, else null (the worker's own user). A task that names a user the worker does not allow is refused:
+ * a DAG author must not pick the worker's user (often root) or anyone else the operator did not list. As in
+ * Airflow (base_task_runner.py: no sudo when `run_as_user` is the current user), a worker without
+ * `--run-as-user` runs a task that names the worker's own user.
+ */
+export function chooseRunAsUser(taskUser: string | undefined, allowed: readonly string[], selfUser: string): { user: string | null } | { refused: string } {
+  if (taskUser === undefined) return { user: allowed[0] ?? null };
+  if (allowed.includes(taskUser)) return { user: taskUser };
+  if (allowed.length === 0 && taskUser === selfUser) return { user: null };
+  const listed = allowed.length === 0 ? 'it allows none' : `it allows ${allowed.join(', ')}`;
+  return { refused: `the task's run_as_user ${JSON.stringify(taskUser)} is not a user this worker runs tasks as (${listed}): start the worker with --run-as-user naming it (env DAGBRIDGE_RUN_AS_USER), as root` };
 }
 
 /**

@@ -5,7 +5,7 @@ import sys
 
 from dagbridge_shim import __version__
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: tasks carry runAsUser
 
 
 def read_cache(path, mode):
