@@ -98,6 +98,20 @@ class Supervised:
         return reports
 
 
+class ReportLineTest(unittest.TestCase):
+    def test_reports_are_json_lines_without_the_json_module(self):
+        sys.path.insert(0, SHIM_ROOT)
+        try:
+            from dagbridge_shim.supervisor import report_line
+        finally:
+            sys.path.remove(SHIM_ROOT)
+        tricky = 'quote " backslash \\ newline \n nul \x00 esc \x1b tab \t ünï 日本 \U0001f680 \udcff'
+        line = report_line("error", {"kind": "exec", "message": tricky, "left": 3, "subreaper": True, "none": None})
+        self.assertTrue(line.endswith("\n") and line.count("\n") == 1)
+        self.assertEqual(json.loads(line), {"event": "error", "kind": "exec", "message": tricky, "left": 3,
+                                            "subreaper": True, "none": None})
+
+
 @unittest.skipUnless(sys.platform.startswith("linux"), "a child subreaper and /proc are Linux features")
 class SupervisorTest(unittest.TestCase):
     def test_a_daemon_the_task_left_is_ended_when_the_task_exits(self):
