@@ -173,24 +173,46 @@ def _read_rules(ignore_path, rule_type, base_dir, definition_dir):
     return rules
 
 
-def iter_python_files(dags_folder, ignore_syntax=SYNTAX_REGEXP):
+def iter_python_files(dags_folder, ignore_syntax=SYNTAX_REGEXP, problems=None):
     """Absolute paths of `.py` files that `.airflowignore` files do not exclude, in walk order (a folder's
-    files, then its sub-folders, each sorted by name)."""
+    files, then its sub-folders, each sorted by name).
+
+    With a `problems` list, a folder entry the walk cannot use (a directory that cannot be listed, a symlink that
+    leads back to a directory already walked, an unreadable `.airflowignore`) is appended to it as
+    `(path, error type, message)` and skipped: one bad entry is an import error of that path, the rest of the
+    folder is still walked. Without it the first such entry raises (Airflow's behaviour)."""
     base_dir = os.path.abspath(dags_folder)
     rule_type = _GlobRule if ignore_syntax == SYNTAX_GLOB else _RegexpRule
     patterns_by_dir = {os.path.realpath(base_dir): []}
-    for root, dirs, files in os.walk(base_dir, followlinks=True):
+
+    def report(path, kind, message):
+        if problems is None:
+            raise RuntimeError(message)
+        problems.append((path, kind, message))
+
+    def on_walk_error(error):
+        report(getattr(error, "filename", None) or base_dir, type(error).__name__,
+               "cannot list %s: %s" % (getattr(error, "filename", None) or base_dir, error.strerror or error))
+
+    for root, dirs, files in os.walk(base_dir, followlinks=True, onerror=on_walk_error if problems is not None else None):
         patterns = list(patterns_by_dir.get(os.path.realpath(root), []))
         ignore_path = os.path.join(root, IGNORE_FILE)
         if os.path.isfile(ignore_path):
-            patterns = list(dict.fromkeys(patterns + _read_rules(ignore_path, rule_type, base_dir, root)))
+            try:
+                patterns = list(dict.fromkeys(patterns + _read_rules(ignore_path, rule_type, base_dir, root)))
+            except (OSError, re.error) as exc:
+                if problems is None:
+                    raise
+                report(ignore_path, type(exc).__name__, "cannot read %s: %s" % (ignore_path, exc))
         dirs[:] = sorted(d for d in dirs if not rule_type.matches(os.path.join(root, d), True, patterns))
-        for sub in dirs:
+        for sub in list(dirs):
             real = os.path.realpath(os.path.join(root, sub))
             if real in patterns_by_dir:
-                raise RuntimeError(
-                    "Detected recursive loop when walking DAG directory %s: %s has appeared more than once." % (base_dir, real)
-                )
+                # A symlink back to a folder already walked: that entry is skipped, the walk goes on.
+                dirs.remove(sub)
+                report(os.path.join(root, sub), "RecursiveLoopError",
+                       "Detected recursive loop when walking DAG directory %s: %s has appeared more than once." % (base_dir, real))
+                continue
             patterns_by_dir[real] = list(patterns)
         for name in sorted(files):
             if name == IGNORE_FILE or not name.endswith(".py"):

@@ -1,8 +1,9 @@
 """Isolation: every broken file becomes an import error of its own, the others still export."""
 import os
+import signal
 import unittest
 
-from tests.test_export_support import FIXTURES, TempDags, dag_by_id, run_export
+from tests.test_export_support import FIXTURES, TempDags, dag_by_id, run_export, write_files
 
 BROKEN = os.path.join(FIXTURES, "broken_dags")
 
@@ -110,3 +111,77 @@ class UsageTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FolderEntriesTest(unittest.TestCase):
+    """A folder entry the walk cannot use is an import error of that path; the rest of the folder exports."""
+
+    GOOD = """
+        from airflow import DAG
+        from airflow.operators.empty import EmptyOperator
+        with DAG("good", schedule=None):
+            EmptyOperator(task_id="t")
+    """
+
+    def test_symlink_loop_is_an_import_error_of_its_path(self):
+        with TempDags({"good.py": self.GOOD, "loop/inner.py": "x = 1\n"}) as folder:
+            os.symlink("..", os.path.join(folder, "loop", "up"))
+            bundle, _ = run_export(folder)
+        self.assertEqual([d["dagId"] for d in bundle["dags"]], ["good"])
+        [error] = bundle["importErrors"]
+        self.assertEqual((error["file"], error["type"]), ("loop/up", "RecursiveLoopError"))
+        self.assertIn("recursive loop", error["message"])
+
+    @unittest.skipIf(hasattr(os, "geteuid") and os.geteuid() == 0, "root lists any directory")
+    def test_unreadable_directory_is_an_import_error_of_its_path(self):
+        with TempDags({"good.py": self.GOOD, "locked/dag.py": self.GOOD.replace('"good"', '"locked"')}) as folder:
+            locked = os.path.join(folder, "locked")
+            os.chmod(locked, 0)
+            try:
+                bundle, _ = run_export(folder)
+            finally:
+                os.chmod(locked, 0o755)
+        self.assertEqual([d["dagId"] for d in bundle["dags"]], ["good"])
+        self.assertEqual([(e["file"], e["type"]) for e in bundle["importErrors"]], [("locked", "PermissionError")])
+
+    def test_a_child_left_holding_the_output_does_not_hold_the_export(self):
+        # A DAG file whose import starts a process in a session of its own that keeps every inherited descriptor
+        # and outlives the export (stopped below by its pid).
+        with TempDags({"good.py": self.GOOD}) as folder:
+            pid_file = os.path.join(folder, "..", "stall.pid")
+            stall = """
+                import os, time
+                if os.fork() == 0:
+                    os.setsid()
+                    with open(%r, "w") as handle:
+                        handle.write(str(os.getpid()))
+                    time.sleep(300)
+                    os._exit(0)
+                print("stall imported")
+                # airflow DAG
+            """ % pid_file
+            write_files(folder, {"zz_stall.py": stall})
+            try:
+                bundle, proc = run_export(folder, "--file-timeout", "30")
+                with open(pid_file) as handle:
+                    pid = int(handle.read())
+                os.kill(pid, 0)  # still alive: the export did not wait for it
+            finally:
+                if os.path.exists(pid_file):
+                    with open(pid_file) as handle:
+                        os.kill(int(handle.read()), signal.SIGKILL)
+        self.assertEqual([d["dagId"] for d in bundle["dags"]], ["good"])
+        self.assertIn("stall imported", proc.stderr)
+
+    def test_output_of_a_noisy_file_is_capped(self):
+        noisy = """
+            import os
+            # airflow DAG
+            for _ in range(40):
+                os.write(1, b"N" * (1 << 20) + b"\\n")
+        """
+        with TempDags({"good.py": self.GOOD, "noisy.py": noisy}) as folder:
+            bundle, proc = run_export(folder)
+        self.assertEqual([d["dagId"] for d in bundle["dags"]], ["good"])
+        self.assertLess(len(proc.stderr), 200 * 1024)
+        self.assertIn("bytes printed by DAG files of this batch left out", proc.stderr)

@@ -17,11 +17,20 @@ class UsageError(Exception):
     """Bad arguments: exit code 2."""
 
 
-def select_files(dags_folder, args):
-    """(rel, abs) of the files to consider, in order."""
-    walked = list(discovery.iter_python_files(dags_folder, args.ignore_syntax))
+def _rel(dags_folder, path):
+    return os.path.relpath(path, dags_folder).replace(os.sep, "/")
+
+
+def select_files(dags_folder, args, walk_errors=None):
+    """(rel, abs) of the files to consider, in order. Folder entries the walk could not use are appended to
+    `walk_errors` as import errors of their path (see discovery.iter_python_files)."""
+    problems = []
+    walked = list(discovery.iter_python_files(dags_folder, args.ignore_syntax, problems))
+    if walk_errors is not None:
+        for path, kind, message in problems:
+            walk_errors.append({"file": _rel(dags_folder, path), "type": kind, "message": message, "traceback": ""})
     if args.files is None:
-        return [(os.path.relpath(p, dags_folder).replace(os.sep, "/"), p) for p in walked]
+        return [(_rel(dags_folder, p), p) for p in walked]
     allowed = {os.path.abspath(p) for p in walked}
     chosen = []
     for rel in args.files:
@@ -50,7 +59,7 @@ def build_bundle(args):
     cache = read_cache(args.cache, mode)
     reused = {}
     files, import_errors, jobs = [], [], []
-    for rel, path in select_files(dags_folder, args):
+    for rel, path in select_files(dags_folder, args, import_errors):
         try:
             with open(path, "rb") as handle:
                 content = handle.read()

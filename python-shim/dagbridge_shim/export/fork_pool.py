@@ -18,12 +18,21 @@ def _write_all(fd, data):
         view = view[written:]
 
 
-def _child(batch, mode, write_fd):
+# What the parent keeps of a child's stdout and stderr (the DAG files' prints), and then writes to its stderr.
+OUTPUT_TAIL_BYTES = 64 * 1024
+
+
+def _child(batch, mode, write_fd, output_fd):
     """Runs in a forked child: for each file of the batch, announce it, import and convert it, send its
     result; one JSON document per line. Exits without cleanup (the parent's state is not ours to flush)."""
     code = 0
     try:
-        os.dup2(2, 1)  # the DAG files' prints must not reach the bundle on stdout
+        # The DAG files' prints go to a pipe of this child only, never to the bundle on stdout nor to the shim's
+        # own stderr: a process a DAG file leaves behind holds that pipe, which the parent closes when this child
+        # is done, so nothing it inherits can keep the export (or whoever reads the shim) waiting.
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        os.close(output_fd)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         baseline_modules = set(sys.modules)
         baseline_path = list(sys.path)
@@ -45,14 +54,22 @@ class _Worker:
 
     def __init__(self, batch, mode):
         read_fd, write_fd = os.pipe()
+        output_read, output_write = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child(batch, mode, write_fd)
+            os.close(output_read)
+            _child(batch, mode, write_fd, output_write)
         os.close(write_fd)
+        os.close(output_write)
+        os.set_blocking(output_read, False)
         self.fd = read_fd
+        self.output_fd = output_read
+        self.output = bytearray()
+        self.output_dropped = 0
+        self.output_eof = False
         self.pid = pid
         self.batch = list(batch)
         self.done = 0  # files of the batch with a result
@@ -87,6 +104,24 @@ class _Worker:
     def remaining_after_current(self):
         return self.batch[self.done + 1:]
 
+    def finished(self):
+        return self.done >= len(self.batch)
+
+    def read_output(self):
+        """Drains what the child printed so far, keeping the last OUTPUT_TAIL_BYTES."""
+        while self.output_fd is not None:
+            try:
+                data = os.read(self.output_fd, 1 << 16)
+            except BlockingIOError:
+                return
+            if not data:
+                self.output_eof = True
+                return
+            self.output += data
+            if len(self.output) > OUTPUT_TAIL_BYTES:
+                self.output_dropped += len(self.output) - OUTPUT_TAIL_BYTES
+                del self.output[:len(self.output) - OUTPUT_TAIL_BYTES]
+
     def close(self, kill=False):
         if kill:
             try:
@@ -95,6 +130,15 @@ class _Worker:
                 pass
         _, status = os.waitpid(self.pid, 0)
         os.close(self.fd)
+        self.read_output()
+        # Closed whether or not something the child started still holds the other end.
+        os.close(self.output_fd)
+        self.output_fd = None
+        if self.output_dropped:
+            sys.stderr.write("[%d bytes printed by DAG files of this batch left out; the last %d follow]\n" % (self.output_dropped, len(self.output)))
+        if self.output:
+            sys.stderr.write(self.output.decode("utf-8", "replace"))
+            sys.stderr.flush()
         return status
 
 
@@ -123,12 +167,23 @@ def run_forked(jobs, mode, timeout, parallelism, isolation="batch"):
         now = time.monotonic()
         deadlines = [w.current_started + timeout - now for w in running.values() if w.current_started is not None]
         wait = min([1.0] + [max(0.0, d) for d in deadlines])
-        readable, _, _ = select.select(list(running), [], [], wait)
+        outputs = {w.output_fd: w for w in running.values() if not w.output_eof}
+        readable, _, _ = select.select(list(running) + list(outputs), [], [], wait)
         for fd in readable:
+            if fd in outputs:
+                outputs[fd].read_output()
+                continue
+            if fd not in running:
+                continue
             worker = running[fd]
             data = os.read(fd, 1 << 20)
             if data:
                 worker.feed(data, results)
+                if worker.finished():
+                    # Every result is in: the child is exiting. Its result pipe may stay open in a process a DAG
+                    # file started, so the end of the batch is not waited for as end-of-file.
+                    del running[fd]
+                    worker.close()
                 continue
             del running[fd]
             status = worker.close()
