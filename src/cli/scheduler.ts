@@ -28,7 +28,7 @@ export function registerSchedulerCommand(program: Command): void {
         const { config } = app;
         // The manifest of the DAG repo is published with every parse; messages carry the hash they were queued under.
         const manifestPublisher = new ManifestPublisher({ path: config.manifest, registry: store, log: app.log });
-        const parse = cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv, cacheDir: config.home });
+        const parse = cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv, cacheDir: config.home, totalTimeoutMs: config.parseTimeoutSeconds * 1000 });
         const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestPublisher.hash() });
         const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
         const service = new SchedulerService({
@@ -36,6 +36,8 @@ export function registerSchedulerCommand(program: Command): void {
           exportBundle: parse,
           manifestPublisher,
           parseIntervalMs: config.parseIntervalSeconds * 1000,
+          parseTimeoutMs: config.parseTimeoutSeconds * 1000,
+          parseStaleAfterMs: config.parseStaleAfterSeconds * 1000,
           loopIntervalMs: config.schedulerIntervalMs,
           maxDeliveries: config.maxDeliveries,
           workerTimeoutMs: config.leaseMs,
@@ -45,7 +47,8 @@ export function registerSchedulerCommand(program: Command): void {
           metrics,
         });
         await service.start();
-        const http = metrics ? await serveServiceHttp({ port: config.httpPort, host: config.httpHost }, 'scheduler', metrics, app.log) : null;
+        // `/health` also fails when the DAG processor is stuck or has not parsed successfully for too long.
+        const http = metrics ? await serveServiceHttp({ port: config.httpPort, host: config.httpHost }, 'scheduler', { registry: metrics.registry, health: (now) => [...metrics.health(now), ...service.parseHealth(now)] }, app.log) : null;
         app.log.info('scheduler started', { dagsFolder: config.dagsFolder });
         const remove = onStopSignals(() => void service.stop(), () => void service.stop());
         try {

@@ -59,6 +59,20 @@ export const configSchema = z.object({
   schedulerIntervalMs: positiveInt.default(1_000),
   /** How often the scheduler re-exports the DAG folder. Default 30. Env `DAGBRIDGE_PARSE_INTERVAL_SECONDS`. */
   parseIntervalSeconds: positiveInt.default(30),
+  /**
+   * Total deadline of one parse of the DAG folder: after it the parse's whole process group is killed and the parse
+   * counts as failed (the stored DAGs stay). Default 300. Env `DAGBRIDGE_PARSE_TIMEOUT_SECONDS`.
+   */
+  parseTimeoutSeconds: positiveInt.default(300),
+  /**
+   * `/health` of the scheduler and the DAG processor fails when no parse has succeeded for this long (or one has run
+   * longer than its deadline). Default 600. Env `DAGBRIDGE_PARSE_STALE_AFTER_SECONDS`.
+   */
+  parseStaleAfterSeconds: positiveInt.default(600),
+  /** Largest conf of a DAG run, in bytes of JSON. Default 1048576. Env `DAGBRIDGE_MAX_CONF_BYTES`. */
+  maxConfBytes: positiveInt.default(1024 * 1024),
+  /** Deepest nesting of a conf or an XCom value (arrays and objects). Default 64. Env `DAGBRIDGE_MAX_JSON_DEPTH`. */
+  maxJsonDepth: positiveInt.default(64),
   /** Deliveries of one message before it is dead-lettered. Default 5. Env `DAGBRIDGE_MAX_DELIVERIES`. */
   maxDeliveries: positiveInt.default(5),
   /** Grace before a stopping worker kills its tasks. Default 60000. Env `DAGBRIDGE_SHUTDOWN_GRACE_MS`. */
@@ -115,6 +129,10 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   heartbeatMs: 'DAGBRIDGE_HEARTBEAT_MS',
   schedulerIntervalMs: 'DAGBRIDGE_SCHEDULER_INTERVAL_MS',
   parseIntervalSeconds: 'DAGBRIDGE_PARSE_INTERVAL_SECONDS',
+  parseTimeoutSeconds: 'DAGBRIDGE_PARSE_TIMEOUT_SECONDS',
+  parseStaleAfterSeconds: 'DAGBRIDGE_PARSE_STALE_AFTER_SECONDS',
+  maxConfBytes: 'DAGBRIDGE_MAX_CONF_BYTES',
+  maxJsonDepth: 'DAGBRIDGE_MAX_JSON_DEPTH',
   maxDeliveries: 'DAGBRIDGE_MAX_DELIVERIES',
   shutdownGraceMs: 'DAGBRIDGE_SHUTDOWN_GRACE_MS',
   killGraceMs: 'DAGBRIDGE_KILL_GRACE_MS',

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'BUNDLE_INVALID'
   | 'BUNDLE_VERSION'
   | 'SHIM_FAILED'
+  | 'SHIM_TIMEOUT'
   | 'INTERPRETER_NOT_FOUND'
   | 'DAGS_FOLDER_NOT_FOUND'
   | 'MANIFEST_INVALID'
@@ -66,7 +67,7 @@ export class BundleError extends DagbridgeError {
 /** The Python side could not be run or answered badly: missing interpreter, missing folder, crash. */
 export class ShimError extends DagbridgeError {
   constructor(
-    code: 'SHIM_FAILED' | 'INTERPRETER_NOT_FOUND' | 'DAGS_FOLDER_NOT_FOUND',
+    code: 'SHIM_FAILED' | 'SHIM_TIMEOUT' | 'INTERPRETER_NOT_FOUND' | 'DAGS_FOLDER_NOT_FOUND',
     message: string,
     options: { cause?: unknown } = {},
   ) {

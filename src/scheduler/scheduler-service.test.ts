@@ -74,6 +74,40 @@ describe('SchedulerService', () => {
   });
 });
 
+describe('SchedulerService with a parse that does not end', () => {
+  it('keeps iterating while the DAG processor parses, and stopping ends the parse', async () => {
+    const store = new MemoryStore();
+    let aborted = false;
+    let parseStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (parseStarted = resolve));
+    let iterations = 0;
+    let threeIterations: () => void = () => undefined;
+    const going = new Promise<void>((resolve) => (threeIterations = resolve));
+    const service = new SchedulerService({
+      store, executor: new InstantExecutor(store), log: silentLogger,
+      exportBundle: (signal) => new Promise<DagBundle>((_, reject) => {
+        parseStarted();
+        signal.addEventListener('abort', () => {
+          aborted = true;
+          reject(new Error('stopped'));
+        });
+      }),
+      parseIntervalMs: 60_000, loopIntervalMs: 1, parseTimeoutMs: 3_600_000,
+      onIteration: () => {
+        iterations += 1;
+        if (iterations === 3) threeIterations();
+      },
+    });
+    await service.start();
+    await started;
+    await going;
+    expect(service.processor?.parsing).toBe(true);
+    await service.stop();
+    expect(aborted).toBe(true);
+    expect(service.processor?.parsing).toBe(false);
+  });
+});
+
 describe('decideAgainAtOnce', () => {
   const stats = (changesApplied: number, queued: number, finished: number): LoopStats => ({
     runsDecided: 1, changesApplied, queued,

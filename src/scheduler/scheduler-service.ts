@@ -1,10 +1,11 @@
 /**
- * `dagbridge scheduler` (and the scheduling half of `dagbridge standalone`): re-exports the DAG folder on an
- * interval, creates runs on schedule, runs the decision loop, and (cluster mode) the housekeeping repairs.
- * Several schedulers may run at once: every write they make is a compare-and-set or insert-if-absent.
+ * `dagbridge scheduler` (and the scheduling half of `dagbridge standalone`): creates runs on schedule, runs the
+ * decision loop, and (cluster mode) the housekeeping repairs. The DAG folder is parsed by a DagProcessor beside
+ * the loop (or by a `dagbridge dag-processor` service): the loop starts a parse when one is due and never waits
+ * for it. Several schedulers may run at once: every write they make is a compare-and-set or insert-if-absent.
  */
 import type { ManifestPublisher } from './manifest-publisher.js';
-import type { DagBundle } from '../dag/bundle.js';
+import { DagProcessor, type ExportBundle, type ParseHealthCheck } from './dag-processor.js';
 import type { ScheduleSemantics } from '../dag/schedule.js';
 import { ServiceLifecycle, type ServiceState, type Subscribe } from '../lib/service-state.js';
 import type { Executor } from '../ports/executor.js';
@@ -34,11 +35,18 @@ export interface SchedulerServiceOptions {
   store: MetadataStore & Partial<WorkerRegistry>;
   executor: Executor;
   log: Logger;
-  /** Exports the DAG folder (the shim); null disables parsing (tests that sync bundles themselves). */
-  exportBundle: (() => Promise<DagBundle>) | null;
+  /**
+   * Exports the DAG folder (the shim); null disables parsing (a `dagbridge dag-processor` service parses, or tests
+   * sync bundles themselves).
+   */
+  exportBundle: ExportBundle | null;
   /** Publishes the repo's dependency manifest before each parse (cluster mode with `--manifest`). */
   manifestPublisher?: Pick<ManifestPublisher, 'publish'>;
   parseIntervalMs: number;
+  /** Total deadline of one parse; default 300 000 (config `parseTimeoutSeconds`). */
+  parseTimeoutMs?: number;
+  /** The parse health check fails when no parse succeeded for this long; default 600 000 (`parseStaleAfterSeconds`). */
+  parseStaleAfterMs?: number;
   loopIntervalMs: number;
   /** Cluster mode: the queue for housekeeping. */
   queue?: TaskQueue;
@@ -73,7 +81,8 @@ export function decideAgainAtOnce(stats: LoopStats, maxQueuedPerLoop = DEFAULT_M
 export class SchedulerService {
   private readonly lifecycle = new ServiceLifecycle('scheduler');
   readonly loop: SchedulerLoop;
-  private nextParseAt = 0;
+  /** Parses the DAG folder beside the loop; null when this scheduler does not parse. */
+  readonly processor: DagProcessor | null;
   private nextHousekeepingAt = 0;
   private nextRunCreationAt = 0;
   private readonly clock: () => number;
@@ -81,12 +90,35 @@ export class SchedulerService {
   lastLoopAt: number | null = null;
   /** Since when iterations succeed without interruption (a lost database makes every worker look lost). */
   private healthySince = Date.now();
-  lastParseAt: number | null = null;
-  lastParseError: string | null = null;
 
   constructor(private readonly options: SchedulerServiceOptions) {
     this.loop = new SchedulerLoop(options.store, options.executor, options.log);
     this.clock = options.clock ?? Date.now;
+    this.processor = options.exportBundle === null ? null : new DagProcessor({
+      store: options.store,
+      exportBundle: options.exportBundle,
+      ...(options.manifestPublisher ? { manifestPublisher: options.manifestPublisher } : {}),
+      log: options.log,
+      parseIntervalMs: options.parseIntervalMs,
+      parseTimeoutMs: options.parseTimeoutMs ?? 300_000,
+      staleAfterMs: options.parseStaleAfterMs ?? 600_000,
+      pausedOnCreation: options.pausedOnCreation ?? false,
+    });
+  }
+
+  /** Time of the last successful parse (null: none yet, or this scheduler does not parse). */
+  get lastParseAt(): number | null {
+    return this.processor?.lastSuccessAt ?? null;
+  }
+
+  /** The last parse's error, null after a success. */
+  get lastParseError(): string | null {
+    return this.processor?.lastError ?? null;
+  }
+
+  /** The `parse` check of `/health`; none when this scheduler does not parse. */
+  parseHealth(now = Date.now()): ParseHealthCheck[] {
+    return this.processor ? [this.processor.health(now)] : [];
   }
 
   get state(): ServiceState {
@@ -103,23 +135,13 @@ export class SchedulerService {
     this.lifecycle.runLoop(() => this.run());
   }
 
-  /** Parses the DAG folder and syncs it (also called once before start by standalone). */
-  async parse(now = Date.now()): Promise<void> {
-    if (!this.options.exportBundle) return;
-    await this.options.manifestPublisher?.publish(now);
-    try {
-      const bundle = await this.options.exportBundle();
-      const report = await this.options.store.syncBundle(bundle, now, { pausedOnCreation: this.options.pausedOnCreation });
-      this.lastParseAt = now;
-      this.lastParseError = null;
-      if (report.added.length + report.updated.length + report.deactivated.length > 0) {
-        this.options.log.info('DAG folder synced', { added: report.added.length, updated: report.updated.length, deactivated: report.deactivated.length, importErrors: report.importErrors });
-      }
-    } catch (error) {
-      // Keep scheduling what is stored: a broken export must not stop runs in flight.
-      this.lastParseError = errorMessage(error);
-      this.options.log.error('could not parse the DAG folder; keeping the DAGs stored', { error: this.lastParseError });
-    }
+  /**
+   * Parses the DAG folder and syncs it, waiting for the outcome (standalone calls it once before start). A failed
+   * parse is logged and keeps the stored DAGs; it does not throw. `now` stamps the sync (standalone: its session
+   * start).
+   */
+  async parse(now?: number): Promise<void> {
+    await this.processor?.parseNow(now);
   }
 
   private async run(): Promise<void> {
@@ -127,10 +149,8 @@ export class SchedulerService {
     while (this.lifecycle.isRunning) {
       const now = this.clock();
       try {
-        if (now >= this.nextParseAt) {
-          await this.parse(now);
-          this.nextParseAt = now + this.options.parseIntervalMs;
-        }
+        // Never awaited: the loop goes on while the DAG processor parses.
+        this.processor?.startIfDue();
         // Run creation reads every stored DAG with its spec. Once per loop interval is as often as a schedule needs
         // it; task completions wake the loop far more often than that on a busy cluster.
         if (now >= this.nextRunCreationAt) {
@@ -192,6 +212,9 @@ export class SchedulerService {
 
   /** Stops after the current iteration, then stops the executor. Idempotent. */
   stop(): Promise<void> {
-    return this.lifecycle.stop(() => this.options.executor.stop());
+    return this.lifecycle.stop(async () => {
+      await this.processor?.stop();
+      await this.options.executor.stop();
+    });
   }
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { parseBundle, type DagBundle } from '../dag/bundle.js';
 import { ShimError } from '../lib/errors.js';
 import { PARSE_ALLOW, resolvePython, shimProcessEnv } from './python.js';
@@ -34,6 +34,98 @@ export interface ExportOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra parent variables DAG files may read at parse time (config `passEnv`: names or `PREFIX_*`). */
   passEnv?: readonly string[];
+  /**
+   * Total deadline of the export in ms (default 300 000): after it the shim's whole process group is killed and the
+   * export fails with SHIM_TIMEOUT. Also ends the export when `signal` aborts.
+   */
+  totalTimeoutMs?: number;
+  /** Aborts the export (its process group is killed). */
+  signal?: AbortSignal;
+}
+
+/** What the TS side keeps of the shim's stderr: its last 64 KiB (the error is its last line, cut to 500 chars). */
+const STDERR_TAIL_BYTES = 64 * 1024;
+/** How long the end of the shim's pipes is waited for once it has exited (a process it left may hold them). */
+const PIPE_GRACE_MS = 2_000;
+
+interface ShimRun {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderrTail: string;
+  timedOut: boolean;
+  aborted: boolean;
+  spawnError: Error | null;
+}
+
+/**
+ * Runs the shim in a process group of its own (detached) and collects its output. Resolves when the shim has
+ * exited and its pipes closed, or PIPE_GRACE_MS after it exited if something it started still holds them (the
+ * pipes are then destroyed), so no descendant can keep the caller waiting. At the deadline or on abort the whole
+ * group is killed with SIGKILL.
+ */
+function runShim(executable: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal | undefined): Promise<ShimRun> {
+  return new Promise((resolve) => {
+    const child = spawn(executable, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    let stderr = Buffer.alloc(0);
+    const run: ShimRun = { exitCode: null, signal: null, stdout: '', stderrTail: '', timedOut: false, aborted: false, spawnError: null };
+    let settled = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const killGroup = (): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is already gone.
+      }
+    };
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      clearTimeout(graceTimer);
+      signal?.removeEventListener('abort', onAbort);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      run.stdout = Buffer.concat(stdout).toString('utf8');
+      run.stderrTail = stderr.toString('utf8');
+      resolve(run);
+    };
+    const onAbort = (): void => {
+      run.aborted = true;
+      killGroup();
+    };
+    const deadline = setTimeout(() => {
+      run.timedOut = true;
+      killGroup();
+    }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = Buffer.concat([stderr, chunk]);
+      if (stderr.length > STDERR_TAIL_BYTES) stderr = stderr.subarray(stderr.length - STDERR_TAIL_BYTES);
+    });
+    child.on('error', (error) => {
+      run.spawnError = error;
+      finish();
+    });
+    child.on('exit', (code, exitSignal) => {
+      run.exitCode = code;
+      run.signal = exitSignal;
+      // Whatever the shim left in its group goes with it; one that left the group only loses its pipes.
+      killGroup();
+      graceTimer = setTimeout(finish, PIPE_GRACE_MS);
+    });
+    child.on('close', finish);
+  });
+}
+
+/** The last line of `text`, cut to 500 characters. */
+function lastLine(text: string): string {
+  const line = text.trim().split('\n').pop() ?? '';
+  return line.length > 500 ? `${line.slice(0, 500)}... (${line.length} characters)` : line;
 }
 
 /** Checks that `folder` is a directory, with an error that says what to do. */
@@ -65,23 +157,24 @@ export async function exportDags(options: ExportOptions): Promise<DagBundle> {
   if (options.files && options.files.length > 0) args.push('--files', ...options.files);
   if (options.cachePath) args.push('--cache', options.cachePath);
 
-  const result = await execa(interpreter.executable, args, {
-    env: shimProcessEnv(options.env ?? process.env, { passEnv: options.passEnv ?? [], ...PARSE_ALLOW }),
-    extendEnv: false,
-    reject: false,
-    maxBuffer: 512 * 1024 * 1024,
-    stripFinalNewline: false,
-  });
-  if (result.exitCode !== 0 || result.failed) {
-    const lastLine = String(result.stderr ?? '').trim().split('\n').pop() || result.shortMessage || 'no output';
+  const timeoutMs = options.totalTimeoutMs ?? 300_000;
+  const result = await runShim(interpreter.executable, args, shimProcessEnv(options.env ?? process.env, { passEnv: options.passEnv ?? [], ...PARSE_ALLOW }), timeoutMs, options.signal);
+  if (result.timedOut) {
+    throw new ShimError('SHIM_TIMEOUT', `exporting ${dagsFolder} did not finish within ${timeoutMs / 1000} s; its processes were killed (raise the deadline with DAGBRIDGE_PARSE_TIMEOUT_SECONDS, or find the slow file with "dagbridge dags errors")`);
+  }
+  if (result.aborted) throw new ShimError('SHIM_FAILED', `exporting ${dagsFolder} was stopped`);
+  if (result.spawnError) {
+    throw new ShimError('SHIM_FAILED', `could not start ${interpreter.executable} to export ${dagsFolder}: ${result.spawnError.message}`, { cause: result.spawnError });
+  }
+  if (result.exitCode !== 0) {
     throw new ShimError(
       'SHIM_FAILED',
-      `exporting ${dagsFolder} with ${interpreter.executable} failed (exit ${result.exitCode ?? result.signal}): ${lastLine}`,
+      `exporting ${dagsFolder} with ${interpreter.executable} failed (exit ${result.exitCode ?? result.signal}): ${lastLine(result.stderrTail) || 'no output'}`,
     );
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(String(result.stdout));
+    parsed = JSON.parse(result.stdout);
   } catch (cause) {
     throw new ShimError('SHIM_FAILED', `the shim's export of ${dagsFolder} is not JSON (${(cause as Error).message}); is dagbridge_shim from this dagbridge version?`, { cause });
   }
@@ -93,14 +186,14 @@ export async function exportDags(options: ExportOptions): Promise<DagBundle> {
  * the shim's cache, and every `fullEvery`-th export imports everything again, so changes a cache cannot see (a
  * helper module, an Airflow Variable read at parse time) are picked up within that many intervals.
  */
-export function cachedExporter(options: Omit<ExportOptions, 'cachePath'> & { cacheDir: string; fullEvery?: number }): () => Promise<DagBundle> {
+export function cachedExporter(options: Omit<ExportOptions, 'cachePath'> & { cacheDir: string; fullEvery?: number }): (signal?: AbortSignal) => Promise<DagBundle> {
   const folder = path.resolve(options.dagsFolder);
   const cachePath = path.join(options.cacheDir, `export-cache-${createHash('sha256').update(folder).digest('hex').slice(0, 12)}.json`);
   let exports = 0;
-  return async () => {
+  return async (signal) => {
     mkdirSync(options.cacheDir, { recursive: true });
     if (exports % (options.fullEvery ?? 10) === 0) rmSync(cachePath, { force: true });
     exports += 1;
-    return exportDags({ ...options, cachePath });
+    return exportDags({ ...options, cachePath, ...(signal ? { signal } : {}) });
   };
 }
