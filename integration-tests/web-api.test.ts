@@ -203,6 +203,17 @@ describe('dagRuns and task instances', () => {
   });
 });
 
+describe('the UI reads', () => {
+  it('gives the latest runs per DAG and a grid of states by run and task', async () => {
+    const last = await call('GET', '/dagbridge/api/v1/ui/dags/last-runs');
+    expect(last.status).toBe(200);
+    expect((last.body.last_runs as Record<string, unknown[]>).etl).toHaveLength(2);
+    const grid = await call('GET', '/dagbridge/api/v1/ui/dags/etl/grid');
+    expect(grid.body.cells).toMatchObject({ api_run_1: { extract: { state: 'none', count: 1 }, load: { state: 'none', count: 1 } } });
+    expect((await call('GET', '/dagbridge/api/v1/ui/dags/nope/grid')).status).toBe(404);
+  });
+});
+
 describe('pools, variables, import errors, health, version, event logs', () => {
   it('answers in Airflow shapes', async () => {
     const pools = await airflow('GET', '/api/v1/pools', '/pools', 200);

@@ -417,3 +417,15 @@ export async function listAuditPage(client: Queryable, filter: AuditFilter): Pro
     })),
   };
 }
+
+/** Task instance states of a DAG's latest `limit` runs, counted per run, task and state (the UI's grid). */
+export async function gridStates(client: Queryable, dagId: string, limit: number): Promise<Array<{ runId: string; taskId: string; state: string; count: number }>> {
+  const rows = await client.query<{ run_id: string; task_id: string; state: string; n: string }>(
+    `WITH runs AS (SELECT run_id FROM dag_runs WHERE dag_id = $1
+                    ORDER BY COALESCE(logical_date, run_after) DESC, run_after DESC, run_id DESC LIMIT $2)
+     SELECT ti.run_id, ti.task_id, ti.state, count(*) AS n FROM task_instances ti JOIN runs USING (run_id)
+      WHERE ti.dag_id = $1 GROUP BY ti.run_id, ti.task_id, ti.state`,
+    [dagId, limit],
+  );
+  return rows.rows.map((row) => ({ runId: row.run_id, taskId: row.task_id, state: row.state, count: Number(row.n) }));
+}

@@ -15,6 +15,7 @@ import { insertAudit, OrderByError } from '../store/web-queries.js';
 import { registerDagRoutes } from './api-dags.js';
 import { registerMiscRoutes } from './api-misc.js';
 import { registerTaskInstanceRoutes } from './api-task-instances.js';
+import { registerUiRoutes } from './api-ui.js';
 import { clearSessionCookie, setSessionCookie } from './auth.js';
 import { ApiError, problem } from './problem.js';
 import { Routes, type DeclaredRoute, type WebContext } from './routes.js';
@@ -71,6 +72,7 @@ export async function buildWebServer(context: WebContext): Promise<WebServer> {
   registerDagRoutes(routes);
   registerTaskInstanceRoutes(routes);
   registerMiscRoutes(routes);
+  registerUiRoutes(routes);
 
   routes.add({ method: 'POST', path: '/dagbridge/api/v1/login', summary: 'Log in to the UI: sets the session cookie, returns the CSRF token', guard: { role: 'public' }, airflow: false, body: z.object({ username: z.string().min(1), password: z.string().min(1) }) }, async ({ body, request, reply }) => {
     const session = await context.auth.login(body.username, body.password);

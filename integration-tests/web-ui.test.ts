@@ -1,0 +1,97 @@
+/**
+ * The UI in a real headless Chromium (Debian's chromium, driven by playwright-core): a User logs in, pauses and
+ * unpauses a DAG from the list, triggers the DAG from the form, and sees the new run in the DAG's page; a
+ * Viewer's trigger is refused with the role named; logging out ends the session.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { silentLogger } from '../src/lib/logger.js';
+import { PgStore } from '../src/store/pg-store.js';
+import { insertUser } from '../src/store/web-queries.js';
+import { Authenticator } from '../src/web/auth.js';
+import { hashPassword } from '../src/web/passwords.js';
+import type { WebContext } from '../src/web/routes.js';
+import { buildWebServer, listenWebServer, type WebServer } from '../src/web/server.js';
+import { bundleOf, createMigratedDatabase, dagSpec, type TestDatabase } from './support/database.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PASSWORD = 'a browser password';
+let db: TestDatabase;
+let store: PgStore;
+let server: WebServer;
+let url: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
+  db = await createMigratedDatabase('web_ui');
+  store = new PgStore(db.pool);
+  await store.syncBundle(bundleOf([dagSpec('browser_dag', { tags: ['ui'], schedule: { type: 'none' } })]), Date.now());
+  await insertUser(db.pool, 'alice', 'User', await hashPassword(PASSWORD));
+  await insertUser(db.pool, 'victor', 'Viewer', await hashPassword(PASSWORD));
+  const context: WebContext = {
+    store, pool: db.pool, queue: null, auth: new Authenticator(db.pool), log: silentLogger, leaseMs: 30_000,
+    now: Date.now, notify: async () => undefined, scheduleSemantics: null,
+  };
+  server = await buildWebServer(context);
+  url = await listenWebServer(server, context, { host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.app.close();
+  await store?.close();
+  await db?.drop();
+});
+
+async function logIn(page: Page, username: string): Promise<void> {
+  await page.goto(`${url}/#/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('tr[data-dag="browser_dag"]');
+}
+
+describe('the UI in Chromium', () => {
+  it('logs in, pauses and unpauses, triggers a DAG and sees its run, logs out', async () => {
+    const page = await browser.newPage();
+    await logIn(page, 'alice');
+    await page.click('input.pause[data-dag="browser_dag"]');
+    await expect.poll(async () => (await store.getDag('browser_dag'))?.isPaused).toBe(true);
+    await page.click('input.pause[data-dag="browser_dag"]');
+    await expect.poll(async () => (await store.getDag('browser_dag'))?.isPaused).toBe(false);
+
+    await page.click('tr[data-dag="browser_dag"] a.button');
+    await page.waitForSelector('#trigger');
+    await page.fill('#run-id', 'from_the_browser');
+    await page.fill('#conf', '{"rows": 7}');
+    await page.click('#trigger-submit');
+    await page.waitForSelector('#runs li[data-run="from_the_browser"]');
+    expect(await page.textContent('#flash')).toContain('created DAG run from_the_browser');
+    const run = await store.getDagRun({ dagId: 'browser_dag', runId: 'from_the_browser' });
+    expect(run).toMatchObject({ state: 'queued', runType: 'manual', conf: { rows: 7 } });
+    await page.screenshot({ path: `${process.env.DAGBRIDGE_SCREENSHOTS ?? '/tmp'}/dagbridge-ui-dag.png` });
+
+    await page.click('#logout');
+    await page.waitForSelector('#login');
+    const after = await page.evaluate(async () => (await fetch('/api/v1/dags')).status);
+    expect(after).toBe(401);
+    await page.close();
+  });
+
+  it('refuses a Viewer trigger and says which role it needs', async () => {
+    const page = await browser.newPage();
+    await logIn(page, 'victor');
+    await page.goto(`${url}/#/dags/browser_dag/trigger`);
+    await page.waitForSelector('#trigger');
+    await page.click('#trigger-submit');
+    await expect.poll(() => page.textContent('#flash')).toContain('has role Viewer');
+    expect((await store.listDagRuns({ dagId: 'browser_dag' })).length).toBe(1);
+    await page.close();
+  });
+});
