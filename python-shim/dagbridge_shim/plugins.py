@@ -110,12 +110,13 @@ def ensure_loaded(mode):
 
 
 def _manager(mode):
-    if mode == "airflow":
-        from airflow.listeners.listener import get_listener_manager  # real Airflow integrates its plugins here
-    else:
-        if not ensure_loaded(mode):
-            return None
+    if mode != "airflow" and not ensure_loaded(mode):
+        return None
+    try:
+        # Under real Airflow, its listener manager integrates the plugins itself.
         from airflow.listeners.listener import get_listener_manager
+    except ImportError:  # an Airflow without listeners (before 2.5)
+        return None
     manager = get_listener_manager()
     return manager if manager.has_listeners else None
 
