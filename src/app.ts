@@ -20,6 +20,7 @@ import { assertSchemaCurrent } from './store/migrate.js';
 import { PgStore } from './store/pg-store.js';
 import { Authenticator } from './web/auth.js';
 import type { WebContext } from './web/routes.js';
+import { waitForStore } from './worker/worker-service.js';
 
 /** What a command asks the app for. */
 export interface AppNeeds {
@@ -93,8 +94,14 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
       });
       const opened = pool;
       closers.push(() => opened.end());
-      await verifyConnection(pool, config.databaseUrl);
-      if (!needs.migrating) await assertSchemaCurrent(pool);
+      const url = config.databaseUrl;
+      const check = async (): Promise<void> => {
+        await verifyConnection(opened, url);
+        if (!needs.migrating) await assertSchemaCurrent(opened);
+      };
+      // A worker started while PostgreSQL restarts waits for it (logging each try); commands fail at once.
+      if (needs.role === 'worker') await waitForStore('connect to PostgreSQL', check, log);
+      else await check();
       store = new PgStore(pool);
     }
     let redis: Redis | null = null;

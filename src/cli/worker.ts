@@ -11,7 +11,7 @@ import { serveServiceHttp, WorkerMetrics } from '../http/service-metrics.js';
 import { loadManifest } from '../manifest/manifest.js';
 import { resolvePython } from '../shim/python.js';
 import { planWorkerManifest } from '../worker/manifest-gate.js';
-import { WorkerService } from '../worker/worker-service.js';
+import { waitForStore, WorkerService } from '../worker/worker-service.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
 import { taskEnvSettingsOf } from '../worker/task-env.js';
@@ -55,6 +55,7 @@ export function registerWorkerCommand(program: Command): Command {
           localManifest: config.manifest ? loadManifest(config.manifest) : null,
           localPath: config.manifest,
           registry: store, python: python.executable, queues: config.queues,
+          startupRead: (what, read) => waitForStore(what, read, app.log),
         });
         const { verdict } = plan;
         if (plan.notice) app.log.warn(plan.notice);

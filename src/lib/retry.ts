@@ -16,6 +16,8 @@ export interface RetryOptions {
   /** First delay; doubles up to `maxDelayMs`. Defaults 200 ms and 10 s. */
   firstDelayMs?: number;
   maxDelayMs?: number;
+  /** Which errors are worth another try; the others are thrown at once. Default: every error. */
+  retryIf?: (error: unknown) => boolean;
 }
 
 /** Runs `operation` until it resolves; rethrows once `maxElapsedMs` has passed. */
@@ -26,6 +28,7 @@ export async function retrying<T>(operation: () => Promise<T>, options: RetryOpt
     try {
       return await operation();
     } catch (error) {
+      if (options.retryIf && !options.retryIf(error)) throw error;
       if (Date.now() - started + delay > (options.maxElapsedMs ?? 600_000)) throw error;
       options.log.warn(`could not ${options.what}; retrying`, { attempt, retryInMs: delay, error: errorMessage(error) });
       await sleep(delay);

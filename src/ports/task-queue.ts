@@ -149,8 +149,11 @@ export interface TaskQueue {
   renew(workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewResult>;
   /** Deletes a message this worker holds, leaving no key behind; false when it does not hold it (any more). */
   ack(workerId: string, id: string): Promise<boolean>;
-  /** Hands a held message back to its queue now, at its original place; false when not held by this worker. */
-  release(workerId: string, id: string): Promise<boolean>;
+  /**
+   * Hands a held message back to its queue now, at its original place; false when not held by this worker. The
+   * claim's delivery stays counted unless `uncountDelivery` (the worker never started it: the store was down).
+   */
+  release(workerId: string, id: string, options?: { uncountDelivery?: boolean }): Promise<boolean>;
   /** Returns expired leases to their queues or, past `maxDeliveries`, dead-letters them. Safe to run anywhere, any time. */
   reapExpired(options: ReapOptions): Promise<ReapResult>;
   /**

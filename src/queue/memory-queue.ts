@@ -214,11 +214,12 @@ export class MemoryTaskQueue implements TaskQueue {
     return true;
   }
 
-  async release(workerId: string, id: string): Promise<boolean> {
+  async release(workerId: string, id: string, options: { uncountDelivery?: boolean } = {}): Promise<boolean> {
     checkWorkerId(workerId);
     checkMessageId(id);
     const message = this.messages.get(id);
     if (message?.lease?.workerId !== workerId) return false;
+    if (options.uncountDelivery) message.deliveries = Math.max(0, message.deliveries - 1);
     this.makeReady(message);
     return true;
   }

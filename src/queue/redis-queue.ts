@@ -200,7 +200,7 @@ export class RedisTaskQueue implements TaskQueue {
     return num(await this.run('ack', 'ack', [k.leases, k.worker(workerId), k.message(id)], [workerId, id])) === 1;
   }
 
-  async release(workerId: string, id: string): Promise<boolean> {
+  async release(workerId: string, id: string, options: { uncountDelivery?: boolean } = {}): Promise<boolean> {
     checkWorkerId(workerId);
     checkMessageId(id);
     const k = this.keys;
@@ -209,6 +209,7 @@ export class RedisTaskQueue implements TaskQueue {
       id,
       k.readyPrefix,
       k.agePrefix,
+      options.uncountDelivery ? '1' : '0',
     ]);
     return num(reply) === 1;
   }

@@ -198,6 +198,16 @@ export function describeTaskQueueBehaviour(label: string, harness: TaskQueueHarn
       expect(await queue.claim('w2', ['default'], 60_000)).toMatchObject({ id: idOf(old), deliveries: 2 });
     });
 
+    it('releases without counting the delivery when asked (a claim the worker could not start)', async () => {
+      const queue = await harness.create();
+      const message = sampleMessage();
+      await queue.enqueue(message);
+      expect(await queue.claim('w1', ['default'], 60_000)).toMatchObject({ deliveries: 1 });
+      expect(await queue.release('w1', idOf(message), { uncountDelivery: true })).toBe(true);
+      expect((await queue.peek('default', 1))[0]?.deliveries).toBe(0);
+      expect(await queue.claim('w2', ['default'], 60_000)).toMatchObject({ id: idOf(message), deliveries: 1 });
+    });
+
     it('dead-letters a message whose lease expires past the redelivery cap, with the reason', async () => {
       const queue = await harness.create();
       const message = sampleMessage({ priority: 3 });

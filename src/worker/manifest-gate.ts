@@ -104,9 +104,15 @@ export async function planWorkerManifest(options: {
   registry: ManifestRegistry;
   python: string;
   queues: readonly string[];
+  /**
+   * Runs each read of start-up (the published manifest's hash and body); the worker passes one that waits out a
+   * PostgreSQL outage (`waitForStore`). The watch's later reads are not wrapped: a heartbeat must not block.
+   */
+  startupRead?: <T>(what: string, read: () => Promise<T>) => Promise<T>;
 }): Promise<WorkerManifestPlan> {
   const { localManifest, registry, python, queues } = options;
-  const published = await registry.currentManifestHash();
+  const startupRead = options.startupRead ?? (<T>(_what: string, read: () => Promise<T>): Promise<T> => read());
+  const published = await startupRead('read the published manifest hash', () => registry.currentManifestHash());
   if (localManifest) {
     const own = options.localPath ? `${options.localPath} (${localManifest.hash.slice(0, 12)})` : localManifest.hash.slice(0, 12);
     const notice = published !== null && published !== localManifest.hash
@@ -118,7 +124,12 @@ export async function planWorkerManifest(options: {
     currentHash: () => registry.currentManifestHash(),
     verify: (hash) => verifyPublished(registry, hash, python, queues),
   };
-  const verdict = published === null ? await verifyQueues(null, python, queues) : await verifyPublished(registry, published, python, queues);
+  const startupRegistry: ManifestRegistry = {
+    publishManifest: (hash, manifest, now) => registry.publishManifest(hash, manifest, now),
+    currentManifestHash: () => registry.currentManifestHash(),
+    manifestByHash: (hash) => startupRead(`read manifest ${hash.slice(0, 12)}`, () => registry.manifestByHash(hash)),
+  };
+  const verdict = published === null ? await verifyQueues(null, python, queues) : await verifyPublished(startupRegistry, published, python, queues);
   return { source: published === null ? 'none' : 'published', verdict, watch, notice: null };
 }
 

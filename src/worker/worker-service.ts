@@ -6,6 +6,11 @@
  * reports (started and finished, refused as stale/duplicate, handed back), the message is acknowledged after,
  * so a message is never lost before its outcome is recorded and never kept after.
  *
+ * A store outage: start-up waits for PostgreSQL (registering, with backoff, logging what it waits for). When a
+ * claimed message's `startTry` fails because PostgreSQL is unreachable, the message goes back to its queue at
+ * once, its delivery uncounted (it never started), and claiming pauses until the store answers a heartbeat
+ * again: a worker with free slots never drains the ready queue into leases it cannot use.
+ *
  * Shutdown (SIGTERM, or `workers shutdown`): stop claiming, let running tasks finish within the grace period;
  * then (or on a second signal / cold shutdown) abort them: their process groups are killed and their task
  * instances handed back for another worker.
@@ -13,6 +18,8 @@
 import { hostname } from 'node:os';
 import { ServiceLifecycle, type ServiceState, type Subscribe } from '../lib/service-state.js';
 import { errorMessage } from '../lib/errors.js';
+import { retrying } from '../lib/retry.js';
+import { isUnreachable } from '../lib/unreachable.js';
 import type { Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import type { ClaimedMessage, TaskQueue } from '../ports/task-queue.js';
@@ -91,6 +98,8 @@ export class WorkerService {
   private verdict: QueueVerdict;
   private nextManifestCheckAt = 0;
   private verifying: Promise<void> | null = null;
+  /** Set while PostgreSQL is unreachable (a failed startTry or heartbeat): nothing is claimed until it answers. */
+  private storeUnreachableSince: number | null = null;
   /** Messages handled, by outcome (metrics, tests). */
   readonly counts = { started: 0, duplicates: 0, deadLettered: 0, handedBack: 0, finished: 0 };
 
@@ -140,10 +149,10 @@ export class WorkerService {
     return this.verdict.served.length === 0 ? 'unhealthy' : 'running';
   }
 
-  /** Registers and starts claiming. */
+  /** Registers (waiting for PostgreSQL while it is unreachable) and starts claiming. */
   async start(): Promise<void> {
     this.lifecycle.assertIdle();
-    await this.options.store.registerWorker(this.record(this.verdict.served.length === 0 ? 'unhealthy' : 'running', Date.now()));
+    await waitForStore(`register worker ${this.options.workerId}`, () => this.options.store.registerWorker(this.record(this.verdict.served.length === 0 ? 'unhealthy' : 'running', Date.now())), this.options.log);
     await this.lifecycle.begin(this.options.subscribeToWork);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
     this.heartbeatTimer.unref();
@@ -156,6 +165,12 @@ export class WorkerService {
     while (this.lifecycle.isRunning) {
       if (this.draining || this.verdict.served.length === 0 || this.running.size >= this.options.concurrency) {
         await this.lifecycle.wakeup.wait(1_000, this.lifecycle.signal);
+        continue;
+      }
+      if (this.storeUnreachableSince !== null) {
+        // Paused: the heartbeat (on its timer, and here after each wait) clears the flag once the store answers.
+        await this.lifecycle.wakeup.wait(Math.min(5_000, 200 * 2 ** Math.min(idle++, 5)), this.lifecycle.signal);
+        if (this.lifecycle.isRunning) await this.heartbeat();
         continue;
       }
       let message: ClaimedMessage | null = null;
@@ -219,7 +234,19 @@ export class WorkerService {
     }
     const key = { dagId: parsed.dagId, runId: parsed.runId, taskId: parsed.taskId, mapIndex: parsed.mapIndex };
     const pickedUpAt = Date.now();
-    const report = await runAttempt({ ...this.context, env: withManifestEnv(this.context.env, this.verdict) }, key, parsed.tryNumber, signal);
+    let startFailed = false;
+    const store = failureWatchedStartTry(this.context.store, () => (startFailed = true));
+    let report;
+    try {
+      report = await runAttempt({ ...this.context, store, env: withManifestEnv(this.context.env, this.verdict) }, key, parsed.tryNumber, signal);
+    } catch (error) {
+      if (!startFailed || !isUnreachable(error)) throw error;
+      // Nothing started: hand the message back now rather than let it sit out its lease, and stop claiming.
+      this.storeUnreachable(error);
+      const released = await queue.release(workerId, message.id, { uncountDelivery: true });
+      log.warn('PostgreSQL is unreachable: released the message without counting a delivery', { messageId: message.id, released });
+      return;
+    }
     this.options.metrics?.record({
       kind: 'message', queue: message.queue, outcome: report.status,
       state: report.status === 'finished' ? report.state : null,
@@ -283,15 +310,8 @@ export class WorkerService {
           this.options.log.warn('lease lost for a running task; it keeps running here', { messageId: id });
         }
       }
-      const { requestedAction } = await this.options.store.heartbeatWorker(this.options.workerId, {
-        slotsBusy: this.running.size,
-        lastPollAt: this.lastPollAt,
-        state: this.reportedState(),
-        queues: this.verdict.served,
-        refused: this.verdict.refused,
-        manifestHash: this.verdict.manifestHash,
-        manifestReport: this.verdict.report,
-      }, Date.now());
+      const { requestedAction } = await this.heartbeatWorker();
+      this.storeAnswered();
       this.options.metrics?.record({ kind: 'heartbeat', ok: true, at: Date.now(), state: this.reportedState(), slotsBusy: this.running.size, concurrency: this.options.concurrency });
       if (requestedAction === 'drain' && !this.draining) {
         this.draining = true;
@@ -302,9 +322,35 @@ export class WorkerService {
         void this.stop({ cold: requestedAction === 'cold_shutdown' });
       }
     } catch (error) {
+      if (isUnreachable(error)) this.storeUnreachable(error);
       this.options.metrics?.record({ kind: 'heartbeat', ok: false, at: Date.now(), state: this.reportedState(), slotsBusy: this.running.size, concurrency: this.options.concurrency });
       this.options.log.warn('heartbeat failed; retrying', { error: errorMessage(error) });
     }
+  }
+
+  private heartbeatWorker(): Promise<{ requestedAction: WorkerRecord['requestedAction'] }> {
+    return this.options.store.heartbeatWorker(this.options.workerId, {
+        slotsBusy: this.running.size,
+        lastPollAt: this.lastPollAt,
+        state: this.reportedState(),
+        queues: this.verdict.served,
+        refused: this.verdict.refused,
+        manifestHash: this.verdict.manifestHash,
+        manifestReport: this.verdict.report,
+    }, Date.now());
+  }
+
+  private storeUnreachable(error: unknown): void {
+    if (this.storeUnreachableSince !== null) return;
+    this.storeUnreachableSince = Date.now();
+    this.options.log.warn('PostgreSQL is unreachable: pausing claims until it answers', { error: errorMessage(error) });
+  }
+
+  private storeAnswered(): void {
+    if (this.storeUnreachableSince === null) return;
+    this.options.log.info('PostgreSQL answers again: claiming again', { pausedMs: Date.now() - this.storeUnreachableSince });
+    this.storeUnreachableSince = null;
+    this.lifecycle.wakeup.notify();
   }
 
   /** Aborts every running task now (second signal or grace expired): they are handed back for another worker. */
@@ -341,4 +387,34 @@ export class WorkerService {
       this.options.log.info('worker stopped', { workerId: this.options.workerId });
     });
   }
+}
+
+/**
+ * Runs a store operation of start-up, waiting with backoff (and a log line per attempt naming what it waits for)
+ * while PostgreSQL is unreachable, for up to 10 minutes; any other error is thrown at once.
+ */
+export function waitForStore<T>(what: string, operation: () => Promise<T>, log: Logger): Promise<T> {
+  return retrying(operation, { what: `${what} (waiting for PostgreSQL)`, log, retryIf: isUnreachable, maxElapsedMs: 600_000, maxDelayMs: 5_000 });
+}
+
+/**
+ * The same store with `startTry` reporting its failures to `onFailure`: the worker tells "the try never started
+ * because the store was unreachable" (hand the message back) from failures after the start.
+ */
+function failureWatchedStartTry<S extends MetadataStore>(store: S, onFailure: () => void): S {
+  return new Proxy(store, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop !== 'startTry') return (value as (...args: unknown[]) => unknown).bind(target);
+      return async (...args: Parameters<MetadataStore['startTry']>) => {
+        try {
+          return await target.startTry(...args);
+        } catch (error) {
+          onFailure();
+          throw error;
+        }
+      };
+    },
+  });
 }
