@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { DagBundle, DagSpec, TaskSpec } from '../../src/dag/bundle.js';
+import { BUNDLE_SCHEMA_VERSION, type DagBundle, type DagSpec, type TaskSpec } from '../../src/dag/bundle.js';
 import { createPgPool } from '../../src/store/connection.js';
 import { loadMigrations, migrate } from '../../src/store/migrate.js';
 import { databaseServerUrl, uniqueSuffix, withDatabase } from './servers.js';
@@ -146,7 +146,7 @@ export function dagSpec(dagId: string, overrides: Partial<DagSpec> = {}): DagSpe
 /** A bundle of the given DAGs and import errors. */
 export function bundleOf(dags: DagSpec[], importErrors: DagBundle['importErrors'] = []): DagBundle {
   return {
-    schemaVersion: 1,
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
     generator: { name: 'dagbridge_shim', version: '0.1.0', python: '3.11.7', pythonExecutable: '/usr/bin/python3', mode: 'standin', airflowVersion: null },
     dagsFolder: '/dags',
     files: dags.map((dag) => ({ path: dag.file, hash: dag.fileHash, imports: [], dagIds: [dag.dagId], parseSeconds: 0.01 })),

@@ -7,6 +7,7 @@ import datetime
 import math
 
 from dagbridge_shim.airflow_facts import CRON_PRESETS, OPERATOR_KINDS
+from dagbridge_shim.dataset_spec import condition_spec, condition_uris, is_dataset_like, refs_spec
 
 #: Constructor arguments that have a field of their own in TaskSpec (left out of `args`).
 _OWN_FIELDS = frozenset(
@@ -285,6 +286,8 @@ def task_spec(task):
         "requiresProvider": kind == "provider",
         "owner": str(getattr(task, "owner", "airflow")),
         "docMd": doc_md if isinstance(doc_md, str) else None,
+        "outlets": refs_spec(getattr(task, "outlets", None), to_json_safe),
+        "inlets": refs_spec(getattr(task, "inlets", None), to_json_safe),
     }
     run_as_user = getattr(task, "run_as_user", None)
     if isinstance(run_as_user, str) and run_as_user:
@@ -318,24 +321,10 @@ def task_group_specs(dag):
     return specs
 
 
-def _asset_uris(value):
-    if isinstance(value, (list, tuple, set)):
-        uris = []
-        for item in value:
-            uris.extend(_asset_uris(item))
-        return uris
-    for attr in ("objects",):
-        inner = getattr(value, attr, None)
-        if isinstance(inner, (list, tuple)):
-            return _asset_uris(list(inner))
-    uri = getattr(value, "uri", None)
-    return [uri] if isinstance(uri, str) else []
-
-
-def _is_asset_like(value):
-    names = class_names(value)
-    return any(n in names for n in ("BaseDataset", "BaseAsset", "Dataset", "Asset", "DatasetAny", "DatasetAll",
-                                    "AssetAny", "AssetAll", "AssetAlias", "DatasetAlias"))
+def _assets_schedule(condition, timetable=None):
+    spec = condition_spec(condition)
+    return {"type": "assets", "assets": condition_uris(spec), "condition": spec,
+            "timetable": schedule_spec(timetable) if timetable is not None else None}
 
 
 def schedule_spec(value, dag=None):
@@ -359,8 +348,8 @@ def schedule_spec(value, dag=None):
         if value.total_seconds() <= 0:
             raise ValueError("Invalid schedule %r: a timedelta schedule must be positive" % (value,))
         return {"type": "timedelta", "seconds": value.total_seconds()}
-    if isinstance(value, (list, tuple, set)) or _is_asset_like(value):
-        return {"type": "assets", "assets": _asset_uris(value)}
+    if isinstance(value, (list, tuple, set)) or is_dataset_like(value):
+        return _assets_schedule(value)
     names = class_names(value)
     if "NullTimetable" in names:
         return {"type": "none"}
@@ -380,7 +369,11 @@ def schedule_spec(value, dag=None):
         if attr in dir(type(value)) or hasattr(value, attr):
             condition = getattr(value, attr, None)
             if condition is not None:
-                return {"type": "assets", "assets": _asset_uris(condition)}
+                # DatasetOrTimeSchedule / AssetOrTimeSchedule hold the time part as `timetable`.
+                timetable = getattr(value, "timetable", None)
+                if timetable is not None and any(n in class_names(timetable) for n in ("DatasetTriggeredTimetable", "AssetTriggeredTimetable")):
+                    raise ValueError("%s cannot nest dataset timetables" % type(value).__name__)
+                return _assets_schedule(condition, timetable)
     serialize = getattr(value, "serialize", None)
     args = {}
     if callable(serialize):

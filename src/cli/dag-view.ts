@@ -2,6 +2,7 @@
  * How DAGs are shown to people: the schedule in one word, and the task graph drawn as a tree.
  */
 import type { DagSpec, Schedule, TaskSpec } from '../dag/bundle.js';
+import { describeCondition } from '../dag/datasets.js';
 
 /** A schedule as Airflow users write it: `@daily`, `0 3 * * *`, `every 2h`, `None`. */
 export function describeSchedule(schedule: Schedule): string {
@@ -19,7 +20,9 @@ export function describeSchedule(schedule: Schedule): string {
     case 'timetable':
       return schedule.summary ?? schedule.className;
     case 'assets':
-      return `assets: ${schedule.assets.join(', ')}`;
+      return schedule.timetable === null
+        ? `assets: ${describeCondition(schedule.condition)}`
+        : `assets: ${describeCondition(schedule.condition)} or ${describeSchedule(schedule.timetable)}`;
   }
 }
 

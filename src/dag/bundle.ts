@@ -6,10 +6,14 @@
 import { z } from 'zod';
 import { BundleError } from '../lib/errors.js';
 import { AIRFLOW_FACTS } from './airflow-facts.js';
+import { datasetConditionSchema, datasetRefSchema } from './datasets.js';
 import { keyProblem } from './ids.js';
 
-/** The bundle schema version this build reads and the shim writes. */
-export const BUNDLE_SCHEMA_VERSION = 1;
+/**
+ * The bundle schema version this build reads and the shim writes. 2: dataset/asset schedules carry their
+ * condition and time part, tasks their outlets and inlets (a reader of 1 would drop both without a word).
+ */
+export const BUNDLE_SCHEMA_VERSION = 2;
 
 /** What kind of work a task does; decides how the runner executes it. */
 export const TASK_KINDS = [...AIRFLOW_FACTS.operatorKinds.kinds, 'custom', 'provider'] as const;
@@ -18,8 +22,7 @@ export type TaskKind = (typeof TASK_KINDS)[number];
 const jsonValue: z.ZodType<unknown> = z.unknown();
 const seconds = z.number().finite().nonnegative();
 
-/** A DAG's schedule, normalised. Presets keep their name next to the cron they mean. */
-export const scheduleSchema = z.discriminatedUnion('type', [
+const timeSchedules = [
   z.object({ type: z.literal('none') }),
   z.object({ type: z.literal('cron'), expression: z.string().min(1), preset: z.string().nullable() }),
   z.object({ type: z.literal('timedelta'), seconds: z.number().finite().positive() }),
@@ -31,7 +34,25 @@ export const scheduleSchema = z.discriminatedUnion('type', [
     summary: z.string().nullable(),
     args: z.record(jsonValue),
   }),
-  z.object({ type: z.literal('assets'), assets: z.array(z.string()) }),
+] as const;
+
+/** A schedule by time only: the time part of DatasetOrTimeSchedule / AssetOrTimeSchedule. */
+export const timeScheduleSchema = z.discriminatedUnion('type', [...timeSchedules]);
+export type TimeSchedule = z.infer<typeof timeScheduleSchema>;
+
+/**
+ * A DAG's schedule, normalised. Presets keep their name next to the cron they mean. `assets`: scheduled on
+ * datasets/assets; `condition` is the expression (a list means all), `assets` the URIs it names, and
+ * `timetable` the time part of DatasetOrTimeSchedule / AssetOrTimeSchedule (null: runs by events only).
+ */
+export const scheduleSchema = z.discriminatedUnion('type', [
+  ...timeSchedules,
+  z.object({
+    type: z.literal('assets'),
+    assets: z.array(z.string()),
+    condition: datasetConditionSchema,
+    timetable: timeScheduleSchema.nullable(),
+  }),
 ]);
 export type Schedule = z.infer<typeof scheduleSchema>;
 
@@ -107,6 +128,10 @@ export const taskSchema = z.object({
   /** Airflow's `run_as_user`; absent when the task names none (so specs without it keep their version hash). */
   runAsUser: z.string().min(1).optional(),
   docMd: z.string().nullable(),
+  /** Datasets/assets and aliases the task updates when it succeeds. */
+  outlets: z.array(datasetRefSchema),
+  /** Datasets/assets and aliases the task reads (`inlet_events`). */
+  inlets: z.array(datasetRefSchema),
 });
 export type TaskSpec = z.infer<typeof taskSchema>;
 

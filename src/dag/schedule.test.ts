@@ -160,7 +160,9 @@ const timedeltas: Case[] = [
 
 const simple: Case[] = [
   ['none never schedules', settings({ schedule: { type: 'none' } }), null, '2024-01-10T10:00:00Z', null],
-  ['assets never schedule by time', settings({ schedule: { type: 'assets', assets: ['s3://bucket/x'] } }), null, '2024-01-10T10:00:00Z', null],
+  ['DatasetOrTimeSchedule runs by its timetable (airflow/timetables/datasets.py)', settings({ schedule: { type: 'assets', assets: ['s3://bucket/x'], condition: { type: 'dataset', uri: 's3://bucket/x' }, timetable: { type: 'cron', expression: '0 0 * * *', preset: '@daily' } }, startDate: '2024-01-01T00:30:00Z' }),
+    null, '2024-02-01T00:00:00Z', [Z('2024-01-02T00:00:00'), Z('2024-01-02T00:00:00'), Z('2024-01-03T00:00:00'), Z('2024-01-03T00:00:00')]],
+  ['assets never schedule by time', settings({ schedule: { type: 'assets', assets: ['s3://bucket/x'], condition: { type: 'dataset', uri: 's3://bucket/x' }, timetable: null } }), null, '2024-01-10T10:00:00Z', null],
   ['@once runs at the start date', settings({ schedule: { type: 'once' }, catchup: false }), null, '2024-01-10T10:00:00Z',
     [Z('2024-01-01T00:00:00'), Z('2024-01-01T00:00:00'), Z('2024-01-01T00:00:00'), Z('2024-01-01T00:00:00')]],
   ['@once runs only once', settings({ schedule: { type: 'once' } }), at('2024-01-01T00:00:00Z'), '2024-01-10T10:00:00Z', null],

@@ -44,6 +44,8 @@ export function task(taskId: string, overrides: Partial<TaskSpec> = {}): TaskSpe
     requiresProvider: false,
     owner: 'airflow',
     docMd: null,
+    outlets: [],
+    inlets: [],
     ...overrides,
   };
 }

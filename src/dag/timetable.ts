@@ -421,8 +421,8 @@ function timetableFromClass(schedule: Extract<Schedule, { type: 'timetable' }>, 
 
 /**
  * Builds the timetable Airflow would build for a DAG's schedule (`_create_timetable`): `none` -> Null,
- * `once` -> Once, `continuous` -> Continuous, cron and timedelta by `semantics`, asset schedules never run by
- * time, and the common timetable classes from their serialized arguments (`expression`, `timezone`,
+ * `once` -> Once, `continuous` -> Continuous, cron and timedelta by `semantics`, asset schedules run by time only
+ * through the timetable of DatasetOrTimeSchedule / AssetOrTimeSchedule, and the common timetable classes from their serialized arguments (`expression`, `timezone`,
  * `interval`/`delta` in seconds, `run_immediately`). Throws a user-facing error for anything else.
  */
 export function createTimetable(schedule: Schedule, timezone: string, semantics: ScheduleSemantics): Timetable {
@@ -433,8 +433,12 @@ export function createTimetable(schedule: Schedule, timezone: string, semantics:
       return onceTimetable;
     case 'continuous':
       return continuousTimetable;
-    case 'assets':
-      return trivial('assets', 'Asset');
+    case 'assets': {
+      // DatasetOrTimeSchedule / AssetOrTimeSchedule run by their timetable too (airflow/timetables/datasets.py).
+      if (schedule.timetable === null) return trivial('assets', 'Asset');
+      const time = createTimetable(schedule.timetable, timezone, semantics);
+      return { ...time, summary: `Asset or ${time.summary}` };
+    }
     case 'cron': {
       const cron = parseCron(schedule.expression, timezone);
       return semantics === 'data_interval' ? cronDataIntervalTimetable(cron) : cronTriggerTimetable(cron, 0, false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DagBundle } from '../dag/bundle.js';
+import { BUNDLE_SCHEMA_VERSION, type DagBundle } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
 import { MemoryStore } from './memory-store.js';
 import type { DagRunRecord } from './metadata-store.js';
@@ -7,7 +7,7 @@ import type { DagRunRecord } from './metadata-store.js';
 async function storeWithRun(): Promise<{ store: MemoryStore; run: DagRunRecord }> {
   const dag = dagOf([task('a'), task('b')], ['a>b']);
   const bundle: DagBundle = {
-    schemaVersion: 1,
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
     generator: { name: 'test', version: '0', python: '3.11.0', pythonExecutable: 'python3', mode: 'standin', airflowVersion: null },
     dagsFolder: '/dags',
     files: [],

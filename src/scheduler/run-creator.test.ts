@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import { BUNDLE_SCHEMA_VERSION, type DagBundle, type DagSpec } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
 import { UsageError } from '../lib/errors.js';
 import { silentLogger } from '../lib/logger.js';
@@ -7,7 +7,7 @@ import { MemoryStore } from '../ports/memory-store.js';
 import { backfillDagRuns, createDueRuns, triggerDagRun } from './run-creator.js';
 
 const bundleOf = (...dags: DagSpec[]): DagBundle => ({
-  schemaVersion: 1,
+  schemaVersion: BUNDLE_SCHEMA_VERSION,
   generator: { name: 'test', version: '0', python: '3.11.0', pythonExecutable: 'python3', mode: 'standin', airflowVersion: null },
   dagsFolder: '/dags', files: [], importErrors: [], dags,
 });

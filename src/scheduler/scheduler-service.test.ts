@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DagBundle } from '../dag/bundle.js';
+import { BUNDLE_SCHEMA_VERSION, type DagBundle } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
 import type { Executor } from '../ports/executor.js';
 import { silentLogger } from '../lib/logger.js';
@@ -33,7 +33,7 @@ describe('SchedulerService', () => {
   it('creates scheduled runs at most once per loop interval, however many iterations task completions cause', async () => {
     const dag = dagOf(['a', 'b', 'c', 'd', 'e'].map((id) => task(id)), ['a>b', 'b>c', 'c>d', 'd>e'], { dagId: 'chain' });
     const bundle: DagBundle = {
-      schemaVersion: 1,
+      schemaVersion: BUNDLE_SCHEMA_VERSION,
       generator: { name: 'test', version: '0', python: '3.11.0', pythonExecutable: 'python3', mode: 'standin', airflowVersion: null },
       dagsFolder: '/dags', files: [], importErrors: [], dags: [dag],
     };
