@@ -114,6 +114,13 @@ export class TestCluster {
     return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
   }
 
+  /** Runs `dagbridge <args> --json` and parses its output; throws with stderr when it fails. */
+  async cliJson<T>(args: string[]): Promise<T> {
+    const result = await this.cli([...args, '--json']);
+    if (result.exitCode !== 0) throw new Error(`${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
+    return JSON.parse(result.stdout) as T;
+  }
+
   /** Waits until `check` returns a value (polling), or fails with what was seen. The deadline only ends a hung test. */
   async until<T>(what: string, check: () => Promise<T | null | undefined | false>, deadlineMs = 60_000): Promise<T> {
     const started = Date.now();

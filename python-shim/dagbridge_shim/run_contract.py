@@ -68,6 +68,16 @@ class RunInput:
         self.external_trigger = self.run_type == "manual" if external is None else external
         self.next_data_interval_known = "nextDataInterval" in document
         self.next_data_interval = _interval_field(document, "nextDataInterval")
+        # Dataset events the task may read: its inlets' (inlet_events) and the run's consumed ones.
+        self.inlet_events = _list_field(document, "inletEvents")
+        self.triggering_dataset_events = _list_field(document, "triggeringDatasetEvents")
+
+
+def _list_field(document, name):
+    value = document.get(name) or []
+    if not isinstance(value, list):
+        raise RunInputError("task run input field %s must be a list" % name)
+    return value
 
 
 def _instant_field(document, name):
@@ -116,7 +126,8 @@ class Outcome:
 def empty_result(state):
     """A result document in ``state`` with nothing else to report."""
     return {"version": TASK_RUN_CONTRACT_VERSION, "state": state, "xcoms": [], "followTaskIds": None,
-            "skipTaskIds": [], "rescheduleAt": None, "error": None, "renderedFields": {}, "triggerDagRuns": []}
+            "skipTaskIds": [], "rescheduleAt": None, "error": None, "renderedFields": {}, "triggerDagRuns": [],
+            "outletEvents": []}
 
 
 def failure_result(type_name, message, traceback_text, retryable):

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
+import { UsageError } from '../lib/errors.js';
 
 /** Adds `--dags-folder`, `--plugins-folder`, `--python`, `--no-airflow`. */
 export function withDagOptions(command: Command): Command {
@@ -63,4 +64,17 @@ export function configFrom(options: SharedOptions, extra: Record<string, unknown
       ...extra,
     },
   });
+}
+
+/** Parses a JSON-object option (`--conf`, `--extra`): `{}` when absent, else the object or a usage error naming `option`. */
+export function parseJsonObjectOption(text: string | undefined, option: string): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new UsageError(`${option} is not valid JSON: ${(cause as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${option} must be a JSON object, e.g. '{"key": "value"}'`);
+  return value as Record<string, unknown>;
 }

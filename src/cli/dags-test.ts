@@ -13,7 +13,7 @@ import { MemoryStore } from '../ports/memory-store.js';
 import { exportDags } from '../shim/export.js';
 import { resolvePython } from '../shim/python.js';
 import { runAttempt } from '../worker/attempt.js';
-import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
+import { configFrom, parseJsonObjectOption, withDagOptions, withJson, type SharedOptions } from './common-options.js';
 import { findDag } from './dags.js';
 import { instanceName, LiveView, summaryTable } from './live-view.js';
 import { printJson, printLines } from './output.js';
@@ -29,15 +29,7 @@ interface TestOptions extends SharedOptions {
 
 /** Parses `--conf` JSON into an object, or a usage error naming the option. */
 export function parseConf(conf: string | undefined): Record<string, unknown> {
-  if (conf === undefined) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(conf);
-  } catch (cause) {
-    throw new UsageError(`--conf is not valid JSON: ${(cause as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('--conf must be a JSON object, e.g. \'{"key": "value"}\'');
-  return value as Record<string, unknown>;
+  return parseJsonObjectOption(conf, '--conf');
 }
 
 /** Normalises `--logical-date` to Python's isoformat in UTC. */
@@ -89,9 +81,11 @@ export function registerDagTestCommand(dags: Command): void {
           signal: controller.signal,
         });
         const ok = result.run.state === 'success';
+        // Recorded in the in-memory store only: as in Airflow's dags test, no consumer DAG is triggered.
+        const datasetEvents = (await result.store.listDatasetEvents({ limit: 1_000 })).reverse();
         if (options.json) {
           printJson({
-            dagId, runId: result.run.runId, state: result.run.state, interrupted: result.interrupted,
+            dagId, runId: result.run.runId, state: result.run.state, interrupted: result.interrupted, datasetEvents,
             taskInstances: result.instances.map((ti) => ({
               taskId: ti.taskId, mapIndex: ti.mapIndex, state: ti.state, tryNumber: ti.tryNumber,
               durationSeconds: ti.startDate !== null && ti.endDate !== null ? (ti.endDate - ti.startDate) / 1000 : null, note: ti.note,
@@ -99,6 +93,10 @@ export function registerDagTestCommand(dags: Command): void {
           });
         } else {
           printLines(['', `DAG run ${result.run.runId} of ${dagId}: ${result.interrupted ? 'interrupted' : result.run.state}`, ...summaryTable(result.instances)]);
+          if (datasetEvents.length > 0) {
+            printLines(['', 'dataset events (not delivered to consumer DAGs by dags test):',
+              ...datasetEvents.map((event) => `  ${event.uri} from ${event.sourceTaskId ?? '-'}${event.sourceAliases.length > 0 ? ` via ${event.sourceAliases.join(', ')}` : ''} extra=${JSON.stringify(event.extra)}`)]);
+          }
           if (!ok) {
             for (const ti of result.instances.filter((t) => t.state === 'failed')) {
               const lines = await result.store.readLogLines(ti, ti.tryNumber);

@@ -8,6 +8,7 @@ import { VERSION } from '../lib/version.js';
 import { registerDagFolderCommands } from './dags.js';
 import { registerDagTestCommand, registerTaskTestCommand } from './dags-test.js';
 import { registerDagClusterCommands } from './dags-cluster.js';
+import { registerDatasetCommands } from './datasets.js';
 import { registerDbCommands } from './db.js';
 import { registerManifestCommands, registerWorkerCheckCommand } from './manifest.js';
 import { registerQueueCommands } from './queue.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerTaskCommands(tasks);
   registerTaskWhyCommand(tasks);
   registerRunCommands(program);
+  registerDatasetCommands(program);
   registerDbCommands(program);
   registerSchedulerCommand(program);
   registerStandaloneCommand(program);

@@ -7,8 +7,9 @@ import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { pythonIsoUtc } from '../dag/ids.js';
 import { assertNewRun, refuseInvalidRunRequests } from '../dag/new-run.js';
 import { dagVersionHash } from './dag-version.js';
+import { MemoryDatasets } from './memory-datasets.js';
 import type {
-  AttemptOutcome, DagRecord, DagRunRecord, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
+  AttemptOutcome, DagRecord, DagRunRecord, DatasetEventRecord, DatasetRecord, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity,
 } from './metadata-store.js';
 
@@ -45,6 +46,8 @@ export class MemoryStore implements MetadataStore {
   private readonly logs = new Map<string, LogLine[]>();
   private readonly pools = new Map<string, { slots: number; description: string }>([['default_pool', { slots: DEFAULT_POOL_SLOTS, description: 'Default pool' }]]);
   private readonly variables = new Map<string, string>();
+  /** Datasets, their events and the queue of consumer DAGs. */
+  readonly datasets = new MemoryDatasets(() => this.dags.values());
   /** History of attempts, oldest first (inspection and tests). */
   readonly attempts: AttemptRow[] = [];
   importErrors: DagBundle['importErrors'] = [];
@@ -73,6 +76,7 @@ export class MemoryStore implements MetadataStore {
       }
     }
     this.importErrors = structuredClone(bundle.importErrors);
+    this.datasets.register(bundle.dags, now);
     return report;
   }
 
@@ -292,6 +296,7 @@ export class MemoryStore implements MetadataStore {
     const ti = this.tis.get(tiKeyOf(outcome.key));
     // `restarting`: cleared while it ran; the outcome (a retry) is still this attempt's to record.
     if (!ti || (ti.state !== 'running' && ti.state !== 'restarting') || ti.tryNumber !== outcome.tryNumber) return false;
+    const restarting = ti.state === 'restarting';
     ti.state = outcome.state;
     ti.endDate = outcome.endDate;
     ti.nextRetryAt = outcome.nextRetryAt;
@@ -318,6 +323,8 @@ export class MemoryStore implements MetadataStore {
       attempt.state = outcome.state;
       attempt.exitReason = outcome.exitReason;
     }
+    // A try cleared while it ran records no events (as the PostgreSQL store).
+    if (outcome.state === 'success' && !restarting) for (const event of outcome.outletEvents ?? []) this.datasets.record(event, outcome.key, outcome.endDate);
     for (const request of outcome.triggerDagRuns) {
       const at = pythonIsoUtc(outcome.endDate);
       await this.createDagRun({
@@ -405,6 +412,18 @@ export class MemoryStore implements MetadataStore {
 
   async readLogLines(key: TaskInstanceKey, tryNumber: number, afterSeq = -1): Promise<LogLine[]> {
     return (this.logs.get(`${tiKeyOf(key)}${SEP}${tryNumber}`) ?? []).filter((line) => line.seq > afterSeq).map((line) => ({ ...line }));
+  }
+
+  async listDatasets(): Promise<DatasetRecord[]> {
+    return this.datasets.list();
+  }
+
+  async listDatasetEvents(filter: { uri?: string; limit?: number }): Promise<DatasetEventRecord[]> {
+    return this.datasets.listEvents(filter);
+  }
+
+  async createDatasetEvent(uri: string, extra: Record<string, unknown>, now: number): Promise<DatasetEventRecord | null> {
+    return this.datasets.record({ uri, extra, aliases: [] }, null, now);
   }
 
   async listVariables(): Promise<Record<string, string>> {

@@ -15,7 +15,7 @@
  */
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import type { TaskInstanceState, DagRunState } from '../dag/states.js';
-import type { TaskRunError, TriggerRequest } from './task-run-contract.js';
+import type { OutletEvent, TaskRunError, TriggerRequest } from './task-run-contract.js';
 
 /** Identifies a DAG run. */
 export interface RunKey {
@@ -148,6 +148,38 @@ export interface AttemptOutcome {
   /** A short human reason: "exit code 3", "timed out after 10s", "killed (worker lost)". */
   exitReason: string | null;
   triggerDagRuns: TriggerRequest[];
+  /**
+   * Dataset events the attempt emits; recorded only when `state` is `success`, in the same transaction
+   * (absent: none). An event of a URI no DAG declared is recorded only when it came through an alias.
+   */
+  outletEvents?: OutletEvent[];
+}
+
+/** A dataset (asset) the metadata knows: named by a DAG, attached through an alias, or given an event. */
+export interface DatasetRecord {
+  uri: string;
+  createdAt: number;
+  /** Tasks that name it as an outlet (`dagId.taskId`), sorted. */
+  producers: string[];
+  /** DAGs scheduled on it (directly or through an alias that resolved to it), sorted. */
+  consumers: string[];
+  /** Aliases that resolved to it, sorted. */
+  aliases: string[];
+  eventCount: number;
+  lastEventAt: number | null;
+}
+
+/** One recorded dataset event (Airflow's DatasetEvent / AssetEvent). */
+export interface DatasetEventRecord {
+  id: number;
+  uri: string;
+  extra: Record<string, unknown>;
+  timestamp: number;
+  sourceDagId: string | null;
+  sourceRunId: string | null;
+  sourceTaskId: string | null;
+  sourceMapIndex: number;
+  sourceAliases: string[];
 }
 
 /** Who runs an attempt. */
@@ -267,6 +299,17 @@ export interface MetadataStore {
   listXcoms(key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>>;
   appendLogLines(key: TaskInstanceKey, tryNumber: number, lines: readonly LogLine[]): Promise<void>;
   readLogLines(key: TaskInstanceKey, tryNumber: number, afterSeq?: number): Promise<LogLine[]>;
+
+  // Datasets (assets)
+  /** Every dataset with its producers, consumers, aliases and event count, by URI. */
+  listDatasets(): Promise<DatasetRecord[]>;
+  /** Events of `uri` (every dataset when absent), newest first, at most `limit` (default 100). */
+  listDatasetEvents(filter: { uri?: string; limit?: number }): Promise<DatasetEventRecord[]>;
+  /**
+   * Records an event by hand (Airflow's `POST /datasets/events`): no source task, and the consumers are
+   * queued as for a task's event. Null when no DAG names the URI and it never had an event (nothing stored).
+   */
+  createDatasetEvent(uri: string, extra: Record<string, unknown>, now: number): Promise<DatasetEventRecord | null>;
 
   // Variables and pools
   listVariables(): Promise<Record<string, string>>;

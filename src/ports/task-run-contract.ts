@@ -17,6 +17,21 @@ export const xcomEntrySchema = z.object({
 });
 export type XcomEntry = z.infer<typeof xcomEntrySchema>;
 
+/** A recorded dataset (asset) event as a task reads it (`inlet_events`, `triggering_dataset_events`). */
+export const datasetEventViewSchema = z.object({
+  id: z.number().int(),
+  uri: z.string(),
+  extra: z.record(z.unknown()),
+  timestamp: z.string(),
+  sourceDagId: z.string().nullable(),
+  sourceRunId: z.string().nullable(),
+  sourceTaskId: z.string().nullable(),
+  sourceMapIndex: z.number().int(),
+  /** The aliases the event was emitted through. */
+  sourceAliases: z.array(z.string()),
+});
+export type DatasetEventView = z.infer<typeof datasetEventViewSchema>;
+
 /** The JSON document written to the shim's stdin. */
 export const taskRunInputSchema = z.object({
   version: z.literal(TASK_RUN_CONTRACT_VERSION),
@@ -53,8 +68,13 @@ export const taskRunInputSchema = z.object({
    * schedule has none; absent from older workers (the shim then assumes an interval as long as this one).
    */
   nextDataInterval: z.object({ start: z.string(), end: z.string() }).nullable().optional(),
+  /** Every recorded event of the task's inlet datasets and aliases, oldest first (`inlet_events`). */
+  inletEvents: z.array(datasetEventViewSchema).default([]),
+  /** The events the run consumed when a dataset condition created it (`triggering_dataset_events`). */
+  triggeringDatasetEvents: z.array(datasetEventViewSchema).default([]),
 });
-export type TaskRunInput = z.infer<typeof taskRunInputSchema>;
+/** Writers may leave out the dataset event lists (read as empty). */
+export type TaskRunInput = z.input<typeof taskRunInputSchema>;
 
 /** A typed failure raised by the task. `retryable: false` for AirflowFailException and sensor timeouts. */
 export const taskRunErrorSchema = z.object({
@@ -75,6 +95,17 @@ export const triggerRequestSchema = z.object({
 });
 export type TriggerRequest = z.infer<typeof triggerRequestSchema>;
 
+/**
+ * A dataset event a successful task emits: one per dataset outlet (`extra` from `outlet_events[...]` and
+ * `yield Metadata(...)`), and one per dataset an alias outlet attached, naming the aliases.
+ */
+export const outletEventSchema = z.object({
+  uri: z.string().min(1),
+  extra: z.record(z.unknown()),
+  aliases: z.array(z.string()),
+});
+export type OutletEvent = z.infer<typeof outletEventSchema>;
+
 /** The JSON document the shim writes to `--result`. */
 export const taskRunResultSchema = z.object({
   version: z.literal(TASK_RUN_CONTRACT_VERSION),
@@ -88,5 +119,7 @@ export const taskRunResultSchema = z.object({
   error: taskRunErrorSchema.nullable(),
   renderedFields: z.record(z.unknown()),
   triggerDagRuns: z.array(triggerRequestSchema),
+  /** Recorded only when the task succeeded. A shim without datasets sends none. */
+  outletEvents: z.array(outletEventSchema).default([]),
 });
 export type TaskRunResult = z.infer<typeof taskRunResultSchema>;

@@ -8,6 +8,7 @@ import { assertTransition } from '../dag/states.js';
 import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, WorkerIdentity } from '../ports/metadata-store.js';
 import type { TriggerRequest } from '../ports/task-run-contract.js';
 import { notifyChange, type Queryable } from './db.js';
+import { recordOutletEvents } from './dataset-queries.js';
 import { createDagRun } from './run-queries.js';
 import { jsonParam, mapRun, mapTaskInstance, msToAirflowIso, RUN_COLUMNS, textParam, TI_COLUMNS, type RunRow, type TaskInstanceRow } from './rows.js';
 import { getTaskInstance } from './task-instance-queries.js';
@@ -70,7 +71,8 @@ export interface FinishOptions {
  * - running: the instance takes `outcome.state` (end date, retry/reschedule time, note from the error or exit
  *   reason; the first-poke time survives only `up_for_reschedule`, the next try's sensor timeout starts anew); XComs are upserted; `skipTaskIds` instances (at `skipMapIndex` when set) in any state but skipped/removed become `skipped`; requested
  *   DAG runs are created (manual, `manual__<logical date>` unless a run id is given); a request that cannot
- *   be created (run id outside Airflow's rule) fails the try instead (`refuseInvalidRunRequests`).
+ *   be created (run id outside Airflow's rule) fails the try instead (`refuseInvalidRunRequests`); a success
+ *   records its dataset events and queues their consumers (`recordOutletEvents`).
  * - restarting: like Airflow (a task cleared while running is always eligible for retry) the instance goes to
  *   `up_for_retry`, retry-able at once, and nothing else of the outcome applies: the try was cleared.
  *
@@ -156,6 +158,7 @@ export async function finishTry(client: Queryable, reported: AttemptOutcome, opt
 
   if (!restarting) {
     for (const request of outcome.triggerDagRuns) await triggerDagRun(client, request, outcome.endDate, options);
+    if (outcome.state === 'success') await recordOutletEvents(client, key, outcome.outletEvents ?? [], outcome.endDate);
   }
   await notifyChange(client, 'task_finished');
   return true;

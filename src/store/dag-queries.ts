@@ -6,6 +6,7 @@ import type { DagRecord, SyncReport } from '../ports/metadata-store.js';
 import type { Queryable } from './db.js';
 import { jsonParam, toMs } from './rows.js';
 import { dagVersionHash } from './version-hash.js';
+import { syncDatasetReferences } from './dataset-queries.js';
 
 /** Advisory lock key that serialises DAG-folder syncs (two schedulers syncing at once). */
 const SYNC_LOCK_KEY = '7237005577332262213';
@@ -78,6 +79,7 @@ export async function syncBundle(
        SET file = EXCLUDED.file, version_hash = EXCLUDED.version_hash, is_active = true, last_parsed_at = EXCLUDED.last_parsed_at`,
     [payload, nowDate],
   );
+  await syncDatasetReferences(client, dags.map((dag) => dag.spec), nowDate);
   const present = dags.map((dag) => dag.dagId);
   const gone = await client.query<{ dag_id: string }>(
     `UPDATE dags SET is_active = false WHERE is_active AND NOT (dag_id = ANY($1::text[])) RETURNING dag_id`,

@@ -73,13 +73,14 @@ async function transactionOnce<T>(pool: pg.Pool, work: (client: pg.PoolClient) =
 
 /**
  * The channel on which the store announces changes a scheduler should react to at once instead of at its next
- * tick: a finished try (`finishTry`) and a created DAG run. Payloads are hints (`task_finished`, `run_created`),
+ * tick: a finished try (`finishTry`), a created DAG run and a dataset event made by hand. Payloads are hints
+ * (`task_finished`, `run_created`, `dataset_event`),
  * never data: listeners re-read the tables.
  */
 export const METADATA_CHANGES_CHANNEL = 'dagbridge_changes';
 
 /** Sends a change notification (inside a transaction it is delivered on commit, not at all on rollback). */
-export async function notifyChange(client: Queryable, hint: 'task_finished' | 'run_created'): Promise<void> {
+export async function notifyChange(client: Queryable, hint: 'task_finished' | 'run_created' | 'dataset_event'): Promise<void> {
   await client.query('SELECT pg_notify($1, $2)', [METADATA_CHANGES_CHANNEL, hint]);
 }
 

@@ -12,6 +12,8 @@ import type {
   AttemptOutcome,
   DagRecord,
   DagRunRecord,
+  DatasetEventRecord,
+  DatasetRecord,
   LogLine,
   MetadataStore,
   Occupancy,
@@ -26,7 +28,8 @@ import type {
 import type { ManifestRegistry, WorkerAction, WorkerRecord, WorkerRegistry } from '../ports/worker-registry.js';
 import * as attempts from './attempt-queries.js';
 import * as dags from './dag-queries.js';
-import { withTransaction } from './db.js';
+import * as datasets from './dataset-queries.js';
+import { notifyChange, withTransaction } from './db.js';
 import * as pools from './pool-variable-queries.js';
 import * as runs from './run-queries.js';
 import * as instances from './task-instance-queries.js';
@@ -177,6 +180,23 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
 
   readLogLines(key: TaskInstanceKey, tryNumber: number, afterSeq?: number): Promise<LogLine[]> {
     return logs.readLogLines(this.#pool, key, tryNumber, afterSeq);
+  }
+
+  // Datasets (assets)
+  listDatasets(): Promise<DatasetRecord[]> {
+    return datasets.listDatasets(this.#pool);
+  }
+
+  listDatasetEvents(filter: { uri?: string; limit?: number }): Promise<DatasetEventRecord[]> {
+    return datasets.listDatasetEvents(this.#pool, filter);
+  }
+
+  async createDatasetEvent(uri: string, extra: Record<string, unknown>, now: number): Promise<DatasetEventRecord | null> {
+    return withTransaction(this.#pool, async (client) => {
+      const event = await datasets.createDatasetEvent(client, uri, extra, now);
+      if (event) await notifyChange(client, 'dataset_event');
+      return event;
+    });
   }
 
   // Variables and pools

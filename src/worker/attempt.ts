@@ -134,6 +134,7 @@ function processFailure(outcome: TaskProcessOutcome): { result: TaskRunResult; e
       error: { type: failure.type, message: failure.message, traceback: '', retryable: failure.retryable },
       renderedFields: {},
       triggerDagRuns: [],
+      outletEvents: [],
     },
   };
 }
@@ -321,6 +322,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     signal: outcome.signal,
     exitReason,
     triggerDagRuns: result.triggerDagRuns,
+    outletEvents: result.outletEvents,
   }, outcome.durationMs);
 }
 

@@ -17,6 +17,7 @@ import sys
 from dagbridge_shim import log
 from dagbridge_shim.airflow_errors import raise_airflow
 from dagbridge_shim.execution.common import determine_kwargs
+from dagbridge_shim.runtime.dataset_events import run_callable
 
 
 def _op_args(op):
@@ -37,7 +38,8 @@ def execute_python(op, context):
         raise_airflow("AirflowException", "`python_callable` param must be callable")
     args = _op_args(op)
     kwargs = determine_kwargs(python_callable, args, _merged_context(op, context))
-    return_value = python_callable(*args, **kwargs)
+    # A generator function's `yield Metadata(...)` go to outlet_events (Airflow's ExecutionCallableRunner).
+    return_value = run_callable(python_callable, args, kwargs, context["outlet_events"])
     if getattr(op, "show_return_value_in_logs", True):
         log.info("Done. Returned value was: %s", return_value)
     else:

@@ -24,6 +24,7 @@ from dagbridge_shim.run_contract import apply_outcome, empty_result
 from dagbridge_shim.runtime.airflow_vars import context_to_airflow_vars
 from dagbridge_shim.runtime.context import build_context
 from dagbridge_shim.runtime.current_context import set_current_context
+from dagbridge_shim.runtime.dataset_events import outlet_event_records
 from dagbridge_shim.runtime.datetimes import utcnow
 from dagbridge_shim.runtime.resolve import resolve_expand_input
 from dagbridge_shim.runtime.xcom import RETURN_KEY, XComStore
@@ -183,6 +184,7 @@ def run_task(task, dag, run_input, mode):
         result["skipTaskIds"] = decision.skip_task_ids
     if result["state"] == "success":
         result["triggerDagRuns"] = list(getattr(ti, "_trigger_requests", None) or [])
+        result["outletEvents"] = outlet_event_records(runnable, context["outlet_events"])
     return result
 
 

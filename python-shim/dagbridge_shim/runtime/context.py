@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from dagbridge_shim import macros
 from dagbridge_shim.runtime.conf import ConfStandin
+from dagbridge_shim.runtime.dataset_events import InletEventsAccessors, OutletEventAccessors, triggering_events
 from dagbridge_shim.runtime.models import DagRun, TaskInstance
 from dagbridge_shim.runtime.params import resolve_params
 from dagbridge_shim.runtime.variables import VariableAccessor
@@ -34,6 +35,8 @@ def build_context(task, dag, run_input, xcom_store=None, airflow_style=2, templa
         "data_interval_start": run_input.data_interval_start,
         "expanded_ti_count": None,
         "inlets": list(getattr(task, "inlets", None) or []),
+        "inlet_events": InletEventsAccessors(getattr(task, "inlets", None), run_input.inlet_events),
+        "outlet_events": OutletEventAccessors(),
         "logical_date": run_input.logical_date,
         "macros": macros,
         "map_index_template": getattr(task, "map_index_template", None),
@@ -47,7 +50,7 @@ def build_context(task, dag, run_input, xcom_store=None, airflow_style=2, templa
         "task_instance": ti,
         "test_mode": run_input.test_mode,
         "ti": ti,
-        "triggering_dataset_events": {},
+        "triggering_dataset_events": triggering_events(run_input.triggering_dataset_events),
         "var": {
             "json": VariableAccessor(run_input.variables, deserialize_json=True),
             "value": VariableAccessor(run_input.variables, deserialize_json=False),
