@@ -176,8 +176,12 @@ class ScheduleAndStyleTest(unittest.TestCase):
             d2 = DAG("either", schedule=(Asset("a://1") | Asset("a://2")))
             d3 = DAG("tt", schedule=CronTriggerTimetable("0 1 * * *", timezone="UTC"))
         '''})
-        self.assertEqual(dag_by_id(bundle, "assets")["schedule"], {"type": "assets", "assets": ["s3://b/k", "file:///x"]})
-        self.assertEqual(dag_by_id(bundle, "either")["schedule"], {"type": "assets", "assets": ["a://1", "a://2"]})
+        self.assertEqual(dag_by_id(bundle, "assets")["schedule"], {
+            "type": "assets", "assets": ["s3://b/k", "file:///x"], "timetable": None,
+            "condition": {"type": "all", "objects": [{"type": "dataset", "uri": "s3://b/k"}, {"type": "dataset", "uri": "file:///x"}]}})
+        self.assertEqual(dag_by_id(bundle, "either")["schedule"], {
+            "type": "assets", "assets": ["a://1", "a://2"], "timetable": None,
+            "condition": {"type": "any", "objects": [{"type": "dataset", "uri": "a://1"}, {"type": "dataset", "uri": "a://2"}]}})
         self.assertEqual(dag_by_id(bundle, "tt")["schedule"], {
             "type": "timetable",
             "className": "airflow.timetables.trigger.CronTriggerTimetable",

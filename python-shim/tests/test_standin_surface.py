@@ -113,7 +113,9 @@ class ImportSurfaceExportTest(unittest.TestCase):
                 task(lambda: None, task_id="u")()
         '''})
         self.assertEqual(bundle["importErrors"], [])
-        self.assertEqual(dag_by_id(bundle, "either")["schedule"], {"type": "assets", "assets": ["s3://a", "s3://b"]})
+        either = dag_by_id(bundle, "either")["schedule"]
+        self.assertEqual((either["assets"], either["condition"]["type"], either["timetable"]["args"]["expression"]),
+                         (["s3://a", "s3://b"], "all", "0 1 * * 3"))
         self.assertEqual(dag_by_id(bundle, "delta")["schedule"]["args"], {"delta": 7200.0, "interval": 0.0})
 
     def test_provider_decorators_export_as_provider_tasks_and_unknown_ones_fail_as_in_airflow(self):
