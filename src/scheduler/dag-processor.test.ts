@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { DagBundle } from '../dag/bundle.js';
+import { BUNDLE_SCHEMA_VERSION, type DagBundle } from '../dag/bundle.js';
 import { silentLogger } from '../lib/logger.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { DagProcessor, type ExportBundle } from './dag-processor.js';
 
 const T0 = Date.parse('2024-06-01T00:00:00Z');
 const BUNDLE: DagBundle = {
-  schemaVersion: 1,
+  schemaVersion: BUNDLE_SCHEMA_VERSION,
   generator: { name: 'test', version: '0', python: '3.11.0', pythonExecutable: 'python3', mode: 'standin', airflowVersion: null },
   dagsFolder: '/dags', files: [], importErrors: [], dags: [],
 };
