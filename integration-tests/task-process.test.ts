@@ -39,6 +39,8 @@ const input: TaskRunInput = {
   prevDataIntervalStartSuccess: null,
   prevDataIntervalEndSuccess: null,
   prevStartDateSuccess: null,
+  inletEvents: [],
+  triggeringDatasetEvents: [],
 };
 
 let python: string;
