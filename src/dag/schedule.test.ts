@@ -6,7 +6,6 @@ import {
   defaultSemantics,
   manualRunInfo,
   nextDagRunInfo,
-  nextDataIntervalAfter,
   type DagRunInfo,
   type LastAutomatedRun,
   type ManualRunInfo,
@@ -296,16 +295,5 @@ describe('backfillRunInfos', () => {
 describe('defaultSemantics', () => {
   it('maps Airflow 2 style files to data intervals and Airflow 3 style files to trigger semantics', () => {
     expect([defaultSemantics(2), defaultSemantics(3)]).toEqual(['data_interval', 'trigger']);
-  });
-});
-
-describe('nextDataIntervalAfter (LatestOnlyOperator window, Airflow 2.10.5 airflow/operators/latest_only.py)', () => {
-  const daily = (catchup: boolean): ScheduleSettings => settings({ startDate: '2030-01-01T00:00:00Z', catchup });
-  it('is the interval after the run, unrestricted by start date or catchup (restricted=False)', () => {
-    const next = nextDataIntervalAfter(daily(false), { logicalDate: '2024-06-03T00:00:00Z', dataIntervalStart: '2024-06-03T00:00:00Z', dataIntervalEnd: '2024-06-04T00:00:00Z' });
-    expect(next).toEqual({ start: Date.parse('2024-06-04T00:00:00Z'), end: Date.parse('2024-06-05T00:00:00Z') });
-  });
-  it('is null for a run without a logical date', () => {
-    expect(nextDataIntervalAfter(daily(true), { logicalDate: null, dataIntervalStart: null, dataIntervalEnd: null })).toBeNull();
   });
 });

@@ -13,7 +13,6 @@ import { applyTaskResult } from '../dag/apply-result.js';
 import type { DagSpec, TaskSpec } from '../dag/bundle.js';
 import { buildGraph, upstreamClosure, type DagGraph } from '../dag/graph.js';
 import { nextRetryAt } from '../dag/retry.js';
-import { nextDataIntervalAfter, scheduleSettingsOf } from '../dag/schedule.js';
 import type { TaskInstanceState } from '../dag/states.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -45,8 +44,6 @@ export interface AttemptContext {
   clock?: () => number;
   /** `tasks test`: the context's test_mode. */
   testMode?: boolean;
-  /** `dags test`: its manual run is not externally triggered (Airflow 2.10.5's DAG.test leaves external_trigger False). */
-  dagTest?: boolean;
   /** Every stored log line, as it is written (live output of `tasks test`). */
   onLogLine?: (key: TaskInstanceKey, line: { stream: string; line: string; at: number }) => void;
 }
@@ -79,7 +76,6 @@ export function buildRunInput(
   xcoms: TaskRunInput['xcoms'],
   variables: Record<string, string>,
   testMode: boolean,
-  options: { dagTest?: boolean; nextDataInterval?: { start: string; end: string } | null } = {},
 ): TaskRunInput {
   return {
     version: TASK_RUN_CONTRACT_VERSION,
@@ -103,20 +99,7 @@ export function buildRunInput(
     prevDataIntervalStartSuccess: null,
     prevDataIntervalEndSuccess: null,
     prevStartDateSuccess: null,
-    externalTrigger: run.runType === 'manual' && !(options.dagTest ?? false),
-    nextDataInterval: options.nextDataInterval,
   };
-}
-
-/** The next run's data interval for LatestOnlyOperator; undefined (the shim's own estimate) when the schedule cannot say. */
-function nextIntervalOf(spec: DagSpec, run: DagRunRecord): { start: string; end: string } | null | undefined {
-  try {
-    const next = nextDataIntervalAfter(scheduleSettingsOf(spec), run);
-    return next === null ? null : { start: new Date(next.start).toISOString(), end: new Date(next.end).toISOString() };
-  } catch {
-    // A schedule dagbridge cannot evaluate (such a DAG gets no scheduled runs): leave the estimate to the shim.
-    return undefined;
-  }
 }
 
 /** A failure to record when the subprocess gave no result. */
@@ -228,10 +211,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
 
   const ancestors = upstreamClosure(entry.graph, key.taskId);
   const [allXcoms, variables] = await read('XComs and Variables', () => Promise.all([ctx.store.listXcoms(run), ctx.store.listVariables()]));
-  const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), variables, ctx.testMode ?? false, {
-    dagTest: ctx.dagTest,
-    nextDataInterval: task.kind === 'latest_only' ? nextIntervalOf(entry.spec, run) : undefined,
-  });
+  const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), variables, ctx.testMode ?? false);
   logs.add('system', `dagbridge: starting try ${tryNumber} of ${key.taskId} on ${ctx.identity.hostname} (worker ${ctx.identity.workerId})`, now());
   const drift = await fileDrift(ctx.dagsFolder, entry.spec.file, entry.spec.fileHash);
   if (drift) {
