@@ -205,7 +205,9 @@ describe('worker shutdown', () => {
     impatient.process.kill('SIGTERM');
     expect((await impatient.process).exitCode).toBe(0);
     const handedBack = await c.store.getTaskInstance({ dagId: 'slow', runId: second, taskId: 'slow_task', mapIndex: -1 });
-    expect([handedBack?.state, handedBack?.tryNumber, handedBack?.note]).toEqual(['scheduled', 2, 'handed back: the worker stopped before the task finished']);
+    // Handed back as `scheduled`; the scheduler may already have queued it again for the next worker.
+    expect(['scheduled', 'queued']).toContain(handedBack?.state);
+    expect([handedBack?.tryNumber, handedBack?.note]).toEqual([2, 'handed back: the worker stopped before the task finished']);
     c.worker('rescuer', ['--concurrency', '1'], { SLOW_SECONDS: '0' });
     expect((await c.waitForRun('slow', second)).state).toBe('success');
     const done = await c.store.getTaskInstance({ dagId: 'slow', runId: second, taskId: 'slow_task', mapIndex: -1 });
