@@ -23,6 +23,7 @@ from dagbridge_shim.execution.outcome import classify_import_failure
 from dagbridge_shim.execution.runner import run_task
 from dagbridge_shim.loader import MODE_STANDIN, activate_standins, choose_mode, load_dag_file
 from dagbridge_shim.run_contract import RunInputError, failure_result, parse_run_input, write_result
+from dagbridge_shim.runtime import channel
 
 USAGE = ("usage: python -m dagbridge_shim run --dags-folder DIR --file REL_PATH --dag-id ID --task-id ID "
          "[--map-index N] --result PATH [--no-airflow]")
@@ -115,6 +116,9 @@ def read_input(stream, args):
 
 def run(args, stdin):
     """Runs the task instance the arguments and stdin describe; returns the result document (never raises)."""
+    # The channel's address leaves the environment before any task code runs: a BashOperator's shell and other
+    # commands the task starts do not inherit the token.
+    channel.take_environment()
     try:
         run_input = read_input(stdin, args)
         dag, task, mode = load_task(args, run_input.variables)

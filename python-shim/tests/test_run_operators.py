@@ -152,11 +152,12 @@ class PythonTest(unittest.TestCase):
             "AIRFLOW_CTX_EXECUTION_DATE": "2024-03-05T00:00:00+00:00", "AIRFLOW_CTX_TASK_ID": "python_env",
             "AIRFLOW_CTX_TRY_NUMBER": "1", "DAGBRIDGE_TEST_OUTER": "outer"})
 
-    def test_variables_from_input_win_over_environment(self):
+    def test_environment_variables_win_over_stored_ones(self):
+        # Airflow's secrets search path: the environment backend (AIRFLOW_VAR_*) before the metastore.
         outcome = run("python_variable", variables={"greeting": "hi"}, env=base_env(AIRFLOW_VAR_GREETING="env"))
-        self.assertEqual(outcome.result["xcoms"][0]["value"], ["hi", "hi"])
-        outcome = run("python_variable", env=base_env(AIRFLOW_VAR_GREETING="env"))
         self.assertEqual(outcome.result["xcoms"][0]["value"], ["env", "env"])
+        outcome = run("python_variable", variables={"greeting": "hi"})
+        self.assertEqual(outcome.result["xcoms"][0]["value"], ["hi", "hi"])
 
     def test_hidden_return_value(self):
         outcome = run("python_hidden")

@@ -131,7 +131,7 @@ export function registerTaskTestCommand(tasks: Command): void {
       if (!task) throw new UsageError(`task "${taskId}" is not in DAG ${dagId} (tasks: ${dag.tasks.map((t) => t.taskId).slice(0, 30).join(', ')})`);
       const python = await resolvePython(config.python);
       const store = new MemoryStore();
-      for (const [key, value] of Object.entries(parseVars(options.var))) store.setVariable(key, value);
+      for (const [key, value] of Object.entries(parseVars(options.var))) await store.setVariable(key, value);
       const now = Date.now();
       await store.syncBundle(bundle, now);
       const record = await store.getDag(dagId);

@@ -56,7 +56,7 @@ export interface DagTestResult {
 /** Runs one DAG run of `dag` to completion. */
 export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
   const store = new MemoryStore();
-  for (const [key, value] of Object.entries(options.variables ?? {})) store.setVariable(key, value);
+  for (const [key, value] of Object.entries(options.variables ?? {})) await store.setVariable(key, value);
   await store.syncBundle(options.bundle, Date.now(), { pausedOnCreation: false });
   const dagRecord = await store.getDag(options.dag.dagId);
   if (!dagRecord) throw new Error(`DAG ${options.dag.dagId} was not stored`);

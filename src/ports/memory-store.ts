@@ -430,9 +430,16 @@ export class MemoryStore implements MetadataStore {
     return Object.fromEntries(this.variables);
   }
 
-  /** Sets a variable (tests, `dags test --var`). */
-  setVariable(key: string, value: string): void {
+  async getVariable(key: string): Promise<string | null> {
+    return this.variables.get(key) ?? null;
+  }
+
+  async setVariable(key: string, value: string): Promise<void> {
     this.variables.set(key, value);
+  }
+
+  async deleteVariable(key: string): Promise<boolean> {
+    return this.variables.delete(key);
   }
 
   async setPool(name: string, slots: number, description = ''): Promise<void> {

@@ -313,6 +313,12 @@ export interface MetadataStore {
 
   // Variables and pools
   listVariables(): Promise<Record<string, string>>;
+  /** One Variable's value, or null when it is not set. */
+  getVariable(key: string): Promise<string | null>;
+  /** Creates or replaces a Variable (a description not given keeps the stored one). */
+  setVariable(key: string, value: string, description?: string | null): Promise<void>;
+  /** Deletes a Variable; false when it did not exist. */
+  deleteVariable(key: string): Promise<boolean>;
   setPool(name: string, slots: number, description?: string): Promise<void>;
 
   close(): Promise<void>;

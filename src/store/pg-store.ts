@@ -214,6 +214,10 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return dags.listImportErrors(this.#pool);
   }
 
+  getVariable(key: string): Promise<string | null> {
+    return pools.getVariable(this.#pool, key);
+  }
+
   /** Creates or replaces a variable. */
   setVariable(key: string, value: string, description?: string | null): Promise<void> {
     return pools.setVariable(this.#pool, key, value, description);

@@ -9,6 +9,12 @@ export async function listVariables(client: Queryable): Promise<Record<string, s
   return Object.fromEntries(result.rows.map((row) => [row.key, row.value]));
 }
 
+/** One variable's value; null when it is not set. */
+export async function getVariable(client: Queryable, key: string): Promise<string | null> {
+  const result = await client.query<{ value: string }>('SELECT value FROM variables WHERE key = $1', [key]);
+  return result.rows[0]?.value ?? null;
+}
+
 /** Creates or replaces a variable. */
 export async function setVariable(client: Queryable, key: string, value: string, description?: string | null): Promise<void> {
   await client.query(

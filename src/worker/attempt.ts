@@ -22,6 +22,9 @@ import { LogBatcher } from './log-batcher.js';
 import type { TaskEnvSettings } from './task-env.js';
 import { runTaskProcess, TaskSpecError, type TaskProcessOutcome } from './task-process.js';
 import { TASK_RUN_CONTRACT_VERSION, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
+import type { ConnectionSource } from '../ports/connections.js';
+import type { ChannelLimits } from '../ports/task-channel.js';
+import { taskChannelHandlers } from './channel-handlers.js';
 
 /** What an attempt needs from its host (worker or local executor). */
 export interface AttemptContext {
@@ -44,6 +47,13 @@ export interface AttemptContext {
   clock?: () => number;
   /** `tasks test`: the context's test_mode. */
   testMode?: boolean;
+  /**
+   * Where the channel's `connection.get` looks up Connections (the metadata table, a secrets file). Absent: it
+   * answers null and the task sees only `AIRFLOW_CONN_*` variables.
+   */
+  connections?: ConnectionSource | null;
+  /** Caps of each attempt's supervisor channel (tests lower them). Default DEFAULT_CHANNEL_LIMITS. */
+  channelLimits?: Partial<ChannelLimits>;
   /** Every stored log line, as it is written (live output of `tasks test`). */
   onLogLine?: (key: TaskInstanceKey, line: { stream: string; line: string; at: number }) => void;
 }
@@ -210,8 +220,9 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
   }
 
   const ancestors = upstreamClosure(entry.graph, key.taskId);
-  const [allXcoms, variables] = await read('XComs and Variables', () => Promise.all([ctx.store.listXcoms(run), ctx.store.listVariables()]));
-  const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), variables, ctx.testMode ?? false);
+  const allXcoms = await read('XComs', () => ctx.store.listXcoms(run));
+  // Variables are read live over the supervisor channel (variable.get), not sent up front.
+  const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), {}, ctx.testMode ?? false);
   logs.add('system', `dagbridge: starting try ${tryNumber} of ${key.taskId} on ${ctx.identity.hostname} (worker ${ctx.identity.workerId})`, now());
   const drift = await fileDrift(ctx.dagsFolder, entry.spec.file, entry.spec.fileHash);
   if (drift) {
@@ -239,6 +250,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
       env: ctx.env,
       logLimitBytes: ctx.logCapBytes,
       signal,
+      channel: { handlers: taskChannelHandlers({ store: ctx.store, connections: ctx.connections }), limits: ctx.channelLimits },
     },
     { onLogLine: (line) => logs.add(line.stream, line.line, line.at), now },
   );

@@ -32,6 +32,8 @@ import { defaultAttemptBase, describeBaseError, prepareAttemptBase, writeAttempt
 import { taskRunInputSchema, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
 import { reapProcessGroup, trackGroup, untrackGroup } from './process-group.js';
 import { readResult } from './task-result.js';
+import { startChannelServer, type ChannelHandlers, type ChannelServer } from './channel-server.js';
+import { CHANNEL_SOCKET_ENV, CHANNEL_TOKEN_ENV, type ChannelLimits } from '../ports/task-channel.js';
 
 export { processGroupAlive, reapProcessGroup, runningTaskProcessGroups } from './process-group.js';
 
@@ -103,6 +105,11 @@ export interface TaskProcessSpec {
   readonly maxResultBytes?: number;
   /** Aborting it (worker shutdown) kills the group like a timeout; the outcome says `aborted`. */
   readonly signal?: AbortSignal;
+  /**
+   * Serve the task a supervisor channel (channel-server.ts) with these request kinds, scoped to the input's
+   * task instance. Absent: the task has none (its channel requests fail with `no_channel`).
+   */
+  readonly channel?: { readonly handlers: ChannelHandlers; readonly limits?: Partial<ChannelLimits> };
 }
 
 /** Callbacks of one run. */
@@ -313,6 +320,22 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
   const workDir = path.join(attemptDir, 'work');
   const resultPath = path.join(attemptDir, 'result.json');
 
+  let channel: ChannelServer | null = null;
+  if (spec.channel) {
+    try {
+      channel = await startChannelServer({
+        attemptDir,
+        scope: input,
+        handlers: spec.channel.handlers,
+        limits: spec.channel.limits,
+        onProblem: (message) => hooks.onLogLine({ stream: 'system', line: `${LOG_MARKER_PREFIX} ${message}`, at: (hooks.now ?? Date.now)() }),
+      });
+    } catch (cause) {
+      await rm(attemptDir, { recursive: true, force: true });
+      return notStarted(started, 'TaskProcessNotStarted', `the task's supervisor channel could not be opened in ${attemptDir}: ${errorMessage(cause)}`);
+    }
+  }
+
   let env: Record<string, string>;
   let argv: string[];
   try {
@@ -323,13 +346,17 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
       tmpDir: path.join(attemptDir, 'tmp'),
       context: { ...input, owner: spec.owner ?? null },
     });
+    if (channel) Object.assign(env, { [CHANNEL_SOCKET_ENV]: channel.address.socket, [CHANNEL_TOKEN_ENV]: channel.address.token });
     const taskArgv =
       spec.command.kind === 'shim'
         ? shimRunArgv({ ...spec.command, ...input, resultPath })
         : [...spec.command.argv, '--result', resultPath];
-    const runAs = settings.runAsUser === null ? null : { user: settings.runAsUser, chown: [attemptDir, workDir, path.join(attemptDir, 'tmp')] };
+    const channelFile = channel?.address.file;
+    const chown = [attemptDir, workDir, path.join(attemptDir, 'tmp'), ...(channelFile ? [channelFile] : [])];
+    const runAs = settings.runAsUser === null ? null : { user: settings.runAsUser, chown };
     argv = supervisorArgv({ python: spec.command.python, graceMs: settings.graceMs, runAs }, taskArgv);
   } catch (cause) {
+    await channel?.close();
     await rm(attemptDir, { recursive: true, force: true });
     throw cause instanceof TaskSpecError ? cause : new TaskSpecError(errorMessage(cause), { cause });
   }
@@ -343,6 +370,7 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
       hookError ??= { error };
     });
   } finally {
+    await channel?.close();
     if (!spec.keepWorkDir) removed = await removeAttemptDir(attemptDir);
   }
   if (hookError !== null) throw (hookError as { error: unknown }).error;

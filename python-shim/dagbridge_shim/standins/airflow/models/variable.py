@@ -1,17 +1,17 @@
-"""Variable (stand-in of airflow.models.variable): values from `AIRFLOW_VAR_<KEY>` environment variables.
-
-dagbridge's task runner may put the run's variables in `Variable._dagbridge_values` first.
+"""Variable (stand-in of airflow.models.variable): Airflow's lookup order, ``AIRFLOW_VAR_<KEY>`` first, then the
+metadata store over the task's supervisor channel (``dagbridge_shim.runtime.variables``). Writes reach the store.
 """
 import json
-import os
 
 from airflow._dagbridge import NOTSET
+from dagbridge_shim.runtime import variables as _variables
 
 
 class Variable:
-    """Airflow Variables. `get` reads `_dagbridge_values`, then `AIRFLOW_VAR_<KEY>` (upper-cased key)."""
+    """Airflow Variables: ``get``, ``set``, ``setdefault``, ``update``, ``delete`` as Airflow 2.10.5 has them."""
 
-    _dagbridge_values = {}
+    #: The run input's variables, for a process without a supervisor channel.
+    _dagbridge_values = _variables.local_values
     __NO_DEFAULT_SENTINEL = object()
 
     def __init__(self, key=None, val=None, description=None):
@@ -21,9 +21,7 @@ class Variable:
 
     @classmethod
     def _raw(cls, key):
-        if key in cls._dagbridge_values:
-            return cls._dagbridge_values[key]
-        return os.environ.get("AIRFLOW_VAR_" + str(key).upper())
+        return _variables.lookup_variable(key)
 
     @classmethod
     def get(cls, key, default_var=__NO_DEFAULT_SENTINEL, deserialize_json=False, default=NOTSET):
@@ -46,16 +44,25 @@ class Variable:
         if value is None:
             if default is None:
                 raise ValueError("Default Value must be set")
-            cls.set(key, default, serialize_json=deserialize_json)
+            cls.set(key, default, description=description, serialize_json=deserialize_json)
             return default
         return value
 
     @classmethod
     def set(cls, key, value, description=None, serialize_json=False, session=None):
-        """Sets the value for the rest of this process only (there is no metadata database here)."""
-        cls._dagbridge_values[key] = json.dumps(value) if serialize_json else str(value)
+        """Creates or replaces the stored variable (JSON-encoded with ``serialize_json``, else ``str(value)``)."""
+        _variables.set_variable(key, _stored(value, serialize_json), description)
+
+    @classmethod
+    def update(cls, key, value, serialize_json=False, session=None):
+        """Replaces the value of an existing stored variable (KeyError when it is not set)."""
+        _variables.update_variable(key, _stored(value, serialize_json))
 
     @classmethod
     def delete(cls, key, session=None):
-        cls._dagbridge_values.pop(key, None)
-        return 1
+        """Deletes the stored variable; the number of variables deleted."""
+        return _variables.delete_variable(key)
+
+
+def _stored(value, serialize_json):
+    return json.dumps(value, indent=2) if serialize_json else str(value)

@@ -1,0 +1,56 @@
+/**
+ * The supervisor channel through a real scheduler and worker on PostgreSQL and Redis: tasks read and write
+ * Variables live, look up Connections, pull XComs lazily, and are refused (with the request named) outside their
+ * scope or past the channel's caps.
+ */
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, TestCluster } from './support/cluster.js';
+
+const FIXTURES = path.join(ROOT, 'integration-tests', 'fixtures', 'channel_dags');
+let cluster: TestCluster;
+let root: string;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` before the integration tests');
+  root = mkdtempSync(path.join(tmpdir(), 'dagbridge-channel-'));
+  cpSync(FIXTURES, path.join(root, 'dags'), { recursive: true });
+  cluster = await new TestCluster({ label: 'channel', dagsFolder: path.join(root, 'dags') }).setUp();
+  cluster.scheduler();
+  cluster.worker('w1', ['--concurrency', '4']);
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.tearDown();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+const xcomsOf = async (dagId: string, runId: string): Promise<Record<string, unknown>> =>
+  Object.fromEntries((await cluster.store.listXcoms({ dagId, runId })).filter((x) => x.key === 'return_value').map((x) => [x.mapIndex < 0 ? x.taskId : `${x.taskId}[${x.mapIndex}]`, x.value]));
+
+describe('the supervisor channel', () => {
+  it('reads and writes Variables live, answers connection.get with null when no source is configured, refuses with the request named', async () => {
+    await cluster.store.setVariable('greeting', 'hello');
+    await cluster.waitForDags(['channel_basics']);
+    const runId = await cluster.trigger('channel_basics');
+    const run = await cluster.waitForRun('channel_basics', runId);
+    const xcoms = await xcomsOf('channel_basics', runId);
+    expect(run.state, JSON.stringify(xcoms)).toBe('success');
+    expect(xcoms.read_and_write).toEqual({
+      greeting: 'hello',
+      deleted: 1,
+      missing: 'fallback',
+      connection: null,
+      refusals: {
+        'no.such.kind': ['unknown_kind', expect.stringMatching(/^channel request no\.such\.kind refused \(unknown_kind\): no\.such\.kind: no such channel request; this worker serves .*variable\.get/)],
+        'variable.get': ['invalid', expect.stringMatching(/^channel request variable\.get refused \(invalid\): variable\.get: payload\.key: /)],
+      },
+    });
+    // Written by the first task, read by the second one's templates, and stored in PostgreSQL.
+    expect(xcoms.templated).toBe('hello-hello');
+    expect(JSON.parse((await cluster.store.getVariable('written_by_task')) ?? 'null')).toEqual({ seen: 'hello' });
+    expect(await cluster.store.getVariable('to_delete')).toBeNull();
+  }, 120_000);
+});
