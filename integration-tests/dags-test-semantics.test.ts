@@ -37,6 +37,26 @@ const CASES: Case[] = [
     runState: 'success',
     states: { check: 'success', middle: 'skipped', always: 'skipped' },
   },
+  {
+    dagId: 'latest_only_daily',
+    source: 'operators/latest_only.py (now is in the interval after the run\'s: [today, tomorrow]); models/dag.py DAG.test (external_trigger False)',
+    runState: 'success',
+    states: { gate: 'success', after: 'success', done: 'success' },
+  },
+  {
+    dagId: 'latest_only_daily',
+    source: 'operators/latest_only.py (an old run: now is past the next interval, the direct downstream is skipped, all_done runs)',
+    runState: 'success',
+    states: { gate: 'success', after: 'skipped', done: 'success' },
+    args: ['--logical-date', '2024-06-03'],
+  },
+  {
+    dagId: 'latest_only_unscheduled',
+    source: 'operators/latest_only.py (no next run: proceed), timetables/simple.py NullTimetable',
+    runState: 'success',
+    states: { gate: 'success', after: 'success' },
+    args: ['--logical-date', '2024-06-03'],
+  },
 ];
 
 async function dagsTest(dagId: string, args: string[] = []): Promise<{ exitCode: number; json: DagTestJson; stderr: string }> {

@@ -34,7 +34,9 @@ const EXPECTED: Record<string, Record<string, string>> = {
     large: 'skipped',
     latest_only: 'success',
     never_runs: 'skipped',
-    notify: 'success',
+    // LatestOnlyOperator in a dags test run of 2024-06-03 (not externally triggered): now is past the next
+    // interval, so Airflow 2.10.5 (operators/latest_only.py) skips it.
+    notify: 'skipped',
     pick_size: 'success',
     sized: 'success',
     small: 'success',

@@ -61,6 +61,13 @@ class RunInput:
         self.prev_data_interval_start_success = _instant_field(document, "prevDataIntervalStartSuccess")
         self.prev_data_interval_end_success = _instant_field(document, "prevDataIntervalEndSuccess")
         self.prev_start_date_success = _instant_field(document, "prevStartDateSuccess")
+        # Optional (older workers omit them): Airflow 2's external_trigger, and the next run's data interval.
+        external = document.get("externalTrigger")
+        if external is not None and not isinstance(external, bool):
+            raise RunInputError("task run input field externalTrigger must be a boolean, got %r" % (external,))
+        self.external_trigger = self.run_type == "manual" if external is None else external
+        self.next_data_interval_known = "nextDataInterval" in document
+        self.next_data_interval = _interval_field(document, "nextDataInterval")
         # Dataset events the task may read: its inlets' (inlet_events) and the run's consumed ones.
         self.inlet_events = _list_field(document, "inletEvents")
         self.triggering_dataset_events = _list_field(document, "triggeringDatasetEvents")
@@ -78,6 +85,15 @@ def _instant_field(document, name):
         return parse_instant(document.get(name))
     except (TypeError, ValueError, AttributeError):
         raise RunInputError("task run input field %s is not an ISO 8601 instant: %r" % (name, document.get(name)))
+
+
+def _interval_field(document, name):
+    value = document.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, dict) or "start" not in value or "end" not in value:
+        raise RunInputError("task run input field %s must be null or {start, end}, got %r" % (name, value))
+    return _instant_field(value, "start"), _instant_field(value, "end")
 
 
 def parse_run_input(text):

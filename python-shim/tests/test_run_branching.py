@@ -75,6 +75,29 @@ class LatestOnlyTest(unittest.TestCase):
                                       dataIntervalEnd=end.isoformat())), (["l1", "l2"], []))
 
 
+class LatestOnlyWindowTest(unittest.TestCase):
+    """Airflow 2.10.5 airflow/operators/latest_only.py: external_trigger, then the next run's data interval."""
+
+    def test_a_manual_run_that_is_not_externally_triggered_skips_as_dags_test_does(self):
+        self.assertEqual(decision(run("latest", runType="manual", externalTrigger=False)), ([], ["l1", "l2"]))
+
+    def test_an_externally_triggered_run_proceeds(self):
+        self.assertEqual(decision(run("latest", runType="manual", externalTrigger=True)), (["l1", "l2"], []))
+
+    def test_the_window_is_the_next_data_interval_the_input_carries(self):
+        now = datetime.now(timezone.utc)
+        window = {"start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(hours=1)).isoformat()}
+        # This run's own interval is a day long and a week old: only the carried window says it is the latest.
+        self.assertEqual(decision(run("latest", nextDataInterval=window)), (["l1", "l2"], []))
+
+    def test_no_next_run_proceeds(self):
+        self.assertEqual(decision(run("latest", nextDataInterval=None)), (["l1", "l2"], []))
+
+    def test_a_malformed_window_is_refused_naming_the_field(self):
+        outcome = run("latest", nextDataInterval={"start": "x"})
+        self.assertIn("nextDataInterval", outcome.stderr + str(outcome.result))
+
+
 class TriggerDagRunTest(unittest.TestCase):
     def test_templated_request(self):
         result = run("trigger").result

@@ -76,6 +76,7 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
     logCapBytes: options.logCapBytes,
     log: options.log,
     onLogLine: options.onLogLine,
+    dagTest: true,
   };
   const executor = localAttemptExecutor({ context, concurrency: options.concurrency, onSettled: () => wakeup.notify(), log: options.log });
   const loop = new SchedulerLoop(store, executor, options.log);

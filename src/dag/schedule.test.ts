@@ -6,6 +6,7 @@ import {
   defaultSemantics,
   manualRunInfo,
   nextDagRunInfo,
+  nextDataIntervalAfter,
   type DagRunInfo,
   type LastAutomatedRun,
   type ManualRunInfo,
@@ -295,5 +296,28 @@ describe('backfillRunInfos', () => {
 describe('defaultSemantics', () => {
   it('maps Airflow 2 style files to data intervals and Airflow 3 style files to trigger semantics', () => {
     expect([defaultSemantics(2), defaultSemantics(3)]).toEqual(['data_interval', 'trigger']);
+  });
+});
+
+describe('nextDataIntervalAfter (LatestOnlyOperator window, Airflow 2.10.5 airflow/operators/latest_only.py)', () => {
+  const daily = (catchup: boolean): ScheduleSettings => settings({ startDate: '2030-01-01T00:00:00Z', catchup });
+  it('is the interval after the run, unrestricted by start date or catchup (restricted=False)', () => {
+    const next = nextDataIntervalAfter(daily(false), { logicalDate: '2024-06-03T00:00:00Z', dataIntervalStart: '2024-06-03T00:00:00Z', dataIntervalEnd: '2024-06-04T00:00:00Z' });
+    expect(next).toEqual({ start: Date.parse('2024-06-04T00:00:00Z'), end: Date.parse('2024-06-05T00:00:00Z') });
+  });
+  it('is null for a run without a logical date', () => {
+    expect(nextDataIntervalAfter(daily(true), { logicalDate: null, dataIntervalStart: null, dataIntervalEnd: null })).toBeNull();
+  });
+  it('follows the inferred interval of a manual run (DAG.test): a run at 16:40 covers yesterday, the window is today', () => {
+    const now = '2026-12-02T16:40:00Z';
+    const run = manualRunInfo(daily(false), now, now);
+    const next = nextDataIntervalAfter(daily(false), run);
+    expect(next).toEqual({ start: Date.parse('2026-12-02T00:00:00Z'), end: Date.parse('2026-12-03T00:00:00Z') });
+    expect(next!.start < Date.parse(now) && Date.parse(now) <= next!.end).toBe(true);
+  });
+  it('is null without a schedule and after @once (their timetables have no next run)', () => {
+    const run = { logicalDate: '2024-06-03T00:00:00Z', dataIntervalStart: '2024-06-03T00:00:00Z', dataIntervalEnd: '2024-06-03T00:00:00Z' };
+    expect(nextDataIntervalAfter(settings({ schedule: { type: 'none' } }), run)).toBeNull();
+    expect(nextDataIntervalAfter(settings({ schedule: { type: 'once' } }), run)).toBeNull();
   });
 });

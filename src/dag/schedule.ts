@@ -111,6 +111,20 @@ export function nextDagRunInfo(settings: ScheduleSettings, lastAutomatedRun: Las
 }
 
 /**
+ * The data interval of the run that follows `run`, as LatestOnlyOperator asks for it in Airflow 2.10.5
+ * (airflow/operators/latest_only.py: `dag.next_dagrun_info(dag.get_run_data_interval(dag_run), restricted=False)`):
+ * the DAG's start date, end date and catchup do not restrict it. Null when the timetable has no next run
+ * (no schedule, `@once`) or the run has no logical date.
+ */
+export function nextDataIntervalAfter(settings: ScheduleSettings, run: { logicalDate: InstantInput | null; dataIntervalStart: InstantInput | null; dataIntervalEnd: InstantInput | null }): DataInterval | null {
+  if (run.logicalDate === null) return null;
+  const timetable = timetableOf(settings);
+  const last = lastRunDataInterval(timetable, { logicalDate: run.logicalDate, dataIntervalStart: run.dataIntervalStart, dataIntervalEnd: run.dataIntervalEnd });
+  const info = timetable.nextDagRunInfo(last, { earliest: null, latest: null, catchup: true }, last.end);
+  return info === null ? null : info.dataInterval;
+}
+
+/**
  * The dates of a manually triggered run (Airflow's `infer_manual_data_interval`). With a logical date the
  * data interval is inferred from it (a daily data-interval DAG triggered for 01:00 on the 25th covers the
  * 24th); without one (Airflow 3) there is no data interval. The run may start at once: `runAfter` is `now`.

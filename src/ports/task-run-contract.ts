@@ -57,6 +57,17 @@ export const taskRunInputSchema = z.object({
   prevDataIntervalStartSuccess: z.string().nullable(),
   prevDataIntervalEndSuccess: z.string().nullable(),
   prevStartDateSuccess: z.string().nullable(),
+  /**
+   * Airflow 2's `dag_run.external_trigger`: true for a run triggered by hand or through the API, false for
+   * scheduled and backfill runs and for the run of `dags test` (DAG.test creates it with the default False).
+   * Absent from older workers: the shim then reads a manual run as externally triggered.
+   */
+  externalTrigger: z.boolean().optional(),
+  /**
+   * The data interval of the DAG's next run after this one (LatestOnlyOperator's window), null when the
+   * schedule has none; absent from older workers (the shim then assumes an interval as long as this one).
+   */
+  nextDataInterval: z.object({ start: z.string(), end: z.string() }).nullable().optional(),
   /** Every recorded event of the task's inlet datasets and aliases, oldest first (`inlet_events`). */
   inletEvents: z.array(datasetEventViewSchema).default([]),
   /** The events the run consumed when a dataset condition created it (`triggering_dataset_events`). */

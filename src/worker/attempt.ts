@@ -13,6 +13,7 @@ import { applyTaskResult } from '../dag/apply-result.js';
 import type { DagSpec, TaskSpec } from '../dag/bundle.js';
 import { buildGraph, upstreamClosure, type DagGraph } from '../dag/graph.js';
 import { nextRetryAt } from '../dag/retry.js';
+import { nextDataIntervalAfter, scheduleSettingsOf } from '../dag/schedule.js';
 import type { TaskInstanceState } from '../dag/states.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -54,6 +55,8 @@ export interface AttemptContext {
   connections?: ConnectionSource | null;
   /** Caps of each attempt's supervisor channel (tests lower them). Default DEFAULT_CHANNEL_LIMITS. */
   channelLimits?: Partial<ChannelLimits>;
+  /** `dags test`: its manual run is not externally triggered (Airflow 2.10.5's DAG.test leaves external_trigger False). */
+  dagTest?: boolean;
   /** Every stored log line, as it is written (live output of `tasks test`). */
   onLogLine?: (key: TaskInstanceKey, line: { stream: string; line: string; at: number }) => void;
 }
@@ -86,6 +89,7 @@ export function buildRunInput(
   xcoms: TaskRunInput['xcoms'],
   variables: Record<string, string>,
   testMode: boolean,
+  options: { dagTest?: boolean; nextDataInterval?: { start: string; end: string } | null } = {},
 ): TaskRunInput {
   return {
     version: TASK_RUN_CONTRACT_VERSION,
@@ -109,7 +113,20 @@ export function buildRunInput(
     prevDataIntervalStartSuccess: null,
     prevDataIntervalEndSuccess: null,
     prevStartDateSuccess: null,
+    externalTrigger: run.runType === 'manual' && !(options.dagTest ?? false),
+    nextDataInterval: options.nextDataInterval,
   };
+}
+
+/** The next run's data interval for LatestOnlyOperator; undefined (the shim's own estimate) when the schedule cannot say. */
+function nextIntervalOf(spec: DagSpec, run: DagRunRecord): { start: string; end: string } | null | undefined {
+  try {
+    const next = nextDataIntervalAfter(scheduleSettingsOf(spec), run);
+    return next === null ? null : { start: new Date(next.start).toISOString(), end: new Date(next.end).toISOString() };
+  } catch {
+    // A schedule dagbridge cannot evaluate (such a DAG gets no scheduled runs): leave the estimate to the shim.
+    return undefined;
+  }
 }
 
 /** A failure to record when the subprocess gave no result. */
@@ -222,7 +239,10 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
   const ancestors = upstreamClosure(entry.graph, key.taskId);
   const allXcoms = await read('XComs', () => ctx.store.listXcoms(run));
   // Variables are read live over the supervisor channel (variable.get), not sent up front.
-  const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), {}, ctx.testMode ?? false);
+  const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), {}, ctx.testMode ?? false, {
+    dagTest: ctx.dagTest,
+    nextDataInterval: task.kind === 'latest_only' ? nextIntervalOf(entry.spec, run) : undefined,
+  });
   logs.add('system', `dagbridge: starting try ${tryNumber} of ${key.taskId} on ${ctx.identity.hostname} (worker ${ctx.identity.workerId})`, now());
   const drift = await fileDrift(ctx.dagsFolder, entry.spec.file, entry.spec.fileHash);
   if (drift) {

@@ -10,9 +10,9 @@ those task instances to skipped), plus the ``skipmixin_key`` XCom Airflow pushes
 - Short-circuit: a falsy condition skips every task downstream, recursively, when
   ``ignore_downstream_trigger_rules`` (default True), else only the direct downstream tasks, whose trigger
   rules then decide; teardown tasks are never skipped.
-- LatestOnly: downstream tasks are skipped unless the run is manual, has no data interval, or now falls in the
-  interval that follows this run's (i.e. this is the latest scheduled run). The next interval is taken to be
-  as long as this one (exact for timedelta and regular cron schedules).
+- LatestOnly: downstream tasks are skipped unless the run is externally triggered (Airflow 3: manual), the
+  schedule has no next run, or now falls in the DAG's next data interval after this run's (the runner input
+  carries it), i.e. this is the latest scheduled run.
 """
 from dagbridge_shim import log
 from dagbridge_shim.airflow_errors import raise_airflow
@@ -138,21 +138,39 @@ def execute_short_circuit(op, context):
 
 
 def execute_latest_only(op, context):
-    """LatestOnlyOperator: skips downstream tasks unless this is the latest scheduled run."""
+    """LatestOnlyOperator: skips downstream tasks unless this is the latest scheduled run.
+
+    Airflow 2.10.5 (airflow/operators/latest_only.py) proceeds for an externally triggered run
+    (``dag_run.external_trigger``, False for the run of ``dags test``); Airflow 3's standard provider for a
+    manual run (``run_type``). Otherwise the window is the DAG's next data interval after this run's (the runner
+    input carries it); ``now`` must fall in it.
+    """
     downstream = sorted(op.downstream_task_ids)
     dag_run = context["dag_run"]
-    if getattr(dag_run, "run_type", None) == "manual" or getattr(dag_run, "external_trigger", False):
+    airflow3 = getattr(context["ti"], "_airflow_style", 2) == 3
+    if (dag_run.run_type == "manual") if airflow3 else getattr(dag_run, "external_trigger", False):
         log.info("Externally triggered DAG_Run: allowing execution to proceed.")
         return do_branch(op, context, downstream)
-    start, end = context.get("data_interval_start"), context.get("data_interval_end")
-    if start is None or end is None:
+    window = _next_interval(context)
+    if window is None:
         log.info("Last scheduled execution: allowing execution to proceed.")
         return do_branch(op, context, downstream)
     now = utcnow()
-    left_window, right_window = end, end + (end - start)
+    left_window, right_window = window
     log.info("Checking latest only with left_window: %s right_window: %s now: %s", left_window, right_window, now)
     if not left_window < now <= right_window:
         log.info("Not latest execution, skipping downstream.")
         return do_branch(op, context, [])
     log.info("Latest, allowing execution to proceed.")
     return do_branch(op, context, downstream)
+
+
+def _next_interval(context):
+    dag_run = context["dag_run"]
+    if getattr(dag_run, "_next_data_interval_known", False):
+        return dag_run._next_data_interval
+    # A runner input without it: an interval as long as this one, starting at its end.
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    if start is None or end is None:
+        return None
+    return end, end + (end - start)

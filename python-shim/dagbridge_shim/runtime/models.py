@@ -20,7 +20,10 @@ class DagRun:
         self.data_interval_end = run_input.data_interval_end
         self.run_after = run_input.run_after
         self.start_date = run_input.dag_run_start_date
-        self.external_trigger = run_input.run_type == "manual"
+        self.external_trigger = run_input.external_trigger
+        # LatestOnlyOperator's window: the next run's data interval, when the runner input carries it.
+        self._next_data_interval_known = getattr(run_input, "next_data_interval_known", False)
+        self._next_data_interval = getattr(run_input, "next_data_interval", None)
         self.state = "running"
         self.dag = dag
 
