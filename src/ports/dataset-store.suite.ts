@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { BUNDLE_SCHEMA_VERSION, type DagBundle, type DagSpec } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
 import { dagVersionHash } from './dag-version.js';
-import type { AttemptOutcome, MetadataStore, TaskInstanceKey } from './metadata-store.js';
+import type { AttemptOutcome, DagRecord, MetadataStore, TaskInstanceKey } from './metadata-store.js';
 
 /** How the suite gets a fresh store (with an empty metadata database) for each test. */
 export interface DatasetStoreHarness {
@@ -71,12 +71,13 @@ export async function finishProducerTask(
   outletEvents: AttemptOutcome['outletEvents'],
   at: number,
   state: 'success' | 'failed' = 'success',
+  dataInterval: [string, string] | null = null,
 ): Promise<TaskInstanceKey> {
   runs += 1;
   const runId = `manual__${runs}`;
   const { run } = await store.createDagRun({
-    dagId: 'producer', runId, versionHash: dagVersionHash(producerDag), runType: 'manual', logicalDate: null,
-    dataIntervalStart: null, dataIntervalEnd: null, runAfter: '2024-01-01T00:00:00+00:00', conf: {}, queuedAt: at, state: 'running',
+    dagId: 'producer', runId, versionHash: dagVersionHash(producerDag), runType: 'manual', logicalDate: dataInterval?.[0] ?? null,
+    dataIntervalStart: dataInterval?.[0] ?? null, dataIntervalEnd: dataInterval?.[1] ?? null, runAfter: '2024-01-01T00:00:00+00:00', conf: {}, queuedAt: at, state: 'running',
   }, at);
   if (!run) throw new Error('expected a run');
   await store.applyChanges(run, producerDag, [{ kind: 'create', taskId, mapIndex: -1, priorityWeight: 1, state: 'scheduled' }], at);
@@ -142,6 +143,125 @@ export function describeDatasetStoreBehaviour(label: string, harness: DatasetSto
       expect(await store.createDatasetEvent('s3://bucket/unknown', {}, T0 + 6_000)).toBeNull();
       expect((await store.listDatasetEvents({})).map((e) => e.uri)).toEqual(['s3://bucket/b']);
       expect((await store.listDatasets()).map((d) => d.uri)).toEqual(['s3://bucket/a', 's3://bucket/b']);
+    });
+
+    describe('dataset-triggered runs (scheduler_job_runner._create_dag_runs_dataset_triggered)', () => {
+      const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', '+00:00');
+      const consumerRecord = async (store: MetadataStore): Promise<DagRecord> => {
+        const dag = await store.getDag('consumer');
+        if (!dag) throw new Error('consumer not synced');
+        return dag;
+      };
+      const consumerRows = async (store: MetadataStore, dagId = 'consumer') => (await store.listDatasetQueue()).rows.filter((row) => row.dagId === dagId);
+
+      it('creates the run from the queue: logical date the newest row, data interval from the source runs, the events it consumed, exactly its rows deleted', async () => {
+        const store = await harness.create();
+        await store.syncBundle(datasetBundle(), T0);
+        await finishProducerTask(store, 'make', [{ uri: 's3://bucket/a', extra: { n: 1 }, aliases: [] }], T0 + 1_000, 'success', ['2023-12-01T00:00:00+00:00', '2023-12-02T00:00:00+00:00']);
+        await finishProducerTask(store, 'make', [{ uri: 's3://bucket/a', extra: { n: 2 }, aliases: [] }], T0 + 2_000);
+        await store.createDatasetEvent('s3://bucket/b', { n: 3 }, T0 + 3_000);
+        await finishProducerTask(store, 'attach', [{ uri: 's3://bucket/c', extra: {}, aliases: ['my-alias'] }], T0 + 3_500);
+        const rows = await consumerRows(store);
+        expect(rows.map((row) => [row.uri, row.createdAt])).toEqual([['s3://bucket/a', T0 + 1_000], ['s3://bucket/b', T0 + 3_000]]);
+        const result = await store.createDatasetTriggeredRun({ dag: await consumerRecord(store), rows, runIdSuffix: 'x' }, T0 + 4_000);
+        if (!result.created) throw new Error(`not created: ${result.reason}`);
+        expect([result.run.runId, result.run.runType, result.run.state, result.run.logicalDate, result.run.dataIntervalStart, result.run.dataIntervalEnd, result.run.conf]).toEqual([
+          'dataset_triggered__2024-01-01T12:00:03+00:00', 'asset_triggered', 'queued', '2024-01-01T12:00:03+00:00',
+          '2023-12-01T00:00:00+00:00', iso(T0 + 3_000), {},
+        ]);
+        expect(result.events.map((e) => e.extra)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+        expect((await store.listRunDatasetEvents(result.run, 100)).map((e) => e.extra)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+        expect((await store.listRunDatasetEvents(result.run, 2)).map((e) => e.extra)).toEqual([{ n: 2 }, { n: 3 }]);
+        expect((await store.listDatasetQueue()).rows.map((row) => [row.dagId, row.uri])).toEqual([['alias_consumer', 's3://bucket/c']]);
+        expect(await store.createDatasetTriggeredRun({ dag: await consumerRecord(store), rows, runIdSuffix: 'x' }, T0 + 4_000)).toEqual({ created: false, reason: 'queue_changed' });
+      });
+
+      it('the next run consumes only the events after the previous run, and an event during a queue keeps its first time', async () => {
+        const store = await harness.create();
+        await store.syncBundle(datasetBundle(), T0);
+        await store.createDatasetEvent('s3://bucket/a', { n: 1 }, T0 + 1_000);
+        await store.createDatasetEvent('s3://bucket/b', { n: 2 }, T0 + 2_000);
+        const first = await store.createDatasetTriggeredRun({ dag: await consumerRecord(store), rows: await consumerRows(store), runIdSuffix: 'x' }, T0 + 2_500);
+        expect(first.created).toBe(true);
+        await store.createDatasetEvent('s3://bucket/a', { n: 3 }, T0 + 3_000);
+        await store.createDatasetEvent('s3://bucket/a', { n: 4 }, T0 + 4_000);
+        await store.createDatasetEvent('s3://bucket/b', { n: 5 }, T0 + 5_000);
+        const rows = await consumerRows(store);
+        expect(rows.map((row) => [row.uri, row.createdAt])).toEqual([['s3://bucket/a', T0 + 3_000], ['s3://bucket/b', T0 + 5_000]]);
+        const second = await store.createDatasetTriggeredRun({ dag: await consumerRecord(store), rows, runIdSuffix: 'x' }, T0 + 6_000);
+        if (!second.created) throw new Error(`not created: ${second.reason}`);
+        expect(second.events.map((e) => e.extra)).toEqual([{ n: 3 }, { n: 4 }, { n: 5 }]);
+        expect([second.run.dataIntervalStart, second.run.dataIntervalEnd]).toEqual([iso(T0 + 3_000), iso(T0 + 5_000)]);
+      });
+
+      it('consumes only the rows it was given and refuses rows that changed', async () => {
+        const store = await harness.create();
+        await store.syncBundle(datasetBundle(), T0);
+        await store.createDatasetEvent('s3://bucket/a', {}, T0 + 1_000);
+        await store.createDatasetEvent('s3://bucket/b', {}, T0 + 2_000);
+        const rows = await consumerRows(store);
+        const stale = rows.map((row) => ({ ...row, createdAt: row.createdAt - 1 }));
+        expect(await store.createDatasetTriggeredRun({ dag: await consumerRecord(store), rows: stale, runIdSuffix: 'x' }, T0 + 3_000)).toEqual({ created: false, reason: 'queue_changed' });
+        const onlyB = rows.filter((row) => row.uri === 's3://bucket/b');
+        const result = await store.createDatasetTriggeredRun({ dag: await consumerRecord(store), rows: onlyB, runIdSuffix: 'x' }, T0 + 3_000);
+        expect(result.created).toBe(true);
+        expect((await consumerRows(store)).map((row) => row.uri)).toEqual(['s3://bucket/a']);
+      });
+
+      it('creates nothing for a consumer at max_active_runs, paused, or of another version; its rows wait', async () => {
+        const store = await harness.create();
+        const limited = { ...consumerDag, maxActiveRuns: 1 };
+        await store.syncBundle(datasetBundle([producerDag, limited, aliasConsumerDag]), T0);
+        await store.createDatasetEvent('s3://bucket/a', {}, T0 + 1_000);
+        await store.createDatasetEvent('s3://bucket/b', {}, T0 + 2_000);
+        const rows = await consumerRows(store);
+        const dag = await consumerRecord(store);
+        await store.createDagRun({
+          dagId: 'consumer', runId: 'manual__1', versionHash: dag.versionHash, runType: 'manual', logicalDate: null, dataIntervalStart: null,
+          dataIntervalEnd: null, runAfter: iso(T0), conf: {}, queuedAt: T0,
+        }, T0);
+        expect(await store.createDatasetTriggeredRun({ dag, rows, runIdSuffix: 'x' }, T0 + 3_000)).toEqual({ created: false, reason: 'max_active_runs' });
+        expect(await store.createDatasetTriggeredRun({ dag: { ...dag, versionHash: 'other' }, rows, runIdSuffix: 'x' }, T0 + 3_000)).toEqual({ created: false, reason: 'not_schedulable' });
+        await store.setPaused('consumer', true);
+        expect(await consumerRows(store)).toEqual([]);
+        expect(await store.createDatasetTriggeredRun({ dag, rows, runIdSuffix: 'x' }, T0 + 3_000)).toEqual({ created: false, reason: 'not_schedulable' });
+        await store.setPaused('consumer', false);
+        expect((await consumerRows(store)).length).toBe(2);
+      });
+
+      it('an alias consumer: the queue names what the alias resolved to, and the run consumes its events', async () => {
+        const store = await harness.create();
+        await store.syncBundle(datasetBundle(), T0);
+        await finishProducerTask(store, 'attach', [{ uri: 's3://bucket/c', extra: { via: 'alias' }, aliases: ['my-alias'] }], T0 + 1_000);
+        const snapshot = await store.listDatasetQueue();
+        expect(snapshot.aliases).toEqual({ 'my-alias': ['s3://bucket/c'] });
+        const dag = await store.getDag('alias_consumer');
+        if (!dag) throw new Error('alias_consumer not synced');
+        const result = await store.createDatasetTriggeredRun({ dag, rows: snapshot.rows.filter((row) => row.dagId === 'alias_consumer'), runIdSuffix: 'x' }, T0 + 2_000);
+        if (!result.created) throw new Error(`not created: ${result.reason}`);
+        expect(result.events.map((e) => [e.uri, e.extra, e.sourceAliases])).toEqual([['s3://bucket/c', { via: 'alias' }, ['my-alias']]]);
+      });
+
+      it('an Airflow 3 style consumer gets no logical date or data interval and an asset_triggered run id with the suffix', async () => {
+        const store = await harness.create();
+        await store.syncBundle(datasetBundle([producerDag, { ...consumerDag, airflowStyle: 3 }]), T0);
+        await store.createDatasetEvent('s3://bucket/a', {}, T0 + 1_000);
+        await store.createDatasetEvent('s3://bucket/b', {}, T0 + 2_000);
+        const result = await store.createDatasetTriggeredRun({ dag: await consumerRecord(store), rows: await consumerRows(store), runIdSuffix: 'Ab3' }, T0 + 3_000);
+        if (!result.created) throw new Error(`not created: ${result.reason}`);
+        expect([result.run.runId, result.run.logicalDate, result.run.dataIntervalStart, result.run.runAfter, result.events.length]).toEqual([
+          'asset_triggered__2024-01-01T12:00:02+00:00_Ab3', null, null, '2024-01-01T12:00:02+00:00', 2,
+        ]);
+      });
+
+      it('lists the events of inlets oldest first, the newest of each when limited: a dataset\'s own, an alias\'s emitted through it', async () => {
+        const store = await harness.create();
+        await store.syncBundle(datasetBundle(), T0);
+        for (const n of [1, 2, 3]) await store.createDatasetEvent('s3://bucket/a', { n }, T0 + n * 1_000);
+        await finishProducerTask(store, 'attach', [{ uri: 's3://bucket/a', extra: { n: 4 }, aliases: ['my-alias'] }], T0 + 4_000);
+        const listed = await store.listInletDatasetEvents([{ type: 'dataset', uri: 's3://bucket/a', extra: {} }, { type: 'alias', name: 'my-alias' }, { type: 'dataset', uri: 's3://bucket/b', extra: {} }], 3);
+        expect(listed.map(({ inlet, events }) => [inlet.type, events.map((e) => e.extra.n)])).toEqual([['dataset', [2, 3, 4]], ['alias', [4]], ['dataset', []]]);
+      });
     });
   });
 }

@@ -6,10 +6,11 @@ import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { pythonIsoUtc } from '../dag/ids.js';
 import { assertNewRun, refuseInvalidRunRequests } from '../dag/new-run.js';
+import type { DatasetRef } from '../dag/datasets.js';
 import { dagVersionHash } from './dag-version.js';
 import { MemoryDatasets } from './memory-datasets.js';
 import type {
-  AttemptOutcome, DagRecord, DagRunRecord, DatasetEventRecord, DatasetRecord, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
+  AttemptOutcome, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity,
 } from './metadata-store.js';
 
@@ -424,6 +425,22 @@ export class MemoryStore implements MetadataStore {
 
   async createDatasetEvent(uri: string, extra: Record<string, unknown>, now: number): Promise<DatasetEventRecord | null> {
     return this.datasets.record({ uri, extra, aliases: [] }, null, now);
+  }
+
+  async listDatasetQueue(): Promise<DatasetQueueSnapshot> {
+    return this.datasets.queueSnapshot();
+  }
+
+  async createDatasetTriggeredRun(request: DatasetTriggeredRunRequest, now: number): Promise<DatasetTriggeredRunResult> {
+    return this.datasets.createTriggeredRun(request, now, { runs: () => this.runs.values(), createDagRun: (run) => this.createDagRun(run, now) });
+  }
+
+  async listRunDatasetEvents(key: RunKey, limit: number): Promise<DatasetEventRecord[]> {
+    return this.datasets.runEvents(key, limit);
+  }
+
+  async listInletDatasetEvents(inlets: readonly DatasetRef[], limitPerInlet: number): Promise<Array<{ inlet: DatasetRef; events: DatasetEventRecord[] }>> {
+    return this.datasets.inletEvents(inlets, limitPerInlet);
   }
 
   async listVariables(): Promise<Record<string, string>> {

@@ -14,6 +14,7 @@
  *   intervals) are ISO 8601 strings with a zone, as in the bundle.
  */
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import type { DatasetRef } from '../dag/datasets.js';
 import type { TaskInstanceState, DagRunState } from '../dag/states.js';
 import type { OutletEvent, TaskRunError, TriggerRequest } from './task-run-contract.js';
 
@@ -182,6 +183,36 @@ export interface DatasetEventRecord {
   sourceAliases: string[];
 }
 
+/** A row of a consumer DAG's queue (Airflow's DatasetDagRunQueue): a dataset updated since its last dataset-triggered run. */
+export interface DatasetQueueRow {
+  dagId: string;
+  uri: string;
+  /** When the first event since that run queued it. */
+  createdAt: number;
+}
+
+/** What the scheduler reads to find the consumers that are due: every queue row, and what each alias resolved to. */
+export interface DatasetQueueSnapshot {
+  rows: DatasetQueueRow[];
+  /** Alias name -> the URIs it resolved to so far. */
+  aliases: Record<string, string[]>;
+}
+
+/** A dataset-triggered run to create from the queue rows the scheduler evaluated. */
+export interface DatasetTriggeredRunRequest {
+  /** The consumer as the scheduler read it; the run gets its current version. */
+  dag: DagRecord;
+  /** The queue rows whose datasets satisfied the condition; exactly these are consumed. */
+  rows: DatasetQueueRow[];
+  /** Ends an Airflow 3 style run id (letters and digits). */
+  runIdSuffix: string;
+}
+
+/** Whether a dataset-triggered run was created, and what it consumed. */
+export type DatasetTriggeredRunResult =
+  | { created: true; run: DagRunRecord; events: DatasetEventRecord[] }
+  | { created: false; reason: 'queue_changed' | 'max_active_runs' | 'not_schedulable' | 'run_exists' };
+
 /** Who runs an attempt. */
 export interface WorkerIdentity {
   workerId: string;
@@ -310,6 +341,23 @@ export interface MetadataStore {
    * queued as for a task's event. Null when no DAG names the URI and it never had an event (nothing stored).
    */
   createDatasetEvent(uri: string, extra: Record<string, unknown>, now: number): Promise<DatasetEventRecord | null>;
+  /** Every consumer queue row of active, unpaused DAGs, oldest first, and the aliases' resolutions. */
+  listDatasetQueue(): Promise<DatasetQueueSnapshot>;
+  /**
+   * Creates the dataset-triggered run of `request.dag` (state `queued`) in one transaction: with the DAG's row
+   * locked (`FOR NO KEY UPDATE SKIP LOCKED`: a second scheduler skips it), only while every row of
+   * `request.rows` is still queued unchanged (compare-and-set) and the DAG has fewer than `max_active_runs`
+   * active runs; records the events it consumed (Airflow's dagrun_dataset_event) and deletes exactly those
+   * queue rows. Of two schedulers asking for the same rows, exactly one gets `created: true`.
+   */
+  createDatasetTriggeredRun(request: DatasetTriggeredRunRequest, now: number): Promise<DatasetTriggeredRunResult>;
+  /** The events a dataset-triggered run consumed (`triggering_dataset_events`), oldest first, at most `limit`. */
+  listRunDatasetEvents(key: RunKey, limit: number): Promise<DatasetEventRecord[]>;
+  /**
+   * The events of a task's inlets (`inlet_events`), oldest first: of a dataset inlet its events, of an alias
+   * inlet the events emitted through it; at most the newest `limitPerInlet` of each inlet.
+   */
+  listInletDatasetEvents(inlets: readonly DatasetRef[], limitPerInlet: number): Promise<Array<{ inlet: DatasetRef; events: DatasetEventRecord[] }>>;
 
   // Variables and pools
   listVariables(): Promise<Record<string, string>>;

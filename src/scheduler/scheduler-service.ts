@@ -1,5 +1,6 @@
 /**
- * `dagbridge scheduler` (and the scheduling half of `dagbridge standalone`): creates runs on schedule, runs the
+ * `dagbridge scheduler` (and the scheduling half of `dagbridge standalone`): creates runs on schedule and from
+ * dataset events (src/scheduler/dataset-trigger.ts), runs the
  * decision loop, and (cluster mode) the housekeeping repairs. The DAG folder is parsed by a DagProcessor beside
  * the loop (or by a `dagbridge dag-processor` service): the loop starts a parse when one is due and never waits
  * for it. Several schedulers may run at once: every write they make is a compare-and-set or insert-if-absent.
@@ -15,6 +16,7 @@ import type { TaskQueue } from '../ports/task-queue.js';
 import type { WorkerRegistry } from '../ports/worker-registry.js';
 import { DEFAULT_MAX_QUEUED_PER_LOOP } from './admission-input.js';
 import { housekeeping, type HousekeepingReport, type UnservedQueue } from './housekeeping.js';
+import { createDatasetTriggeredRuns } from './dataset-trigger.js';
 import { createDueRuns } from './run-creator.js';
 import { SchedulerLoop, type LoopStats } from './scheduler-loop.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
@@ -155,6 +157,7 @@ export class SchedulerService {
         // it; task completions wake the loop far more often than that on a busy cluster.
         if (now >= this.nextRunCreationAt) {
           await createDueRuns(this.options.store, now, this.options.log, this.options.semantics);
+          await createDatasetTriggeredRuns(this.options.store, now, this.options.log);
           this.nextRunCreationAt = now + this.options.loopIntervalMs;
         }
         const stats = await this.loop.tick(now);

@@ -7,13 +7,17 @@
  */
 import type pg from 'pg';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import type { DatasetRef } from '../dag/datasets.js';
 import type { DagRunState } from '../dag/states.js';
 import type {
   AttemptOutcome,
   DagRecord,
   DagRunRecord,
   DatasetEventRecord,
+  DatasetQueueSnapshot,
   DatasetRecord,
+  DatasetTriggeredRunRequest,
+  DatasetTriggeredRunResult,
   LogLine,
   MetadataStore,
   Occupancy,
@@ -197,6 +201,22 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
       if (event) await notifyChange(client, 'dataset_event');
       return event;
     });
+  }
+
+  listDatasetQueue(): Promise<DatasetQueueSnapshot> {
+    return datasets.listDatasetQueue(this.#pool);
+  }
+
+  createDatasetTriggeredRun(request: DatasetTriggeredRunRequest, now: number): Promise<DatasetTriggeredRunResult> {
+    return withTransaction(this.#pool, (client) => datasets.createDatasetTriggeredRun(client, request, now));
+  }
+
+  listRunDatasetEvents(key: RunKey, limit: number): Promise<DatasetEventRecord[]> {
+    return datasets.listRunDatasetEvents(this.#pool, key, limit);
+  }
+
+  listInletDatasetEvents(inlets: readonly DatasetRef[], limitPerInlet: number): Promise<Array<{ inlet: DatasetRef; events: DatasetEventRecord[] }>> {
+    return datasets.listInletDatasetEvents(this.#pool, inlets, limitPerInlet);
   }
 
   // Variables and pools
