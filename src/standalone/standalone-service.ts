@@ -14,6 +14,7 @@ import type { ScheduleSemantics } from '../dag/schedule.js';
 import type { LocalExecutor, RunAttempt } from '../executor/local-executor.js';
 import type { ServiceState } from '../lib/service-state.js';
 import type { Logger } from '../lib/logger.js';
+import { dueConsumers } from '../scheduler/dataset-trigger.js';
 import { createDueRuns, triggerDagRun } from '../scheduler/run-creator.js';
 import { localAttemptExecutor } from './local-attempts.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
@@ -189,6 +190,11 @@ export class StandaloneService {
         return;
       }
       const active = await this.options.store.listActiveRuns();
+      // A consumer whose datasets were just updated gets its run at the next run creation: not idle yet.
+      if (active.length === 0 && (await dueConsumers(this.options.store)).length > 0) {
+        this.quietIterations = 0;
+        return;
+      }
       if (active.length > 0) {
         const moved = stats.changesApplied > 0 || stats.queued > 0 || stats.runsFinished.length > 0;
         this.quietIterations = moved ? 0 : this.quietIterations + 1;

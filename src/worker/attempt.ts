@@ -20,6 +20,7 @@ import type { Logger } from '../lib/logger.js';
 import { retrying } from '../lib/retry.js';
 import type { AttemptOutcome, DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity } from '../ports/metadata-store.js';
 import { LogBatcher } from './log-batcher.js';
+import { taskDatasetEvents } from './task-dataset-events.js';
 import type { TaskEnvSettings } from './task-env.js';
 import { runTaskProcess, TaskSpecError, type TaskProcessOutcome } from './task-process.js';
 import { TASK_RUN_CONTRACT_VERSION, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
@@ -239,10 +240,14 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
   const ancestors = upstreamClosure(entry.graph, key.taskId);
   const allXcoms = await read('XComs', () => ctx.store.listXcoms(run));
   // Variables are read live over the supervisor channel (variable.get), not sent up front.
-  const input = buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), {}, ctx.testMode ?? false, {
-    dagTest: ctx.dagTest,
-    nextDataInterval: task.kind === 'latest_only' ? nextIntervalOf(entry.spec, run) : undefined,
-  });
+  const datasetEvents = await read('dataset events', () => taskDatasetEvents(ctx.store, run, task));
+  const input = {
+    ...buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), {}, ctx.testMode ?? false, {
+      dagTest: ctx.dagTest,
+      nextDataInterval: task.kind === 'latest_only' ? nextIntervalOf(entry.spec, run) : undefined,
+    }),
+    ...datasetEvents,
+  };
   logs.add('system', `dagbridge: starting try ${tryNumber} of ${key.taskId} on ${ctx.identity.hostname} (worker ${ctx.identity.workerId})`, now());
   const drift = await fileDrift(ctx.dagsFolder, entry.spec.file, entry.spec.fileHash);
   if (drift) {
