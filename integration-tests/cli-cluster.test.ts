@@ -95,6 +95,34 @@ describe('dags, runs and tasks', () => {
     expect(text.stdout).toMatch(/t2\s+success/);
   }, 60_000);
 
+  it('names a run by its logical date, lists failed task instances across DAGs, and suggests ids', async () => {
+    const run = await cluster.store.getDagRun({ dagId: 'fanout', runId: 'manual_cli_1' });
+    if (!run?.logicalDate) throw new Error('run missing');
+    const byDate = await json<{ runId: string }>(['runs', 'show', 'fanout', run.logicalDate]);
+    expect(byDate.runId).toBe('manual_cli_1');
+    const day = await cluster.cli(['tasks', 'states', 'fanout', '1999-01-01']);
+    expect([day.exitCode, day.stderr.trim()]).toEqual([1, 'dagbridge: DAG fanout has no run with run id or logical date 1999-01-01 (see dagbridge runs list fanout)']);
+    const failed = await json<{ total: number; taskInstances: Array<{ dagId: string; runId: string; taskId: string; state: string }> }>(['tasks', 'list', '--state', 'failed', 'upstream_failed']);
+    expect(failed.taskInstances.every((ti) => ti.state === 'failed' || ti.state === 'upstream_failed')).toBe(true);
+    const badState = await cluster.cli(['tasks', 'list', '--state', 'faild']);
+    expect([badState.exitCode, badState.stderr]).toEqual([2, expect.stringContaining('--state "faild" is not a task instance state; did you mean "failed"?')]);
+    const typo = await cluster.cli(['dags', 'trigger', 'fanuot']);
+    expect([typo.exitCode, typo.stderr.trim()]).toEqual([1, 'dagbridge: DAG "fanuot" is not in the metadata database; did you mean "fanout"?']);
+    const task = await cluster.cli(['tasks', 'clear', 'fanout', 'manual_cli_1', 't13']);
+    expect(task.stderr.trim()).toMatch(/^dagbridge: task "t13" is not in DAG fanout; did you mean "t1"/);
+  }, 60_000);
+
+  it('lists the import errors the scheduler recorded', async () => {
+    expect(await json<unknown[]>(['dags', 'list-import-errors'])).toEqual([]);
+    const bundle = await exportDags({ dagsFolder: FIXTURES });
+    await cluster.store.syncBundle({ ...bundle, importErrors: [{ file: 'broken.py', type: 'SyntaxError', message: 'invalid syntax (broken.py, line 3)', traceback: 'Traceback...' }] }, Date.now());
+    const errors = await json<Array<{ file: string; type: string }>>(['dags', 'list-import-errors']);
+    expect(errors.map((e) => [e.file, e.type])).toEqual([['broken.py', 'SyntaxError']]);
+    const text = await cluster.cli(['dags', 'list-import-errors']);
+    expect(text.stdout).toMatch(/broken\.py\s+SyntaxError: invalid syntax/);
+    await cluster.store.syncBundle(bundle, Date.now());
+  }, 60_000);
+
   it('prints a task log from the database, any try', async () => {
     const key = { dagId: 'fanout', runId: 'manual_cli_1', taskId: 't3', mapIndex: -1 };
     await cluster.store.applyChanges((await cluster.store.getDagRun(key))!, (await cluster.store.getDagVersion('fanout', (await cluster.store.getDagRun(key))!.versionHash))!, [

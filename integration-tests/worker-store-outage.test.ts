@@ -22,7 +22,8 @@ import { exportDags } from '../src/shim/export.js';
 import { resolvePython } from '../src/shim/python.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { planWorkerManifest } from '../src/worker/manifest-gate.js';
-import { waitForStore, WorkerService } from '../src/worker/worker-service.js';
+import { waitForStore } from '../src/lib/retry.js';
+import { WorkerService } from '../src/worker/worker-service.js';
 import { createMigratedDatabase, type TestDatabase } from './support/database.js';
 import { createTestRedisPrefix } from './support/servers.js';
 

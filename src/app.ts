@@ -8,19 +8,17 @@ import type pg from 'pg';
 import type { Config } from './config/config.js';
 import { ConfigError, errorMessage } from './lib/errors.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { sleep } from './lib/sleep.js';
 import { redactUrl } from './lib/redact.js';
-import { createRedisClient } from './queue/connection.js';
 import { queueKeys } from './queue/keys.js';
-import { RedisTaskQueue } from './queue/redis-queue.js';
-import { checkRedisServer } from './queue/server-check.js';
 import type { TaskQueue } from './ports/task-queue.js';
 import { createPgPool, verifyConnection } from './store/connection.js';
 import { assertSchemaCurrent } from './store/migrate.js';
 import { PgStore } from './store/pg-store.js';
+import { listenForChanges } from './store/change-listener.js';
+import { METADATA_CHANGES_CHANNEL } from './store/db.js';
 import { Authenticator } from './web/auth.js';
 import type { WebContext } from './web/routes.js';
-import { waitForStore } from './worker/worker-service.js';
+import { waitForStore } from './lib/retry.js';
 
 /** What a command asks the app for. */
 export interface AppNeeds {
@@ -54,12 +52,9 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** The PostgreSQL channel on which finished tasks and new runs are announced (no payload is trusted). */
-export const CHANGES_CHANNEL = 'dagbridge_changes';
-
 /** Wakes schedulers listening on the changes channel (after a trigger, a clear, a finished task). */
 export async function notifyChanges(pool: pg.Pool | null, what: string): Promise<void> {
-  if (pool) await pool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, what]);
+  if (pool) await pool.query('SELECT pg_notify($1, $2)', [METADATA_CHANGES_CHANNEL, what]);
 }
 
 /** Returns the store of an app that was created with `database`, or throws. */
@@ -107,7 +102,11 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
     let redis: Redis | null = null;
     let queue: TaskQueue | null = null;
     const keys = queueKeys(config.redisPrefix);
+    // The Redis client library is loaded only by commands that use Redis: every other command starts faster.
     if (needs.redis) {
+      const { createRedisClient } = await import('./queue/connection.js');
+      const { RedisTaskQueue } = await import('./queue/redis-queue.js');
+      const { checkRedisServer } = await import('./queue/server-check.js');
       if (!config.redisUrl) throw new ConfigError('no Redis: set DAGBRIDGE_REDIS_URL_FILE (a file holding the URL) or DAGBRIDGE_REDIS_URL (redis://host:6379 or rediss:// for TLS), or pass --redis-url-file');
       const client = createRedisClient(config.redisUrl, { name: `dagbridge-${needs.role}-${hostname()}`, logger: log, caFile: config.redisCaFile });
       redis = client;
@@ -128,6 +127,7 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
       async subscribeToWork(onWork) {
         if (!url) return async () => undefined;
         // A subscribed connection can run nothing else: it gets its own client.
+        const { createRedisClient } = await import('./queue/connection.js');
         const subscriber = createRedisClient(url, { name: `dagbridge-${needs.role}-sub-${hostname()}`, logger: log, caFile: config.redisCaFile });
         await subscriber.subscribe(keys.workChannel);
         subscriber.on('message', () => onWork());
@@ -136,41 +136,7 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
       },
       async subscribeToChanges(onChange) {
         if (!pool) return async () => undefined;
-        const listenPool = pool;
-        let stopped = false;
-        let current: pg.PoolClient | null = null;
-        // One dedicated connection LISTENs; when it is lost (server restart), it is replaced after a pause, and the
-        // subscriber is woken once so nothing announced meanwhile waits for a poll.
-        const listen = async (): Promise<void> => {
-          while (!stopped) {
-            try {
-              const client = await listenPool.connect();
-              client.on('notification', () => onChange());
-              client.on('error', (error) => {
-                log.warn('PostgreSQL notification connection lost; listening again shortly', { error: errorMessage(error) });
-                if (current === client) current = null;
-                client.release(error);
-                if (!stopped) setTimeout(() => void listen(), 1_000).unref();
-              });
-              await client.query(`LISTEN ${CHANGES_CHANNEL}`);
-              current = client;
-              onChange();
-              return;
-            } catch (error) {
-              log.warn('could not LISTEN for changes; retrying', { error: errorMessage(error) });
-              await sleep(1_000);
-            }
-          }
-        };
-        await listen();
-        return async () => {
-          stopped = true;
-          const client = current;
-          current = null;
-          if (!client) return;
-          await client.query(`UNLISTEN ${CHANGES_CHANNEL}`).catch(() => undefined);
-          client.release();
-        };
+        return listenForChanges(pool, onChange, log);
       },
       close,
     };

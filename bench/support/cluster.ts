@@ -118,6 +118,8 @@ export class BenchCluster {
       DAGBRIDGE_REDIS_URL: this.options.redisUrl,
       DAGBRIDGE_REDIS_PREFIX: this.prefix,
       DAGBRIDGE_DAGS_FOLDER: this.options.dagsFolder,
+      // The runs these clusters drive are of DAGs they have just parsed: start them unpaused.
+      DAGBRIDGE_PAUSED_ON_CREATION: 'false',
       DAGBRIDGE_LOG_LEVEL: 'warn',
       ...this.options.env,
     };

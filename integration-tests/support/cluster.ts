@@ -78,6 +78,8 @@ export class TestCluster {
       DAGBRIDGE_REDIS_PREFIX: this.prefix,
       DAGBRIDGE_DAGS_FOLDER: this.options.dagsFolder,
       DAGBRIDGE_PARSE_INTERVAL_SECONDS: '2',
+      // The runs these clusters drive are of DAGs they have just parsed: start them unpaused.
+      DAGBRIDGE_PAUSED_ON_CREATION: 'false',
       DAGBRIDGE_SCHEDULER_INTERVAL_MS: '200',
       DAGBRIDGE_HEARTBEAT_MS: '300',
       DAGBRIDGE_LEASE_MS: '2000',

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
+import { pythonIsoUtc } from '../dag/ids.js';
 import { UsageError } from '../lib/errors.js';
 
 /** Adds `--dags-folder`, `--plugins-folder`, `--python`, `--no-airflow`. */
@@ -77,4 +78,31 @@ export function parseJsonObjectOption(text: string | undefined, option: string):
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${option} must be a JSON object, e.g. '{"key": "value"}'`);
   return value as Record<string, unknown>;
+}
+
+/** Parses `--conf` JSON into an object, or a usage error naming the option. */
+export function parseConf(conf: string | undefined): Record<string, unknown> {
+  return parseJsonObjectOption(conf, '--conf');
+}
+
+/** Normalises `--logical-date` to Python's isoformat in UTC. */
+export function parseLogicalDate(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const withZone = /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}${value.includes('T') ? '' : 'T00:00:00'}+00:00`;
+  const ms = Date.parse(withZone);
+  if (!Number.isFinite(ms)) throw new UsageError(`--logical-date ${JSON.stringify(value)} is not a date; use ISO 8601, e.g. 2024-01-01 or 2024-01-01T06:00:00+00:00`);
+  return pythonIsoUtc(ms);
+}
+
+/** Whether `value` reads as a date (`2024-06-03`, `2024-06-03T06:00:00+00:00`) rather than a run id. */
+export function looksLikeDate(value: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([zZ]|[+-]\d{2}:?\d{2})?$/.test(value) && Number.isFinite(Date.parse(value.replace(' ', 'T')));
+}
+
+/** The logical date given positionally or with --logical-date; both at once must agree. */
+export function oneLogicalDate(positional: string | undefined, option: string | undefined): string | undefined {
+  if (positional !== undefined && option !== undefined && parseLogicalDate(positional) !== parseLogicalDate(option)) {
+    throw new UsageError(`the logical date was given twice (${positional} and --logical-date ${option}); give it once`);
+  }
+  return positional ?? option;
 }

@@ -4,20 +4,22 @@
 import type { Command } from 'commander';
 import { assertNewRun } from '../dag/new-run.js';
 import { notifyChanges, requireStore } from '../app.js';
+import { didYouMean } from '../lib/did-you-mean.js';
 import { NotFoundError, UsageError } from '../lib/errors.js';
 import { backfillDagRuns, triggerDagRun } from '../scheduler/run-creator.js';
 import type { ClusterStore } from '../app.js';
 import type { DagRecord } from '../ports/metadata-store.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
-import { parseConf, parseLogicalDate } from './dags-test.js';
-import { printJson, printLines } from './output.js';
+import { parseConf, parseLogicalDate } from './common-options.js';
+import { printJson, printLines, renderTable } from './output.js';
 import { withApp } from './run-command.js';
 
 /** The stored DAG or a NotFoundError saying how DAGs get there. */
 export async function storedDag(store: ClusterStore, dagId: string): Promise<DagRecord> {
   const dag = await store.getDag(dagId);
-  if (!dag) throw new NotFoundError(`DAG "${dagId}" is not in the metadata database; is a scheduler parsing the DAGs folder that defines it?`);
-  return dag;
+  if (dag) return dag;
+  const hint = didYouMean(dagId, (await store.listDags()).map((known) => known.dagId));
+  throw new NotFoundError(`DAG "${dagId}" is not in the metadata database${hint !== '' ? hint : '; is a scheduler parsing the DAGs folder that defines it?'}`);
 }
 
 /** Registers the database-backed `dags` commands on the `dags` group. */
@@ -47,7 +49,7 @@ export function registerDagClusterCommands(dags: Command): void {
       async (dagId: string, options: SharedOptions) => {
         await withApp(options, { role: 'cli', database: true }, async (app) => {
           const store = requireStore(app);
-          if (!(await store.setPaused(dagId, paused))) throw new NotFoundError(`DAG "${dagId}" is not in the metadata database`);
+          if (!(await store.setPaused(dagId, paused))) await storedDag(store, dagId);
           await notifyChanges(app.pool, name);
           printLines([`DAG ${dagId} ${paused ? 'paused' : 'unpaused'}`]);
         });
@@ -69,6 +71,22 @@ export function registerDagClusterCommands(dags: Command): void {
         await notifyChanges(app.pool, 'backfill');
         if (options.json) printJson(runs.map((r) => ({ runId: r.run.runId, created: r.created, state: r.run.state })));
         else printLines([`${runs.filter((r) => r.created).length} run(s) created, ${runs.filter((r) => !r.created).length} already existed`, ...runs.map((r) => `  ${r.run.runId}${r.created ? '' : ' (exists)'}`)]);
+      });
+    });
+
+  withJson(withConnectionOptions(dags.command('list-import-errors').description('the import errors the scheduler recorded at its last parse of the DAGs folder (`dags errors` parses a folder here instead)')))
+    .action(async (options: SharedOptions) => {
+      await withApp(options, { role: 'cli', database: true }, async (app) => {
+        const errors = await requireStore(app).listImportErrors();
+        if (options.json) {
+          printJson(errors.map((error) => ({ ...error, updatedAt: new Date(error.updatedAt).toISOString() })));
+          return;
+        }
+        if (errors.length === 0) {
+          printLines(['no import errors recorded (the scheduler parsed every file of its DAGs folder)']);
+          return;
+        }
+        printLines(renderTable(['file', 'error', 'recorded'], errors.map((error) => [error.file, `${error.type}: ${error.message}`, new Date(error.updatedAt).toISOString()])));
       });
     });
 }

@@ -7,14 +7,14 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { pythonIsoUtc } from '../dag/ids.js';
 import { UsageError } from '../lib/errors.js';
+import { escapeControls } from '../lib/terminal-text.js';
 import { createLogger, silentLogger } from '../lib/logger.js';
-import { testDag } from '../dag-test/dag-test.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { exportDags } from '../shim/export.js';
 import { resolvePython } from '../shim/python.js';
-import { runAttempt } from '../worker/attempt.js';
-import { configFrom, parseJsonObjectOption, withDagOptions, withJson, type SharedOptions } from './common-options.js';
-import { findDag } from './dags.js';
+import { configFrom, looksLikeDate, oneLogicalDate, parseConf, parseLogicalDate, withDagOptions, withJson, type SharedOptions } from './common-options.js';
+import { findDag, unknownTaskMessage } from './dags.js';
+import { assertNewRun } from '../dag/new-run.js';
 import { instanceName, LiveView, summaryTable } from './live-view.js';
 import { printJson, printLines } from './output.js';
 import { taskEnvSettingsOf } from '../worker/task-env.js';
@@ -25,20 +25,6 @@ interface TestOptions extends SharedOptions {
   conf?: string;
   showLogs?: boolean;
   var?: string[];
-}
-
-/** Parses `--conf` JSON into an object, or a usage error naming the option. */
-export function parseConf(conf: string | undefined): Record<string, unknown> {
-  return parseJsonObjectOption(conf, '--conf');
-}
-
-/** Normalises `--logical-date` to Python's isoformat in UTC. */
-export function parseLogicalDate(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const withZone = /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}${value.includes('T') ? '' : 'T00:00:00'}+00:00`;
-  const ms = Date.parse(withZone);
-  if (!Number.isFinite(ms)) throw new UsageError(`--logical-date ${JSON.stringify(value)} is not a date; use ISO 8601, e.g. 2024-01-01 or 2024-01-01T06:00:00+00:00`);
-  return pythonIsoUtc(ms);
 }
 
 function parseVars(pairs: string[] | undefined): Record<string, string> {
@@ -53,16 +39,17 @@ function parseVars(pairs: string[] | undefined): Record<string, string> {
 
 /** Registers `dags test`. */
 export function registerDagTestCommand(dags: Command): void {
-  withJson(withDagOptions(dags.command('test').argument('<dag_id>').description('run one DAG run to completion on this machine (no database, no Redis)')))
+  withJson(withDagOptions(dags.command('test').argument('<dag_id>').argument('[logical_date]', 'logical date of the run, as in `airflow dags test DAG_ID DATE` (same as --logical-date)')
+    .description('run one DAG run to completion on this machine (no database, no Redis)')))
     .option('--concurrency <n>', 'task subprocesses at once', '4')
     .option('--logical-date <date>', 'logical date of the run (ISO 8601; default now)')
     .option('--conf <json>', 'DAG run conf as a JSON object')
     .option('--var <key=value...>', 'Airflow Variables for the run')
     .option('--show-logs', 'print every task log line as it is written')
-    .action(async (dagId: string, options: TestOptions) => {
+    .action(async (dagId: string, logicalDateArgument: string | undefined, options: TestOptions) => {
       const config = configFrom(options, { concurrency: options.concurrency });
       const conf = parseConf(options.conf);
-      const logicalDate = parseLogicalDate(options.logicalDate);
+      const logicalDate = parseLogicalDate(oneLogicalDate(logicalDateArgument, options.logicalDate));
       const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv });
       const dag = findDag(bundle, dagId);
       const python = await resolvePython(config.python);
@@ -72,12 +59,13 @@ export function registerDagTestCommand(dags: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        const { testDag } = await import('../dag-test/dag-test.js');
         const result = await testDag({
           bundle, dag, python: python.executable, noAirflow: config.noAirflow, concurrency: config.concurrency, logicalDate, conf,
           env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs, logCapBytes: config.logCapBytes, variables: parseVars(options.var),
           log: options.json ? silentLogger : createLogger({ name: 'dags-test', level: 'warn' }),
           onUpdate: (tis) => view?.update(tis),
-          onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${line.line}\n`) : undefined,
+          onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${escapeControls(line.line)}\n`) : undefined,
           signal: controller.signal,
         });
         const ok = result.run.state === 'success';
@@ -100,7 +88,7 @@ export function registerDagTestCommand(dags: Command): void {
           if (!ok) {
             for (const ti of result.instances.filter((t) => t.state === 'failed')) {
               const lines = await result.store.readLogLines(ti, ti.tryNumber);
-              printLines(['', `--- last log lines of ${instanceName(ti)} (try ${ti.tryNumber}) ---`, ...lines.slice(-20).map((l) => l.line)]);
+              printLines(['', `--- last log lines of ${instanceName(ti)} (try ${ti.tryNumber}) ---`, ...lines.slice(-20).map((l) => escapeControls(l.line))]);
             }
           }
         }
@@ -114,28 +102,34 @@ export function registerDagTestCommand(dags: Command): void {
 
 /** Registers `tasks test`. */
 export function registerTaskTestCommand(tasks: Command): void {
-  withJson(withDagOptions(tasks.command('test').argument('<dag_id>').argument('<task_id>').description('run one task instance on this machine, ignoring its dependencies')))
+  withJson(withDagOptions(tasks.command('test').argument('<dag_id>').argument('<task_id>')
+    .argument('[logical_date_or_run_id]', 'logical date of the run, or its run id, as in `airflow tasks test` (a date is the same as --logical-date)')
+    .description('run one task instance on this machine, ignoring its dependencies')))
     .option('--logical-date <date>', 'logical date of the run (ISO 8601; default now)')
     .option('--conf <json>', 'DAG run conf as a JSON object')
     .option('--map-index <n>', 'map index of a mapped task', '-1')
     .option('--var <key=value...>', 'Airflow Variables for the run')
-    .action(async (dagId: string, taskId: string, options: TestOptions & { mapIndex?: string }) => {
+    .action(async (dagId: string, taskId: string, dateOrRunId: string | undefined, options: TestOptions & { mapIndex?: string }) => {
       const config = configFrom(options);
       const conf = parseConf(options.conf);
-      const logicalDate = parseLogicalDate(options.logicalDate) ?? pythonIsoUtc(Date.now());
+      // A positional that is not a date names the run, as Airflow's `execution_date_or_run_id`.
+      const positionalDate = dateOrRunId !== undefined && looksLikeDate(dateOrRunId) ? dateOrRunId : undefined;
+      const namedRunId = dateOrRunId !== undefined && positionalDate === undefined ? dateOrRunId : undefined;
+      if (namedRunId !== undefined) assertNewRun({ dagId, runId: namedRunId });
+      const logicalDate = parseLogicalDate(oneLogicalDate(positionalDate, options.logicalDate)) ?? pythonIsoUtc(Date.now());
       const mapIndex = Number(options.mapIndex ?? '-1');
       if (!Number.isInteger(mapIndex) || mapIndex < -1) throw new UsageError('--map-index must be -1 or a non-negative integer');
       const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv });
       const dag = findDag(bundle, dagId);
       const task = dag.tasks.find((t) => t.taskId === taskId);
-      if (!task) throw new UsageError(`task "${taskId}" is not in DAG ${dagId} (tasks: ${dag.tasks.map((t) => t.taskId).slice(0, 30).join(', ')})`);
+      if (!task) throw new UsageError(unknownTaskMessage(taskId, dag));
       const python = await resolvePython(config.python);
       const store = new MemoryStore();
       for (const [key, value] of Object.entries(parseVars(options.var))) await store.setVariable(key, value);
       const now = Date.now();
       await store.syncBundle(bundle, now);
       const record = await store.getDag(dagId);
-      const runId = `manual__${logicalDate}`;
+      const runId = namedRunId ?? `manual__${logicalDate}`;
       const created = await store.createDagRun({
         dagId, runId, versionHash: record?.versionHash ?? '', runType: 'manual', logicalDate, dataIntervalStart: logicalDate, dataIntervalEnd: logicalDate,
         runAfter: pythonIsoUtc(now), conf, queuedAt: now,
@@ -149,11 +143,12 @@ export function registerTaskTestCommand(tasks: Command): void {
         { kind: 'transition', taskId, mapIndex, from: 'none', to: 'scheduled', newTry: true, note: 'tasks test' },
       ], now);
       await store.markQueued([{ dagId, runId, taskId, mapIndex, tryNumber: 1 }], now);
+      const { runAttempt } = await import('../worker/attempt.js');
       const report = await runAttempt({
         store, identity: { workerId: `local-${process.pid}`, hostname: hostname(), pid: process.pid }, python: python.executable,
         dagsFolder: bundle.dagsFolder, noAirflow: config.noAirflow, env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs,
         logCapBytes: config.logCapBytes, log: silentLogger, testMode: true,
-        onLogLine: options.json ? undefined : (_key, line) => process.stdout.write(`${line.line}\n`),
+        onLogLine: options.json ? undefined : (_key, line) => process.stdout.write(`${escapeControls(line.line)}\n`),
       }, { dagId, runId, taskId, mapIndex }, 1);
       const ti = await store.getTaskInstance({ dagId, runId, taskId, mapIndex });
       const xcoms = (await store.listXcoms(run)).filter((x) => x.taskId === taskId);

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import { didYouMean } from '../lib/did-you-mean.js';
 import { NotFoundError } from '../lib/errors.js';
 import { exportDags } from '../shim/export.js';
 import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
@@ -21,8 +22,17 @@ export function findDag(bundle: DagBundle, dagId: string): DagSpec {
   const dag = bundle.dags.find((candidate) => candidate.dagId === dagId);
   if (dag) return dag;
   const failed = bundle.importErrors.length > 0 ? `; ${bundle.importErrors.length} file(s) failed to import (dagbridge dags errors)` : '';
-  const known = bundle.dags.map((d) => d.dagId).sort().slice(0, 20).join(', ') || 'none';
-  throw new NotFoundError(`DAG "${dagId}" is not in ${bundle.dagsFolder} (DAGs found: ${known})${failed}`);
+  const ids = bundle.dags.map((d) => d.dagId);
+  const hint = didYouMean(dagId, ids);
+  const known = hint !== '' ? '' : ` (DAGs found: ${ids.sort().slice(0, 20).join(', ') || 'none'})`;
+  throw new NotFoundError(`DAG "${dagId}" is not in ${bundle.dagsFolder}${known}${hint}${failed}`);
+}
+
+/** "task X is not in DAG Y", with the closest task ids (or the first ones) to choose from. */
+export function unknownTaskMessage(taskId: string, dag: Pick<DagSpec, 'dagId' | 'tasks'>): string {
+  const ids = dag.tasks.map((t) => t.taskId);
+  const hint = didYouMean(taskId, ids);
+  return `task "${taskId}" is not in DAG ${dag.dagId}${hint !== '' ? hint : ` (tasks: ${ids.slice(0, 30).join(', ')})`}`;
 }
 
 function warnImportErrors(bundle: DagBundle): void {

@@ -52,6 +52,6 @@ export function summaryTable(instances: readonly TaskInstanceRecord[]): string[]
   const sorted = [...instances].sort((a, b) => (a.startDate ?? Infinity) - (b.startDate ?? Infinity) || a.taskId.localeCompare(b.taskId) || a.mapIndex - b.mapIndex);
   return renderTable(['task', 'state', 'tries', 'duration', 'note'], sorted.map((ti) => [
     instanceName(ti), ti.state, ti.tryNumber, ti.startDate !== null && ti.endDate !== null ? formatSeconds((ti.endDate - ti.startDate) / 1000) : '-',
-    ti.note ? ti.note.slice(0, 80) : '',
+    ti.note ?? '',
   ]));
 }

@@ -1,6 +1,7 @@
 /**
  * Output helpers shared by every command: `--json` documents on stdout, aligned tables for people.
  */
+import { escapeControls } from '../lib/terminal-text.js';
 
 /** Writes a JSON document to stdout (machine-readable output of `--json`). */
 export function printJson(value: unknown): void {
@@ -22,7 +23,7 @@ function width(text: string): number {
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>): string[] {
   const cells = rows.map((row) => headers.map((_, i) => {
     const value = row[i];
-    return value === null || value === undefined || value === '' ? '-' : String(value);
+    return value === null || value === undefined || value === '' ? '-' : escapeControls(String(value));
   }));
   const widths = headers.map((header, i) => Math.max(width(header), ...cells.map((row) => width(row[i] ?? ''))));
   const line = (values: readonly string[]): string =>

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { requireStore } from '../app.js';
-import { NotFoundError } from '../lib/errors.js';
+import { runOf } from './tasks.js';
 import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
@@ -44,12 +44,11 @@ export function registerRunCommands(program: Command): void {
       });
     });
 
-  withJson(withConnectionOptions(runs.command('show').argument('<dag_id>').argument('<run_id>').description('show a DAG run and the state of each task'))).action(
+  withJson(withConnectionOptions(runs.command('show').argument('<dag_id>').argument('<run_id>', 'run id, or the run\'s logical date').description('show a DAG run and the state of each task'))).action(
     async (dagId: string, runId: string, options: SharedOptions) => {
       await withApp(options, { role: 'cli', database: true }, async (app) => {
         const store = requireStore(app);
-        const run: DagRunRecord | null = await store.getDagRun({ dagId, runId });
-        if (!run) throw new NotFoundError(`DAG run ${runId} of ${dagId} does not exist (see dagbridge runs list ${dagId})`);
+        const run: DagRunRecord = await runOf(store, dagId, runId);
         const instances = await store.listTaskInstances(run);
         if (options.json) {
           printJson({ ...run, taskInstances: instances });

@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { RedisExecutor } from '../executor/redis-executor.js';
 import { SchedulerMetrics, serveServiceHttp } from '../http/service-metrics.js';
 import type { ServiceState } from '../lib/service-state.js';
-import { SchedulerService } from '../scheduler/scheduler-service.js';
 import { cachedExporter } from '../shim/export.js';
 import { ManifestPublisher } from '../scheduler/manifest-publisher.js';
 import { requireQueue, requireStore } from '../app.js';
@@ -18,7 +17,8 @@ export function registerSchedulerCommand(program: Command): void {
   withConnectionOptions(withDagOptions(program.command('scheduler').description('run the scheduler (PostgreSQL + Redis)')))
     .option('--manifest <file>', 'dependency manifest of the DAG repo, published to the workers (env DAGBRIDGE_MANIFEST)')
     .option('--parse-interval <seconds>', 'seconds between re-exports of the DAG folder (default 30)')
-    .option('--paused-on-creation', 'new DAGs start paused (Airflow: dags_are_paused_at_creation)')
+    .option('--paused-on-creation', 'new DAGs start paused, unless they set is_paused_upon_creation (the default, as Airflow\'s dags_are_paused_at_creation; env DAGBRIDGE_PAUSED_ON_CREATION)')
+    .option('--no-paused-on-creation', 'new DAGs start unpaused, unless they set is_paused_upon_creation=True')
     .option('--http-port <port>', 'serve /health and /metrics on this port (env DAGBRIDGE_HTTP_PORT; default: not served)')
     .option('--http-host <address>', 'interface of /health and /metrics (default 127.0.0.1, this machine only; 0.0.0.0 for every interface; env DAGBRIDGE_HTTP_HOST)')
     .action(async (options: SharedOptions & { parseInterval?: string; pausedOnCreation?: boolean; httpPort?: string; httpHost?: string; manifest?: string }) => {
@@ -31,6 +31,7 @@ export function registerSchedulerCommand(program: Command): void {
         const parse = cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv, cacheDir: config.home, totalTimeoutMs: config.parseTimeoutSeconds * 1000 });
         const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestPublisher.hash() });
         const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
+        const { SchedulerService } = await import('../scheduler/scheduler-service.js');
         const service = new SchedulerService({
           store, executor, queue, log: app.log,
           exportBundle: parse,
@@ -41,7 +42,7 @@ export function registerSchedulerCommand(program: Command): void {
           loopIntervalMs: config.schedulerIntervalMs,
           maxDeliveries: config.maxDeliveries,
           workerTimeoutMs: config.leaseMs,
-          pausedOnCreation: options.pausedOnCreation ?? false,
+          pausedOnCreation: config.pausedOnCreation,
           semantics: config.scheduleSemantics ?? undefined,
           subscribeToChanges: (onChange) => app.subscribeToChanges(onChange),
           metrics,
@@ -57,6 +58,6 @@ export function registerSchedulerCommand(program: Command): void {
           remove();
           await http?.close();
         }
-      }, { parseIntervalSeconds: options.parseInterval, httpPort: options.httpPort, httpHost: options.httpHost, manifest: options.manifest });
+      }, { parseIntervalSeconds: options.parseInterval, httpPort: options.httpPort, httpHost: options.httpHost, manifest: options.manifest, pausedOnCreation: options.pausedOnCreation });
     });
 }

@@ -12,10 +12,10 @@ import { errorMessage } from '../lib/errors.js';
 import { createLogger, type LogLevel } from '../lib/logger.js';
 import { assertDagsFolder, cachedExporter } from '../shim/export.js';
 import { resolvePython } from '../shim/python.js';
-import { EmbeddedPostgres } from '../standalone/embedded-postgres.js';
+import type { EmbeddedPostgres } from '../standalone/embedded-postgres.js';
 import { homeLayout } from '../standalone/standalone-home.js';
 import { RunWatcher, type RunOutcome } from '../standalone/run-watch.js';
-import { StandaloneService, type UntilIdlePlan } from '../standalone/standalone-service.js';
+import type { StandaloneService, UntilIdlePlan } from '../standalone/standalone-service.js';
 import { migrate } from '../store/migrate.js';
 import type { DagRunRecord } from '../ports/metadata-store.js';
 import { FINISHED_STATES } from '../dag/states.js';
@@ -79,6 +79,8 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     const started = Date.now();
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
+      // The embedded server's package is loaded by this command only.
+      const { EmbeddedPostgres } = await import('../standalone/embedded-postgres.js');
       server = new EmbeddedPostgres({
         home: config.home,
         log,
@@ -110,6 +112,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
 
     const watcher = new RunWatcher(store, err);
     const refresh = (): void => void watcher.refresh().catch((error: unknown) => log.warn('could not read run states', { error: errorMessage(error) }));
+    const { StandaloneService } = await import('../standalone/standalone-service.js');
     service = new StandaloneService({
       store, log,
       exportBundle: cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv, cacheDir: config.home }),

@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { createWebContext } from '../app.js';
 import { UsageError } from '../lib/errors.js';
-import { buildWebServer, listenWebServer } from '../web/server.js';
 import { withConnectionOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
 
@@ -24,6 +23,8 @@ export function registerWebserverCommand(program: Command): void {
       const withRedis = Boolean(options.redisUrl ?? process.env.DAGBRIDGE_REDIS_URL);
       await withApp(options, { role: 'webserver', database: true, redis: withRedis }, async (app) => {
         const context = createWebContext(app);
+        // The HTTP framework is loaded by this command only.
+        const { buildWebServer, listenWebServer } = await import('../web/server.js');
         const server = await buildWebServer(context);
         const url = await listenWebServer(server, context, { host: options.host, port: port.data });
         app.log.info('webserver listening', { url, redis: withRedis });

@@ -11,7 +11,7 @@ import { serveServiceHttp, WorkerMetrics } from '../http/service-metrics.js';
 import { loadManifest } from '../manifest/manifest.js';
 import { resolvePython } from '../shim/python.js';
 import { planWorkerManifest } from '../worker/manifest-gate.js';
-import { waitForStore, WorkerService } from '../worker/worker-service.js';
+import { waitForStore } from '../lib/retry.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
 import { taskEnvSettingsOf } from '../worker/task-env.js';
@@ -69,6 +69,8 @@ export function registerWorkerCommand(program: Command): Command {
           app.log.error('no queue is satisfied: the worker pulls nothing and shows as unhealthy');
         }
         const metrics = config.httpPort === null ? undefined : new WorkerMetrics({ leaseMs: config.leaseMs, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null });
+        // The task runner's modules are loaded by the commands that run tasks only.
+        const { WorkerService } = await import('../worker/worker-service.js');
         const service = new WorkerService({
           workerId: options.workerId ?? defaultWorkerId(),
           store, queue,

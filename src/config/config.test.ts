@@ -14,6 +14,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('starts new DAGs paused unless told otherwise, as Airflow\'s dags_are_paused_at_creation', () => {
+    expect(loadConfig({ env: {} }).pausedOnCreation).toBe(true);
+    expect(loadConfig({ env: { DAGBRIDGE_PAUSED_ON_CREATION: 'false' } }).pausedOnCreation).toBe(false);
+    expect(loadConfig({ env: { DAGBRIDGE_PAUSED_ON_CREATION: 'false' }, flags: { pausedOnCreation: true } }).pausedOnCreation).toBe(true);
+  });
+
   it('names the setting and where the bad value came from', () => {
     expect(() => loadConfig({ configFile: null, env: { DAGBRIDGE_CONCURRENCY: 'many' } })).toThrow(/^setting concurrency \(environment variable DAGBRIDGE_CONCURRENCY\): Expected number/);
     expect(() => loadConfig({ configFile: null, env: {}, flags: { leaseMs: '1000', heartbeatMs: '900' } })).toThrow('setting heartbeatMs (900) must be at most half of leaseMs (1000)');

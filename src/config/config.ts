@@ -105,6 +105,12 @@ export const configSchema = z.object({
   httpHost: z.string().min(1).regex(/^[A-Za-z0-9.:_-]+$/, 'expected an IP address or host name').default('127.0.0.1'),
   /** Path of the dependency manifest a worker verifies. Env `DAGBRIDGE_MANIFEST`. */
   manifest: z.string().min(1).nullable().default(null),
+  /**
+   * Whether a DAG the scheduler sees for the first time starts paused, unless the DAG sets
+   * `is_paused_upon_creation` (Airflow's `dags_are_paused_at_creation`). Default true, as in Airflow.
+   * Env `DAGBRIDGE_PAUSED_ON_CREATION`.
+   */
+  pausedOnCreation: bool.default(true),
 });
 
 /** The validated, frozen configuration. */
@@ -117,6 +123,7 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   pluginsFolder: 'DAGBRIDGE_PLUGINS_FOLDER',
   python: 'DAGBRIDGE_PYTHON',
   noAirflow: 'DAGBRIDGE_NO_AIRFLOW',
+  pausedOnCreation: 'DAGBRIDGE_PAUSED_ON_CREATION',
   databaseUrl: 'DAGBRIDGE_DATABASE_URL',
   databaseUrlFile: 'DAGBRIDGE_DATABASE_URL_FILE',
   redisUrl: 'DAGBRIDGE_REDIS_URL',

@@ -5,6 +5,7 @@
 import { errorMessage } from './errors.js';
 import type { Logger } from './logger.js';
 import { sleep } from './sleep.js';
+import { isUnreachable } from './unreachable.js';
 
 /** Options of {@link retrying}. */
 export interface RetryOptions {
@@ -35,4 +36,12 @@ export async function retrying<T>(operation: () => Promise<T>, options: RetryOpt
       delay = Math.min(delay * 2, options.maxDelayMs ?? 10_000);
     }
   }
+}
+
+/**
+ * Runs a store operation of start-up, waiting with backoff (and a log line per attempt naming what it waits for)
+ * while PostgreSQL is unreachable, for up to 10 minutes; any other error is thrown at once.
+ */
+export function waitForStore<T>(what: string, operation: () => Promise<T>, log: Logger): Promise<T> {
+  return retrying(operation, { what: `${what} (waiting for PostgreSQL)`, log, retryIf: isUnreachable, maxElapsedMs: 600_000, maxDelayMs: 5_000 });
 }

@@ -5,7 +5,6 @@
  * One process start; the probe runs with the same PYTHONPATH that task processes get (`shimEnvironment()`),
  * so it sees the distributions that tasks will import.
  */
-import { execa } from 'execa';
 import { z } from 'zod';
 import { formatIssuePath } from '../dag/bundle.js';
 import { ShimError } from '../lib/errors.js';
@@ -62,6 +61,8 @@ export async function collectFacts(options: CollectFactsOptions): Promise<Python
   if (!options.modules) args.push('--no-modules');
   let stdout: string;
   try {
+    // Loaded when a Python is run: commands that only read the metadata database start without it.
+    const { execa } = await import('execa');
     ({ stdout } = await execa(interpreter.executable, args, {
       env: shimProcessEnv(options.processEnv ?? process.env, { passEnv: options.env ?? [], ...PARSE_ALLOW }),
       extendEnv: false,

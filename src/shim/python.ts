@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { ShimError } from '../lib/errors.js';
 import { allowedParentEnv, type EnvAllowList } from './allowed-env.js';
 
@@ -46,6 +45,8 @@ async function probe(requested: string): Promise<PythonInterpreter> {
   const script = 'import sys, json; print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3]}))';
   let stdout: string;
   try {
+    // Loaded when a Python is run: commands that only read the metadata database start without it.
+    const { execa } = await import('execa');
     ({ stdout } = await execa(requested, ['-c', script], { timeout: 30_000, env: { PYTHONDONTWRITEBYTECODE: '1' } }));
   } catch (cause) {
     throw new ShimError(

@@ -40,6 +40,37 @@ function orderClause(order: Readonly<Record<string, string>>, requested: string 
   return `${column} ${descending ? 'DESC' : 'ASC'}`;
 }
 
+/**
+ * The WHERE clause of a listing, its conditions joined with AND: each `?` in a condition becomes the next `$n`
+ * placeholder, and the values travel as parameters, never in the SQL text.
+ */
+class Where {
+  readonly values: unknown[] = [];
+  readonly #conditions: string[] = [];
+
+  /** Adds `condition`; each `?` in it takes the next of `values`. */
+  add(condition: string, ...values: unknown[]): this {
+    let next = 0;
+    this.#conditions.push(condition.replace(/\?(?![|&])/g, () => {
+      this.values.push(values[next]);
+      next += 1;
+      return `$${this.values.length}`;
+    }));
+    return this;
+  }
+
+  /** `WHERE ...`, or '' when there is no condition. */
+  get sql(): string {
+    return this.#conditions.length > 0 ? `WHERE ${this.#conditions.join(' AND ')}` : '';
+  }
+
+  /** The placeholders of LIMIT and OFFSET, after the conditions' values. */
+  page(request: PageRequest): { sql: string; values: unknown[] } {
+    const n = this.values.length;
+    return { sql: `LIMIT $${n + 1} OFFSET $${n + 2}`, values: [...this.values, request.limit, request.offset] };
+  }
+}
+
 // ---- DAGs ----
 
 /** `order_by` keys of the DAG listing (Airflow's field names). */
@@ -63,24 +94,19 @@ export interface DagFilter extends PageRequest {
 }
 
 export async function listDagsPage(client: Queryable, filter: DagFilter): Promise<Page<DagRow>> {
-  const where: string[] = [];
-  const values: unknown[] = [];
-  const add = (sql: (n: string) => string, value: unknown): void => {
-    values.push(value);
-    where.push(sql(`$${values.length}`));
-  };
-  if (filter.onlyActive ?? true) where.push('d.is_active');
-  if (filter.paused !== undefined) add((n) => `d.is_paused = ${n}`, filter.paused);
-  if (filter.dagIdPattern) add((n) => `d.dag_id ILIKE '%' || ${n} || '%'`, filter.dagIdPattern.replace(/[\\%_]/g, (c) => `\\${c}`));
-  if (filter.tags && filter.tags.length > 0) add((n) => `(v.spec -> 'tags') ?| ${n}::text[]`, filter.tags);
-  const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const where = new Where();
+  if (filter.onlyActive ?? true) where.add('d.is_active');
+  if (filter.paused !== undefined) where.add('d.is_paused = ?', filter.paused);
+  if (filter.dagIdPattern) where.add("d.dag_id ILIKE '%' || ? || '%'", filter.dagIdPattern.replace(/[\\%_]/g, (c) => `\\${c}`));
+  if (filter.tags && filter.tags.length > 0) where.add("(v.spec -> 'tags') ?| ?::text[]", filter.tags);
   const order = orderClause(DAG_ORDER, filter.orderBy, 'dag_id');
   const from = 'FROM dags d JOIN dag_versions v ON v.dag_id = d.dag_id AND v.version_hash = d.version_hash';
-  const total = await client.query<{ n: string }>(`SELECT count(*) AS n ${from} ${whereSql}`, values);
+  const total = await client.query<{ n: string }>(`SELECT count(*) AS n ${from} ${where.sql}`, where.values);
+  const page = where.page(filter);
   const rows = await client.query<{ dag_id: string; version_hash: string; spec: DagSpec; is_paused: boolean; is_active: boolean; last_parsed_at: Date; file: string }>(
-    `SELECT d.dag_id, d.version_hash, v.spec, d.is_paused, d.is_active, d.last_parsed_at, d.file ${from} ${whereSql}
-      ORDER BY ${order}, d.dag_id LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
-    [...values, filter.limit, filter.offset],
+    `SELECT d.dag_id, d.version_hash, v.spec, d.is_paused, d.is_active, d.last_parsed_at, d.file ${from} ${where.sql}
+      ORDER BY ${order}, d.dag_id ${page.sql}`,
+    page.values,
   );
   return {
     total: Number(total.rows[0]?.n ?? 0),
@@ -116,27 +142,19 @@ export interface RunFilter extends PageRequest {
   /** Absent: every DAG (`~`). */
   dagId?: string;
   states?: string[];
+  /** Only the run of this logical date (ISO 8601). */
+  logicalDate?: string;
 }
 
 export async function listRunsPage(client: Queryable, filter: RunFilter): Promise<Page<DagRunRecord>> {
-  const where: string[] = [];
-  const values: unknown[] = [];
-  if (filter.dagId !== undefined) {
-    values.push(filter.dagId);
-    where.push(`r.dag_id = $${values.length}`);
-  }
-  if (filter.states && filter.states.length > 0) {
-    values.push(filter.states);
-    where.push(`r.state = ANY($${values.length}::text[])`);
-  }
-  const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const where = new Where();
+  if (filter.dagId !== undefined) where.add('r.dag_id = ?', filter.dagId);
+  if (filter.states && filter.states.length > 0) where.add('r.state = ANY(?::text[])', filter.states);
+  if (filter.logicalDate !== undefined) where.add('r.logical_date = ?::timestamptz', filter.logicalDate);
   const order = orderClause(RUN_ORDER, filter.orderBy, 'id');
-  const total = await client.query<{ n: string }>(`SELECT count(*) AS n FROM dag_runs r ${whereSql}`, values);
-  const rows = await client.query<RunRow>(
-    `SELECT ${RUN_COLUMNS} FROM dag_runs r ${whereSql} ORDER BY ${order}, r.dag_id, r.run_id
-      LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
-    [...values, filter.limit, filter.offset],
-  );
+  const total = await client.query<{ n: string }>(`SELECT count(*) AS n FROM dag_runs r ${where.sql}`, where.values);
+  const page = where.page(filter);
+  const rows = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM dag_runs r ${where.sql} ORDER BY ${order}, r.dag_id, r.run_id ${page.sql}`, page.values);
   return { total: Number(total.rows[0]?.n ?? 0), items: rows.rows.map(mapRun) };
 }
 
@@ -191,28 +209,23 @@ export interface TaskInstanceFilter extends PageRequest {
 }
 
 export async function listTaskInstancesPage(client: Queryable, filter: TaskInstanceFilter): Promise<Page<ListedTaskInstance>> {
-  const where: string[] = [];
-  const values: unknown[] = [];
-  const add = (sql: string, value: unknown): void => {
-    values.push(value);
-    where.push(sql.replace('?', `$${values.length}`));
-  };
-  if (filter.dagId !== undefined) add('ti.dag_id = ?', filter.dagId);
-  if (filter.runId !== undefined) add('ti.run_id = ?', filter.runId);
-  if (filter.taskId !== undefined) add('ti.task_id = ?', filter.taskId);
-  if (filter.mappedOnly) where.push('ti.map_index >= 0');
+  const where = new Where();
+  if (filter.dagId !== undefined) where.add('ti.dag_id = ?', filter.dagId);
+  if (filter.runId !== undefined) where.add('ti.run_id = ?', filter.runId);
+  if (filter.taskId !== undefined) where.add('ti.task_id = ?', filter.taskId);
+  if (filter.mappedOnly) where.add('ti.map_index >= 0');
   // Airflow's `none` is a stored state name in dagbridge.
-  if (filter.states && filter.states.length > 0) add('ti.state = ANY(?::text[])', filter.states);
-  if (filter.pools && filter.pools.length > 0) add('ti.pool = ANY(?::text[])', filter.pools);
-  if (filter.queues && filter.queues.length > 0) add('ti.queue = ANY(?::text[])', filter.queues);
-  const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  if (filter.states && filter.states.length > 0) where.add('ti.state = ANY(?::text[])', filter.states);
+  if (filter.pools && filter.pools.length > 0) where.add('ti.pool = ANY(?::text[])', filter.pools);
+  if (filter.queues && filter.queues.length > 0) where.add('ti.queue = ANY(?::text[])', filter.queues);
   const order = orderClause(TI_ORDER, filter.orderBy, 'task_id');
   const from = 'FROM task_instances ti JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id';
-  const total = await client.query<{ n: string }>(`SELECT count(*) AS n ${from} ${whereSql}`, values);
+  const total = await client.query<{ n: string }>(`SELECT count(*) AS n ${from} ${where.sql}`, where.values);
+  const page = where.page(filter);
   const rows = await client.query<TaskInstanceRow & { logical_date: string | null }>(
-    `SELECT ${TI_COLUMNS}, ${isoSql('COALESCE(r.logical_date, r.run_after)')} AS logical_date ${from} ${whereSql}
-      ORDER BY ${order}, ti.dag_id, ti.run_id, ti.task_id, ti.map_index LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
-    [...values, filter.limit, filter.offset],
+    `SELECT ${TI_COLUMNS}, ${isoSql('COALESCE(r.logical_date, r.run_after)')} AS logical_date ${from} ${where.sql}
+      ORDER BY ${order}, ti.dag_id, ti.run_id, ti.task_id, ti.map_index ${page.sql}`,
+    page.values,
   );
   return { total: Number(total.rows[0]?.n ?? 0), items: rows.rows.map((row) => ({ ...mapTaskInstance(row), logicalDate: row.logical_date })) };
 }
@@ -395,19 +408,16 @@ export interface AuditFilter extends PageRequest {
 }
 
 export async function listAuditPage(client: Queryable, filter: AuditFilter): Promise<Page<AuditRow>> {
-  const where: string[] = [];
-  const values: unknown[] = [];
+  const where = new Where();
   for (const [column, value] of [['a.dag_id', filter.dagId], ['a.event', filter.event], ['a.username', filter.username]] as const) {
-    if (value === undefined) continue;
-    values.push(value);
-    where.push(`${column} = $${values.length}`);
+    if (value !== undefined) where.add(`${column} = ?`, value);
   }
-  const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const order = orderClause(AUDIT_ORDER, filter.orderBy, 'event_log_id');
-  const total = await client.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log a ${whereSql}`, values);
+  const total = await client.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log a ${where.sql}`, where.values);
+  const page = where.page(filter);
   const rows = await client.query<{ id: string; at: Date; username: string | null; event: string; dag_id: string | null; run_id: string | null; task_id: string | null; map_index: number | null; try_number: number | null; extra: Record<string, unknown> | null }>(
-    `SELECT a.* FROM audit_log a ${whereSql} ORDER BY ${order}, a.id LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
-    [...values, filter.limit, filter.offset],
+    `SELECT a.* FROM audit_log a ${where.sql} ORDER BY ${order}, a.id ${page.sql}`,
+    page.values,
   );
   return {
     total: Number(total.rows[0]?.n ?? 0),

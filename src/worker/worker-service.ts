@@ -18,7 +18,7 @@
 import { hostname } from 'node:os';
 import { ServiceLifecycle, type ServiceState, type Subscribe } from '../lib/service-state.js';
 import { errorMessage } from '../lib/errors.js';
-import { retrying } from '../lib/retry.js';
+import { waitForStore } from '../lib/retry.js';
 import { isUnreachable } from '../lib/unreachable.js';
 import type { Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
@@ -387,14 +387,6 @@ export class WorkerService {
       this.options.log.info('worker stopped', { workerId: this.options.workerId });
     });
   }
-}
-
-/**
- * Runs a store operation of start-up, waiting with backoff (and a log line per attempt naming what it waits for)
- * while PostgreSQL is unreachable, for up to 10 minutes; any other error is thrown at once.
- */
-export function waitForStore<T>(what: string, operation: () => Promise<T>, log: Logger): Promise<T> {
-  return retrying(operation, { what: `${what} (waiting for PostgreSQL)`, log, retryIf: isUnreachable, maxElapsedMs: 600_000, maxDelayMs: 5_000 });
 }
 
 /**
