@@ -307,8 +307,8 @@ describe('changes (run last: they alter the cluster)', () => {
     await queue.deadLetter('default', 'not json', 'task message is not JSON: not json');
     const listed = (await json(['queue', 'dead-letter', 'list', 'default'])) as { queue: string; deadLetters: Array<Record<string, unknown>> };
     expect(listed.deadLetters.map((d) => ({ ...d, entryId: typeof d.entryId, deadAt: typeof d.deadAt }))).toEqual([
-      { entryId: 'string', queue: 'default', id: null, payload: 'not json', reason: 'task message is not JSON: not json', priority: 0, deliveries: 0, deadAt: 'number', taskInstanceState: null },
-      { entryId: 'string', queue: 'default', id: null, payload: '{"v":0}', reason: 'task message field v: Invalid literal value, expected 1', priority: 0, deliveries: 0, deadAt: 'number', taskInstanceState: null },
+      { entryId: 'string', queue: 'default', id: null, payload: 'not json', payloadBytes: 8, payloadTruncated: false, reason: 'task message is not JSON: not json', priority: 0, deliveries: 0, deadAt: 'number', taskInstanceState: null },
+      { entryId: 'string', queue: 'default', id: null, payload: '{"v":0}', payloadBytes: 7, payloadTruncated: false, reason: 'task message field v: Invalid literal value, expected 1', priority: 0, deliveries: 0, deadAt: 'number', taskInstanceState: null },
     ]);
     const [newest, oldest] = listed.deadLetters.map((d) => d.entryId as string);
     expect(await json(['queue', 'dead-letter', 'drop', 'default', newest as string])).toEqual({ queue: 'default', dropped: [{ entryId: newest, messageId: null, taskInstanceState: null }], missing: [] });

@@ -213,6 +213,28 @@ describe('RedisTaskQueue scripts', () => {
     expect(await client.zcard(queue.keys.ready('default'))).toBe(0);
   });
 
+  it('deletes a damaged message hash when its lease expires and dead-letters it with what is wrong, without failing the round', async () => {
+    const queue = await freshQueue();
+    const p = queue.keys.prefix;
+    const good = sampleMessage({ taskId: 'good' });
+    await queue.enqueue(good);
+    const claimed = await queue.claim('w1', ['default'], 10);
+    await client.hset(`${p}msg:poison`, { q: 'default', p: 'x', m: 'zz', pr: 'NaNx', d: 'abc', w: 'ghost', t: '0' });
+    await client.hset(`${p}msg:poison2`, { q: 'default', p: 'y', m: 'zy', pr: 'nan', d: '1', w: 'ghost', t: '0' });
+    await client.hset(`${p}msg:orphan`, { p: 'z', d: '1' });
+    for (const id of ['poison', 'poison2', 'orphan']) await client.zadd(`${p}leases`, 1, id);
+
+    const reaped = await queue.reapExpired({ maxDeliveries: 5, now: claimed!.leaseDeadline });
+    expect(reaped.requeued).toEqual([{ id: taskMessageId(good), queue: 'default', workerId: 'w1' }]);
+    expect(reaped.deadLettered.map((d) => [d.id, d.reason, d.payload])).toEqual([
+      ['poison', 'damaged message: pr (priority) is not a number, d (deliveries) is not a number (last held by worker ghost)', 'x'],
+      ['poison2', 'damaged message: pr (priority) is not a number (last held by worker ghost)', 'y'],
+    ]);
+    expect(await keysUnder(`${p}msg:`)).toEqual([`${p}msg:${taskMessageId(good)}`]);
+    expect(await client.zcard(`${p}leases`)).toBe(0);
+    expect((await queue.claim('w2', ['default'], 1_000))?.id).toBe(taskMessageId(good));
+  });
+
   it('reaps in batches of `limit` leases', async () => {
     const queue = await freshQueue();
     await queue.enqueueMany(Array.from({ length: 5 }, (_, i) => sampleMessage({ taskId: `t${i}` })));

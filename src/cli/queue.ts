@@ -148,8 +148,8 @@ export function registerQueueCommands(program: Command): void {
         const rows = [];
         for (const entry of entries) rows.push({ ...entry, taskInstanceState: await taskInstanceStateOf(store, entry.id) });
         if (options.json) printJson({ queue: name, deadLetters: rows });
-        else printLines(renderTable(['entry', 'message', 'deliveries', 'dead_at', 'task_state', 'reason'],
-          rows.map((r) => [r.entryId, describeMessageId(r.id), r.deliveries, new Date(r.deadAt).toISOString(), r.taskInstanceState ?? '', r.reason.slice(0, 100)])));
+        else printLines(renderTable(['entry', 'message', 'deliveries', 'dead_at', 'task_state', 'payload_bytes', 'reason'],
+          rows.map((r) => [r.entryId, describeMessageId(r.id), r.deliveries, new Date(r.deadAt).toISOString(), r.taskInstanceState ?? '', r.payloadTruncated ? `${r.payloadBytes} (cut)` : r.payloadBytes, r.reason.slice(0, 100)])));
       });
     });
 
@@ -162,11 +162,17 @@ export function registerQueueCommands(program: Command): void {
         await withApp(options, NEEDS, async (app) => {
           const store = requireStore(app);
           const queue = requireQueue(app);
-          const ids = options.all ? (await queue.listDeadLetters(name)).map((e) => e.entryId) : entryIds;
+          const listed = options.all || action === 'retry' ? await queue.listDeadLetters(name) : [];
+          const ids = options.all ? listed.map((e) => e.entryId) : entryIds;
+          // An entry that kept only the start of its payload cannot be put back (the queue refuses it too).
+          const cut = new Set(listed.filter((e) => e.payloadTruncated).map((e) => e.entryId));
           const done: Array<{ entryId: string; messageId: string | null; taskInstanceState: string | null }> = [];
           const missing: string[] = [];
+          const refused: string[] = [];
           for (const entryId of ids) {
-            if (action === 'retry') {
+            if (action === 'retry' && cut.has(entryId)) {
+              refused.push(entryId);
+            } else if (action === 'retry') {
               const messageId = await queue.retryDeadLetter(name, entryId);
               if (messageId === null) missing.push(entryId);
               else done.push({ entryId, messageId, taskInstanceState: await taskInstanceStateOf(store, messageId) });
@@ -177,16 +183,17 @@ export function registerQueueCommands(program: Command): void {
             }
           }
           if (action === 'retry' && done.length > 0) await app.signalWork([name]);
-          if (options.json) printJson({ queue: name, [action === 'retry' ? 'retried' : 'dropped']: done, missing });
+          if (options.json) printJson({ queue: name, [action === 'retry' ? 'retried' : 'dropped']: done, missing, ...(action === 'retry' ? { refused } : {}) });
           else {
             printLines([
               `${action === 'retry' ? 'retried' : 'dropped'} ${done.length} dead letter(s) of queue ${name}`,
               ...done.filter((d) => d.taskInstanceState !== null && d.taskInstanceState !== 'queued')
                 .map((d) => `  note: ${describeMessageId(d.messageId)}: task instance is ${d.taskInstanceState ?? '?'}, so a worker drops the message as stale`),
               ...missing.map((id) => `  no such entry: ${id}`),
+              ...refused.map((id) => `  not retried: ${id} kept only the start of its payload when it was dead-lettered (drop it)`),
             ]);
           }
-          if (missing.length > 0) process.exitCode = 1;
+          if (missing.length + refused.length > 0) process.exitCode = 1;
         });
       });
   }

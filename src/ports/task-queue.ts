@@ -80,8 +80,15 @@ export interface DeadLetter {
   queue: string;
   /** The message id, or null for a raw payload dead-lettered without a claim. */
   id: string | null;
-  /** The payload exactly as it was on the queue. */
+  /**
+   * The payload as it was on the queue, cut to its first 64 KiB (on a character boundary) when it was longer:
+   * `payloadTruncated` says so and `payloadBytes` is the full length. A cut entry cannot be retried.
+   */
   payload: string;
+  /** The full payload's length in UTF-8 bytes. */
+  payloadBytes: number;
+  /** True when `payload` holds only the start of the payload. */
+  payloadTruncated: boolean;
   reason: string;
   priority: number;
   deliveries: number;
@@ -168,6 +175,7 @@ export interface TaskQueue {
   /**
    * Puts a dead letter back on its queue with its delivery count reset, and removes the entry. Returns the
    * message id (a no-op enqueue when a message with that id exists), or null when there is no such entry.
+   * An entry whose payload was cut is refused (QueueError, invalid argument) and stays: drop it instead.
    */
   retryDeadLetter(queue: string, entryId: string): Promise<string | null>;
   /** Deletes a dead-letter entry; false when there is none. */

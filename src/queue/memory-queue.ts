@@ -12,6 +12,8 @@ import {
   checkQueueName,
   checkQueues,
   checkRawMessage,
+  deadLetterCutMessage,
+  deadLetterPayload,
   checkWorkerId,
   rawMessageOf,
   reapSettings,
@@ -237,7 +239,7 @@ export class MemoryTaskQueue implements TaskQueue {
           entryId: this.uniqueEntryId(message.queue, message.id),
           queue: message.queue,
           id: message.id,
-          payload: message.payload,
+          ...deadLetterPayload(message.payload),
           reason: `lease expired after delivery ${message.deliveries} of ${maxDeliveries} (last held by worker ${workerId})`,
           priority: message.priority,
           deliveries: message.deliveries,
@@ -269,7 +271,7 @@ export class MemoryTaskQueue implements TaskQueue {
         entryId: this.uniqueEntryId(queue, held.id),
         queue,
         id: held.id,
-        payload: message.payload,
+        ...deadLetterPayload(message.payload),
         reason,
         priority: message.priority,
         deliveries: message.deliveries,
@@ -280,7 +282,7 @@ export class MemoryTaskQueue implements TaskQueue {
     }
     const entryId = shortHash(`${queue}\n${raw}`);
     if ((this.dead.get(queue) ?? []).some((entry) => entry.entryId === entryId)) return entryId;
-    this.pushDeadLetter({ entryId, queue, id: null, payload: raw, reason, priority: 0, deliveries: 0, deadAt });
+    this.pushDeadLetter({ entryId, queue, id: null, ...deadLetterPayload(raw), reason, priority: 0, deliveries: 0, deadAt });
     return entryId;
   }
 
@@ -293,19 +295,20 @@ export class MemoryTaskQueue implements TaskQueue {
     return (this.dead.get(queue) ?? []).slice(offset, offset + limit).map((entry) => ({ ...entry }));
   }
 
-  private takeDeadLetter(queue: string, entryId: string): DeadLetter | null {
+  private takeDeadLetter(queue: string, entryId: string, action: 'retry' | 'drop'): DeadLetter | null {
     checkQueueName(queue);
     checkArgument(typeof entryId === 'string' && entryId.length > 0, 'a dead-letter entry id must be a non-empty string');
     const list = this.dead.get(queue) ?? [];
     const index = list.findIndex((entry) => entry.entryId === entryId);
     if (index < 0) return null;
+    checkArgument(action === 'drop' || !list[index]!.payloadTruncated, deadLetterCutMessage(entryId));
     const [entry] = list.splice(index, 1);
     if (list.length === 0) this.dead.delete(queue);
     return entry ?? null;
   }
 
   async retryDeadLetter(queue: string, entryId: string): Promise<string | null> {
-    const entry = this.takeDeadLetter(queue, entryId);
+    const entry = this.takeDeadLetter(queue, entryId, 'retry');
     if (entry === null) return null;
     const id = entry.id ?? `dead-letter:${entry.entryId}`;
     this.insert({ id, queue: entry.queue, priority: entry.priority, payload: entry.payload }, 0);
@@ -313,7 +316,7 @@ export class MemoryTaskQueue implements TaskQueue {
   }
 
   async dropDeadLetter(queue: string, entryId: string): Promise<boolean> {
-    return this.takeDeadLetter(queue, entryId) !== null;
+    return this.takeDeadLetter(queue, entryId, 'drop') !== null;
   }
 
   async stats(queues?: readonly string[]): Promise<QueueStats[]> {

@@ -12,6 +12,7 @@ import {
   checkQueueName,
   checkQueues,
   checkRawMessage,
+  DEAD_LETTER_PAYLOAD_BYTES,
   checkWorkerId,
   rawMessageOf,
   reapSettings,
@@ -73,11 +74,15 @@ function readyRow(queue: string, row: Row): ReadyMessage {
 /** Reads a dead-letter entry as the scripts write it (cjson). */
 export function parseDeadLetterEntry(json: string): DeadLetter {
   const entry = JSON.parse(json) as Record<string, unknown>;
+  const payload = text(entry.payload);
   return {
     entryId: text(entry.entryId),
     queue: text(entry.queue),
     id: entry.id === null || entry.id === undefined ? null : text(entry.id),
-    payload: text(entry.payload),
+    payload,
+    // Entries written before payloads were cut carry neither field: they hold the whole payload.
+    payloadBytes: entry.payloadBytes === undefined ? Buffer.byteLength(payload, 'utf8') : num(entry.payloadBytes),
+    payloadTruncated: entry.payloadTruncated === true,
     reason: text(entry.reason),
     priority: num(entry.priority),
     deliveries: num(entry.deliveries),
@@ -228,6 +233,7 @@ export class RedisTaskQueue implements TaskQueue {
         k.agePrefix,
         k.deadPrefix,
         this.deadLetterCap,
+        DEAD_LETTER_PAYLOAD_BYTES,
       ]),
     );
     const flat = rows(reply[0]).map(text);
@@ -257,7 +263,7 @@ export class RedisTaskQueue implements TaskQueue {
         held ? k.worker(held.workerId) : k.leases,
         held ? k.message(held.id) : k.queues,
       ],
-      [queue, raw, reason, held?.id ?? '', held?.workerId ?? '', this.deadLetterCap],
+      [queue, raw, reason, held?.id ?? '', held?.workerId ?? '', this.deadLetterCap, DEAD_LETTER_PAYLOAD_BYTES],
     );
     return reply === null ? null : text(reply);
   }
@@ -287,6 +293,7 @@ export class RedisTaskQueue implements TaskQueue {
       k.messagePrefix,
       k.readyPrefix,
       k.agePrefix,
+      DEAD_LETTER_PAYLOAD_BYTES,
     ]);
     return reply === null ? null : text(reply);
   }

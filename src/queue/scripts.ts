@@ -29,11 +29,20 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
 /** One argument of a script: keys and ARGV entries travel as strings; numbers are formatted by ioredis. */
 export type ScriptArgument = string | number;
 
+/**
+ * Shared Lua functions (`./lua/shared/<name>.lua`) prepended to the scripts that use them, so a rule both
+ * scripts apply (what a dead-letter entry keeps of its payload) is written once.
+ */
+const PRELUDES: Partial<Record<ScriptName, readonly string[]>> = {
+  reap: ['payload-excerpt'],
+  'dead-letter': ['payload-excerpt'],
+};
+
 const sources = new Map<ScriptName, string>();
 const registered = new WeakSet<Redis>();
 
 // The compiled build (dist/queue/) has no copy of the .lua files: fall back to the source tree next to it.
-function scriptPath(name: ScriptName): string {
+function scriptPath(name: string): string {
   const candidates = [new URL(`./lua/${name}.lua`, import.meta.url), new URL(`../../src/queue/lua/${name}.lua`, import.meta.url)];
   for (const candidate of candidates) {
     const path = fileURLToPath(candidate);
@@ -42,11 +51,12 @@ function scriptPath(name: ScriptName): string {
   throw new Error(`queue script ${name}.lua not found (looked in ${candidates.map((c) => fileURLToPath(c)).join(', ')})`);
 }
 
-/** The source of one script, read once. */
+/** The source of one script with its shared functions before it, read once. */
 export function scriptSource(name: ScriptName): string {
   let source = sources.get(name);
   if (source === undefined) {
-    source = readFileSync(scriptPath(name), 'utf8');
+    const parts = [...(PRELUDES[name] ?? []).map((shared) => `shared/${shared}`), name];
+    source = parts.map((part) => readFileSync(scriptPath(part), 'utf8')).join('\n');
     sources.set(name, source);
   }
   return source;

@@ -225,6 +225,8 @@ export function describeTaskQueueBehaviour(label: string, harness: TaskQueueHarn
           queue: 'default',
           id: idOf(message),
           payload: JSON.stringify(message),
+          payloadBytes: JSON.stringify(message).length,
+          payloadTruncated: false,
           reason: 'lease expired after delivery 2 of 2 (last held by worker w2)',
           priority: 3,
           deliveries: 2,
@@ -283,6 +285,41 @@ export function describeTaskQueueBehaviour(label: string, harness: TaskQueueHarn
 
       expect(await queue.retryDeadLetter('side', first!)).toBe(`dead-letter:${first}`);
       expect(await queue.claim('w1', ['side'], 1_000)).toMatchObject({ id: `dead-letter:${first}`, payload: raw, deliveries: 1 });
+    });
+
+    it('keeps at most 64 KiB of a dead payload with its full length, and will not put a cut one back', async () => {
+      const queue = await harness.create();
+      // 70 000 bytes, each character two bytes in UTF-8: the cut must fall on a character boundary.
+      const big = '\u00e9'.repeat(35_000);
+      await queue.enqueueRaw({ id: 'big-held', queue: 'default', priority: 0, payload: big });
+      await queue.claim('w1', ['default'], 60_000);
+      const heldEntry = await queue.deadLetter('default', big, 'task message is not JSON', { workerId: 'w1', id: 'big-held' });
+      const rawEntry = await queue.deadLetter('default', `${big}!`, 'task message is not JSON');
+      const entries = await queue.listDeadLetters('default');
+      expect(entries.map((e) => [e.entryId, e.payload.length, e.payloadBytes, e.payloadTruncated])).toEqual([
+        [rawEntry, 32_768, 70_001, true],
+        [heldEntry, 32_768, 70_000, true],
+      ]);
+      expect(entries.every((e) => big.startsWith(e.payload))).toBe(true);
+      expect(await queue.deadLetter('default', `${big}!`, 'task message is not JSON')).toBe(rawEntry);
+
+      await expect(queue.retryDeadLetter('default', heldEntry!)).rejects.toThrow(
+        `dead letter ${heldEntry} kept only the first 65536 bytes of its payload, so it cannot be put back; drop it`,
+      );
+      expect(await queue.listDeadLetters('default')).toHaveLength(2);
+      expect(await queue.dropDeadLetter('default', heldEntry!)).toBe(true);
+
+      const small = await queue.deadLetter('default', 'short', 'task message is not JSON');
+      expect((await queue.listDeadLetters('default'))[0]).toMatchObject({ entryId: small, payload: 'short', payloadBytes: 5, payloadTruncated: false });
+    });
+
+    it('refuses a payload over 1 MiB, naming its size and the limit', async () => {
+      const queue = await harness.create();
+      const payload = 'x'.repeat(1024 * 1024 + 1);
+      await expect(queue.enqueueRaw({ id: 'huge', queue: 'default', priority: 0, payload })).rejects.toThrow(
+        'message huge: the payload is 1048577 bytes, more than the 1048576 a queue accepts',
+      );
+      expect(await queue.enqueueRaw({ id: 'max', queue: 'default', priority: 0, payload: payload.slice(1) })).toBe(true);
     });
 
     it('caps each dead-letter list, trimming the oldest entries', async () => {

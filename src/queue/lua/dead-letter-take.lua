@@ -10,10 +10,12 @@ ARGV[2]  'retry' or 'drop'
 ARGV[3]  message key prefix
 ARGV[4]  ready queue key prefix
 ARGV[5]  ready-by-age key prefix
+ARGV[6]  the payload limit entries were cut to (for the error text)
 
 Returns  nil when there is no such entry; else the message id ('dead-letter:<entry id>' for an entry recorded
          without one; '' for a dropped entry without one).
-Errors   DAGBRIDGE_INVALID_ARGUMENT for an action other than retry or drop.
+Errors   DAGBRIDGE_INVALID_ARGUMENT for an action other than retry or drop, or to retry an entry whose payload
+         was cut (payloadTruncated): it stays on the list.
 ]]
 if ARGV[2] ~= 'retry' and ARGV[2] ~= 'drop' then
   return redis.error_reply('DAGBRIDGE_INVALID_ARGUMENT action must be retry or drop, got ' .. ARGV[2])
@@ -31,6 +33,9 @@ for _, candidate in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
 end
 if not entry then
   return false
+end
+if ARGV[2] == 'retry' and entry.payloadTruncated == true then
+  return redis.error_reply('DAGBRIDGE_INVALID_ARGUMENT dead letter ' .. ARGV[1] .. ' kept only the first ' .. ARGV[6] .. ' bytes of its payload, so it cannot be put back; drop it')
 end
 redis.call('LREM', KEYS[1], 1, raw_entry)
 
