@@ -9,6 +9,7 @@ import { exportDags } from '../src/shim/export.js';
 import { loadMigrations } from '../src/store/migrate.js';
 import { ROOT, TestCluster } from './support/cluster.js';
 import { createEmptyDatabase, type TestDatabase } from './support/database.js';
+import { freePort, OwnRedis } from './support/own-servers.js';
 
 const FIXTURES = path.join(ROOT, 'integration-tests', 'fixtures', 'cluster_dags');
 const latest = loadMigrations().at(-1)?.version ?? 0;
@@ -46,6 +47,37 @@ describe('db', () => {
     expect((await cluster.cli(['db', 'check', ...env])).exitCode).toBe(0);
     expect((await cluster.cli(['db', 'reset', ...env])).stderr).toContain('pass --yes');
   }, 60_000);
+});
+
+describe('Redis errors of a command', () => {
+  it('fails at once with the URL redacted and the fix when Redis is down, refuses the password or needs one', async () => {
+    const port = await freePort();
+    const down = await cluster.cli(['queue', 'list', '--redis-url', `redis://:R3disS3cretPW@127.0.0.1:${port}`]);
+    expect([down.exitCode, down.stderr.trim().split('\n').at(-1)]).toEqual([
+      1,
+      `dagbridge: cannot reach Redis at redis://:***@127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}): start Redis or fix DAGBRIDGE_REDIS_URL (or the file DAGBRIDGE_REDIS_URL_FILE names, or --redis-url-file)`,
+    ]);
+    const redis = new OwnRedis('right-password');
+    await redis.start();
+    try {
+      const wrong = await cluster.cli(['queue', 'list', '--redis-url', `redis://:R3disS3cretPW@127.0.0.1:${redis.port}`]);
+      expect([wrong.exitCode, wrong.stderr.trim().split('\n').at(-1)]).toEqual([
+        1,
+        `dagbridge: cannot use Redis at redis://:***@127.0.0.1:${redis.port}: the server refused the user name or password (WRONGPASS); fix DAGBRIDGE_REDIS_URL (or the file DAGBRIDGE_REDIS_URL_FILE names, or --redis-url-file)`,
+      ]);
+      expect(wrong.stderr).not.toContain('R3disS3cretPW');
+      expect(wrong.stderr).not.toContain('internal error');
+      const none = await cluster.cli(['queue', 'list', '--redis-url', redis.url]);
+      expect([none.exitCode, none.stderr.trim().split('\n').at(-1)]).toEqual([
+        1,
+        `dagbridge: cannot use Redis at ${redis.url}: the server requires a password and the URL has none (NOAUTH); fix DAGBRIDGE_REDIS_URL (or the file DAGBRIDGE_REDIS_URL_FILE names, or --redis-url-file)`,
+      ]);
+      const right = await cluster.cli(['queue', 'list', '--json', '--redis-url', `redis://:right-password@127.0.0.1:${redis.port}`]);
+      expect(right.exitCode).toBe(0);
+    } finally {
+      await redis.stop();
+    }
+  }, 180_000);
 });
 
 describe('dags, runs and tasks', () => {

@@ -20,6 +20,9 @@ import { Authenticator } from './web/auth.js';
 import type { WebContext } from './web/routes.js';
 import { waitForStore } from './lib/retry.js';
 
+/** How long a command (not a scheduler or worker) waits for Redis to answer before it fails. */
+export const REDIS_COMMAND_CONNECT_MS = 10_000;
+
 /** What a command asks the app for. */
 export interface AppNeeds {
   /** Open the metadata database (and check its schema unless `migrating`). */
@@ -104,15 +107,22 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
     const keys = queueKeys(config.redisPrefix);
     // The Redis client library is loaded only by commands that use Redis: every other command starts faster.
     if (needs.redis) {
-      const { createRedisClient } = await import('./queue/connection.js');
+      const { connectRedis, createRedisClient } = await import('./queue/connection.js');
       const { RedisTaskQueue } = await import('./queue/redis-queue.js');
       const { checkRedisServer } = await import('./queue/server-check.js');
       if (!config.redisUrl) throw new ConfigError('no Redis: set DAGBRIDGE_REDIS_URL_FILE (a file holding the URL) or DAGBRIDGE_REDIS_URL (redis://host:6379 or rediss:// for TLS), or pass --redis-url-file');
-      const client = createRedisClient(config.redisUrl, { name: `dagbridge-${needs.role}-${hostname()}`, logger: log, caFile: config.redisCaFile });
+      // Services wait for Redis (logging each attempt); a command gives up after one connect timeout.
+      const service = needs.role === 'scheduler' || needs.role === 'worker';
+      const client = createRedisClient(config.redisUrl, {
+        name: `dagbridge-${needs.role}-${hostname()}`,
+        logger: log,
+        caFile: config.redisCaFile,
+        failFast: !service,
+      });
       redis = client;
       closers.push(async () => void (await client.quit().catch(() => client.disconnect())));
-      await client.ping();
-      if (needs.role === 'scheduler' || needs.role === 'worker') {
+      await connectRedis(client, config.redisUrl, service ? null : REDIS_COMMAND_CONNECT_MS);
+      if (service) {
         const report = await checkRedisServer(client).catch(() => null);
         for (const warning of report?.warnings ?? []) log.warn(warning);
       }

@@ -108,15 +108,19 @@ export class OwnRedis {
   private process: ResultPromise | null = null;
   port = 0;
 
+  /** `password`: the server's requirepass (clients then need it; the url below carries none). */
+  constructor(private readonly password: string | null = null) {}
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    this.process = execa('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { reject: false });
+    const auth = this.password === null ? [] : ['--requirepass', this.password];
+    this.process = execa('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { reject: false });
     await waitFor('the test Redis to answer', async () => {
-      const { stdout } = await execa('redis-cli', ['-p', String(this.port), 'ping']);
+      const { stdout } = await execa('redis-cli', ['-p', String(this.port), ...(this.password === null ? [] : ['--no-auth-warning', '-a', this.password]), 'ping']);
       return stdout.trim() === 'PONG';
     });
   }

@@ -30,6 +30,11 @@ export interface RedisClientOptions {
    * default CAs (setting `redisCaFile`, env `DAGBRIDGE_REDIS_CA_FILE`). Default: the default CAs only.
    */
   caFile?: string | null;
+  /**
+   * A command that fails when Redis cannot serve it instead of waiting across reconnects
+   * (`maxRetriesPerRequest: 1`): for CLI commands. Default false: wait (schedulers and workers).
+   */
+  failFast?: boolean;
 }
 
 /** First reconnect delay in ms; each further attempt doubles it up to the cap. */
@@ -71,7 +76,8 @@ export function redisOptionsFromUrl(url: string, options: RedisClientOptions): R
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     lazyConnect: options.lazyConnect ?? false,
     // Commands wait across reconnects rather than failing after N retries: the loops above decide when to give up.
-    maxRetriesPerRequest: null,
+    // A CLI command fails instead (a person is waiting for it).
+    maxRetriesPerRequest: options.failFast === true ? 1 : null,
     enableReadyCheck: true,
     // Never give up reconnecting (a null return would close the client for good).
     retryStrategy: (attempt: number) => reconnectDelayMs(attempt, capMs),
@@ -121,4 +127,57 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
     failures = 0;
   });
   return client;
+}
+
+/** The reply texts with which Redis refuses the credentials of a connection. */
+function credentialProblem(message: string): string | null {
+  if (/^WRONGPASS\b/.test(message) || /invalid username-password pair/i.test(message)) {
+    return 'the server refused the user name or password (WRONGPASS)';
+  }
+  if (/^NOAUTH\b/.test(message)) return 'the server requires a password and the URL has none (NOAUTH)';
+  if (/^NOPERM\b/.test(message)) return 'the user has no permission for the commands dagbridge runs (NOPERM)';
+  return null;
+}
+
+/**
+ * Waits until `client` answers PING, at most `timeoutMs` (null: as long as it takes). A refused password (WRONGPASS, NOAUTH, NOPERM) is a
+ * ConfigError at once; no answer within the time is a ConfigError with the last connection error. Both name the
+ * URL (redacted) and the setting to fix. The client is disconnected when it fails.
+ */
+export async function connectRedis(client: Redis, url: string, timeoutMs: number | null): Promise<void> {
+  const shown = redactUrl(url);
+  const secrets = [client.options.password];
+  const fix = 'fix DAGBRIDGE_REDIS_URL (or the file DAGBRIDGE_REDIS_URL_FILE names, or --redis-url-file)';
+  let lastError: string | null = null;
+  const onError = (thrown: unknown): void => {
+    lastError = redactSecrets(toError(thrown).message, secrets);
+  };
+  client.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    if (timeoutMs !== null) timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const ping = client.ping().then(
+    () => null,
+    (thrown: unknown) => toError(thrown),
+  );
+  try {
+    const outcome = await Promise.race([ping, timedOut]);
+    if (outcome === null) return;
+    client.disconnect();
+    // A fail-fast client gives up after its retry (MaxRetriesPerRequestError): the server is not reachable.
+    if (outcome === 'timeout' || outcome.name === 'MaxRetriesPerRequestError') {
+      const within = outcome === 'timeout' ? ` within ${Math.round((timeoutMs ?? 0) / 100) / 10} s` : '';
+      throw new ConfigError(`cannot reach Redis at ${shown}${within}${lastError ? ` (${lastError})` : ''}: start Redis or ${fix}`);
+    }
+    const message = redactSecrets(outcome.message, secrets);
+    const credentials = credentialProblem(message) ?? (lastError ? credentialProblem(lastError) : null);
+    if (credentials) throw new ConfigError(`cannot use Redis at ${shown}: ${credentials}; ${fix}`, { cause: outcome });
+    throw new ConfigError(`cannot use Redis at ${shown}: ${message}${lastError && lastError !== message ? ` (last error: ${lastError})` : ''}; ${fix}`, {
+      cause: outcome,
+    });
+  } finally {
+    clearTimeout(timer);
+    client.off('error', onError);
+  }
 }
