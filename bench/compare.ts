@@ -4,13 +4,17 @@
  * task start can cost, all in one run on the same machine. Prints figures and ratios; asserts nothing.
  *
  *   npm run bench:compare -- [--tasks 300] [--python /usr/bin/python3] [--deadline-seconds 1200]
- *                            [--parts cluster,dags-test,standalone,celery,floors]
+ *                            [--parts cluster,dags-test,standalone,celery,floors] [--modes fork,fresh]
+ *
+ * Each dagbridge system runs twice, once per `--modes` entry: tasks forked from the warm fork server
+ * (`fork`, executeTasksNewPythonInterpreter false) and a fresh interpreter per task (`fresh`).
  *
  * 1. cluster: 1 `dagbridge scheduler` + `--workers` (2) `dagbridge worker` x 1 slot, PostgreSQL and Redis; tasks
  *    per second over the run's queued_at -> end_date (from PostgreSQL), and CPU per task by process: task
  *    processes, workers (node), scheduler, PostgreSQL backends, and the Redis server's own CPU over the run (the
  *    server is shared, so other clients' work counts too; read from INFO cpu).
- * 2. dags test: testDag in this process at concurrency 2 (wall time of the call).
+ * 2. dags test: testDag in this process at concurrency 2 (wall time of the call), CPU per task of the task
+ *    processes (and fork server) and of this process.
  * 3. standalone: `dagbridge standalone --until-idle --concurrency 2 --database-url <the bench database>`; tasks
  *    per second over its run's queued_at -> end_date.
  * 4. Celery 5 prefork `-c 2` on a Redis server of its own (started here on a free loopback port): a task that
@@ -39,7 +43,9 @@ import { exportDags } from '../src/shim/export.js';
 import { resolvePython } from '../src/shim/python.js';
 import { BenchCluster, ensureBuilt, ROOT } from './support/cluster.js';
 import { clusterCpu, cpuBetween, createRun, dagOf, until, waitForRun } from './support/cluster-runs.js';
-import { processCpuMs } from './support/cpu.js';
+import { cpuSince, cpuTime, processCpuMs } from './support/cpu.js';
+import { ForkServers } from '../src/worker/fork-server.js';
+import { defaultAttemptBase } from '../src/worker/attempt-dirs.js';
 import { pythonNoopDag } from './support/dags.js';
 import { describeMachine } from './support/machine.js';
 
@@ -52,6 +58,7 @@ const { values } = parseArgs({
     python: { type: 'string', default: '/usr/bin/python3' },
     'deadline-seconds': { type: 'string', default: '1200' },
     parts: { type: 'string', default: PARTS.join(',') },
+    modes: { type: 'string', default: 'fork,fresh' },
   },
 });
 
@@ -68,6 +75,11 @@ const parts = new Set((values.parts ?? '').split(',').map((part) => part.trim())
 for (const part of parts) {
   if (!(PARTS as readonly string[]).includes(part)) throw new Error(`--parts takes ${PARTS.join(', ')} (comma-separated), got ${part}`);
 }
+const modes = (values.modes ?? '').split(',').map((mode) => mode.trim()).filter(Boolean).map((mode): 'fork server' | 'fresh interpreter' => {
+  if (mode === 'fork') return 'fork server';
+  if (mode === 'fresh') return 'fresh interpreter';
+  throw new Error(`--modes takes fork, fresh (comma-separated), got ${mode}`);
+});
 const adminDatabaseUrl = process.env.DAGBRIDGE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.DAGBRIDGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Celery runs on Debian's interpreter, where apt installs it. */
@@ -103,10 +115,16 @@ async function redisCpuMs(redis: Redis): Promise<number | null> {
   return Number.isFinite(total) ? total * 1000 : null;
 }
 
-async function measureCluster(cluster: BenchCluster, dagId: string): Promise<void> {
+/** How task processes start: forked from the warm fork server, or a fresh interpreter each. */
+type Mode = 'fork server' | 'fresh interpreter';
+const MODES: readonly Mode[] = ['fork server', 'fresh interpreter'];
+/** The setting that chooses the mode (Airflow's execute_tasks_new_python_interpreter). */
+const modeEnv = (mode: Mode): Record<string, string> => ({ DAGBRIDGE_EXECUTE_TASKS_NEW_PYTHON_INTERPRETER: mode === 'fresh interpreter' ? 'true' : 'false' });
+
+async function measureCluster(cluster: BenchCluster, dagId: string, mode: Mode): Promise<void> {
   const store = cluster.store as PgStore;
   cluster.start('scheduler', ['scheduler']);
-  for (let i = 1; i <= workerCount; i += 1) cluster.start(`worker-${i}`, ['worker', '--worker-id', `compare-${i}`, '--concurrency', '1']);
+  for (let i = 1; i <= workerCount; i += 1) cluster.start(`worker-${i}`, ['worker', '--worker-id', `compare-${i}`, '--concurrency', '1'], modeEnv(mode));
   await until(cluster, 'the scheduler to store the DAG', async () => ((await store.listDags()).some((dag) => dag.dagId === dagId) ? true : null), 200);
   await until(cluster, 'the workers to register', async () => ((await store.listWorkers()).filter((w) => w.state === 'running').length >= workerCount ? true : null), 200);
   const dag = (await store.getDag(dagId))?.spec;
@@ -114,7 +132,7 @@ async function measureCluster(cluster: BenchCluster, dagId: string): Promise<voi
   const redis = cluster.redis as Redis;
   const cpuBefore = await clusterCpu(cluster);
   const redisBefore = await redisCpuMs(redis);
-  const { run, instances } = await waitForRun(cluster, await createRun(store, dag, 'compare'));
+  const { run, instances } = await waitForRun(cluster, await createRun(store, dag, `compare_${mode === 'fork server' ? 'fork' : 'fresh'}`));
   const cpu = cpuBetween(cpuBefore, await clusterCpu(cluster));
   const redisAfter = await redisCpuMs(redis);
   for (const proc of [...cluster.processes]) await cluster.stop(proc);
@@ -125,7 +143,7 @@ async function measureCluster(cluster: BenchCluster, dagId: string): Promise<voi
     ? ((cpu.workers as number) + (cpu.scheduler as number) + (cpu.database as number) + (redisMs as number)) / n
     : null;
   report({
-    name: `dagbridge cluster (1 scheduler + ${workerCount} workers x 1 slot)`,
+    name: `dagbridge cluster (1 scheduler + ${workerCount} workers x 1 slot), ${mode}`,
     tasksPerSecond: (n / ((run.endDate as number) - run.queuedAt)) * 1000,
     cpuPerTask: {
       'task processes': per(cpu.tasks), 'workers (node)': per(cpu.workers), scheduler: per(cpu.scheduler),
@@ -134,33 +152,52 @@ async function measureCluster(cluster: BenchCluster, dagId: string): Promise<voi
   });
 }
 
-async function measureDagsTest(dagsFolder: string, python: string, dagId: string): Promise<void> {
+async function measureDagsTest(dagsFolder: string, python: string, dagId: string, mode: Mode): Promise<void> {
   const bundle = await exportDags({ dagsFolder, python, noAirflow: true });
   const dag = dagOf(bundle, dagId);
+  const forkServers = mode === 'fork server' ? new ForkServers({ socketDir: defaultAttemptBase(), log: silentLogger }) : null;
   const started = performance.now();
-  const result = await testDag({
-    bundle, dag, python, noAirflow: true, concurrency: SLOTS,
-    env: { passEnv: [], extraPythonPaths: [] }, killGraceMs: 5_000, logCapBytes: 64 * 1024 * 1024, log: silentLogger,
-    signal: AbortSignal.timeout(remainingMs()),
-  });
-  const elapsed = performance.now() - started;
-  if (result.run.state !== 'success') throw new Error(`dags test ended ${result.run.state}${result.interrupted ? ' (deadline)' : ''}`);
-  report({ name: `dagbridge dags test --concurrency ${SLOTS}`, tasksPerSecond: (result.instances.length / elapsed) * 1000 });
+  const cpuBefore = cpuTime();
+  try {
+    const result = await testDag({
+      bundle, dag, python, noAirflow: true, concurrency: SLOTS,
+      env: { passEnv: [], extraPythonPaths: [] }, killGraceMs: 5_000, logCapBytes: 64 * 1024 * 1024, log: silentLogger,
+      signal: AbortSignal.timeout(remainingMs()), forkServers,
+    });
+    const elapsed = performance.now() - started;
+    const cpu = cpuSince(cpuBefore);
+    if (result.run.state !== 'success') throw new Error(`dags test ended ${result.run.state}${result.interrupted ? ' (deadline)' : ''}`);
+    const n = result.instances.length;
+    report({
+      name: `dagbridge dags test --concurrency ${SLOTS}, ${mode}`,
+      tasksPerSecond: (n / elapsed) * 1000,
+      cpuPerTask: { 'task processes': cpu.childrenMs === null ? null : cpu.childrenMs / n, 'dagbridge (node)': cpu.selfMs / n },
+    });
+  } finally {
+    await forkServers?.close();
+  }
 }
 
-async function measureStandalone(cluster: BenchCluster, python: string, dagId: string): Promise<void> {
+async function measureStandalone(cluster: BenchCluster, python: string, dagId: string, mode: Mode): Promise<void> {
   const store = cluster.store as PgStore;
+  // A run queued here, which `standalone --until-idle` resumes (the DAG has no schedule of its own).
+  let stored = (await store.getDag(dagId))?.spec;
+  if (!stored) {
+    await store.syncBundle(await exportDags({ dagsFolder: cluster.options.dagsFolder, python, noAirflow: true }), Date.now(), { pausedOnCreation: false });
+    stored = (await store.getDag(dagId))?.spec;
+  }
+  if (!stored) throw new Error(`DAG ${dagId} is not stored`);
+  const queued = await createRun(store, stored, `standalone_${mode === 'fork server' ? 'fork' : 'fresh'}`);
   const child = execa(process.execPath, [
     path.join(ROOT, 'bin', 'dagbridge.js'), 'standalone', '--until-idle', '--concurrency', String(SLOTS),
     '--database-url', cluster.databaseUrl, '--dags-folder', cluster.options.dagsFolder, '--python', python, '--no-airflow',
-  ], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', DAGBRIDGE_LOG_LEVEL: 'warn' }, extendEnv: false, reject: false, all: true, timeout: remainingMs() });
+  ], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', DAGBRIDGE_LOG_LEVEL: 'warn', ...modeEnv(mode) }, extendEnv: false, reject: false, all: true, timeout: remainingMs() });
   const result = await child;
   if (result.exitCode !== 0) throw new Error(`standalone exited ${String(result.exitCode)}:\n${String(result.all).slice(-4_000)}`);
-  const runs = (await store.listDagRuns({ dagId })).filter((run) => run.state === 'success');
-  const newest = runs.sort((a, b) => b.queuedAt - a.queuedAt)[0];
-  if (!newest || newest.endDate === null) throw new Error(`standalone left no finished run of ${dagId}`);
-  const instances = await store.listTaskInstances(newest);
-  report({ name: `dagbridge standalone --concurrency ${SLOTS}`, tasksPerSecond: (instances.length / (newest.endDate - newest.queuedAt)) * 1000 });
+  const done = await store.getDagRun(queued);
+  if (!done || done.state !== 'success' || done.endDate === null) throw new Error(`standalone did not finish the run ${queued.runId} of ${dagId}: ${done?.state ?? 'missing'}`);
+  const instances = await store.listTaskInstances(done);
+  report({ name: `dagbridge standalone --concurrency ${SLOTS}, ${mode}`, tasksPerSecond: (instances.length / (done.endDate - (done.startDate ?? done.queuedAt))) * 1000 });
 }
 
 /** A free TCP port on 127.0.0.1 (closed again before it is returned). */
@@ -342,19 +379,25 @@ async function measureFloors(scratch: string, python: string): Promise<void> {
 }
 
 function ratios(): void {
-  const rate = (prefix: string): number | undefined => figures.find((f) => f.name.startsWith(prefix))?.tasksPerSecond;
+  const rate = (prefix: string, mode: Mode): number | undefined => figures.find((f) => f.name.startsWith(prefix) && f.name.endsWith(mode))?.tasksPerSecond;
   const celerySpawn = figures.find((f) => f.name.includes('spawns python'))?.tasksPerSecond;
   const lines: string[] = [];
-  for (const [label, value] of [['cluster', rate('dagbridge cluster')], ['dags test', rate('dagbridge dags test')], ['standalone', rate('dagbridge standalone')]] as const) {
-    if (value === undefined) continue;
-    lines.push(`   ${label}: ${value.toFixed(1)} tasks/s` + (celerySpawn ? `, x${(value / celerySpawn).toFixed(2)} Celery's spawn-python task` : ''));
+  for (const [label, prefix] of [['cluster', 'dagbridge cluster'], ['dags test', 'dagbridge dags test'], ['standalone', 'dagbridge standalone']] as const) {
+    for (const mode of MODES) {
+      const value = rate(prefix, mode);
+      if (value === undefined) continue;
+      const fresh = mode === 'fork server' ? rate(prefix, 'fresh interpreter') : undefined;
+      lines.push(`   ${label}, ${mode}: ${value.toFixed(1)} tasks/s` + (celerySpawn ? `, x${(value / celerySpawn).toFixed(2)} Celery's spawn-python task` : '') + (fresh ? `, x${(value / fresh).toFixed(2)} the fresh interpreter's` : ''));
+    }
   }
   if (lines.length === 0) return;
   say('ratios (same run):');
   for (const line of lines) say(line);
-  const cluster = figures.find((f) => f.name.startsWith('dagbridge cluster'));
-  const controlPlane = cluster?.cpuPerTask?.['control plane'];
-  if (controlPlane !== undefined && controlPlane !== null) say(`   control-plane CPU per task (workers + scheduler + PostgreSQL + Redis): ${controlPlane.toFixed(2)} ms`);
+  for (const mode of MODES) {
+    const cluster = figures.find((f) => f.name.startsWith('dagbridge cluster') && f.name.endsWith(mode));
+    const controlPlane = cluster?.cpuPerTask?.['control plane'];
+    if (controlPlane !== undefined && controlPlane !== null) say(`   control-plane CPU per task, cluster, ${mode} (workers + scheduler + PostgreSQL + Redis): ${controlPlane.toFixed(2)} ms`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -374,9 +417,10 @@ async function main(): Promise<void> {
       await cluster.setUp();
       say(`servers: PostgreSQL ${redactUrl(adminDatabaseUrl)} (database ${cluster.databaseName}), Redis ${redactUrl(redisUrl)} (prefix ${cluster.prefix})`);
     }
-    if (parts.has('cluster')) await measureCluster(cluster, dagId);
-    if (parts.has('dags-test')) await measureDagsTest(dagsFolder, python, dagId);
-    if (parts.has('standalone')) await measureStandalone(cluster, python, dagId);
+    // The two modes alternate within each system, so that both see the same machine load.
+    for (const mode of modes) if (parts.has('cluster')) await measureCluster(cluster, dagId, mode);
+    for (const mode of modes) if (parts.has('dags-test')) await measureDagsTest(dagsFolder, python, dagId, mode);
+    for (const mode of modes) if (parts.has('standalone')) await measureStandalone(cluster, python, dagId, mode);
     if (parts.has('celery')) await measureCelery(scratch);
     if (parts.has('floors')) await measureFloors(scratch, python);
     ratios();

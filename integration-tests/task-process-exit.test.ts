@@ -4,15 +4,15 @@
  * socket; when the worker process is gone, however it died, the supervisor sees the socket close and SIGKILLs
  * the whole tree. Proven with a separate Node process that starts a task and then exits or is SIGKILLed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolvePython } from '../src/shim/python.js';
+import { gone } from './support/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -26,24 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
-  } catch {
-    // No /proc entry: the process is gone.
-    return false;
-  }
-}
-
-/** Waits (up to 10 s, polling) for a process to end; whether it did. Ends it by pid if not (this test started it). */
-async function gone(pid: number): Promise<boolean> {
-  for (let attempt = 0; attempt < 200 && isRunning(pid); attempt += 1) await sleep(50);
-  const running = isRunning(pid);
-  if (running) process.kill(pid, 'SIGKILL');
-  return !running;
-}
 
 interface Seen {
   worker: number;

@@ -3,7 +3,7 @@
  * `python -m dagbridge_shim run`, one behaviour each. No servers needed.
  */
 import { getMaxListeners } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import type { LogLine } from '../src/worker/log-lines.js';
 import { buildTaskEnv } from '../src/worker/task-env.js';
 import { runTaskProcess, TaskSpecError, type TaskProcessOutcome, type TaskProcessSpec } from '../src/worker/task-process.js';
 import type { TaskRunInput } from '../src/ports/task-run-contract.js';
+import { isRunning } from './support/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('../src/worker/fixtures/task_fixture.py', import.meta.url));
 
@@ -88,16 +89,6 @@ async function runFixture(args: string[], spec: Partial<TaskProcessSpec> = {}, o
 
 const texts = (lines: LogLine[]): string[] => lines.map((line) => `${line.stream}:${line.line}`);
 
-/** Running means present and not a zombie (orphans are not reaped by every container's init). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
-  } catch {
-    // No /proc entry: the process is gone.
-    return false;
-  }
-}
 
 function grandchildPid(lines: LogLine[]): number {
   const line = lines.find((entry) => entry.line.startsWith('grandchild '));

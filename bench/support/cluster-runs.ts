@@ -7,7 +7,7 @@ import { generateRunId, pythonIsoUtc } from '../../src/dag/ids.js';
 import type { DagRunRecord, TaskInstanceRecord } from '../../src/ports/metadata-store.js';
 import type { PgStore } from '../../src/store/pg-store.js';
 import type { BenchCluster } from './cluster.js';
-import { processCpuMs } from './cpu.js';
+import { forkServerCpuMs, processCpuMs } from './cpu.js';
 
 /** Polls `check` every `everyMs` until it returns a value; throws at the deadline with the processes' output. */
 export async function until<T>(cluster: BenchCluster, what: string, check: () => Promise<T | null>, everyMs = 100): Promise<T> {
@@ -71,7 +71,8 @@ export interface ClusterCpu {
 }
 
 /**
- * Reads the CPU time of the scheduler, the workers (node), the task processes (reaped by the workers) and the
+ * Reads the CPU time of the scheduler, the workers (node), the task processes (reaped by the workers, or forked
+ * by their fork servers) and the
  * PostgreSQL backends serving the scheduler and workers. Redis is left out: it is one server shared with
  * whatever else runs on the machine.
  */
@@ -92,7 +93,8 @@ export async function clusterCpu(cluster: BenchCluster): Promise<{ cpu: ClusterC
     cpu: {
       scheduler: sum(scheduler.map((c) => c?.selfMs)),
       workers: sum(workers.map((c) => c?.selfMs)),
-      tasks: sum(workers.map((c) => c?.childrenMs)),
+      // Reaped task processes, and the fork servers with the attempts they forked (reaped by the servers).
+      tasks: sum([...workers.map((c) => c?.childrenMs), ...cluster.processes.filter((p) => p.name.startsWith('worker')).map((p) => forkServerCpuMs(p.pid))]),
       database: rows.rows.length > 0 && backends.size === rows.rows.length ? [...backends.values()].reduce((a, b) => a + b, 0) : null,
     },
     backends,

@@ -1,10 +1,11 @@
 /**
  * CPU time spent by this process and by the child processes it has reaped (Linux `/proc/self/stat`: cutime and
- * cstime include a child's own reaped children, so a task's `bash` counts too). On a machine shared with other
+ * cstime include a child's own reaped children, so a task's `bash` counts too), and by its running fork servers
+ * with the attempts they forked and reaped. On a machine shared with other
  * work, CPU time per task is steadier than wall time: other processes slow a task down but do not add to its
  * CPU time.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of `/proc` times (USER_HZ: 100 on every Linux architecture dagbridge runs on). */
 const USER_HZ = 100;
@@ -18,7 +19,9 @@ export interface CpuTime {
 /** Reads the CPU time used so far. `childrenMs` is null where `/proc` is not available. */
 export function cpuTime(): CpuTime {
   const usage = process.cpuUsage();
-  return { selfMs: (usage.user + usage.system) / 1000, childrenMs: processCpuMs(process.pid)?.childrenMs ?? null };
+  const children = processCpuMs(process.pid)?.childrenMs ?? null;
+  const forked = forkServerCpuMs(process.pid);
+  return { selfMs: (usage.user + usage.system) / 1000, childrenMs: children === null || forked === null ? null : children + forked };
 }
 
 /** CPU milliseconds used between `before` and now, split as in {@link CpuTime}. */
@@ -43,4 +46,33 @@ export function processCpuMs(pid: number): CpuTime | null {
     // Gone, or not Linux.
     return null;
   }
+}
+
+/**
+ * CPU milliseconds so far of the fork servers `parentPid` started (`python -m dagbridge_shim fork-server`): each
+ * server's own time and its reaped children's, the forked task attempts. They are not the parent's reaped children
+ * while the server runs, so a parent's `childrenMs` leaves them out. 0 when there is none; null without /proc.
+ */
+export function forkServerCpuMs(parentPid: number): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    // Not Linux.
+    return null;
+  }
+  let total = 0;
+  for (const entry of entries) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== parentPid) continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('fork-server')) continue;
+      const cpu = processCpuMs(Number(entry));
+      if (cpu && cpu.childrenMs !== null) total += cpu.selfMs + cpu.childrenMs;
+    } catch {
+      // Ended while being read.
+      continue;
+    }
+  }
+  return total;
 }

@@ -1,7 +1,8 @@
-"""`python -m dagbridge_shim <command>`: `export` (DAG bundle) or `run` (one task instance)."""
+"""`python -m dagbridge_shim <command>`: `export` (DAG bundle), `run` (one task instance) or `fork-server` (the
+warm parent task attempts are forked from)."""
 import sys
 
-USAGE = "usage: python -m dagbridge_shim {export,run} [options]"
+USAGE = "usage: python -m dagbridge_shim {export,run,fork-server} [options]"
 
 
 def main(argv=None):
@@ -19,6 +20,10 @@ def main(argv=None):
         from dagbridge_shim.run import main as run_main
 
         return run_main(rest)
+    if command == "fork-server":
+        from dagbridge_shim.fork_server import main as fork_server_main
+
+        return fork_server_main(rest)
     print("dagbridge_shim: unknown command %r; %s" % (command, USAGE), file=sys.stderr)
     return 2
 

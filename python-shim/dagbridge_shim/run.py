@@ -88,10 +88,15 @@ def main(argv=None):
     except UsageError as error:
         print("dagbridge_shim run: %s\n%s" % (error, USAGE), file=sys.stderr)
         return 2
+    return execute(args, sys.stdin)
+
+
+def execute(args, stdin, load=None):
+    """Runs the task of parsed arguments, writes its result; the exit code of ``run`` (``load``: see :func:`run`)."""
     if not os.path.isdir(args["dags_folder"]):
         print("dagbridge_shim run: --dags-folder %s is not a directory" % args["dags_folder"], file=sys.stderr)
         return 2
-    result = run(args, sys.stdin)
+    result = run(args, stdin, load)
     try:
         write_result(args["result"], result)
     except OSError as error:
@@ -114,14 +119,16 @@ def read_input(stream, args):
     return run_input
 
 
-def run(args, stdin):
-    """Runs the task instance the arguments and stdin describe; returns the result document (never raises)."""
+def run(args, stdin, load=None):
+    """Runs the task instance the arguments and stdin describe; returns the result document (never raises).
+
+    ``load`` replaces :func:`load_dag_file` (the fork server hands over the DAGs it parsed before the fork)."""
     # The channel's address leaves the environment before any task code runs: a BashOperator's shell and other
     # commands the task starts do not inherit the token.
     channel.take_environment()
     try:
         run_input = read_input(stdin, args)
-        dag, task, mode = load_task(args, run_input.variables)
+        dag, task, mode = load_task(args, run_input.variables, load)
     except RunFailure as failure:
         log.error("%s", failure)
         return failure_result(failure.type_name, str(failure), "", failure.retryable)
@@ -135,7 +142,7 @@ def run(args, stdin):
     return run_task(task, dag, run_input, mode)
 
 
-def load_task(args, variables=None):
+def load_task(args, variables=None, load=None):
     """Imports the DAG file and returns (dag, task, mode) with mode ``standin`` or ``airflow``.
 
     With the stand-ins, the run's variables are given to ``Variable`` before the file is imported, so that
@@ -150,7 +157,7 @@ def load_task(args, variables=None):
     if not os.path.isfile(os.path.join(args["dags_folder"], rel_path)):
         raise RunFailure("DagFileNotFound", "DAG file %s not found in the DAGs folder %s"
                          % (rel_path, args["dags_folder"]), False)
-    dags = load_dag_file(args["dags_folder"], rel_path, not args["no_airflow"])
+    dags = (load or load_dag_file)(args["dags_folder"], rel_path, not args["no_airflow"])
     airflow_module = sys.modules.get("airflow")
     mode = "standin" if airflow_module is None or getattr(airflow_module, "DAGBRIDGE_STANDIN", False) else "airflow"
     dag = dags.get(args["dag_id"])

@@ -41,6 +41,10 @@ EXIT_NOT_STARTED = 127
 EXIT_USAGE = 2
 KILL_WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.02
+try:
+    MAX_FD = max(os.sysconf("SC_OPEN_MAX"), 256)
+except (ValueError, OSError):
+    MAX_FD = 65536
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 USAGE = ("usage: supervisor.py --control-fd FD --grace-ms MS [--user NAME] [--chown DIR]... "
@@ -263,25 +267,44 @@ def resolve_user(name):
     return entry.pw_uid, entry.pw_gid, os.getgrouplist(name, entry.pw_gid), entry.pw_dir
 
 
-def start_task(command, user, env):
-    """Forks and executes the task in its own session. Returns (pid, None) or (None, error message)."""
+def restore_signals():
+    """Default dispositions for the signals the supervisor handles and those Python ignores (SIGPIPE, SIGXFSZ):
+    ignored signals would stay ignored in the task."""
+    signal.set_wakeup_fd(-1)
+    for signum in STOP_SIGNALS + (signal.SIGCHLD,):
+        signal.signal(signum, signal.SIG_DFL)
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
+def start_task(command, user, env, child=None):
+    """Forks and starts the task in its own session. Returns (pid, None) or (None, error message).
+
+    Without ``child`` the task is ``command`` executed with ``env``. With ``child`` (the fork server) the forked
+    process calls ``child()`` once it is in its session and runs as ``user``; ``child`` never returns.
+    """
     failure_read, failure_write = os.pipe()  # both close on exec: EOF without data means the exec worked
     pid = os.fork()
     if pid == 0:
         try:
-            signal.set_wakeup_fd(-1)
-            for signum in STOP_SIGNALS + (signal.SIGCHLD,):
-                signal.signal(signum, signal.SIG_DFL)
-            # Python ignores these; ignored signals would stay ignored in the task.
-            for name in ("SIGPIPE", "SIGXFSZ"):
-                if hasattr(signal, name):
-                    signal.signal(getattr(signal, name), signal.SIG_DFL)
+            restore_signals()
             os.setsid()
             if user is not None:
                 uid, gid, groups = user
                 os.setgroups(groups)
                 os.setgid(gid)
                 os.setuid(uid)
+            # Nothing the worker inherited from its own parent reaches the task: only stdin, stdout and stderr
+            # (and, until the exec, the pipe that reports its failure).
+            os.closerange(3, failure_write)
+            os.closerange(failure_write + 1, MAX_FD)
+            if child is not None:
+                os.close(failure_write)
+                try:
+                    child()
+                finally:
+                    os._exit(EXIT_NOT_STARTED)
             os.execvpe(command[0], command, env)
         except BaseException as error:  # noqa: B036 - anything here must reach the parent, then _exit
             code = errno.errorcode.get(getattr(error, "errno", None) or 0, type(error).__name__)
@@ -314,6 +337,91 @@ def exit_like(status):
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
+def wakeup_pipe():
+    """The read end of a pipe that every signal (SIGCHLD included) writes a byte to, for :func:`wait_for`."""
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    return wake_read
+
+
+def wait_for(fds, wake_read, timeout=None):
+    """Those of ``fds`` that are readable, after waiting up to ``timeout`` s or until a signal arrived."""
+    try:
+        ready, _, _ = select.select(list(fds) + [wake_read], [], [], timeout)
+    except InterruptedError:
+        return []
+    if wake_read in ready:
+        try:
+            os.read(wake_read, 4096)
+        except BlockingIOError:
+            pass
+    return [fd for fd in ready if fd != wake_read]
+
+
+def switch_user(control, name, chown):
+    """``(uid, gid, groups)`` and the HOME/USER/LOGNAME of ``name``, with the ``chown`` directories given to it;
+    None (and an ``error`` report) when that cannot be done."""
+    try:
+        uid, gid, groups, home = resolve_user(name)
+        for directory in chown:
+            os.chown(directory, uid, gid, follow_symlinks=False)
+    except KeyError:
+        control.send("error", kind="user", message="there is no user %r on this machine" % name)
+        return None
+    except OSError as error:
+        control.send("error", kind="user", message="cannot give the attempt directory to user %r: %s"
+                     % (name, error.strerror or error))
+        return None
+    return (uid, gid, groups), {"HOME": home, "USER": name, "LOGNAME": name}
+
+
+def supervise(control, command, user, env, grace, user_name=None, child=None):
+    """Starts the task (see :func:`start_task`), waits for it or a stop, ends the tree and reports ``reaped``.
+    Returns the task's wait status, or None when it could not be started (an ``error`` was reported)."""
+    subreaper = become_subreaper()
+    wake_read = wakeup_pipe()
+    stop_requested = []
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda signum, frame: stop_requested.append(signum))
+
+    pid, failure = start_task(command, user, env, child)
+    if pid is None:
+        if user is not None and failure.startswith("EPERM"):
+            control.send("error", kind="user", message="could not switch to user %r: %s (only a worker running as "
+                         "root can run tasks as another user)" % (user_name, failure))
+        else:
+            control.send("error", kind="exec", message="could not start %s: %s" % (command[0], failure))
+        return None
+    control.send("started", pid=pid, subreaper=subreaper)
+    tree = Tree(pid, subreaper)
+
+    reason = "exit"
+    while True:
+        tree.reap()
+        if tree.task_status is not None:
+            break
+        if stop_requested:
+            reason = "stop"
+            break
+        ready = wait_for([control.fd], wake_read, 1.0)
+        if control.fd in ready and control.worker_gone():
+            reason = "orphaned"
+            break
+
+    if reason == "orphaned":
+        found, termed, killed = len([p for p in tree.live() if p != pid]), 0, tree.kill()
+    else:
+        found, termed, killed = tree.stop(grace, control.worker_gone)
+    if tree.task_status is None:
+        # Killed above: its status arrives once the kernel is done with it.
+        tree.task_status = os.waitpid(pid, 0)[1]
+    control.send("reaped", reason=reason, left=found, terminated=termed, killed=killed)
+    return tree.task_status
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -327,71 +435,15 @@ def main(argv=None):
     env = dict(os.environ)
     user = None
     if args["user"] is not None:
-        try:
-            uid, gid, groups, home = resolve_user(args["user"])
-            for directory in args["chown"]:
-                os.chown(directory, uid, gid, follow_symlinks=False)
-        except KeyError:
-            control.send("error", kind="user", message="there is no user %r on this machine" % args["user"])
+        switched = switch_user(control, args["user"], args["chown"])
+        if switched is None:
             return EXIT_NOT_STARTED
-        except OSError as error:
-            control.send("error", kind="user", message="cannot give the attempt directory to user %r: %s"
-                         % (args["user"], error.strerror or error))
-            return EXIT_NOT_STARTED
-        user = (uid, gid, groups)
-        env.update(HOME=home, USER=args["user"], LOGNAME=args["user"])
-
-    subreaper = become_subreaper()
-    wake_read, wake_write = os.pipe()
-    os.set_blocking(wake_read, False)
-    os.set_blocking(wake_write, False)
-    stop_requested = []
-    signal.set_wakeup_fd(wake_write)
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, lambda signum, frame: stop_requested.append(signum))
-
-    pid, failure = start_task(args["command"], user, env)
-    if pid is None:
-        if user is not None and failure.startswith("EPERM"):
-            control.send("error", kind="user", message="could not switch to user %r: %s (only a worker running as "
-                         "root can run tasks as another user)" % (args["user"], failure))
-        else:
-            control.send("error", kind="exec", message="could not start %s: %s" % (args["command"][0], failure))
+        user, identity = switched
+        env.update(identity)
+    status = supervise(control, args["command"], user, env, args["grace"], args["user"])
+    if status is None:
         return EXIT_NOT_STARTED
-    control.send("started", pid=pid, subreaper=subreaper)
-    tree = Tree(pid, subreaper)
-
-    reason = "exit"
-    while True:
-        tree.reap()
-        if tree.task_status is not None:
-            break
-        if stop_requested:
-            reason = "stop"
-            break
-        try:
-            ready, _, _ = select.select([control.fd, wake_read], [], [], 1.0)
-        except InterruptedError:
-            continue
-        if wake_read in ready:
-            try:
-                os.read(wake_read, 4096)
-            except BlockingIOError:
-                pass
-        if control.fd in ready and control.worker_gone():
-            reason = "orphaned"
-            break
-
-    if reason == "orphaned":
-        found, termed, killed = len([p for p in tree.live() if p != pid]), 0, tree.kill()
-    else:
-        found, termed, killed = tree.stop(args["grace"], control.worker_gone)
-    if tree.task_status is None:
-        # Killed above: its status arrives once the kernel is done with it.
-        tree.task_status = os.waitpid(pid, 0)[1]
-    control.send("reaped", reason=reason, left=found, terminated=termed, killed=killed)
-    exit_like(tree.task_status)
+    exit_like(status)
     return 0
 
 

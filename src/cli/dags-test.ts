@@ -55,6 +55,8 @@ export function registerDagTestCommand(dags: Command): void {
       const python = await resolvePython(config.python);
       const view = options.json ? null : new LiveView();
       const controller = new AbortController();
+      const log = options.json ? silentLogger : createLogger({ name: 'dags-test', level: 'warn' });
+      const forkServers = (await import('../worker/fork-server.js')).forkServersFor(config, log);
       const onSignal = (): void => controller.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
@@ -63,7 +65,7 @@ export function registerDagTestCommand(dags: Command): void {
         const result = await testDag({
           bundle, dag, python: python.executable, noAirflow: config.noAirflow, concurrency: config.concurrency, logicalDate, conf,
           env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs, logCapBytes: config.logCapBytes, variables: parseVars(options.var),
-          log: options.json ? silentLogger : createLogger({ name: 'dags-test', level: 'warn' }),
+          log, forkServers,
           onUpdate: (tis) => view?.update(tis),
           onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${escapeControls(line.line)}\n`) : undefined,
           signal: controller.signal,
@@ -96,6 +98,7 @@ export function registerDagTestCommand(dags: Command): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await forkServers?.close();
       }
     });
 }

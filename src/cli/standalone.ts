@@ -6,6 +6,7 @@
  * Ctrl-C (SIGINT) or SIGTERM: running tasks are stopped and handed back (they run again on the next start),
  * the scheduler stops, then PostgreSQL. A second signal makes the database shut down immediately.
  */
+import type { ForkServers } from '../worker/fork-server.js';
 import type { Command } from 'commander';
 import { createApp, describeUrl, requireStore, type App } from '../app.js';
 import { errorMessage } from '../lib/errors.js';
@@ -61,6 +62,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
   let server: EmbeddedPostgres | null = null;
   let app: App | null = null;
   let service: StandaloneService | null = null;
+  let forkServers: ForkServers | null = null;
   let interrupted = false;
   let failure: string | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -113,6 +115,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     const watcher = new RunWatcher(store, err);
     const refresh = (): void => void watcher.refresh().catch((error: unknown) => log.warn('could not read run states', { error: errorMessage(error) }));
     const { StandaloneService } = await import('../standalone/standalone-service.js');
+    forkServers = (await import('../worker/fork-server.js')).forkServersFor(config, log);
     service = new StandaloneService({
       store, log,
       exportBundle: cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv, cacheDir: config.home }),
@@ -126,6 +129,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
         // Outside the home: a task's `../..` must not reach the home's URL and settings files.
         workBaseDir: undefined,
         runAsUsers: config.runAsUser,
+        forkServers,
       },
       concurrency: config.concurrency,
       parseIntervalMs: config.parseIntervalSeconds * 1000,
@@ -181,6 +185,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
   } finally {
     clearInterval(timer);
     await service?.stop();
+    await forkServers?.close();
     await app?.close();
     await server?.stop();
     removeSignals();

@@ -71,6 +71,7 @@ export function registerWorkerCommand(program: Command): Command {
         const metrics = config.httpPort === null ? undefined : new WorkerMetrics({ leaseMs: config.leaseMs, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null });
         // The task runner's modules are loaded by the commands that run tasks only.
         const { WorkerService } = await import('../worker/worker-service.js');
+        const forkServers = (await import('../worker/fork-server.js')).forkServersFor(config, app.log);
         const service = new WorkerService({
           workerId: options.workerId ?? defaultWorkerId(),
           store, queue,
@@ -89,6 +90,7 @@ export function registerWorkerCommand(program: Command): Command {
             logCapBytes: config.logCapBytes,
             workBaseDir: undefined,
             runAsUsers: config.runAsUser,
+            forkServers,
           },
           log: app.log,
           subscribeToWork: (onWork) => app.subscribeToWork(onWork),
@@ -112,6 +114,7 @@ export function registerWorkerCommand(program: Command): Command {
         } finally {
           remove();
           await http?.close();
+          await forkServers?.close();
         }
       }, { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest, httpPort: options.httpPort, httpHost: options.httpHost, runAsUser: options.runAsUser });
     });

@@ -79,6 +79,15 @@ export const configSchema = z.object({
   shutdownGraceMs: nonNegativeInt.default(60_000),
   /** Grace between SIGTERM and SIGKILL of a task's process group. Default 5000. Env `DAGBRIDGE_KILL_GRACE_MS`. */
   killGraceMs: nonNegativeInt.default(5_000),
+  /**
+   * Start every task in a fresh interpreter (Airflow's `[core] execute_tasks_new_python_interpreter`) instead of
+   * forking it from the warm fork server, which keeps the shim, the stand-ins or Airflow imported and the DAG
+   * files parsed. Tasks the server cannot serve start fresh anyway. Default true.
+   * Env `DAGBRIDGE_EXECUTE_TASKS_NEW_PYTHON_INTERPRETER`.
+   */
+  executeTasksNewPythonInterpreter: bool.default(true),
+  /** DAG files the fork server keeps parsed, least recently used out. Default 64. Env `DAGBRIDGE_FORK_SERVER_CACHE_FILES`. */
+  forkServerCacheFiles: positiveInt.default(64),
   /** Cap of one task attempt's log. Default 64 MiB. Env `DAGBRIDGE_LOG_CAP_BYTES`. */
   logCapBytes: positiveInt.default(64 * 1024 * 1024),
   /** Extra environment variable names passed to tasks (secrets are not passed otherwise). Env `DAGBRIDGE_PASS_ENV`. */
@@ -143,6 +152,8 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   maxDeliveries: 'DAGBRIDGE_MAX_DELIVERIES',
   shutdownGraceMs: 'DAGBRIDGE_SHUTDOWN_GRACE_MS',
   killGraceMs: 'DAGBRIDGE_KILL_GRACE_MS',
+  executeTasksNewPythonInterpreter: 'DAGBRIDGE_EXECUTE_TASKS_NEW_PYTHON_INTERPRETER',
+  forkServerCacheFiles: 'DAGBRIDGE_FORK_SERVER_CACHE_FILES',
   logCapBytes: 'DAGBRIDGE_LOG_CAP_BYTES',
   passEnv: 'DAGBRIDGE_PASS_ENV',
   runAsUser: 'DAGBRIDGE_RUN_AS_USER',

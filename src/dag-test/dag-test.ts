@@ -18,6 +18,7 @@ import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
 import type { AttemptContext } from '../worker/attempt.js';
 import type { TaskEnvSettings } from '../worker/task-env.js';
+import type { ForkServers } from '../worker/fork-server.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { SchedulerLoop } from '../scheduler/scheduler-loop.js';
 import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
@@ -43,6 +44,8 @@ export interface DagTestOptions {
   onLogLine?: AttemptContext['onLogLine'];
   /** Aborting stops the run: running tasks are killed and the run is reported as it stands. */
   signal?: AbortSignal;
+  /** Fork the tasks from these warm servers; none: a fresh interpreter per task. */
+  forkServers?: ForkServers | null;
 }
 
 /** The finished (or interrupted) run. */
@@ -77,6 +80,7 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
     log: options.log,
     onLogLine: options.onLogLine,
     dagTest: true,
+    forkServers: options.forkServers ?? null,
   };
   const executor = localAttemptExecutor({ context, concurrency: options.concurrency, onSettled: () => wakeup.notify(), log: options.log });
   const loop = new SchedulerLoop(store, executor, options.log);

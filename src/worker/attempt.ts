@@ -22,6 +22,7 @@ import type { AttemptOutcome, DagRunRecord, MetadataStore, TaskInstanceKey, Task
 import { LogBatcher } from './log-batcher.js';
 import { taskDatasetEvents } from './task-dataset-events.js';
 import type { TaskEnvSettings } from './task-env.js';
+import type { ForkServers } from './fork-server.js';
 import { runTaskProcess, TaskSpecError, type TaskProcessOutcome } from './task-process.js';
 import { TASK_RUN_CONTRACT_VERSION, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
 import type { ConnectionSource } from '../ports/connections.js';
@@ -47,6 +48,8 @@ export interface AttemptContext {
   runAsUsers?: readonly string[];
   log: Logger;
   clock?: () => number;
+  /** Fork attempts from these warm servers (fork-server.ts); none: a fresh interpreter per attempt. */
+  forkServers?: ForkServers | null;
   /** `tasks test`: the context's test_mode. */
   testMode?: boolean;
   /**
@@ -266,7 +269,8 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
   const outcome = await runTaskProcess(
     {
       input,
-      command: { kind: 'shim', python: ctx.python, dagsFolder: ctx.dagsFolder, file: entry.spec.file, noAirflow: ctx.noAirflow },
+      command: { kind: 'shim', python: ctx.python, dagsFolder: ctx.dagsFolder, file: entry.spec.file, noAirflow: ctx.noAirflow, fileHash: entry.spec.fileHash },
+      forkServers: ctx.forkServers ?? null,
       owner: task.owner,
       executionTimeoutSeconds: task.executionTimeoutSeconds,
       killGraceMs: ctx.killGraceMs,

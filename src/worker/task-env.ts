@@ -89,6 +89,16 @@ function pythonIsoformat(instant: string): string {
 
 /** Builds a task's whole environment. Throws a RangeError for a malformed name or a value with a NUL byte. */
 export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
+  const env = buildBaseTaskEnv(input);
+  Object.assign(env, { TMPDIR: input.tmpDir, ...airflowContextEnv(input.context) });
+  return withoutNul(env);
+}
+
+/**
+ * The part of every task's environment that no attempt changes: {@link buildTaskEnv} without TMPDIR and the
+ * `AIRFLOW_CTX_*` variables. The fork server runs with it (a fork then sets the attempt's whole environment).
+ */
+export function buildBaseTaskEnv(input: Pick<TaskEnvInput, 'parentEnv' | 'settings' | 'shimRoot'>): Record<string, string> {
   const { settings } = input;
   const env = allowedParentEnv(input.parentEnv, settings);
   for (const [name, value] of Object.entries(settings.taskEnv ?? {})) {
@@ -99,9 +109,11 @@ export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
     PYTHONPATH: [input.shimRoot, ...(settings.extraPythonPaths ?? [])].join(path.delimiter),
     PYTHONUNBUFFERED: '1',
     PYTHONDONTWRITEBYTECODE: '1',
-    TMPDIR: input.tmpDir,
-    ...airflowContextEnv(input.context),
   });
+  return withoutNul(env);
+}
+
+function withoutNul(env: Record<string, string>): Record<string, string> {
   for (const [name, value] of Object.entries(env)) {
     if (value.includes('\0')) throw new RangeError(`environment variable ${name} contains a NUL byte`);
   }

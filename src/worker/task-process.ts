@@ -27,7 +27,8 @@ import { DagbridgeError, errorMessage } from '../lib/errors.js';
 import { SHIM_ROOT } from '../shim/python.js';
 import { LogCapture, LOG_MARKER_PREFIX, type LogLine } from './log-lines.js';
 import { describeReaped, SUPERVISOR_MARGIN_MS, SupervisorReports, supervisorArgv, type SupervisorReport } from './task-supervisor.js';
-import { buildTaskEnv, type TaskEnvSettings } from './task-env.js';
+import { buildBaseTaskEnv, buildTaskEnv, type TaskEnvSettings } from './task-env.js';
+import type { ForkServers } from './fork-server.js';
 import { defaultAttemptBase, describeBaseError, prepareAttemptBase, writeAttemptMarker } from './attempt-dirs.js';
 import { taskRunInputSchema, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
 import { reapProcessGroup, trackGroup, untrackGroup } from './process-group.js';
@@ -60,6 +61,11 @@ export interface ShimCommand {
   readonly file: string;
   /** Run with the stand-ins even when Airflow is importable. Default: false. */
   readonly noAirflow?: boolean;
+  /**
+   * sha256 of the DAG file version the run was scheduled from. The fork server forks only for a file with this
+   * content (another version runs in a fresh interpreter). Default: any content.
+   */
+  readonly fileHash?: string | null;
 }
 
 /** A raw command line (tests, alternative runtimes). The runner appends `--result PATH`, as for the shim. */
@@ -110,6 +116,11 @@ export interface TaskProcessSpec {
    * task instance. Absent: the task has none (its channel requests fail with `no_channel`).
    */
   readonly channel?: { readonly handlers: ChannelHandlers; readonly limits?: Partial<ChannelLimits> };
+  /**
+   * Fork shim attempts from these warm servers (fork-server.ts); an attempt they cannot serve, and every attempt
+   * without them, starts a fresh interpreter. Default: none (Airflow's execute_tasks_new_python_interpreter).
+   */
+  readonly forkServers?: ForkServers | null;
 }
 
 /** Callbacks of one run. */
@@ -337,8 +348,13 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
   }
 
   let env: Record<string, string>;
+  let baseEnv: Record<string, string> | null = null;
   let argv: string[];
+  let runAs: { user: string; chown: string[] } | null;
   try {
+    if (spec.forkServers && spec.command.kind === 'shim') {
+      baseEnv = buildBaseTaskEnv({ parentEnv: spec.parentEnv ?? process.env, settings: spec.env ?? {}, shimRoot: SHIM_ROOT });
+    }
     env = buildTaskEnv({
       parentEnv: spec.parentEnv ?? process.env,
       settings: spec.env ?? {},
@@ -353,7 +369,7 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
         : [...spec.command.argv, '--result', resultPath];
     const channelFile = channel?.address.file;
     const chown = [attemptDir, workDir, path.join(attemptDir, 'tmp'), ...(channelFile ? [channelFile] : [])];
-    const runAs = settings.runAsUser === null ? null : { user: settings.runAsUser, chown };
+    runAs = settings.runAsUser === null ? null : { user: settings.runAsUser, chown };
     argv = supervisorArgv({ python: spec.command.python, graceMs: settings.graceMs, runAs }, taskArgv);
   } catch (cause) {
     await channel?.close();
@@ -365,7 +381,7 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
   let hookError: { error: unknown } | null = null;
   let removed = false;
   try {
-    const run = { spec, settings, hooks, argv, env, workDir, attemptDir, resultPath, started };
+    const run = { spec, settings, hooks, argv, env, workDir, attemptDir, resultPath, started, baseEnv, runAs };
     outcome = await supervise(run, (error) => {
       hookError ??= { error };
     });
@@ -389,6 +405,9 @@ interface Supervision {
   attemptDir: string;
   resultPath: string;
   started: number;
+  /** The environment of the fork server this attempt may be forked from; null: a fresh interpreter only. */
+  baseEnv: Record<string, string> | null;
+  runAs: { user: string; chown: string[] } | null;
 }
 
 /** A {@link TaskProcessOutcome} for an attempt whose process never ran. */
@@ -442,33 +461,13 @@ async function supervise(
     now,
   });
 
-  const [file, ...args] = run.argv as [string, ...string[]];
-  const subprocess = execa(file, args, {
-    cwd: run.workDir,
-    env: run.env,
-    extendEnv: false,
-    detached: true,
-    cleanup: false,
-    buffer: false,
-    reject: false,
-    forceKillAfterDelay: false,
-    input: JSON.stringify(settings.input),
-    // fd 3: the control socket. Only this process holds its other end, so it closes when the worker dies.
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-  });
-  const pid = subprocess.pid;
-  if (pid === undefined) {
-    const failed = await subprocess;
-    const reason = (failed.message ?? 'unknown error').split('\n')[0];
-    return notStarted(run.started, 'TaskProcessNotStarted', `task process could not be started: ${reason}`);
-  }
+  const launched = (await launchForked(run)) ?? (await launchFresh(run));
+  if ('failure' in launched) return launched;
+  const { pid } = launched;
   trackGroup(pid);
-  const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    subprocess.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
-  });
   const pump = (stream: 'stdout' | 'stderr'): Promise<void> =>
     new Promise((resolve) => {
-      const readable = subprocess[stream];
+      const readable = launched[stream];
       readable.on('data', (chunk: Buffer) => capture.write(stream, chunk));
       // 'close' follows 'end', an error and destroy() alike.
       readable.once('close', () => {
@@ -484,9 +483,10 @@ async function supervise(
   const reports = new SupervisorReports((report) => {
     if (report.event === 'started') taskPid = report.pid;
     else if (report.event === 'error') startError = report;
+    else if (report.event === 'exit') launched.reportExit?.({ exitCode: report.code, signal: report.signal as NodeJS.Signals | null });
     else reaped = report;
   }, system);
-  const control = subprocess.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+  const { control } = launched;
   control.on('data', (chunk: Buffer) => reports.write(chunk));
   const controlClosed = new Promise<void>((resolve) => control.once('close', () => resolve()));
 
@@ -517,7 +517,7 @@ async function supervise(
 
   let exit: { exitCode: number | null; signal: NodeJS.Signals | null };
   try {
-    exit = await exited;
+    exit = await launched.exited;
     leaderExited = true;
     // The wait is cancelled once the pipes close, so it never keeps the process alive on its own.
     const orphanWait = new AbortController();
@@ -532,14 +532,14 @@ async function supervise(
       if (taskPid !== null) await reapProcessGroup(taskPid, settings.graceMs);
     }
     if (!closed) {
-      subprocess.stdout.destroy();
-      subprocess.stderr.destroy();
+      launched.stdout.destroy();
+      launched.stderr.destroy();
       control.destroy();
       await drained;
       capture.finish();
       system("stopped reading output: a process outside the task's group kept its pipes open");
     }
-    await subprocess;
+    await launched.settled;
   } finally {
     cancelTimer();
     if (fallback) clearTimeout(fallback);
@@ -597,6 +597,84 @@ async function supervise(
     return failed('TaskResultInvalid', `task process wrote an invalid result: ${read.message}`);
   }
   return { ...base, result: read.result, failure: null, durationMs: performance.now() - run.started };
+}
+
+/** A started attempt supervisor, fresh or forked: its streams and how it ended. */
+interface Launched {
+  readonly pid: number;
+  readonly stdout: NodeJS.ReadableStream & { destroy(): void };
+  readonly stderr: NodeJS.ReadableStream & { destroy(): void };
+  readonly control: NodeJS.ReadableStream & { destroy(): void };
+  readonly exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the process is fully collected. */
+  readonly settled: Promise<unknown>;
+  /** A forked supervisor reports its exit on the control socket (the worker is not its parent). */
+  readonly reportExit?: (exit: { exitCode: number | null; signal: NodeJS.Signals | null }) => void;
+}
+
+/** `python -I -S supervisor.py ... -- python -m dagbridge_shim run ...`: a fresh interpreter per attempt. */
+async function launchFresh(run: Supervision): Promise<Launched | TaskProcessOutcome> {
+  const [file, ...args] = run.argv as [string, ...string[]];
+  const subprocess = execa(file, args, {
+    cwd: run.workDir,
+    env: run.env,
+    extendEnv: false,
+    detached: true,
+    cleanup: false,
+    buffer: false,
+    reject: false,
+    forceKillAfterDelay: false,
+    input: JSON.stringify(run.settings.input),
+    // fd 3: the control socket. Only this process holds its other end, so it closes when the worker dies.
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+  });
+  const pid = subprocess.pid;
+  if (pid === undefined) {
+    const failed = await subprocess;
+    const reason = (failed.message ?? 'unknown error').split('\n')[0];
+    return notStarted(run.started, 'TaskProcessNotStarted', `task process could not be started: ${reason}`);
+  }
+  const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    subprocess.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
+  });
+  return {
+    pid,
+    stdout: subprocess.stdout,
+    stderr: subprocess.stderr,
+    control: subprocess.stdio[3] as NodeJS.ReadableStream & { destroy(): void },
+    exited,
+    settled: subprocess,
+  };
+}
+
+/**
+ * The attempt forked from the warm fork server (fork-server.ts), or null when it cannot serve this attempt:
+ * no servers given, a raw command, or the server refused (then a fresh interpreter runs it).
+ */
+async function launchForked(run: Supervision): Promise<Launched | null> {
+  const { spec, settings } = run;
+  const servers = spec.forkServers;
+  if (!servers || spec.command.kind !== 'shim' || run.baseEnv === null) return null;
+  const forked = await servers.fork({
+    python: spec.command.python,
+    noAirflow: spec.command.noAirflow ?? false,
+    baseEnv: run.baseEnv,
+    env: run.env,
+    dagsFolder: spec.command.dagsFolder,
+    file: spec.command.file,
+    fileHash: spec.command.fileHash ?? null,
+    dagId: settings.input.dagId,
+    taskId: settings.input.taskId,
+    mapIndex: settings.input.mapIndex,
+    resultPath: run.resultPath,
+    workDir: run.workDir,
+    graceMs: settings.graceMs,
+    runAs: run.runAs,
+    variables: settings.input.variables,
+    input: JSON.stringify(settings.input),
+  });
+  if (forked === null) return null;
+  return { ...forked, settled: forked.exited };
 }
 
 /** Signals one process; one that is gone is not an error. */

@@ -48,6 +48,8 @@ const reportSchema = z.discriminatedUnion('event', [
     terminated: z.number().int().nonnegative(),
     killed: z.number().int().nonnegative(),
   }),
+  // Only from an attempt forked by the fork server, whose parent is the server, not the worker.
+  z.object({ event: z.literal('exit'), code: z.number().int().nullable(), signal: z.string().max(32).nullable() }),
 ]);
 
 /** One report of the supervisor. */
