@@ -270,7 +270,8 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     {
       input,
       command: { kind: 'shim', python: ctx.python, dagsFolder: ctx.dagsFolder, file: entry.spec.file, noAirflow: ctx.noAirflow, fileHash: entry.spec.fileHash },
-      forkServers: ctx.forkServers ?? null,
+      // A task whose callable runs in another interpreter gains nothing from a warm parent: its shim starts fresh.
+      forkServers: task.kind === 'external_python' || task.kind === 'virtualenv' ? null : ctx.forkServers ?? null,
       owner: task.owner,
       executionTimeoutSeconds: task.executionTimeoutSeconds,
       killGraceMs: ctx.killGraceMs,
