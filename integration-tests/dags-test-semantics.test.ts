@@ -57,6 +57,19 @@ const CASES: Case[] = [
     states: { gate: 'success', after: 'success' },
     args: ['--logical-date', '2024-06-03'],
   },
+  {
+    dagId: 'mapping_zip_concat',
+    source: 'models/xcom_arg.py ZipXComArg/ConcatXComArg/MapXComArg get_task_map_length',
+    runState: 'success',
+    states: {
+      numbers: 'success', letters: 'success',
+      'shortest[0]': 'success', 'shortest[1]': 'success',
+      'longest[0]': 'success', 'longest[1]': 'success', 'longest[2]': 'success',
+      'joined[0]': 'success', 'joined[1]': 'success', 'joined[2]': 'success', 'joined[3]': 'success', 'joined[4]': 'success',
+      'doubled[0]': 'success', 'doubled[1]': 'success', 'doubled[2]': 'success',
+      count_shortest: 'success', count_longest: 'success', count_joined: 'success', count_doubled: 'success',
+    },
+  },
 ];
 
 async function dagsTest(dagId: string, args: string[] = []): Promise<{ exitCode: number; json: DagTestJson; stderr: string }> {

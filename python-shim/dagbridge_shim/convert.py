@@ -163,6 +163,14 @@ def _mapped_input(value):
         value = value.arg
     if is_xcom_arg(value):
         return {"type": "xcom", "taskId": value.operator.task_id, "key": value.key}
+    names = class_names(value)
+    if "ZipXComArg" in names and hasattr(value, "args"):
+        # Airflow's fillvalue default is the NOTSET sentinel (class ArgNotSet): only a given one pads.
+        fillvalue = getattr(value, "fillvalue", None)
+        padded = not any(name in ("ArgNotSet", "_NotSet") for name in class_names(fillvalue))
+        return {"type": "zip", "args": [_mapped_input(arg) for arg in value.args], "fillvalue": padded}
+    if "ConcatXComArg" in names and hasattr(value, "args"):
+        return {"type": "concat", "args": [_mapped_input(arg) for arg in value.args]}
     return {"type": "literal", "value": to_json_safe(value)}
 
 

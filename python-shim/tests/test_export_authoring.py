@@ -39,7 +39,7 @@ class ClassicOperatorsTest(unittest.TestCase):
         cls.tasks = tasks_by_id(cls.dag)
 
     def test_bundle_header(self):
-        self.assertEqual(self.bundle["schemaVersion"], 2)
+        self.assertEqual(self.bundle["schemaVersion"], 3)
         self.assertEqual(self.bundle["generator"]["name"], "dagbridge_shim")
         self.assertEqual(self.bundle["generator"]["mode"], "standin")
         self.assertIsNone(self.bundle["generator"]["airflowVersion"])
@@ -433,6 +433,9 @@ class MappingTest(unittest.TestCase):
                 add.expand_kwargs(n)
                 add.override(task_id="from_map").expand(x=n.map(str).map(len), y=[0])
                 add.override(task_id="kwargs_from_map").expand_kwargs(n.map(lambda v: {"x": v, "y": v}))
+                n2 = nums.override(task_id="nums2")()
+                add.override(task_id="from_zip").expand(x=n.zip(n2), y=n.zip(n2, fillvalue=None))
+                add.override(task_id="from_concat").expand(x=n.concat(n2.map(str)), y=[0])
                 BashOperator.partial(task_id="b", retries=2).expand(bash_command=["echo 1", "echo 2"])
                 BashOperator.partial(task_id="bk").expand_kwargs([{"bash_command": "echo 1", "env": {"A": "1"}}])
 
@@ -446,6 +449,16 @@ class MappingTest(unittest.TestCase):
             m()
         '''})
         cls.tasks = tasks_by_id(dag_by_id(cls.bundle, "m"))
+
+    def test_zip_and_concat_export_their_parts(self):
+        # Airflow 2.10.5 models/xcom_arg.py ZipXComArg (fillvalue NOTSET: no padding) and ConcatXComArg.
+        n = {"type": "xcom", "taskId": "nums", "key": "return_value"}
+        n2 = {"type": "xcom", "taskId": "nums2", "key": "return_value"}
+        self.assertEqual(self.tasks["from_zip"]["mapping"]["inputs"], {
+            "x": {"type": "zip", "args": [n, n2], "fillvalue": False},
+            "y": {"type": "zip", "args": [n, n2], "fillvalue": True},
+        })
+        self.assertEqual(self.tasks["from_concat"]["mapping"]["inputs"]["x"], {"type": "concat", "args": [n, n2]})
 
     def test_literal_cross_product(self):
         self.assertEqual(self.tasks["add"]["mapping"], {

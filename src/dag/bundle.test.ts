@@ -18,10 +18,10 @@ describe('parseBundle', () => {
     expect(parseBundle(JSON.parse(JSON.stringify(value)))).toEqual(value);
   });
 
-  it.each([[1], [3], [0], ['2'], [undefined]])('refuses schemaVersion %j with the version this build reads', (version) => {
+  it.each([[1], [2], [4], [0], ['3'], [undefined]])('refuses schemaVersion %j with the version this build reads', (version) => {
     const value = { ...bundle(), schemaVersion: version };
     expect(() => parseBundle(value, 'bundle of /dags')).toThrow(
-      `bundle of /dags: schemaVersion ${JSON.stringify(version)} is not supported (this dagbridge reads schemaVersion 2); use the python-shim shipped with this dagbridge version`,
+      `bundle of /dags: schemaVersion ${JSON.stringify(version)} is not supported (this dagbridge reads schemaVersion ${BUNDLE_SCHEMA_VERSION}); use the python-shim shipped with this dagbridge version`,
     );
     try {
       parseBundle(value);

@@ -12,8 +12,9 @@ import { keyProblem } from './ids.js';
 /**
  * The bundle schema version this build reads and the shim writes. 2: dataset/asset schedules carry their
  * condition and time part, tasks their outlets and inlets (a reader of 1 would drop both without a word).
+ * 3: a mapped input can be an `XComArg.zip` or `.concat` of other inputs (a reader of 2 refuses them).
  */
-export const BUNDLE_SCHEMA_VERSION = 2;
+export const BUNDLE_SCHEMA_VERSION = 3;
 
 /** What kind of work a task does; decides how the runner executes it. */
 export const TASK_KINDS = [...AIRFLOW_FACTS.operatorKinds.kinds, 'custom', 'provider'] as const;
@@ -56,12 +57,25 @@ export const scheduleSchema = z.discriminatedUnion('type', [
 ]);
 export type Schedule = z.infer<typeof scheduleSchema>;
 
-/** One input of a mapped task: a literal list/dict, or an upstream task's XCom. */
-export const mappedInputSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('literal'), value: jsonValue }),
-  z.object({ type: z.literal('xcom'), taskId: z.string(), key: z.string() }),
-]);
-export type MappedInput = z.infer<typeof mappedInputSchema>;
+/**
+ * One input of a mapped task: a literal list/dict, an upstream task's XCom (`xcom_arg.map(f)` exports as the
+ * XCom it maps: same length), or Airflow's `XComArg.zip(...)` / `.concat(...)` of other inputs, in order
+ * (`fillvalue`: whether the zip pads, i.e. a fillvalue was given).
+ */
+export type MappedInput =
+  | { type: 'literal'; value?: unknown }
+  | { type: 'xcom'; taskId: string; key: string }
+  | { type: 'zip'; args: MappedInput[]; fillvalue: boolean }
+  | { type: 'concat'; args: MappedInput[] };
+
+export const mappedInputSchema: z.ZodType<MappedInput> = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('literal'), value: jsonValue }),
+    z.object({ type: z.literal('xcom'), taskId: z.string(), key: z.string() }),
+    z.object({ type: z.literal('zip'), args: z.array(mappedInputSchema).min(1), fillvalue: z.boolean() }),
+    z.object({ type: z.literal('concat'), args: z.array(mappedInputSchema).min(1) }),
+  ]),
+);
 
 /**
  * Dynamic task mapping. `expand`: one instance per element of the cross product of the named inputs, in

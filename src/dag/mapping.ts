@@ -4,7 +4,7 @@
  *
  * Follows Airflow's expand inputs (airflow/models/expandinput.py): `expand` maps over the cross product of
  * its inputs (the product of their lengths), `expand_kwargs` over one list. A dict input has one element
- * per key. An input whose length is not known yet makes the whole length unknown (NotFullyPopulated).
+ * per key; `XComArg.zip` and `.concat` inputs have the lengths of airflow/models/xcom_arg.py. An input whose length is not known yet makes the whole length unknown (NotFullyPopulated).
  */
 import type { DagSpec, MappedInput, TaskSpec } from './bundle.js';
 
@@ -35,18 +35,56 @@ function literalLength(value: unknown): number | null {
 }
 
 function inputLength(name: string, input: MappedInput, xcomLength: MapInputLength | null): MappedLength {
-  if (input.type === 'literal') {
-    const length = literalLength(input.value);
-    return length === null
-      ? { kind: 'invalid', reason: `mapped input ${name} is not a list or dict` }
-      : { kind: 'known', length };
+  switch (input.type) {
+    case 'literal': {
+      const length = literalLength(input.value);
+      return length === null
+        ? { kind: 'invalid', reason: `mapped input ${name} is not a list or dict` }
+        : { kind: 'known', length };
+    }
+    case 'xcom': {
+      const length = xcomLength ? xcomLength(input.taskId, input.key) : null;
+      if (length === null) return { kind: 'unknown', missing: [`${input.taskId}.${input.key}`] };
+      if (!Number.isInteger(length) || length < 0) {
+        return { kind: 'invalid', reason: `XCom ${input.key} of ${input.taskId} has no mappable length (${length})` };
+      }
+      return { kind: 'known', length };
+    }
+    case 'zip':
+    case 'concat': {
+      // Airflow's ZipXComArg / ConcatXComArg.get_task_map_length: unknown until every part is known; then the
+      // shortest part (zip), the longest (zip with a fillvalue), or the sum (concat).
+      const lengths: number[] = [];
+      const missing: string[] = [];
+      for (const arg of input.args) {
+        const one = inputLength(name, arg, xcomLength);
+        if (one.kind === 'invalid') return one;
+        if (one.kind === 'unknown') missing.push(...one.missing);
+        if (one.kind === 'known') lengths.push(one.length);
+      }
+      if (missing.length > 0) return { kind: 'unknown', missing };
+      if (input.type === 'concat') return { kind: 'known', length: lengths.reduce((a, b) => a + b, 0) };
+      return { kind: 'known', length: input.fillvalue ? Math.max(...lengths) : Math.min(...lengths) };
+    }
   }
-  const length = xcomLength ? xcomLength(input.taskId, input.key) : null;
-  if (length === null) return { kind: 'unknown', missing: [`${input.taskId}.${input.key}`] };
-  if (!Number.isInteger(length) || length < 0) {
-    return { kind: 'invalid', reason: `XCom ${input.key} of ${input.taskId} has no mappable length (${length})` };
+}
+
+/** The XCom references of a mapped input, depth first (the parts of a zip or concat in order). */
+export function inputXcomRefs(input: MappedInput): Array<{ taskId: string; key: string }> {
+  switch (input.type) {
+    case 'literal':
+      return [];
+    case 'xcom':
+      return [{ taskId: input.taskId, key: input.key }];
+    case 'zip':
+    case 'concat':
+      return input.args.flatMap(inputXcomRefs);
   }
-  return { kind: 'known', length };
+}
+
+/** Whether a task expands over at least one upstream XCom (its length is known only at run time). */
+export function mapsFromXcom(task: TaskSpec): boolean {
+  return task.mapping !== null && Object.values(task.mapping.inputs).some((input) => inputXcomRefs(input).length > 0);
 }
 
 /**
@@ -74,7 +112,7 @@ export function mappedLength(task: TaskSpec, xcomLength: MapInputLength | null):
 export function mappedDependencies(task: TaskSpec): string[] {
   if (!task.mapping) return [];
   const ids = new Set<string>();
-  for (const input of Object.values(task.mapping.inputs)) if (input.type === 'xcom') ids.add(input.taskId);
+  for (const input of Object.values(task.mapping.inputs)) for (const ref of inputXcomRefs(input)) ids.add(ref.taskId);
   return [...ids].sort();
 }
 

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { DagSpec } from '../dag/bundle.js';
 import type { PreviousRun } from '../dag/depends-on-past.js';
-import { xcomMapInputLength } from '../dag/mapping.js';
+import { mapsFromXcom, xcomMapInputLength } from '../dag/mapping.js';
 import { NotFoundError } from '../lib/errors.js';
 import { taskMessageId } from '../ports/message-id.js';
 import type { TaskQueue } from '../ports/task-queue.js';
@@ -108,8 +108,7 @@ export async function readWhy(store: InspectStore, queue: TaskQueue | null, key:
     const previous = await store.previousRun(run);
     if (previous) previousRun = { runId: previous.runId, tis: await store.listTaskInstances(previous) };
   }
-  const mapsFromXcom = spec.tasks.some((t) => t.mapping !== null && Object.values(t.mapping.inputs).some((i) => i.type === 'xcom'));
-  const mapInputLength = mapsFromXcom ? xcomMapInputLength(await store.listXcoms(run)) : undefined;
+  const mapInputLength = spec.tasks.some(mapsFromXcom) ? xcomMapInputLength(await store.listXcoms(run)) : undefined;
 
   let admission = null;
   if (ti.state === 'scheduled') {

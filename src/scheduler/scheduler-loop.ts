@@ -14,7 +14,7 @@ import type { DagSpec } from '../dag/bundle.js';
 import { decideRun, type RunChange, type WaitingTaskInstance } from '../dag/decide.js';
 import type { PreviousRun } from '../dag/depends-on-past.js';
 import { buildGraph, type DagGraph } from '../dag/graph.js';
-import { xcomMapInputLength, type MapInputLength } from '../dag/mapping.js';
+import { mapsFromXcom, xcomMapInputLength, type MapInputLength } from '../dag/mapping.js';
 import { priorityWeights } from '../dag/priority.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -91,7 +91,7 @@ export class SchedulerLoop {
         graph,
         weights: priorityWeights(spec).byTaskId,
         dependsOnPast: spec.tasks.some((t) => t.dependsOnPast || t.waitForDownstream),
-        mapsFromXcom: spec.tasks.some((t) => t.mapping !== null && Object.values(t.mapping.inputs).some((i) => i.type === 'xcom')),
+        mapsFromXcom: spec.tasks.some(mapsFromXcom),
       };
       if (this.versions.size > 512) this.versions.clear();
       this.versions.set(id, entry);

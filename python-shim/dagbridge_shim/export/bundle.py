@@ -10,7 +10,7 @@ from dagbridge_shim.export.cache import read_cache, write_cache
 from dagbridge_shim.export.file_import import describe_file
 from dagbridge_shim.export.fork_pool import default_parallelism, run_forked, run_in_process
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class UsageError(Exception):
