@@ -3,7 +3,7 @@
  * shown), and `dagbridge tasks test`: the whole path from DAG file to subprocess on one machine.
  */
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +184,43 @@ describe('dags test', () => {
     const badConf = await dagbridge(['dags', 'test', 'fanout', '--dags-folder', FIXTURES, '--conf', '[1]']);
     expect([badConf.exitCode, badConf.stderr.trim()]).toEqual([2, 'dagbridge: --conf must be a JSON object, e.g. \'{"key": "value"}\'']);
   }, 60_000);
+});
+
+describe('dags test of one DAG in a folder', () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'dagbridge-one-dag-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('imports only the files that name the DAG, falls back to the whole folder for a computed id, and takes the date positionally', async () => {
+    writeFileSync(path.join(folder, 'good.py'), [
+      'from datetime import datetime',
+      'from airflow import DAG',
+      'from airflow.operators.bash import BashOperator',
+      'with DAG("only_good", start_date=datetime(2024, 1, 1), schedule=None):',
+      '    BashOperator(task_id="hello", bash_command="echo hello")',
+      '',
+    ].join('\n'));
+    writeFileSync(path.join(folder, 'broken.py'), 'from airflow import DAG\nraise RuntimeError("a broken DAG file")\n');
+    writeFileSync(path.join(folder, 'factory.py'), [
+      'from datetime import datetime',
+      'from airflow import DAG',
+      'from airflow.operators.bash import BashOperator',
+      'for name in ["fac" + "tory"]:',
+      '    with DAG(name, start_date=datetime(2024, 1, 1), schedule=None) as dag:',
+      '        BashOperator(task_id="hello", bash_command="echo from the factory")',
+      '    globals()[name] = dag',
+      '',
+    ].join('\n'));
+    const good = await dagbridge(['dags', 'test', 'only_good', '2024-06-03', '--dags-folder', folder, '--json']);
+    expect([good.exitCode, good.stderr]).toEqual([0, '']);
+    expect((JSON.parse(good.stdout) as DagTestJson & { runId: string }).runId).toBe('manual__2024-06-03T00:00:00+00:00');
+    const factory = await dagbridge(['dags', 'test', 'factory', '--dags-folder', folder, '--json']);
+    expect(factory.exitCode).toBe(0);
+    expect((JSON.parse(factory.stdout) as DagTestJson).state).toBe('success');
+    const twice = await dagbridge(['dags', 'test', 'only_good', '2024-06-03', '--logical-date', '2024-06-04', '--dags-folder', folder]);
+    expect([twice.exitCode, twice.stderr.trim()]).toEqual([2, 'dagbridge: the logical date was given twice (2024-06-03 and --logical-date 2024-06-04); give it once']);
+    const typo = await dagbridge(['dags', 'test', 'only_god', '--dags-folder', folder]);
+    expect([typo.exitCode, typo.stderr.trim()]).toEqual([1, expect.stringMatching(/^dagbridge: DAG "only_god" is not in .*; did you mean "only_good"\?; 1 file\(s\) failed to import/)]);
+  }, 120_000);
 });
 
 describe('tasks test', () => {

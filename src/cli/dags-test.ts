@@ -11,6 +11,9 @@ import { escapeControls } from '../lib/terminal-text.js';
 import { createLogger, silentLogger } from '../lib/logger.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { exportDags } from '../shim/export.js';
+import { filesNamingDag, MAX_GUESSED_FILES } from '../shim/dag-file-guess.js';
+import type { Config } from '../config/config.js';
+import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import { resolvePython } from '../shim/python.js';
 import { configFrom, looksLikeDate, oneLogicalDate, parseConf, parseLogicalDate, withDagOptions, withJson, type SharedOptions } from './common-options.js';
 import { findDag, unknownTaskMessage } from './dags.js';
@@ -25,6 +28,22 @@ interface TestOptions extends SharedOptions {
   conf?: string;
   showLogs?: boolean;
   var?: string[];
+}
+
+/**
+ * The bundle holding `dagId` and its spec: first from only the files that name the id (no need to import the
+ * whole folder for one DAG), else from the whole folder, whose import errors then explain a missing DAG.
+ */
+async function exportDagOf(config: Config, dagId: string): Promise<{ bundle: DagBundle; dag: DagSpec }> {
+  const base = { dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv };
+  const files = await filesNamingDag(config.dagsFolder, dagId);
+  if (files.length > 0 && files.length <= MAX_GUESSED_FILES) {
+    const bundle = await exportDags({ ...base, files });
+    const dag = bundle.dags.find((candidate) => candidate.dagId === dagId);
+    if (dag) return { bundle, dag };
+  }
+  const bundle = await exportDags(base);
+  return { bundle, dag: findDag(bundle, dagId) };
 }
 
 function parseVars(pairs: string[] | undefined): Record<string, string> {
@@ -50,8 +69,7 @@ export function registerDagTestCommand(dags: Command): void {
       const config = configFrom(options, { concurrency: options.concurrency });
       const conf = parseConf(options.conf);
       const logicalDate = parseLogicalDate(oneLogicalDate(logicalDateArgument, options.logicalDate));
-      const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv });
-      const dag = findDag(bundle, dagId);
+      const { bundle, dag } = await exportDagOf(config, dagId);
       const python = await resolvePython(config.python);
       const view = options.json ? null : new LiveView();
       const controller = new AbortController();
@@ -122,8 +140,7 @@ export function registerTaskTestCommand(tasks: Command): void {
       const logicalDate = parseLogicalDate(oneLogicalDate(positionalDate, options.logicalDate)) ?? pythonIsoUtc(Date.now());
       const mapIndex = Number(options.mapIndex ?? '-1');
       if (!Number.isInteger(mapIndex) || mapIndex < -1) throw new UsageError('--map-index must be -1 or a non-negative integer');
-      const bundle = await exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv });
-      const dag = findDag(bundle, dagId);
+      const { bundle, dag } = await exportDagOf(config, dagId);
       const task = dag.tasks.find((t) => t.taskId === taskId);
       if (!task) throw new UsageError(unknownTaskMessage(taskId, dag));
       const python = await resolvePython(config.python);
