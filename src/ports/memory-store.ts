@@ -11,7 +11,7 @@ import { dagVersionHash } from './dag-version.js';
 import { MemoryDatasets } from './memory-datasets.js';
 import type {
   AttemptOutcome, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
-  TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity,
+  TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity, XcomQuery, XcomRow,
 } from './metadata-store.js';
 
 const SEP = '\u0000';
@@ -43,6 +43,8 @@ export class MemoryStore implements MetadataStore {
   private readonly versions = new Map<string, DagSpec>();
   private readonly runs = new Map<string, DagRunRecord>();
   private readonly tis = new Map<string, TaskInstanceRecord>();
+  private readonly xcomWrites = new Map<string, number>();
+  private writeSeq = 0;
   private readonly xcoms = new Map<string, Map<string, { taskId: string; mapIndex: number; key: string; value: unknown }>>();
   private readonly logs = new Map<string, LogLine[]>();
   private readonly pools = new Map<string, { slots: number; description: string }>([['default_pool', { slots: DEFAULT_POOL_SLOTS, description: 'Default pool' }]]);
@@ -304,10 +306,7 @@ export class MemoryStore implements MetadataStore {
     ti.rescheduleAt = outcome.rescheduleAt;
     ti.note = outcome.error ? `${outcome.error.type}: ${outcome.error.message}` : outcome.exitReason;
     if (outcome.state !== 'up_for_reschedule') ti.sensorFirstPokeAt = null;
-    const runXcoms = this.xcomsOf(outcome.key);
-    for (const xcom of outcome.xcoms) {
-      runXcoms.set(`${outcome.key.taskId}${SEP}${outcome.key.mapIndex}${SEP}${xcom.key}`, { taskId: outcome.key.taskId, mapIndex: outcome.key.mapIndex, key: xcom.key, value: structuredClone(xcom.value) });
-    }
+    for (const xcom of outcome.xcoms) this.putXcom(outcome.key, xcom.key, xcom.value);
     for (const taskId of outcome.skipTaskIds) {
       for (const other of this.tis.values()) {
         if (other.dagId === outcome.key.dagId && other.runId === outcome.key.runId && other.taskId === taskId && other.state !== 'skipped' && other.state !== 'removed' &&
@@ -388,6 +387,38 @@ export class MemoryStore implements MetadataStore {
 
   async countHandBacks(key: TaskInstanceKey): Promise<number> {
     return this.attempts.filter((a) => tiKeyOf(a.key) === tiKeyOf(key) && a.state === 'handed_back').length;
+  }
+
+  /** Stores one XCom; the map's order is the write order (a rewrite moves to the end), for queryXcoms. */
+  private putXcom(key: TaskInstanceKey, xcomKey: string, value: unknown): void {
+    const runXcoms = this.xcomsOf(key);
+    const id = `${key.taskId}${SEP}${key.mapIndex}${SEP}${xcomKey}`;
+    runXcoms.delete(id);
+    runXcoms.set(id, { taskId: key.taskId, mapIndex: key.mapIndex, key: xcomKey, value: structuredClone(value) });
+    this.xcomWrites.set(`${runKeyOf(key)}${SEP}${id}`, ++this.writeSeq);
+  }
+
+  async queryXcoms(query: XcomQuery): Promise<XcomRow[]> {
+    const rows: Array<{ row: XcomRow; runAt: number; seq: number }> = [];
+    const before = Date.parse(query.before);
+    for (const run of this.runs.values()) {
+      if (!query.dagIds.includes(run.dagId)) continue;
+      const runAt = Date.parse(run.logicalDate ?? run.runAfter);
+      if (query.includePriorDates ? runAt > before : run.runId !== query.runId) continue;
+      for (const [id, x] of this.xcomsOf(run)) {
+        if ((query.key && x.key !== query.key) || (query.taskIds && !query.taskIds.includes(x.taskId)) || (query.mapIndexes && !query.mapIndexes.includes(x.mapIndex))) continue;
+        rows.push({ row: { dagId: run.dagId, runId: run.runId, ...structuredClone(x) }, runAt, seq: this.xcomWrites.get(`${runKeyOf(run)}${SEP}${id}`) ?? 0 });
+      }
+    }
+    rows.sort((a, b) => b.runAt - a.runAt || b.seq - a.seq);
+    return rows.slice(0, query.limit ?? undefined).map((r) => r.row);
+  }
+
+  async pushXcom(key: TaskInstanceKey, tryNumber: number, xcomKey: string, value: unknown): Promise<boolean> {
+    const ti = this.tis.get(tiKeyOf(key));
+    if (!ti || ti.state !== 'running' || ti.tryNumber !== tryNumber) return false;
+    this.putXcom(key, xcomKey, value);
+    return true;
   }
 
   private xcomsOf(key: RunKey): Map<string, { taskId: string; mapIndex: number; key: string; value: unknown }> {

@@ -213,6 +213,30 @@ export type DatasetTriggeredRunResult =
   | { created: true; run: DagRunRecord; events: DatasetEventRecord[] }
   | { created: false; reason: 'queue_changed' | 'max_active_runs' | 'not_schedulable' | 'run_exists' };
 
+/** What {@link MetadataStore.queryXcoms} selects. Null filters select everything. */
+export interface XcomQuery {
+  readonly dagIds: readonly string[];
+  readonly runId: string;
+  /** Read every run up to `before` instead of `runId` alone (`include_prior_dates`). */
+  readonly includePriorDates: boolean;
+  /** ISO instant: the reading run's logical date (else run_after); used with `includePriorDates`. */
+  readonly before: string;
+  readonly taskIds: readonly string[] | null;
+  readonly key: string | null;
+  readonly mapIndexes: readonly number[] | null;
+  readonly limit: number | null;
+}
+
+/** One XCom as {@link MetadataStore.queryXcoms} returns it. */
+export interface XcomRow {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  mapIndex: number;
+  key: string;
+  value: unknown;
+}
+
 /** Who runs an attempt. */
 export interface WorkerIdentity {
   workerId: string;
@@ -328,6 +352,17 @@ export interface MetadataStore {
   // XCom and logs
   /** XComs of a run (all task instances), for the runner's input and for mapping lengths. */
   listXcoms(key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>>;
+  /**
+   * Airflow's `XCom.get_many`: the XComs of `dagIds` in run `runId` (or, with `includePriorDates`, in every run
+   * whose logical date, else run_after, is at most `before`), filtered by key, task ids and map indexes when
+   * given; newest run first, then most recently written first; at most `limit`.
+   */
+  queryXcoms(query: XcomQuery): Promise<XcomRow[]>;
+  /**
+   * Stores one XCom of a running attempt (replacing the key's earlier value): compare-and-set on the instance
+   * being `running` on `tryNumber`, so a cleared or handed-back attempt writes nothing. False when not applied.
+   */
+  pushXcom(key: TaskInstanceKey, tryNumber: number, xcomKey: string, value: unknown, now: number): Promise<boolean>;
   appendLogLines(key: TaskInstanceKey, tryNumber: number, lines: readonly LogLine[]): Promise<void>;
   readLogLines(key: TaskInstanceKey, tryNumber: number, afterSeq?: number): Promise<LogLine[]>;
 

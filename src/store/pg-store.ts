@@ -28,6 +28,8 @@ import type {
   TaskInstanceKey,
   TaskInstanceRecord,
   WorkerIdentity,
+  XcomQuery,
+  XcomRow,
 } from '../ports/metadata-store.js';
 import type { ManifestRegistry, WorkerAction, WorkerRecord, WorkerRegistry } from '../ports/worker-registry.js';
 import * as attempts from './attempt-queries.js';
@@ -176,6 +178,14 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
   // XCom and logs
   listXcoms(key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>> {
     return logs.listXcoms(this.#pool, key);
+  }
+
+  queryXcoms(query: XcomQuery): Promise<XcomRow[]> {
+    return logs.queryXcoms(this.#pool, query);
+  }
+
+  pushXcom(key: TaskInstanceKey, tryNumber: number, xcomKey: string, value: unknown, now: number): Promise<boolean> {
+    return logs.pushXcom(this.#pool, key, tryNumber, xcomKey, value, now);
   }
 
   appendLogLines(key: TaskInstanceKey, tryNumber: number, lines: readonly LogLine[]): Promise<void> {

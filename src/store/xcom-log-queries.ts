@@ -9,7 +9,7 @@
  * "after seq N" is still an index range scan on (key, try, last_seq), so `--follow` sees each chunk as soon as
  * it is committed. A batch sent twice (a retried append) has the same last seq and is stored once.
  */
-import type { LogLine, RunKey, TaskInstanceKey } from '../ports/metadata-store.js';
+import type { LogLine, RunKey, TaskInstanceKey, XcomQuery, XcomRow } from '../ports/metadata-store.js';
 import type { Queryable } from './db.js';
 import { jsonParam } from './rows.js';
 
@@ -19,6 +19,35 @@ export async function listXcoms(client: Queryable, key: RunKey): Promise<Array<{
     [key.dagId, key.runId],
   );
   return result.rows.map((row) => ({ taskId: row.task_id, mapIndex: row.map_index, key: row.key, value: row.value }));
+}
+
+/** Airflow's XCom.get_many (see MetadataStore.queryXcoms). */
+export async function queryXcoms(client: Queryable, query: XcomQuery): Promise<XcomRow[]> {
+  const result = await client.query<{ dag_id: string; run_id: string; task_id: string; map_index: number; key: string; value: unknown }>(
+    `SELECT x.dag_id, x.run_id, x.task_id, x.map_index, x.key, x.value
+       FROM xcoms x JOIN dag_runs r ON r.dag_id = x.dag_id AND r.run_id = x.run_id
+      WHERE x.dag_id = ANY($1::text[])
+        AND ($2::text IS NULL OR x.key = $2)
+        AND ($3::text[] IS NULL OR x.task_id = ANY($3::text[]))
+        AND ($4::integer[] IS NULL OR x.map_index = ANY($4::integer[]))
+        AND (CASE WHEN $5 THEN COALESCE(r.logical_date, r.run_after) <= $6::timestamptz ELSE x.run_id = $7 END)
+      ORDER BY COALESCE(r.logical_date, r.run_after) DESC, x.updated_at DESC, x.task_id, x.map_index
+      LIMIT $8`,
+    [query.dagIds, query.key, query.taskIds, query.mapIndexes, query.includePriorDates, query.before, query.runId, query.limit],
+  );
+  return result.rows.map((row) => ({ dagId: row.dag_id, runId: row.run_id, taskId: row.task_id, mapIndex: row.map_index, key: row.key, value: row.value }));
+}
+
+/** One XCom of a running attempt; compare-and-set on the instance running that try. */
+export async function pushXcom(client: Queryable, key: TaskInstanceKey, tryNumber: number, xcomKey: string, value: unknown, now: number): Promise<boolean> {
+  const result = await client.query(
+    `INSERT INTO xcoms (dag_id, run_id, task_id, map_index, key, value, updated_at)
+     SELECT ti.dag_id, ti.run_id, ti.task_id, ti.map_index, $6, $7::jsonb, $8 FROM task_instances ti
+      WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = $3 AND ti.map_index = $4 AND ti.state = 'running' AND ti.try_number = $5
+     ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+    [key.dagId, key.runId, key.taskId, key.mapIndex, tryNumber, xcomKey, jsonParam(value === undefined ? null : value), new Date(now)],
+  );
+  return (result.rowCount ?? 0) > 0;
 }
 
 /**

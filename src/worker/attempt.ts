@@ -11,7 +11,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { applyTaskResult } from '../dag/apply-result.js';
 import type { DagSpec, TaskSpec } from '../dag/bundle.js';
-import { buildGraph, upstreamClosure, type DagGraph } from '../dag/graph.js';
+import { buildGraph, type DagGraph } from '../dag/graph.js';
 import { nextRetryAt } from '../dag/retry.js';
 import { nextDataIntervalAfter, scheduleSettingsOf } from '../dag/schedule.js';
 import type { TaskInstanceState } from '../dag/states.js';
@@ -240,12 +240,11 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     }, 0);
   }
 
-  const ancestors = upstreamClosure(entry.graph, key.taskId);
-  const allXcoms = await read('XComs', () => ctx.store.listXcoms(run));
-  // Variables are read live over the supervisor channel (variable.get), not sent up front.
+  // XComs and Variables are read when the task asks, over the supervisor channel (xcom.pull, variable.get):
+  // nothing of the run's XComs is loaded up front, whatever their size.
   const datasetEvents = await read('dataset events', () => taskDatasetEvents(ctx.store, run, task));
   const input = {
-    ...buildRunInput(run, instance, allXcoms.filter((x) => ancestors.has(x.taskId)), {}, ctx.testMode ?? false, {
+    ...buildRunInput(run, instance, [], {}, ctx.testMode ?? false, {
       dagTest: ctx.dagTest,
       nextDataInterval: task.kind === 'latest_only' ? nextIntervalOf(entry.spec, run) : undefined,
     }),

@@ -83,6 +83,9 @@ export interface ChannelStats {
   requests: number;
   refused: number;
   connections: number;
+  /** Bytes received from the task and sent to it, frames included. */
+  bytesIn: number;
+  bytesOut: number;
 }
 
 /** Options of {@link startChannelServer}. */
@@ -112,7 +115,7 @@ export async function startChannelServer(options: ChannelServerOptions): Promise
   const abstract = Buffer.byteLength(file) > MAX_SOCKET_PATH_BYTES;
   // An abstract name has no file permissions; the token is what keeps other processes out.
   const listenPath = abstract ? `\0dagbridge-channel-${randomBytes(12).toString('hex')}` : file;
-  const stats: ChannelStats = { requests: 0, refused: 0, connections: 0 };
+  const stats: ChannelStats = { requests: 0, refused: 0, connections: 0, bytesIn: 0, bytesOut: 0 };
   const sockets = new Set<net.Socket>();
   const welcome: ChannelWelcome = { maxMessageBytes: limits.maxMessageBytes, maxRequests: limits.maxRequests, kinds: [...options.handlers.keys()].sort() };
   const problem = (message: string): void => options.onProblem?.(message);
@@ -132,7 +135,10 @@ export async function startChannelServer(options: ChannelServerOptions): Promise
     let authenticated = false;
     let chain = Promise.resolve();
     const send = (response: ChannelResponse): void => {
-      if (!socket.destroyed) socket.write(frameOf(response, limits));
+      if (socket.destroyed) return;
+      const frame = frameOf(response, limits);
+      stats.bytesOut += frame.length;
+      socket.write(frame);
     };
     const fail = (id: number | null, code: ChannelErrorCode, message: string): ChannelResponse => ({ v: CHANNEL_PROTOCOL_VERSION, id, ok: false, error: { code, message } });
     const reader = new FrameReader(limits.maxMessageBytes, (event: FrameEvent) => {
@@ -197,7 +203,10 @@ export async function startChannelServer(options: ChannelServerOptions): Promise
         return fail(id, 'unavailable', `${kind}: the worker could not answer: ${errorMessage(thrown)}`);
       }
     };
-    socket.on('data', (chunk: Buffer) => reader.write(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      stats.bytesIn += chunk.length;
+      reader.write(chunk);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -389,6 +389,11 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
     await channel?.close();
     if (!spec.keepWorkDir) removed = await removeAttemptDir(attemptDir);
   }
+  if (channel && channel.stats.requests > 0 && hookError === null) {
+    const { requests, refused, bytesIn, bytesOut } = channel.stats;
+    const line = `${LOG_MARKER_PREFIX} channel: ${requests} requests (${refused} refused), ${bytesIn} bytes received, ${bytesOut} bytes sent`;
+    hooks.onLogLine({ stream: 'system', line, at: (hooks.now ?? Date.now)() });
+  }
   if (hookError !== null) throw (hookError as { error: unknown }).error;
   return { ...outcome, attemptDir: removed ? null : attemptDir };
 }

@@ -129,7 +129,8 @@ def export_context_variables(context, airflow_style):
 def run_task(task, dag, run_input, mode):
     """Runs ``task`` for ``run_input`` and returns the ``TaskRunResult`` document."""
     airflow_style = _task_style(dag, mode)
-    xcom_store = XComStore(run_input.xcoms, run_input.map_index)
+    xcom_store = XComStore(run_input.xcoms, run_input.map_index,
+                           {"dag_id": run_input.dag_id, "run_id": run_input.run_id})
     result = empty_result("success")
     context = None
     start_date = utcnow()

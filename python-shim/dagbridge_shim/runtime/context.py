@@ -23,7 +23,8 @@ from dagbridge_shim.runtime.xcom import XComStore
 def build_context(task, dag, run_input, xcom_store=None, airflow_style=2, templates_dict=None):
     """The context dict for ``task`` of ``dag`` in the run described by ``run_input``."""
     if xcom_store is None:
-        xcom_store = XComStore(run_input.xcoms, run_input.map_index)
+        xcom_store = XComStore(run_input.xcoms, run_input.map_index,
+                           {"dag_id": run_input.dag_id, "run_id": run_input.run_id})
     ti = TaskInstance(task, run_input, xcom_store, airflow_style)
     dag_run = DagRun(run_input, dag)
     ti._dag_run = dag_run

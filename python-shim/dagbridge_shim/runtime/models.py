@@ -74,12 +74,13 @@ class TaskInstance:
     def xcom_pull(self, task_ids=None, dag_id=None, key="return_value", include_prior_dates=False, session=None,
                   map_indexes=NOT_SET, default=None, run_id=None):
         """Airflow's ``xcom_pull`` with its return shapes (``XComStore.pull``, or ``pull_v3`` for Airflow 3
-        files). ``include_prior_dates`` is ignored: only this DAG run's XComs are reachable."""
-        if (dag_id is not None and dag_id != self.dag_id) or (run_id is not None and run_id != self.run_id):
-            return default if _is_single(task_ids, map_indexes) else []
+        files), read when called: any task, another DAG (``dag_id``, same run id as in Airflow), another run
+        (``run_id``) and prior runs (``include_prior_dates``)."""
         if self._airflow_style == 3:
-            return self._xcoms.pull_v3(self.task_id, task_ids, key, map_indexes, default)
-        return self._xcoms.pull(task_ids, key, None if map_indexes is NOT_SET else map_indexes, default)
+            return self._xcoms.pull_v3(self.task_id, task_ids, key, map_indexes, default, dag_id, include_prior_dates,
+                                       run_id)
+        return self._xcoms.pull(task_ids, key, None if map_indexes is NOT_SET else map_indexes, default, dag_id,
+                                include_prior_dates, run_id)
 
     def get_dagrun(self, session=None):
         return self._dag_run
@@ -109,6 +110,3 @@ class TaskInstance:
         return "<TaskInstance: %s.%s %s%s [%s]>" % (self.dag_id, self.task_id, self.run_id, suffix, self.state)
 
 
-def _is_single(task_ids, map_indexes):
-    return (task_ids is None or isinstance(task_ids, str)) and (
-        map_indexes is None or map_indexes is NOT_SET or isinstance(map_indexes, int))

@@ -1,10 +1,12 @@
-"""XComs of one task run: the upstream values the run input carries, this attempt's pushes, and pulls with
-Airflow's return shapes.
+"""XComs of one task run: pulls with Airflow's return shapes, read over the supervisor channel when they are made
+(or, without a channel, from the upstream values the run input carries), and pushes.
 
 Only JSON values may be pushed (contract 3): a value ``json`` cannot encode fails the push at once, with a
 message naming the key and the value's type, so the task's traceback points at the offending line.
 """
 import json
+
+from dagbridge_shim.runtime import channel
 
 RETURN_KEY = "return_value"
 
@@ -62,12 +64,19 @@ class _Entry:
 
 
 class XComStore:
-    """Upstream XComs (from the run input) plus this attempt's pushes, queried like Airflow's XCom table."""
+    """XComs as Airflow's XCom table answers a task: over the supervisor channel when the task has one (read when
+    pulled, written when pushed), else the run input's upstream XComs plus this attempt's pushes.
 
-    def __init__(self, upstream, own_map_index):
+    ``_query`` is Airflow's ``XCom.get_many``: the entries of the DAG(s) and run (or, with
+    ``include_prior_dates``, every run up to this one's logical date), newest run first, then most recent first.
+    """
+
+    def __init__(self, upstream, own_map_index, own=None, use_channel=None):
         self._entries = []
         self._own_map_index = own_map_index
+        self._own = own or {}
         self._pushed = {}
+        self._channel = channel.available() if use_channel is None else use_channel
         for raw in upstream or []:
             self._entries.append(_Entry(raw["taskId"], int(raw.get("mapIndex", -1)), raw["key"], raw.get("value"),
                                         len(self._entries)))
@@ -77,6 +86,9 @@ class XComStore:
         if not isinstance(key, str) or not key:
             raise ValueError("XCom key must be a non-empty string, got %r" % (key,))
         check_json(key, value, task_id)
+        if self._channel:
+            channel.request("xcom.push", {"key": key, "value": value})
+            return
         self._entries = [e for e in self._entries
                          if not (e.task_id == task_id and e.map_index == self._own_map_index and e.key == key)]
         self._entries.append(_Entry(task_id, self._own_map_index, key, value, len(self._entries) + 1_000_000))
@@ -84,65 +96,71 @@ class XComStore:
         self._pushed[key] = value
 
     def pushed(self):
-        """This attempt's pushes, in push order: ``[{key, value}]``."""
+        """This attempt's pushes not already stored through the channel, in push order: ``[{key, value}]``."""
         return [{"key": key, "value": value} for key, value in self._pushed.items()]
 
-    def pushed_value(self, key, default=None):
-        return self._pushed.get(key, default)
+    def _query(self, task_ids, key, map_indexes, dag_id=None, include_prior_dates=False, limit=None, run_id=None):
+        if isinstance(task_ids, str):
+            task_ids = [task_ids]
+        if isinstance(map_indexes, int):
+            map_indexes = [map_indexes]
+        if self._channel:
+            payload = {"taskIds": None if task_ids is None else [str(t) for t in task_ids], "key": key or None,
+                       "mapIndexes": None if map_indexes is None else [int(i) for i in map_indexes],
+                       "includePriorDates": bool(include_prior_dates), "limit": limit}
+            if dag_id is not None:
+                payload["dagId"] = dag_id
+            if run_id is not None:
+                payload["runId"] = run_id
+            rows = channel.request("xcom.pull", payload) or []
+            return [_Entry(r["taskId"], int(r["mapIndex"]), r["key"], r.get("value"), i) for i, r in enumerate(rows)]
+        own_dag = self._own.get("dag_id")
+        if dag_id is not None and own_dag is not None and dag_id != own_dag:
+            return []
+        own_run = self._own.get("run_id")
+        if run_id is not None and own_run is not None and run_id != own_run:
+            return []
+        selected = [e for e in self._entries
+                    if (not key or e.key == key)
+                    and (task_ids is None or e.task_id in task_ids)
+                    and (map_indexes is None or e.map_index in map_indexes)]
+        selected.sort(key=lambda e: -e.order)
+        return selected[:limit] if limit else selected
 
-    def _select(self, task_ids, key, map_indexes):
-        selected = []
-        for entry in self._entries:
-            if key is not None and entry.key != key:
-                continue
-            if task_ids is not None:
-                if isinstance(task_ids, str):
-                    if entry.task_id != task_ids:
-                        continue
-                elif entry.task_id not in task_ids:
-                    continue
-            if map_indexes is not None:
-                if isinstance(map_indexes, int):
-                    if entry.map_index != map_indexes:
-                        continue
-                elif entry.map_index not in map_indexes:
-                    continue
-            selected.append(entry)
-        return selected
+    def pull(self, task_ids, key, map_indexes, default, dag_id=None, include_prior_dates=False, run_id=None):
+        """Airflow 2.10.5's ``TaskInstance.xcom_pull`` shapes.
 
-    def pull(self, task_ids, key, map_indexes, default):
-        """Airflow 2's ``TaskInstance.xcom_pull`` shapes.
-
-        - one task (``task_ids`` None or a string) and ``map_indexes`` not a list: the value; when that task is
-          mapped (and ``map_indexes`` is None), the list of all its map indexes' values in map-index order;
-          ``default`` when nothing matches. ``task_ids=None`` means any task: the latest value wins.
+        - one task (``task_ids`` None or a string) and ``map_indexes`` not a list: the most recent matching value;
+          when it is of a mapped instance (and ``map_indexes`` is None), the list of every matching value in
+          map-index order; ``default`` when nothing matches. ``task_ids=None`` means any task.
         - several tasks or map indexes: the list of values ordered by ``task_ids`` then ``map_indexes``
           (missing ones left out).
         """
-        if isinstance(task_ids, (list, tuple, set, frozenset)) or not isinstance(task_ids, (str, type(None))):
+        if task_ids is not None and not isinstance(task_ids, str):
             task_ids = list(task_ids)
         if map_indexes is not None and not isinstance(map_indexes, int):
             map_indexes = list(map_indexes)
-        selected = self._select(task_ids, key, map_indexes)
         single = (task_ids is None or isinstance(task_ids, str)) and not isinstance(map_indexes, list)
         if single:
-            if not selected:
+            first = self._query(task_ids, key, map_indexes, dag_id, include_prior_dates, limit=1, run_id=run_id)
+            if not first:
                 return default
-            first = max(selected, key=lambda e: e.order)
-            if map_indexes is not None or first.map_index < 0:
-                return first.value
-            mapped = [e for e in selected if e.task_id == first.task_id and e.map_index >= 0]
-            return [e.value for e in sorted(mapped, key=lambda e: e.map_index)]
+            if map_indexes is not None or first[0].map_index < 0:
+                return first[0].value
+            every = self._query(task_ids, key, map_indexes, dag_id, include_prior_dates, run_id=run_id)
+            return [e.value for e in sorted(every, key=lambda e: e.map_index)]
+        selected = self._query(task_ids, key, map_indexes, dag_id, include_prior_dates, run_id=run_id)
         task_rank = {tid: i for i, tid in enumerate(task_ids)} if isinstance(task_ids, list) else None
         index_rank = {mi: i for i, mi in enumerate(map_indexes)} if isinstance(map_indexes, list) else None
 
         def ordering(entry):
-            return (task_rank[entry.task_id] if task_rank is not None else entry.task_id,
-                    index_rank[entry.map_index] if index_rank is not None else entry.map_index)
+            return (task_rank[entry.task_id] if task_rank else entry.task_id,
+                    index_rank[entry.map_index] if index_rank else entry.map_index)
 
         return [e.value for e in sorted(selected, key=ordering)]
 
-    def pull_v3(self, own_task_id, task_ids, key, map_indexes, default):
+    def pull_v3(self, own_task_id, task_ids, key, map_indexes, default, dag_id=None, include_prior_dates=False,
+                run_id=None):
         """Airflow 3's ``RuntimeTaskInstance.xcom_pull`` shapes: ``task_ids=None`` means this task; without
         ``map_indexes`` (NOT_SET) every map index of each task is returned (a single value for one unmapped
         task, None when it has none); ``map_indexes=None`` means the unmapped instance (-1)."""
@@ -156,7 +174,7 @@ class XComStore:
         if map_indexes is NOT_SET:
             values = []
             for task_id in task_ids:
-                found = sorted(self._select(task_id, key, None), key=lambda e: e.map_index)
+                found = sorted(self._query(task_id, key, None, dag_id, include_prior_dates, run_id=run_id), key=lambda e: e.map_index)
                 if found:
                     values.extend(e.value for e in found)
                 else:
@@ -171,8 +189,8 @@ class XComStore:
         values = []
         for task_id in task_ids:
             for index in indexes:
-                found = self._select(task_id, key, index)
-                values.append(found[-1].value if found else default)
+                found = self._query(task_id, key, index, dag_id, include_prior_dates, limit=1, run_id=run_id)
+                values.append(found[0].value if found else default)
         if single_task and single_index:
             return values[0]
         return values
