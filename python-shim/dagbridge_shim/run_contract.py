@@ -68,6 +68,7 @@ class RunInput:
         self.external_trigger = self.run_type == "manual" if external is None else external
         self.next_data_interval_known = "nextDataInterval" in document
         self.next_data_interval = _interval_field(document, "nextDataInterval")
+        self.prev_end_date_success = _instant_field(document, "prevEndDateSuccess")
         # Dataset events the task may read: its inlets' (inlet_events) and the run's consumed ones.
         self.inlet_events = _list_field(document, "inletEvents")
         self.triggering_dataset_events = _list_field(document, "triggeringDatasetEvents")

@@ -148,11 +148,11 @@ export class MemoryStore implements MetadataStore {
     return latest ? structuredClone(latest) : null;
   }
 
-  async previousRun(run: DagRunRecord): Promise<DagRunRecord | null> {
+  async previousRun(run: DagRunRecord, state?: DagRunState): Promise<DagRunRecord | null> {
     const at = (r: DagRunRecord): number => Date.parse(r.logicalDate ?? r.runAfter);
     let previous: DagRunRecord | null = null;
     for (const candidate of this.runs.values()) {
-      if (candidate.dagId !== run.dagId || candidate.runId === run.runId) continue;
+      if (candidate.dagId !== run.dagId || candidate.runId === run.runId || (state !== undefined && candidate.state !== state)) continue;
       if (at(candidate) < at(run) && (!previous || at(candidate) > at(previous))) previous = candidate;
     }
     return previous ? structuredClone(previous) : null;
@@ -396,6 +396,17 @@ export class MemoryStore implements MetadataStore {
     runXcoms.delete(id);
     runXcoms.set(id, { taskId: key.taskId, mapIndex: key.mapIndex, key: xcomKey, value: structuredClone(value) });
     this.xcomWrites.set(`${runKeyOf(key)}${SEP}${id}`, ++this.writeSeq);
+  }
+
+  async countTaskInstances(query: Parameters<MetadataStore['countTaskInstances']>[0]): Promise<number> {
+    const dates = new Set(query.logicalDates.map((d) => Date.parse(d)));
+    const runIds = new Set([...this.runs.values()].filter((r) => r.dagId === query.dagId && r.logicalDate !== null && dates.has(Date.parse(r.logicalDate))).map((r) => r.runId));
+    return [...this.tis.values()].filter((ti) => ti.dagId === query.dagId && runIds.has(ti.runId) && query.taskIds.includes(ti.taskId) && (query.states === null || query.states.includes(ti.state))).length;
+  }
+
+  async countDagRuns(query: Parameters<MetadataStore['countDagRuns']>[0]): Promise<number> {
+    const dates = new Set(query.logicalDates.map((d) => Date.parse(d)));
+    return [...this.runs.values()].filter((r) => r.dagId === query.dagId && r.logicalDate !== null && dates.has(Date.parse(r.logicalDate)) && query.states.includes(r.state)).length;
   }
 
   async queryXcoms(query: XcomQuery): Promise<XcomRow[]> {

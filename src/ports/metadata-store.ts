@@ -301,8 +301,11 @@ export interface MetadataStore {
   listDagRuns(filter: { dagId?: string; limit?: number }): Promise<DagRunRecord[]>;
   /** The latest scheduled/backfill run of a DAG by logical date (for the next schedule). */
   lastAutomatedRun(dagId: string): Promise<DagRunRecord | null>;
-  /** The previous run (by logical date, then run_after) of a DAG before `run` (for depends_on_past). */
-  previousRun(run: DagRunRecord): Promise<DagRunRecord | null>;
+  /**
+   * The previous run (by logical date, then run_after) of a DAG before `run` (for depends_on_past); with `state`,
+   * the previous one in that state (Airflow's `DagRun.get_previous_dagrun(state=...)`, for `prev_*_success`).
+   */
+  previousRun(run: DagRunRecord, state?: DagRunState): Promise<DagRunRecord | null>;
   /** Compare-and-set of a run's state; sets start/end dates. */
   setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean>;
 
@@ -352,6 +355,13 @@ export interface MetadataStore {
   // XCom and logs
   /** XComs of a run (all task instances), for the runner's input and for mapping lengths. */
   listXcoms(key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>>;
+  /**
+   * ExternalTaskSensor's counts (Airflow's `_count_query`): task instances of `dagId` whose run's logical date is
+   * one of `logicalDates` (ISO instants), in one of `states` (any state when null), among `taskIds`.
+   */
+  countTaskInstances(query: { dagId: string; logicalDates: readonly string[]; states: readonly string[] | null; taskIds: readonly string[] }): Promise<number>;
+  /** Runs of `dagId` whose logical date is one of `logicalDates`, in one of `states`. */
+  countDagRuns(query: { dagId: string; logicalDates: readonly string[]; states: readonly string[] }): Promise<number>;
   /**
    * Airflow's `XCom.get_many`: the XComs of `dagIds` in run `runId` (or, with `includePriorDates`, in every run
    * whose logical date, else run_after, is at most `before`), filtered by key, task ids and map indexes when

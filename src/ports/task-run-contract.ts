@@ -68,6 +68,8 @@ export const taskRunInputSchema = z.object({
    * schedule has none; absent from older workers (the shim then assumes an interval as long as this one).
    */
   nextDataInterval: z.object({ start: z.string(), end: z.string() }).nullable().optional(),
+  /** The previous successful run's end date (`prev_end_date_success`); read as null when absent. */
+  prevEndDateSuccess: z.string().nullable().default(null),
   /** Every recorded event of the task's inlet datasets and aliases, oldest first (`inlet_events`). */
   inletEvents: z.array(datasetEventViewSchema).default([]),
   /** The events the run consumed when a dataset condition created it (`triggering_dataset_events`). */

@@ -114,8 +114,8 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return runs.lastAutomatedRun(this.#pool, dagId);
   }
 
-  previousRun(run: DagRunRecord): Promise<DagRunRecord | null> {
-    return runs.previousRun(this.#pool, run);
+  previousRun(run: DagRunRecord, state?: DagRunState): Promise<DagRunRecord | null> {
+    return runs.previousRun(this.#pool, run, state);
   }
 
   setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean> {
@@ -178,6 +178,14 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
   // XCom and logs
   listXcoms(key: RunKey): Promise<Array<{ taskId: string; mapIndex: number; key: string; value: unknown }>> {
     return logs.listXcoms(this.#pool, key);
+  }
+
+  countTaskInstances(query: Parameters<MetadataStore['countTaskInstances']>[0]): Promise<number> {
+    return runs.countTaskInstances(this.#pool, query);
+  }
+
+  countDagRuns(query: Parameters<MetadataStore['countDagRuns']>[0]): Promise<number> {
+    return runs.countDagRuns(this.#pool, query);
   }
 
   queryXcoms(query: XcomQuery): Promise<XcomRow[]> {

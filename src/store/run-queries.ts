@@ -104,17 +104,38 @@ export async function lastAutomatedRun(client: Queryable, dagId: string): Promis
  * The run just before `run` in the DAG's order: (logical date, or run_after when there is none), then
  * run_after, then run id. Total, so every run but the first has exactly one previous run.
  */
-export async function previousRun(client: Queryable, run: DagRunRecord): Promise<DagRunRecord | null> {
+export async function previousRun(client: Queryable, run: DagRunRecord, state?: DagRunState): Promise<DagRunRecord | null> {
   const result = await client.query<RunRow>(
     `SELECT ${RUN_COLUMNS} FROM dag_runs r
       WHERE r.dag_id = $1
         AND (COALESCE(r.logical_date, r.run_after), r.run_after, r.run_id)
             < (COALESCE($2::timestamptz, $3::timestamptz), $3::timestamptz, $4::text)
+        AND ($5::text IS NULL OR r.state = $5)
       ORDER BY COALESCE(r.logical_date, r.run_after) DESC, r.run_after DESC, r.run_id DESC
       LIMIT 1`,
-    [run.dagId, run.logicalDate, run.runAfter, run.runId],
+    [run.dagId, run.logicalDate, run.runAfter, run.runId, state ?? null],
   );
   return result.rows[0] ? mapRun(result.rows[0]) : null;
+}
+
+/** See MetadataStore.countTaskInstances. */
+export async function countTaskInstances(client: Queryable, query: { dagId: string; logicalDates: readonly string[]; states: readonly string[] | null; taskIds: readonly string[] }): Promise<number> {
+  const result = await client.query<{ n: string }>(
+    `SELECT count(*) AS n FROM task_instances ti JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+      WHERE ti.dag_id = $1 AND r.logical_date = ANY($2::timestamptz[]) AND ($3::text[] IS NULL OR ti.state = ANY($3::text[]))
+        AND ti.task_id = ANY($4::text[])`,
+    [query.dagId, query.logicalDates, query.states, query.taskIds],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** See MetadataStore.countDagRuns. */
+export async function countDagRuns(client: Queryable, query: { dagId: string; logicalDates: readonly string[]; states: readonly string[] }): Promise<number> {
+  const result = await client.query<{ n: string }>(
+    'SELECT count(*) AS n FROM dag_runs WHERE dag_id = $1 AND logical_date = ANY($2::timestamptz[]) AND state = ANY($3::text[])',
+    [query.dagId, query.logicalDates, query.states],
+  );
+  return Number(result.rows[0]?.n ?? 0);
 }
 
 /**

@@ -93,8 +93,10 @@ export function buildRunInput(
   xcoms: TaskRunInput['xcoms'],
   variables: Record<string, string>,
   testMode: boolean,
-  options: { dagTest?: boolean; nextDataInterval?: { start: string; end: string } | null } = {},
+  options: { dagTest?: boolean; nextDataInterval?: { start: string; end: string } | null; previousSuccess?: DagRunRecord | null } = {},
 ): TaskRunInput {
+  const iso = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(ms).toISOString());
+  const previousSuccess = options.previousSuccess ?? null;
   return {
     version: TASK_RUN_CONTRACT_VERSION,
     dagId: run.dagId,
@@ -114,9 +116,10 @@ export function buildRunInput(
     variables,
     testMode,
     sensorFirstPokeAt: instance.sensorFirstPokeAt === null ? null : new Date(instance.sensorFirstPokeAt).toISOString(),
-    prevDataIntervalStartSuccess: null,
-    prevDataIntervalEndSuccess: null,
-    prevStartDateSuccess: null,
+    prevDataIntervalStartSuccess: previousSuccess?.dataIntervalStart ?? null,
+    prevDataIntervalEndSuccess: previousSuccess?.dataIntervalEnd ?? null,
+    prevStartDateSuccess: iso(previousSuccess?.startDate),
+    prevEndDateSuccess: iso(previousSuccess?.endDate),
     externalTrigger: run.runType === 'manual' && !(options.dagTest ?? false),
     nextDataInterval: options.nextDataInterval,
   };
@@ -242,11 +245,14 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
 
   // XComs and Variables are read when the task asks, over the supervisor channel (xcom.pull, variable.get):
   // nothing of the run's XComs is loaded up front, whatever their size.
+  // prev_*_success: Airflow's get_previous_dagrun(state=SUCCESS), the latest successful run before this one.
+  const previousSuccess = await read('the previous successful run', () => ctx.store.previousRun(run, 'success'));
   const datasetEvents = await read('dataset events', () => taskDatasetEvents(ctx.store, run, task));
   const input = {
     ...buildRunInput(run, instance, [], {}, ctx.testMode ?? false, {
       dagTest: ctx.dagTest,
       nextDataInterval: task.kind === 'latest_only' ? nextIntervalOf(entry.spec, run) : undefined,
+      previousSuccess,
     }),
     ...datasetEvents,
   };

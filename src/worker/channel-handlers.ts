@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import type { ConnectionSource } from '../ports/connections.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { DagSpec } from '../dag/bundle.js';
+import type { DagRunState } from '../dag/states.js';
+import type { DagRunRecord, MetadataStore, TaskInstanceRecord } from '../ports/metadata-store.js';
 import { ChannelRefusal, channelHandler, type ChannelHandler, type ChannelHandlers } from './channel-server.js';
 
 /** What the handlers answer from. */
@@ -37,6 +39,59 @@ const xcomPushSchema = z.object({
   taskId: idText.optional(),
   mapIndex: z.number().int().optional(),
 });
+
+const externalSchema = z.object({
+  dagId: idText,
+  taskIds: z.array(idText).max(1000).nullable(),
+  taskGroupId: idText.nullable(),
+  logicalDates: z.array(z.string().datetime({ offset: true })).max(1000),
+});
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** A task instance as the task reads it. */
+function tiView(ti: TaskInstanceRecord): Record<string, unknown> {
+  return {
+    dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, mapIndex: ti.mapIndex, state: ti.state, tryNumber: ti.tryNumber, maxTries: ti.maxTries,
+    queue: ti.queue, pool: ti.pool, priorityWeight: ti.priorityWeight, startDate: iso(ti.startDate), endDate: iso(ti.endDate), hostname: ti.hostname,
+  };
+}
+
+/** A DAG run as the task reads it. */
+function runView(run: DagRunRecord): Record<string, unknown> {
+  return {
+    dagId: run.dagId, runId: run.runId, runType: run.runType, state: run.state, logicalDate: run.logicalDate, dataIntervalStart: run.dataIntervalStart,
+    dataIntervalEnd: run.dataIntervalEnd, runAfter: run.runAfter, conf: run.conf, startDate: iso(run.startDate), endDate: iso(run.endDate),
+  };
+}
+
+/** Airflow 2.10.5's `_get_count`: matching instances per watched task (a fraction while some are missing), or matching runs. */
+async function externalCount(store: MetadataStore, query: z.infer<typeof externalSchema> & { states: string[] }): Promise<number> {
+  const { dagId, logicalDates, states } = query;
+  if (logicalDates.length === 0) return 0;
+  if (query.taskIds && query.taskIds.length > 0) {
+    return (await store.countTaskInstances({ dagId, logicalDates, states, taskIds: query.taskIds })) / query.taskIds.length;
+  }
+  if (query.taskGroupId !== null) {
+    const dag = await store.getDag(dagId);
+    const inGroup = dag ? groupTaskIds(dag.spec, query.taskGroupId) : [];
+    const present = inGroup.length === 0 ? 0 : await store.countTaskInstances({ dagId, logicalDates, states: null, taskIds: inGroup });
+    // As Airflow: no instance of the group yet counts the group id itself, which matches nothing (the sensor times out).
+    if (present === 0) return (await store.countTaskInstances({ dagId, logicalDates, states, taskIds: [query.taskGroupId] })) / 1;
+    return (await store.countTaskInstances({ dagId, logicalDates, states, taskIds: inGroup })) / present;
+  }
+  return store.countDagRuns({ dagId, logicalDates, states });
+}
+
+/** The tasks of a task group and of the groups nested in it. */
+function groupTaskIds(spec: DagSpec, groupId: string): string[] {
+  const parent = new Map(spec.taskGroups.map((g) => [g.groupId, g.parentGroupId]));
+  const inside = (group: string | null | undefined): boolean => {
+    for (let at = group; at; at = parent.get(at) ?? null) if (at === groupId) return true;
+    return false;
+  };
+  return spec.tasks.filter((t) => inside(t.group)).map((t) => t.taskId);
+}
 
 /** The registry of one attempt's channel. */
 export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
@@ -95,6 +150,63 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
           throw new ChannelRefusal('forbidden', `the task instance is no longer running try ${scope.tryNumber} (cleared or handed back); the XCom ${JSON.stringify(key)} was not stored`);
         }
         return {};
+      }),
+    ],
+    [
+      // ExternalTaskSensor's _get_count (Airflow 2.10.5 utils/sensor_helper.py), for any DAG.
+      'external.count',
+      channelHandler(externalSchema.extend({ states: z.array(z.string().max(50)).max(20) }), async (query) => ({ count: await externalCount(store, query) })),
+    ],
+    [
+      // ExternalTaskSensor's check_existence: the DAG, its tasks or its task group, as last parsed.
+      'external.exists',
+      channelHandler(externalSchema.omit({ logicalDates: true }), async ({ dagId, taskIds, taskGroupId }) => {
+        const dag = await store.getDag(dagId);
+        if (!dag) return { dag: false, missingTaskIds: [], group: false };
+        const known = new Set(dag.spec.tasks.map((t) => t.taskId));
+        return {
+          dag: true,
+          missingTaskIds: (taskIds ?? []).filter((id) => !known.has(id)),
+          group: taskGroupId === null ? false : dag.spec.taskGroups.some((g) => g.groupId === taskGroupId),
+        };
+      }),
+    ],
+    [
+      // The dag_run of the context, read again (its state, end date), or another DAG's run (TriggerDagRunOperator).
+      'dagrun.get',
+      channelHandler(z.object({ dagId: idText.optional(), runId: idText.optional() }), async ({ dagId, runId }, scope) => {
+        const run = await store.getDagRun({ dagId: dagId ?? scope.dagId, runId: runId ?? scope.runId });
+        return run ? runView(run) : null;
+      }),
+    ],
+    [
+      // DagRun.get_task_instances(state=...) of the task's own run.
+      'dagrun.task_instances',
+      channelHandler(z.object({ states: z.array(z.string().nullable()).max(20).nullable() }), async ({ states }, scope) => {
+        const tis = await store.listTaskInstances(scope);
+        // Airflow's state=None filter matches instances without a state (our `none`).
+        const wanted = states === null ? null : new Set(states.map((s) => s ?? 'none'));
+        return tis.filter((ti) => wanted === null || wanted.has(ti.state)).map(tiView);
+      }),
+    ],
+    [
+      // TaskInstance.get_previous_ti(state=...): this task in the previous run (in that state when given).
+      'ti.previous',
+      channelHandler(z.object({ state: z.string().max(50).nullable() }), async ({ state }, scope) => {
+        const run = await store.getDagRun(scope);
+        if (!run) return null;
+        const previous = await store.previousRun(run, (state ?? undefined) as DagRunState | undefined);
+        if (!previous) return null;
+        const ti = await store.getTaskInstance({ ...scope, runId: previous.runId });
+        return ti ? { ...tiView(ti), run: runView(previous) } : null;
+      }),
+    ],
+    [
+      // The task says it is alive; the answer is its instance's state (a cleared one reads `restarting`).
+      'ti.heartbeat',
+      channelHandler(z.object({}), async (_payload, scope) => {
+        const ti = await store.getTaskInstance(scope);
+        return { state: ti?.state ?? null, tryNumber: ti?.tryNumber ?? null, stillOwned: ti?.state === 'running' && ti.tryNumber === scope.tryNumber };
       }),
     ],
   ];

@@ -46,6 +46,7 @@ def build_context(task, dag, run_input, xcom_store=None, airflow_style=2, templa
         "prev_data_interval_start_success": run_input.prev_data_interval_start_success,
         "prev_data_interval_end_success": run_input.prev_data_interval_end_success,
         "prev_start_date_success": run_input.prev_start_date_success,
+        "prev_end_date_success": run_input.prev_end_date_success,
         "run_id": run_input.run_id,
         "task": task,
         "task_instance": ti,
