@@ -72,6 +72,30 @@ export function commandLineProblem(program: Command, line: string): string | und
   return undefined;
 }
 
+/**
+ * Sentences that deny a command exists for what a command group does: "there is no command to set them" or
+ * "insert rows (`INSERT INTO pools ...`)" while `dagbridge pools set` exists. A group counts when it has a
+ * subcommand that writes (`set`, `create`, `add`); the sentence must name the group (its plural noun).
+ */
+export function deniedCommandProblems(program: Command, markdown: string): string[] {
+  const writers = new Map<string, string>();
+  for (const group of program.commands) {
+    const writer = group.commands.find((sub) => ['set', 'create', 'add'].includes(sub.name()));
+    if (writer) writers.set(group.name(), `dagbridge ${group.name()} ${writer.name()}`);
+  }
+  const problems: string[] = [];
+  const text = markdown.replace(/```[\s\S]*?```/g, ' ').replace(/\s+/g, ' ');
+  for (const sentence of text.split(/(?<=[.;:!?])\s+(?=[A-Z(`])/)) {
+    const denies = /\b(there is no|no) (dagbridge |CLI )?command\b|\bno command (creates|sets|adds)\b/i.test(sentence);
+    for (const [group, writer] of writers) {
+      const sql = new RegExp(`\\b(INSERT INTO|UPDATE) ${group}\\b`, 'i').test(sentence);
+      const named = new RegExp(`\\b${group}\\b`, 'i').test(sentence) || new RegExp(`\\b${group.replace(/s$/, '')}\\b`, 'i').test(sentence);
+      if ((denies && named) || sql) problems.push(`"${sentence.trim().slice(0, 160)}": \`${writer}\` exists`);
+    }
+  }
+  return problems;
+}
+
 describe('docs and README quote only commands and options that exist', () => {
   const program = buildProgram();
   for (const page of PAGES) {
@@ -80,6 +104,9 @@ describe('docs and README quote only commands and options that exist', () => {
         .map((line) => ({ line, problem: commandLineProblem(program, line) }))
         .filter((entry) => entry.problem !== undefined);
       expect(problems).toEqual([]);
+    });
+    it(`${page} denies no command that exists`, () => {
+      expect(deniedCommandProblems(program, readFileSync(`${ROOT}${page}`, 'utf8'))).toEqual([]);
     });
   }
 });
@@ -91,6 +118,16 @@ describe('commandLineProblem', () => {
     expect(commandLineProblem(program, 'dagbridge pools create spark 4')).toMatch(/has no command "create"/);
     expect(commandLineProblem(program, 'dagbridge frobnicate')).toMatch(/has no command "frobnicate"/);
     expect(commandLineProblem(program, 'dagbridge dags list --nope')).toMatch(/has no option --nope/);
+  });
+  it('flags a sentence that denies a command which exists, and SQL for a table a command writes', () => {
+    // The sentences docs/operations.md and docs/compatibility.md held before `pools set` and `variables set`.
+    const before = [
+      'Airflow Variables also come from the `variables` table; there is no command to set them: insert rows.',
+      'Other pools are rows of the `pools` table (no command creates them, docs/operations.md).',
+      'Create them with `INSERT INTO pools (name, slots) VALUES (\'spark\', 4)`.',
+    ];
+    for (const sentence of before) expect(deniedCommandProblems(program, sentence)).toHaveLength(1);
+    expect(deniedCommandProblems(program, 'Create a pool with `dagbridge pools set NAME SLOTS`. No command asks a running worker anything.')).toEqual([]);
   });
   it('finds command lines in code spans and code blocks', () => {
     expect(quotedCommandLines('run `dagbridge db migrate` then\n```sh\n$ DAGBRIDGE_X=1 dagbridge status --json\n```\n')).toEqual([
