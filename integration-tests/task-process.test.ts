@@ -138,7 +138,9 @@ describe('runTaskProcess with fixture tasks', () => {
     expect(seen.env.DAGBRIDGE_REDIS_URL).toBeUndefined();
     expect(seen.env.AIRFLOW_CTX_DAG_RUN_ID).toBe('manual__2024-01-01T00:00:00+00:00');
     expect(seen.env.AIRFLOW_CTX_DAG_OWNER).toBe('data-team');
-    expect(seen.cwd).toBe(path.join(dir, 'work'));
+    // The worker's working directory, as Airflow's workers run tasks; the attempt directory is TMPDIR's parent.
+    expect(seen.cwd).toBe(process.cwd());
+    expect(seen.env.TMPDIR).toBe(path.join(dir, 'tmp'));
     expect(seen.input).toEqual(input);
     // Own group and session: a Ctrl-C in the worker's terminal (SIGINT to its foreground group) cannot reach it.
     expect(seen.pgid).toBe(seen.pid);
@@ -223,11 +225,11 @@ describe('runTaskProcess with fixture tasks', () => {
     rmSync(path.join(workBaseDir, 'shared-tmp'), { recursive: true });
   });
 
-  it('keeps the attempt directory when asked, with the result file beside the working directory', async () => {
+  it('keeps the attempt directory when asked, with the result file beside the temporary directory', async () => {
     const { outcome } = await runFixture(['ok'], { keepWorkDir: true });
     const dir = outcome.attemptDir as string;
     expect(path.dirname(dir)).toBe(workBaseDir);
-    expect(readdirSync(dir).sort()).toEqual(['dagbridge-attempt.json', 'result.json', 'tmp', 'work']);
+    expect(readdirSync(dir).sort()).toEqual(['dagbridge-attempt.json', 'result.json', 'tmp']);
     await rm(dir, { recursive: true });
   });
 });

@@ -65,32 +65,44 @@ def activate_standins():
     install()
 
 
-def preload_standins():
-    """Imports the stand-in modules DAG files use most, so that per-file children start warm."""
-    for name in (
-        "airflow",
-        "airflow.models",
-        "airflow.models.dag",
-        "airflow.models.baseoperator",
-        "airflow.models.param",
-        "airflow.models.variable",
-        "airflow.decorators",
-        "airflow.operators.bash",
-        "airflow.operators.python",
-        "airflow.operators.empty",
-        "airflow.sensors.base",
-        "airflow.utils.dates",
-        "airflow.utils.task_group",
-        "airflow.utils.trigger_rule",
-        "airflow.utils.edgemodifier",
-        "airflow.exceptions",
-        "airflow.sdk",
-    ):
+#: The stand-in modules real Airflow has imported by the time it imports a DAG file, in the DAG processor and in
+#: the task process alike. Derived from the top-level (not TYPE_CHECKING, not in-function) import closures of
+#: Airflow 2.10.5's `airflow.dag_processing.processor` and `airflow.cli.commands.task_command` (the same set among
+#: the stand-ins) and of Airflow 3's `airflow.dag_processing.processor` (which adds `airflow.sdk`). Importing a
+#: submodule makes it an attribute of its package, so `import airflow` then `airflow.utils.dates.days_ago(1)`
+#: works in real Airflow's parse and task alike: both of dagbridge's worlds load exactly this list, nothing more.
+AIRFLOW_WORLD_MODULES = (
+    "airflow", "airflow.configuration", "airflow.datasets", "airflow.exceptions", "airflow.hooks", "airflow.hooks.base",
+    "airflow.listeners", "airflow.listeners.listener", "airflow.models", "airflow.models.baseoperator",
+    "airflow.models.connection", "airflow.models.dag", "airflow.models.expandinput", "airflow.models.param",
+    "airflow.models.taskinstance", "airflow.models.taskmixin", "airflow.models.xcom_arg", "airflow.plugins_manager",
+    "airflow.sdk", "airflow.sdk.definitions", "airflow.sdk.definitions.asset", "airflow.sdk.definitions.asset.decorators",
+    "airflow.sdk.definitions.asset.metadata", "airflow.task", "airflow.task.priority_strategy", "airflow.timetables",
+    "airflow.timetables.base", "airflow.timetables.interval", "airflow.timetables.simple", "airflow.timetables.trigger",
+    "airflow.triggers", "airflow.triggers.base", "airflow.utils", "airflow.utils.context", "airflow.utils.dates",
+    "airflow.utils.decorators", "airflow.utils.edgemodifier", "airflow.utils.email", "airflow.utils.helpers",
+    "airflow.utils.log", "airflow.utils.log.logging_mixin", "airflow.utils.operator_helpers",
+    "airflow.utils.setup_teardown", "airflow.utils.state", "airflow.utils.task_group", "airflow.utils.timezone",
+    "airflow.utils.trigger_rule", "airflow.utils.types", "airflow.utils.weight_rule",
+)
+
+
+def load_airflow_world(variables=None):
+    """Makes this process the world a DAG file is imported in, the same for `export` (before its children fork)
+    and `run`: the stand-ins active, {@link AIRFLOW_WORLD_MODULES} imported, and the metadata database's
+    Variables (`variables`, key -> value) given to `Variable` so that `Variable.get` at the top of a DAG file
+    sees them, as Airflow's parse reads the variables table."""
+    activate_standins()
+    for name in AIRFLOW_WORLD_MODULES:
         try:
             importlib.import_module(name)
         except ImportError:
             # A stand-in module that fails to import is reported when a DAG file needs it.
             pass
+    if variables:
+        from airflow.models.variable import Variable
+
+        Variable._dagbridge_values.update(variables)
 
 
 def setup_sys_path(dags_folder, plugins_folder=None):
@@ -193,7 +205,7 @@ def load_dag_file(dags_folder, rel_path, use_airflow):
         if getattr(bag, "import_errors", None):
             raise ImportError("; ".join("%s: %s" % item for item in bag.import_errors.items()))
         return dict(bag.dags)
-    activate_standins()
+    load_airflow_world()
     setup_sys_path(dags_folder)
     with open(path, "rb") as handle:
         style = style_of_source(handle.read())

@@ -21,7 +21,7 @@ import sys
 from dagbridge_shim import log
 from dagbridge_shim.execution.outcome import classify_import_failure
 from dagbridge_shim.execution.runner import run_task
-from dagbridge_shim.loader import MODE_STANDIN, activate_standins, choose_mode, load_dag_file
+from dagbridge_shim.loader import MODE_STANDIN, choose_mode, load_airflow_world, load_dag_file
 from dagbridge_shim.run_contract import RunInputError, failure_result, parse_run_input, write_result
 from dagbridge_shim.runtime import channel
 
@@ -148,11 +148,8 @@ def load_task(args, variables=None, load=None):
     With the stand-ins, the run's variables are given to ``Variable`` before the file is imported, so that
     ``Variable.get`` at the top of a DAG file sees them too.
     """
-    if variables and choose_mode(no_airflow=args["no_airflow"]) == MODE_STANDIN:
-        activate_standins()
-        from airflow.models.variable import Variable
-
-        Variable._dagbridge_values.update(variables)
+    if choose_mode(no_airflow=args["no_airflow"]) == MODE_STANDIN:
+        load_airflow_world(variables)
     rel_path = args["file"]
     if not os.path.isfile(os.path.join(args["dags_folder"], rel_path)):
         raise RunFailure("DagFileNotFound", "DAG file %s not found in the DAGs folder %s"

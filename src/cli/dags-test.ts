@@ -21,6 +21,7 @@ import { assertNewRun } from '../dag/new-run.js';
 import { instanceName, LiveView, summaryTable } from './live-view.js';
 import { printJson, printLines } from './output.js';
 import { taskEnvSettingsOf } from '../worker/task-env.js';
+import { dagCodeSettingsOf } from '../shim/python.js';
 
 interface TestOptions extends SharedOptions {
   concurrency?: string;
@@ -35,7 +36,7 @@ interface TestOptions extends SharedOptions {
  * whole folder for one DAG), else from the whole folder, whose import errors then explain a missing DAG.
  */
 async function exportDagOf(config: Config, dagId: string): Promise<{ bundle: DagBundle; dag: DagSpec }> {
-  const base = { dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv };
+  const base = { dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, ...dagCodeSettingsOf(config) };
   const files = await filesNamingDag(config.dagsFolder, dagId);
   if (files.length > 0 && files.length <= MAX_GUESSED_FILES) {
     const bundle = await exportDags({ ...base, files });

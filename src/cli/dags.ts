@@ -10,11 +10,12 @@ import { exportDags } from '../shim/export.js';
 import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
 import { describeSchedule, renderTaskTree } from './dag-view.js';
 import { printJson, printLines, renderTable } from './output.js';
+import { dagCodeSettingsOf } from '../shim/python.js';
 
 /** Exports the configured DAG folder. */
 async function loadBundle(options: SharedOptions): Promise<DagBundle> {
   const config = configFrom(options);
-  return exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv });
+  return exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, ...dagCodeSettingsOf(config) });
 }
 
 /** Finds a DAG in a bundle, or a NotFoundError that lists what exists. */

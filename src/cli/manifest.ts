@@ -8,6 +8,7 @@ import { generateManifestFromFolder } from '../manifest/generate-from-folder.js'
 import type { SharedOptions } from './common-options.js';
 import { configFrom } from './common-options.js';
 import { printJson } from './output.js';
+import { dagCodeSettingsOf } from '../shim/python.js';
 
 interface CheckOptions extends SharedOptions {
   manifest?: string;
@@ -38,7 +39,7 @@ export function registerWorkerCheckCommand(worker: Command): void {
         python: config.python,
         queues: options.queues ? options.queues.split(',').map((q) => q.trim()).filter(Boolean) : undefined,
         format,
-        passEnv: config.passEnv,
+        ...dagCodeSettingsOf(config),
       });
       process.stdout.write(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
       process.exitCode = result.exitCode;
@@ -59,7 +60,7 @@ export function registerManifestCommands(program: Command): void {
       const pin = options.pin ?? 'minimum';
       if (pin !== 'exact' && pin !== 'minimum') throw new UsageError(`--pin must be exact or minimum, not ${JSON.stringify(pin)}`);
       const config = configFrom(options);
-      const result = await generateManifestFromFolder({ dagsFolder: config.dagsFolder, pluginsFolder: config.pluginsFolder ?? undefined, python: config.python, pin, passEnv: config.passEnv });
+      const result = await generateManifestFromFolder({ dagsFolder: config.dagsFolder, pluginsFolder: config.pluginsFolder ?? undefined, python: config.python, pin, ...dagCodeSettingsOf(config) });
       printJson(result.manifest);
       for (const module of result.unresolved) {
         process.stderr.write(`unresolved module ${module.module}: ${module.reason}\n`);

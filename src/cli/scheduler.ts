@@ -11,6 +11,7 @@ import { ManifestPublisher } from '../scheduler/manifest-publisher.js';
 import { requireQueue, requireStore } from '../app.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
+import { dagCodeSettingsOf } from '../shim/python.js';
 
 /** Registers `scheduler`. */
 export function registerSchedulerCommand(program: Command): void {
@@ -28,7 +29,7 @@ export function registerSchedulerCommand(program: Command): void {
         const { config } = app;
         // The manifest of the DAG repo is published with every parse; messages carry the hash they were queued under.
         const manifestPublisher = new ManifestPublisher({ path: config.manifest, registry: store, log: app.log });
-        const parse = cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv, cacheDir: config.home, totalTimeoutMs: config.parseTimeoutSeconds * 1000 });
+        const parse = cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, ...dagCodeSettingsOf(config), variables: () => store.listVariables(), cacheDir: config.home, totalTimeoutMs: config.parseTimeoutSeconds * 1000 });
         const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestPublisher.hash() });
         const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
         const { SchedulerService } = await import('../scheduler/scheduler-service.js');

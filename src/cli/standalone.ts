@@ -27,6 +27,7 @@ import { configFrom, withDagOptions, withJson, type SharedOptions } from './comm
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
 import { onStopSignals } from './run-command.js';
 import { taskEnvSettingsOf } from '../worker/task-env.js';
+import { dagCodeSettingsOf } from '../shim/python.js';
 
 interface StandaloneOptions extends SharedOptions {
   home?: string;
@@ -118,7 +119,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     forkServers = (await import('../worker/fork-server.js')).forkServersFor(config, log);
     service = new StandaloneService({
       store, log,
-      exportBundle: cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, passEnv: config.passEnv, cacheDir: config.home }),
+      exportBundle: cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, ...dagCodeSettingsOf(config), variables: () => store.listVariables(), cacheDir: config.home }),
       attempt: {
         python: python.executable,
         dagsFolder: config.dagsFolder,

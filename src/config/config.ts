@@ -90,8 +90,23 @@ export const configSchema = z.object({
   forkServerCacheFiles: positiveInt.default(64),
   /** Cap of one task attempt's log. Default 64 MiB. Env `DAGBRIDGE_LOG_CAP_BYTES`. */
   logCapBytes: positiveInt.default(64 * 1024 * 1024),
-  /** Extra environment variable names passed to tasks (secrets are not passed otherwise). Env `DAGBRIDGE_PASS_ENV`. */
+  /**
+   * Extra worker environment variables DAG code sees, at parse time and in tasks: names or globs (`AWS_*`,
+   * `*_CONFIG_FILE_PATH`, `*_TOKEN_*`); nothing else of the worker's environment passes (secrets stay out). Env
+   * `DAGBRIDGE_PASS_ENV` (comma-separated).
+   */
   passEnv: csv.default([]),
+  /**
+   * Directories DAG code imports from (a package at the repo root, `src/`), on PYTHONPATH after the shim, at parse
+   * time, in `worker check` and in tasks alike; relative paths are taken from the working directory. Default none.
+   * Env `DAGBRIDGE_PYTHONPATH` (separated by the platform's path separator, `:`, as PYTHONPATH).
+   */
+  pythonPath: z.preprocess((value) => (typeof value === 'string' ? value.split(path.delimiter).map((s) => s.trim()).filter(Boolean) : value), z.array(z.string().min(1))).default([]),
+  /**
+   * Keep the PYTHONPATH of the process that starts DAG code (the worker's, the scheduler's) after `pythonPath`, as
+   * Airflow's processes keep theirs. Default true. Env `DAGBRIDGE_INHERIT_PYTHONPATH`.
+   */
+  inheritPythonPath: bool.default(true),
   /**
    * Users tasks may run as (the worker must be root): the first is every task's user unless the task names
    * another listed one in its `run_as_user`. Default none: tasks run as the worker's user, and a task that asks
@@ -156,6 +171,8 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   forkServerCacheFiles: 'DAGBRIDGE_FORK_SERVER_CACHE_FILES',
   logCapBytes: 'DAGBRIDGE_LOG_CAP_BYTES',
   passEnv: 'DAGBRIDGE_PASS_ENV',
+  pythonPath: 'DAGBRIDGE_PYTHONPATH',
+  inheritPythonPath: 'DAGBRIDGE_INHERIT_PYTHONPATH',
   runAsUser: 'DAGBRIDGE_RUN_AS_USER',
   scheduleSemantics: 'DAGBRIDGE_SCHEDULE_SEMANTICS',
   home: 'DAGBRIDGE_HOME',
@@ -280,7 +297,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       throw new ConfigError(`setting ${key} (${origin[key] ?? 'default'}): the URL holds more than one @ before its host; percent-encode @ in the password as %40`);
     }
   }
-  return Object.freeze({ ...config, dagsFolder: path.resolve(config.dagsFolder), home: path.resolve(config.home), pluginsFolder: config.pluginsFolder ? path.resolve(config.pluginsFolder) : null });
+  return Object.freeze({ ...config, dagsFolder: path.resolve(config.dagsFolder), home: path.resolve(config.home), pluginsFolder: config.pluginsFolder ? path.resolve(config.pluginsFolder) : null, pythonPath: config.pythonPath.map((entry) => path.resolve(entry)) });
 }
 
 /** The configuration as printable key/values, secrets redacted. */

@@ -42,6 +42,7 @@ function report(distributions: Record<string, string>): WorkerCheckReport {
     dagImports,
     reasons,
     seconds: 0.42,
+    environment: { cwd: '/repo', pythonPath: ['/opt/dagbridge/python-shim', '/repo/src'], passEnv: ['*_CONFIG_FILE_PATH'] },
   };
 }
 
@@ -54,6 +55,9 @@ describe('formatCheckReport', () => {
         'worker check: UNSATISFIED',
         'python:   /opt/py/bin/python3 (3.11.2)',
         `manifest: /repo/dagbridge.manifest.json (hash ${manifest.hash.slice(0, 12)})`,
+        'cwd:      /repo (tasks run here too)',
+        'PYTHONPATH: /opt/dagbridge/python-shim : /repo/src',
+        'passEnv:  *_CONFIG_FILE_PATH',
         '',
         'all queues',
         '  ok              python >=3.9     3.11.2',

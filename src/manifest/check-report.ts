@@ -35,6 +35,11 @@ export interface WorkerCheckReport {
   /** Every failure, one line each. */
   readonly reasons: readonly string[];
   readonly seconds: number;
+  /**
+   * What DAG code is imported with, the same as in a task: the working directory (the worker's), PYTHONPATH
+   * (the shim, config `pythonPath`, the inherited PYTHONPATH unless `inheritPythonPath` is false) and `passEnv`.
+   */
+  readonly environment: { readonly cwd: string; readonly pythonPath: readonly string[]; readonly passEnv: readonly string[] };
 }
 
 /** Output formats of `worker check`. */
@@ -108,6 +113,9 @@ function formatText(report: WorkerCheckReport): string {
   lines.push(`worker check: ${report.satisfied ? 'satisfied' : 'UNSATISFIED'}`);
   lines.push(`python:   ${report.python.executable} (${report.python.version})`);
   if (verify) lines.push(`manifest: ${verify.manifestSource} (hash ${verify.manifestHash.slice(0, 12)})`);
+  lines.push(`cwd:      ${report.environment.cwd} (tasks run here too)`);
+  lines.push(`PYTHONPATH: ${report.environment.pythonPath.join(' : ')}`);
+  lines.push(`passEnv:  ${report.environment.passEnv.length > 0 ? report.environment.passEnv.join(', ') : '(none: only the default allow-list and AIRFLOW_* variables reach DAG code)'}`);
   for (const block of blocks) {
     lines.push('', block.title, ...block.rows.map(renderRow));
   }

@@ -13,7 +13,8 @@ import { performance } from 'node:perf_hooks';
 import type { DagBundle } from '../dag/bundle.js';
 import { DagbridgeError, errorMessage, ManifestError, ShimError, UsageError } from '../lib/errors.js';
 import { exportDags } from '../shim/export.js';
-import { resolvePython } from '../shim/python.js';
+import { resolvePython, SHIM_ROOT } from '../shim/python.js';
+import { pythonPathEntries } from '../shim/allowed-env.js';
 import { formatCheckReport, xml, type CheckFormat, type DagFileOutcome, type DagImportReport, type WorkerCheckReport } from './check-report.js';
 import { collectFacts } from './facts.js';
 import { loadManifest, type Manifest } from './manifest.js';
@@ -35,6 +36,10 @@ export interface WorkerCheckOptions {
   readonly processEnv?: NodeJS.ProcessEnv;
   /** Extra variables DAG files may read at import (config `passEnv`); the rest of the environment is not passed. */
   readonly passEnv?: readonly string[];
+  /** Config `pythonPath`: directories on PYTHONPATH after the shim, as tasks have them. */
+  readonly pythonPath?: readonly string[];
+  /** Config `inheritPythonPath` (default true): the parent's PYTHONPATH after `pythonPath`, as tasks have it. */
+  readonly inheritPythonPath?: boolean;
 }
 
 /** What `runWorkerCheck` returns: the exit code, the rendered output (stdout) and the report when there is one. */
@@ -77,6 +82,11 @@ export async function runWorkerCheck(options: WorkerCheckOptions): Promise<Worke
       dagImports,
       reasons,
       seconds: round((performance.now() - started) / 1000),
+      environment: {
+        cwd: process.cwd(),
+        pythonPath: pythonPathEntries(SHIM_ROOT, options.processEnv ?? process.env, options, options.pluginsFolder ? [options.pluginsFolder] : []),
+        passEnv: [...(options.passEnv ?? [])],
+      },
     };
     return { exitCode: report.satisfied ? 0 : 1, output: formatCheckReport(report, options.format), report };
   } catch (thrown) {
@@ -124,6 +134,8 @@ async function importDags(options: WorkerCheckOptions): Promise<DagImportReport>
       ...(options.pluginsFolder ? { pluginsFolder: options.pluginsFolder } : {}),
       ...(options.processEnv ? { env: options.processEnv } : {}),
       ...(options.passEnv ? { passEnv: options.passEnv } : {}),
+      pythonPath: options.pythonPath ?? [],
+      inheritPythonPath: options.inheritPythonPath ?? true,
     });
   } catch (thrown) {
     if (thrown instanceof DagbridgeError) throw thrown;

@@ -16,12 +16,15 @@ export interface GenerateFromFolderOptions {
   readonly pin: PinStyle;
   /** Extra variables DAG files may read at import (config `passEnv`). */
   readonly passEnv?: readonly string[];
+  /** Config `pythonPath` and `inheritPythonPath`: PYTHONPATH as tasks have it. */
+  readonly pythonPath?: readonly string[];
+  readonly inheritPythonPath?: boolean;
 }
 
 /** Generates a manifest for a DAG folder from what `python` has installed. */
 export async function generateManifestFromFolder(options: GenerateFromFolderOptions): Promise<GenerateResult> {
   const [bundle, facts] = await Promise.all([
-    exportDags({ dagsFolder: options.dagsFolder, python: options.python, ...(options.pluginsFolder ? { pluginsFolder: options.pluginsFolder } : {}), passEnv: options.passEnv ?? [] }),
+    exportDags({ dagsFolder: options.dagsFolder, python: options.python, ...(options.pluginsFolder ? { pluginsFolder: options.pluginsFolder } : {}), passEnv: options.passEnv ?? [], pythonPath: options.pythonPath ?? [], inheritPythonPath: options.inheritPythonPath ?? true }),
     collectFacts({ python: options.python, modules: true }),
   ]);
   return generateManifest({ bundle, facts, pin: options.pin, localModules: localModuleNames(options.dagsFolder, options.pluginsFolder) });

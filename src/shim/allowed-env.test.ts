@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowedParentEnv } from './allowed-env.js';
+import { allowedParentEnv, withheldParentEnvNames } from './allowed-env.js';
 import { exportDags } from './export.js';
 
 describe('allowedParentEnv', () => {
@@ -23,6 +23,22 @@ describe('allowedParentEnv', () => {
 
   it('refuses a passEnv entry that is not a name', () => {
     expect(() => allowedParentEnv(parent, { passEnv: ['A-B'] })).toThrow(/passEnv: "A-B"/);
+    expect(() => allowedParentEnv(parent, { passEnv: ['*'] })).toThrow(/passEnv: "\*".*every secret/);
+    expect(() => allowedParentEnv(parent, { passEnv: ['**'] })).toThrow(/passEnv: "\*\*"/);
+    expect(() => allowedParentEnv(parent, { passEnv: ['1ABC'] })).toThrow(/passEnv: "1ABC"/);
+  });
+
+  it('passes passEnv globs: suffix, infix and prefix, matching whole names', () => {
+    const env = { PATH: '/usr/bin', DBT_CONFIG_FILE_PATH: '/a', SODA_CONFIG_FILE_PATH: '/b', CONFIG_FILE_PATH_X: 'no', GH_TOKEN_RO: 't', TOKEN: 'no', AWS_X: 'a' };
+    expect(allowedParentEnv(env, { passEnv: ['*_CONFIG_FILE_PATH'] })).toEqual({ PATH: '/usr/bin', DBT_CONFIG_FILE_PATH: '/a', SODA_CONFIG_FILE_PATH: '/b' });
+    expect(allowedParentEnv(env, { passEnv: ['*_TOKEN_*'] })).toEqual({ PATH: '/usr/bin', GH_TOKEN_RO: 't' });
+    expect(allowedParentEnv(env, { passEnv: ['AWS_*'] })).toEqual({ PATH: '/usr/bin', AWS_X: 'a' });
+  });
+
+  it('names the variables it withholds, never their values', () => {
+    expect(withheldParentEnvNames(parent, { passEnv: ['AWS_*'], passAirflowVariables: true, passAirflowConnections: true })).toEqual([
+      'DAGBRIDGE_DATABASE_URL', 'DAGBRIDGE_REDIS_URL', 'MY_API_TOKEN',
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@
  * probe. The parent's environment holds secrets (DAGBRIDGE_DATABASE_URL, DAGBRIDGE_REDIS_URL, cloud keys):
  * nothing reaches Python unless it is on this list or named in `passEnv`.
  */
+import path from 'node:path';
 
 /** Parent variables passed when they are set: the basics a POSIX program expects. */
 export const BASE_ENV_NAMES: readonly string[] = ['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ', 'USER', 'LOGNAME'];
@@ -18,8 +19,9 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Which parent variables pass besides the defaults (all optional). */
 export interface EnvAllowList {
   /**
-   * Extra parent variables to pass, by exact name or by prefix ending in `*` (`AWS_*`). The only way for a
-   * DAGBRIDGE_* variable to reach Python code. Default: none.
+   * Extra parent variables to pass, by exact name or by a glob whose `*` stands for any characters: a prefix
+   * (`AWS_*`), a suffix (`*_CONFIG_FILE_PATH`) or both (`*_TOKEN_*`). The only way for a DAGBRIDGE_* variable to
+   * reach Python code. Default: none.
    */
   readonly passEnv?: readonly string[];
   /** Pass the parent's `AIRFLOW_VAR_*` variables (Airflow Variables from the environment). Default: false. */
@@ -33,6 +35,32 @@ export interface EnvAllowList {
   readonly passAirflowConfig?: boolean;
 }
 
+/**
+ * Where DAG code imports from besides the shim: the same for every process that imports DAG files (the export,
+ * `worker check`, tasks), so a package a DAG file imports is found in all of them or in none.
+ */
+export interface PythonPathSettings {
+  /** Directories on PYTHONPATH after the shim (config `pythonPath`), absolute. Default none. */
+  readonly pythonPath?: readonly string[];
+  /** Keep the parent's own PYTHONPATH after them (config `inheritPythonPath`). Default true. */
+  readonly inheritPythonPath?: boolean;
+}
+
+/**
+ * The PYTHONPATH entries of a process that imports DAG code: `first` (the shim root), the configured `pythonPath`,
+ * the parent's PYTHONPATH unless `inheritPythonPath` is false, then `extra` (a plugins folder); empty entries and
+ * repeats are dropped.
+ */
+export function pythonPathEntries(
+  first: string,
+  parentEnv: Readonly<Record<string, string | undefined>>,
+  settings: PythonPathSettings,
+  extra: readonly string[] = [],
+): string[] {
+  const inherited = settings.inheritPythonPath === false ? [] : (parentEnv.PYTHONPATH ?? '').split(path.delimiter);
+  return [...new Set([first, ...(settings.pythonPath ?? []), ...inherited, ...extra].filter((entry) => entry !== ''))];
+}
+
 /** Whether `name` is one of the parent variables passed without configuration. */
 export function isAllowedByDefault(name: string): boolean {
   return BASE_ENV_NAMES.includes(name) || name.startsWith('LC_') || SAFE_PYTHON_ENV_NAMES.includes(name);
@@ -40,16 +68,10 @@ export function isAllowedByDefault(name: string): boolean {
 
 /**
  * The parent variables that `allow` lets through, and nothing else. Throws a RangeError naming a `passEnv`
- * entry that is neither a variable name nor a `NAME_*` prefix.
+ * entry that is neither a variable name nor a glob of one.
  */
 export function allowedParentEnv(parentEnv: Readonly<Record<string, string | undefined>>, allow: EnvAllowList): Record<string, string> {
-  const patterns = (allow.passEnv ?? []).map(parsePassPattern);
-  const passed = (name: string): boolean =>
-    isAllowedByDefault(name) ||
-    (allow.passAirflowVariables === true && name.startsWith('AIRFLOW_VAR_')) ||
-    (allow.passAirflowConnections === true && name.startsWith('AIRFLOW_CONN_')) ||
-    (allow.passAirflowConfig === true && name.startsWith('AIRFLOW__')) ||
-    patterns.some((pattern) => (pattern.prefix ? name.startsWith(pattern.text) : name === pattern.text));
+  const passed = allowPredicate(allow);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(parentEnv)) {
     if (value !== undefined && passed(name)) env[name] = value;
@@ -57,11 +79,35 @@ export function allowedParentEnv(parentEnv: Readonly<Record<string, string | und
   return env;
 }
 
-function parsePassPattern(entry: string): { text: string; prefix: boolean } {
-  const prefix = entry.endsWith('*');
-  const text = prefix ? entry.slice(0, -1) : entry;
-  if (!ENV_NAME.test(text)) {
-    throw new RangeError(`passEnv: "${entry}" is not an environment variable name or a NAME_* prefix`);
+/**
+ * The names of the parent variables that `allow` withholds (sorted; never their values): what a task that fails
+ * looking one up is told it could pass with `passEnv`.
+ */
+export function withheldParentEnvNames(parentEnv: Readonly<Record<string, string | undefined>>, allow: EnvAllowList): string[] {
+  const passed = allowPredicate(allow);
+  return Object.entries(parentEnv)
+    .filter(([name, value]) => value !== undefined && !passed(name))
+    .map(([name]) => name)
+    .sort();
+}
+
+function allowPredicate(allow: EnvAllowList): (name: string) => boolean {
+  const patterns = (allow.passEnv ?? []).map(parsePassPattern);
+  return (name) =>
+    isAllowedByDefault(name) ||
+    (allow.passAirflowVariables === true && name.startsWith('AIRFLOW_VAR_')) ||
+    (allow.passAirflowConnections === true && name.startsWith('AIRFLOW_CONN_')) ||
+    (allow.passAirflowConfig === true && name.startsWith('AIRFLOW__')) ||
+    patterns.some((pattern) => pattern.test(name));
+}
+
+/** A `passEnv` entry as a matcher: a name, or a glob whose `*` matches any run of name characters. */
+export function parsePassPattern(entry: string): RegExp {
+  const parts = entry.split('*');
+  if (parts.join('') === '' || !parts.every((part) => part === '' || /^[A-Za-z0-9_]+$/.test(part)) || (parts.length === 1 && !ENV_NAME.test(entry))) {
+    throw new RangeError(
+      `passEnv: "${entry}" is not an environment variable name or a glob of one (NAME, PREFIX_*, *_SUFFIX, *_PART_*); a bare * would pass every secret of the worker`,
+    );
   }
-  return { text, prefix };
+  return new RegExp(`^${parts.join('[A-Za-z0-9_]*')}$`);
 }

@@ -32,8 +32,12 @@ export interface ExportOptions {
    * never see the database or Redis URL.
    */
   env?: NodeJS.ProcessEnv;
-  /** Extra parent variables DAG files may read at parse time (config `passEnv`: names or `PREFIX_*`). */
+  /** Extra parent variables DAG files may read at parse time (config `passEnv`: names or globs). */
   passEnv?: readonly string[];
+  /** Directories on PYTHONPATH after the shim (config `pythonPath`), as tasks have them. */
+  pythonPath?: readonly string[];
+  /** Keep the parent's PYTHONPATH after `pythonPath` (config `inheritPythonPath`; default true), as tasks do. */
+  inheritPythonPath?: boolean;
   /**
    * Total deadline of the export in ms (default 300 000): after it the shim's whole process group is killed and the
    * export fails with SHIM_TIMEOUT. Also ends the export when `signal` aborts.
@@ -41,6 +45,12 @@ export interface ExportOptions {
   totalTimeoutMs?: number;
   /** Aborts the export (its process group is killed). */
   signal?: AbortSignal;
+  /**
+   * The metadata database's Variables (key -> value), read before each export and given to the shim on stdin, so
+   * `Variable.get` at the top of a DAG file sees them as Airflow's DAG processor reads the variables table.
+   * Commands without a database leave it out (then only `AIRFLOW_VAR_*` variables are seen).
+   */
+  variables?: () => Promise<Readonly<Record<string, string>>>;
 }
 
 /** What the TS side keeps of the shim's stderr: its last 64 KiB (the error is its last line, cut to 500 chars). */
@@ -64,9 +74,12 @@ interface ShimRun {
  * pipes are then destroyed), so no descendant can keep the caller waiting. At the deadline or on abort the whole
  * group is killed with SIGKILL.
  */
-function runShim(executable: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal | undefined): Promise<ShimRun> {
+function runShim(executable: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal | undefined, stdin: string | null): Promise<ShimRun> {
   return new Promise((resolve) => {
-    const child = spawn(executable, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(executable, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A shim that exits before reading its stdin closes the pipe: its exit code tells what happened.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(stdin ?? '');
     const stdout: Buffer[] = [];
     let stderr = Buffer.alloc(0);
     const run: ShimRun = { exitCode: null, signal: null, stdout: '', stderrTail: '', timedOut: false, aborted: false, spawnError: null };
@@ -156,9 +169,17 @@ export async function exportDags(options: ExportOptions): Promise<DagBundle> {
   if (options.fileTimeoutSeconds !== undefined) args.push('--file-timeout', String(options.fileTimeoutSeconds));
   if (options.files && options.files.length > 0) args.push('--files', ...options.files);
   if (options.cachePath) args.push('--cache', options.cachePath);
+  const variables = options.variables ? await options.variables() : null;
+  if (variables) args.push('--variables-stdin');
 
   const timeoutMs = options.totalTimeoutMs ?? 300_000;
-  const result = await runShim(interpreter.executable, args, shimProcessEnv(options.env ?? process.env, { passEnv: options.passEnv ?? [], ...PARSE_ALLOW }), timeoutMs, options.signal);
+  const env = shimProcessEnv(options.env ?? process.env, {
+    passEnv: options.passEnv ?? [],
+    pythonPath: options.pythonPath ?? [],
+    inheritPythonPath: options.inheritPythonPath ?? true,
+    ...PARSE_ALLOW,
+  });
+  const result = await runShim(interpreter.executable, args, env, timeoutMs, options.signal, variables ? JSON.stringify(variables) : null);
   if (result.timedOut) {
     throw new ShimError('SHIM_TIMEOUT', `exporting ${dagsFolder} did not finish within ${timeoutMs / 1000} s; its processes were killed (raise the deadline with DAGBRIDGE_PARSE_TIMEOUT_SECONDS, or find the slow file with "dagbridge dags errors")`);
   }

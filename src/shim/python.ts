@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ShimError } from '../lib/errors.js';
-import { allowedParentEnv, type EnvAllowList } from './allowed-env.js';
+import { allowedParentEnv, pythonPathEntries, type EnvAllowList, type PythonPathSettings } from './allowed-env.js';
 
 /** The directory that holds the `dagbridge_shim` package (put on PYTHONPATH of every shim process). */
 export const SHIM_ROOT = findShimRoot();
@@ -71,17 +71,32 @@ export function shimEnvironment(): Record<string, string> {
   return { PYTHONPATH: SHIM_ROOT, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
 }
 
-/** What parsing passes besides the defaults: Airflow Variables, Connections and configuration, as Airflow's DAG processor sees them. */
+/**
+ * What DAG code sees besides the defaults, at parse time and in tasks alike: Airflow Variables, Connections and
+ * configuration (`AIRFLOW_VAR_*`, `AIRFLOW_CONN_*`, `AIRFLOW__*`), as Airflow's DAG processor and its tasks see
+ * the worker's environment.
+ */
 export const PARSE_ALLOW = { passAirflowVariables: true, passAirflowConnections: true, passAirflowConfig: true } as const;
+
+/** The settings of a configuration that shape DAG code's environment: `passEnv`, `pythonPath`, `inheritPythonPath`. */
+export interface DagCodeSettings extends PythonPathSettings {
+  readonly passEnv: readonly string[];
+}
+
+/** {@link DagCodeSettings} of a configuration: what every export and every task of a deployment passes alike. */
+export function dagCodeSettingsOf(config: { readonly passEnv: readonly string[]; readonly pythonPath: readonly string[]; readonly inheritPythonPath: boolean }): DagCodeSettings {
+  return { passEnv: [...config.passEnv], pythonPath: [...config.pythonPath], inheritPythonPath: config.inheritPythonPath };
+}
 
 /**
  * The whole environment of a shim process that imports DAG files or probes the interpreter: the parent
  * variables the task allow-list lets through (never DAGBRIDGE_DATABASE_URL, DAGBRIDGE_REDIS_URL or other
- * secrets unless `passEnv` names them), the parent's TMPDIR, and {@link shimEnvironment}. Started with
+ * secrets unless `passEnv` names them), the parent's TMPDIR, {@link shimEnvironment}, and PYTHONPATH as a task
+ * has it (the shim, `pythonPath`, the parent's PYTHONPATH unless `inheritPythonPath` is false). Started with
  * `extendEnv: false`, so DAG code at parse time sees what a task would see and no more.
  */
-export function shimProcessEnv(parentEnv: Readonly<Record<string, string | undefined>>, allow: EnvAllowList): Record<string, string> {
+export function shimProcessEnv(parentEnv: Readonly<Record<string, string | undefined>>, allow: EnvAllowList & PythonPathSettings): Record<string, string> {
   const env = allowedParentEnv(parentEnv, allow);
   if (parentEnv.TMPDIR) env.TMPDIR = parentEnv.TMPDIR;
-  return { ...env, ...shimEnvironment() };
+  return { ...env, ...shimEnvironment(), PYTHONPATH: pythonPathEntries(SHIM_ROOT, parentEnv, allow).join(path.delimiter) };
 }

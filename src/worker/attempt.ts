@@ -21,7 +21,7 @@ import { retrying } from '../lib/retry.js';
 import type { AttemptOutcome, DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity } from '../ports/metadata-store.js';
 import { LogBatcher } from './log-batcher.js';
 import { taskDatasetEvents } from './task-dataset-events.js';
-import type { TaskEnvSettings } from './task-env.js';
+import { withheldVariableHint, type TaskEnvSettings } from './task-env.js';
 import type { ForkServers } from './fork-server.js';
 import { runTaskProcess, TaskSpecError, type TaskProcessOutcome } from './task-process.js';
 import { TASK_RUN_CONTRACT_VERSION, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
@@ -336,6 +336,8 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     state = result.state;
   }
   if (error) logs.add('system', `dagbridge: ${error.type}: ${error.message}`, now());
+  const withheld = error ? withheldVariableHint(error, process.env, ctx.env) : null;
+  if (withheld) logs.add('system', `dagbridge: ${withheld}`, now());
   if (outcome.droppedLogBytes > 0) logs.add('system', `dagbridge: ${outcome.droppedLogBytes} bytes of output were not stored (log cap)`, now());
 
   return finish(state, {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dagCodeSettingsOf, PARSE_ALLOW, SHIM_ROOT, shimProcessEnv } from '../shim/python.js';
 import { airflowContextEnv, buildTaskEnv, taskEnvSettingsOf, type AirflowContextFacts, type TaskEnvInput } from './task-env.js';
 
 const context: AirflowContextFacts = {
@@ -57,7 +58,7 @@ describe('buildTaskEnv', () => {
       USER: 'worker',
       LOGNAME: 'worker',
       PYTHONIOENCODING: 'utf-8',
-      PYTHONPATH: '/opt/dagbridge/python-shim',
+      PYTHONPATH: '/opt/dagbridge/python-shim:/somewhere/else',
       PYTHONUNBUFFERED: '1',
       PYTHONDONTWRITEBYTECODE: '1',
       TMPDIR: '/var/tmp/attempt/tmp',
@@ -100,9 +101,11 @@ describe('buildTaskEnv', () => {
     expect('NOT_SET' in env).toBe(false);
   });
 
-  it('builds PYTHONPATH from the shim root and configured paths, never from the parent', () => {
-    const env = build({ settings: { extraPythonPaths: ['/repo/plugins', '/repo/include'] } });
-    expect(env.PYTHONPATH).toBe('/opt/dagbridge/python-shim:/repo/plugins:/repo/include');
+  it('builds PYTHONPATH from the shim root, pythonPath, the parent\'s PYTHONPATH unless told not to, then the plugins folder', () => {
+    const env = build({ settings: { pythonPath: ['/repo', '/repo/src'], extraPythonPaths: ['/repo/plugins', '/repo/include'] } });
+    expect(env.PYTHONPATH).toBe('/opt/dagbridge/python-shim:/repo:/repo/src:/somewhere/else:/repo/plugins:/repo/include');
+    const own = build({ settings: { pythonPath: ['/repo'], inheritPythonPath: false } });
+    expect(own.PYTHONPATH).toBe('/opt/dagbridge/python-shim:/repo');
     expect(env.PYTHONHOME).toBeUndefined();
     expect(env.PYTHONSTARTUP).toBeUndefined();
   });
@@ -141,14 +144,22 @@ describe('airflowContextEnv', () => {
 
 describe('taskEnvSettingsOf', () => {
   it('puts a plugins folder on PYTHONPATH and names it in AIRFLOW__CORE__PLUGINS_FOLDER, where the shim loads plugins from', () => {
-    const env = build({ settings: taskEnvSettingsOf({ passEnv: ['AWS_REGION'], pluginsFolder: '/repo/plugins' }) });
+    const env = build({ settings: taskEnvSettingsOf({ passEnv: ['AWS_REGION'], pythonPath: [], inheritPythonPath: false, pluginsFolder: '/repo/plugins' }) });
     expect(env.PYTHONPATH).toBe(['/opt/dagbridge/python-shim', '/repo/plugins'].join(':'));
     expect(env.AIRFLOW__CORE__PLUGINS_FOLDER).toBe('/repo/plugins');
     expect(env.AWS_REGION).toBe('eu-west-1');
   });
 
+  it('gives tasks the environment the export gives DAG files: AIRFLOW__* configuration, pythonPath and the worker\'s PYTHONPATH', () => {
+    const env = build({ parentEnv: { ...parentEnv, AIRFLOW__CORE__DEFAULT_TIMEZONE: 'Europe/Paris' }, settings: taskEnvSettingsOf({ passEnv: [], pythonPath: ['/repo'], inheritPythonPath: true, pluginsFolder: null }) });
+    expect(env.AIRFLOW__CORE__DEFAULT_TIMEZONE).toBe('Europe/Paris');
+    expect(env.AIRFLOW_VAR_BUCKET).toBe('my-bucket');
+    expect(env.PYTHONPATH).toBe('/opt/dagbridge/python-shim:/repo:/somewhere/else');
+    expect(shimProcessEnv({ ...parentEnv, AIRFLOW__CORE__DEFAULT_TIMEZONE: 'Europe/Paris' }, { ...PARSE_ALLOW, ...dagCodeSettingsOf({ passEnv: [], pythonPath: ['/repo'], inheritPythonPath: true }) }).PYTHONPATH).toBe(`${SHIM_ROOT}:/repo:/somewhere/else`);
+  });
+
   it('sets nothing about plugins without a folder', () => {
-    const env = build({ settings: taskEnvSettingsOf({ passEnv: [], pluginsFolder: null }) });
+    const env = build({ settings: taskEnvSettingsOf({ passEnv: [], pythonPath: [], inheritPythonPath: false, pluginsFolder: null }) });
     expect(env.PYTHONPATH).toBe('/opt/dagbridge/python-shim');
     expect(env).not.toHaveProperty('AIRFLOW__CORE__PLUGINS_FOLDER');
   });

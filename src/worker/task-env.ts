@@ -6,16 +6,19 @@
  *
  * Precedence, lowest first: allow-listed parent variables < `passEnv` < the task's own `taskEnv` < the
  * variables the runner owns (PYTHONPATH, PYTHONUNBUFFERED, PYTHONDONTWRITEBYTECODE, TMPDIR, AIRFLOW_CTX_*),
- * which nothing overrides because the shim and Airflow code rely on them.
+ * which nothing overrides because the shim and Airflow code rely on them. PYTHONPATH is the shim root, the
+ * configured `pythonPath`, the worker's own PYTHONPATH (unless `inheritPythonPath` is false) and the plugins
+ * folder, as the export has it (src/shim/python.ts `shimProcessEnv`).
  */
 import path from 'node:path';
-import { allowedParentEnv, ENV_NAME, type EnvAllowList } from '../shim/allowed-env.js';
+import { allowedParentEnv, ENV_NAME, pythonPathEntries, withheldParentEnvNames, type EnvAllowList, type PythonPathSettings } from '../shim/allowed-env.js';
+import { dagCodeSettingsOf, PARSE_ALLOW } from '../shim/python.js';
 
 /**
  * What a deployment configures about task environments (all optional). Which parent variables pass is the
  * allow-list DAG parsing uses too (src/shim/allowed-env.ts).
  */
-export interface TaskEnvSettings extends EnvAllowList {
+export interface TaskEnvSettings extends EnvAllowList, PythonPathSettings {
   /** Directories appended to PYTHONPATH after the shim root (e.g. the repo's `plugins/`, `include/`). */
   readonly extraPythonPaths?: readonly string[];
   /** Variables set for this task, whatever the parent holds. */
@@ -23,16 +26,17 @@ export interface TaskEnvSettings extends EnvAllowList {
 }
 
 /**
- * The task settings of a deployment's configuration, the same for workers, standalone and `dags test`: `passEnv`,
- * the `AIRFLOW_VAR_*` / `AIRFLOW_CONN_*` variables, and a plugins folder on PYTHONPATH and named by Airflow's own
- * setting (`AIRFLOW__CORE__PLUGINS_FOLDER`), from which the shim loads the folder's plugins (macros, listeners).
+ * The task settings of a deployment's configuration, the same for workers, standalone and `dags test`, and the same
+ * environment the export gives DAG files at parse time: `passEnv`, the `AIRFLOW_VAR_*` / `AIRFLOW_CONN_*` /
+ * `AIRFLOW__*` variables, `pythonPath` (and the worker's PYTHONPATH unless `inheritPythonPath` is false), and a
+ * plugins folder on PYTHONPATH and named by Airflow's own setting (`AIRFLOW__CORE__PLUGINS_FOLDER`), from which the
+ * shim loads the folder's plugins (macros, listeners).
  */
-export function taskEnvSettingsOf(config: { readonly passEnv: readonly string[]; readonly pluginsFolder: string | null }): TaskEnvSettings {
+export function taskEnvSettingsOf(config: Parameters<typeof dagCodeSettingsOf>[0] & { readonly pluginsFolder: string | null }): TaskEnvSettings {
   const folder = config.pluginsFolder;
   return {
-    passEnv: [...config.passEnv],
-    passAirflowVariables: true,
-    passAirflowConnections: true,
+    ...dagCodeSettingsOf(config),
+    ...PARSE_ALLOW,
     extraPythonPaths: folder ? [folder] : [],
     taskEnv: folder ? { AIRFLOW__CORE__PLUGINS_FOLDER: folder } : {},
   };
@@ -106,7 +110,7 @@ export function buildBaseTaskEnv(input: Pick<TaskEnvInput, 'parentEnv' | 'settin
     env[name] = value;
   }
   Object.assign(env, {
-    PYTHONPATH: [input.shimRoot, ...(settings.extraPythonPaths ?? [])].join(path.delimiter),
+    PYTHONPATH: pythonPathEntries(input.shimRoot, input.parentEnv, settings, settings.extraPythonPaths).join(path.delimiter),
     PYTHONUNBUFFERED: '1',
     PYTHONDONTWRITEBYTECODE: '1',
   });
@@ -118,4 +122,32 @@ function withoutNul(env: Record<string, string>): Record<string, string> {
     if (value.includes('\0')) throw new RangeError(`environment variable ${name} contains a NUL byte`);
   }
   return env;
+}
+
+/**
+ * The log line for a task that failed looking up a worker variable the allow-list withholds: a `KeyError` whose
+ * key is one (`os.environ["DBT_PROFILES_DIR"]`), or a failure whose message names one (quoted) and whose traceback
+ * goes through `os.environ` / `getenv`. Names only, never values; null when the failure names none.
+ */
+export function withheldVariableHint(
+  error: { readonly type: string; readonly message: string; readonly traceback?: string },
+  parentEnv: Readonly<Record<string, string | undefined>>,
+  settings: TaskEnvSettings,
+): string | null {
+  const withheld = new Set(withheldParentEnvNames(parentEnv, settings));
+  const named = new Set<string>();
+  const keyError = error.type === 'KeyError' ? /^'([A-Za-z_][A-Za-z0-9_]*)'$/.exec(error.message.trim()) : null;
+  if (keyError?.[1] && withheld.has(keyError[1])) named.add(keyError[1]);
+  if (/environ|getenv/.test(`${error.message}\n${error.traceback ?? ''}`)) {
+    for (const match of error.message.matchAll(/['"]([A-Za-z_][A-Za-z0-9_]*)['"]/g)) {
+      if (match[1] && withheld.has(match[1])) named.add(match[1]);
+    }
+  }
+  if (named.size === 0) return null;
+  const names = [...named].sort();
+  const passEnv = settings.passEnv?.length ? `passEnv is ${JSON.stringify(settings.passEnv)}` : 'passEnv is empty';
+  return (
+    `the worker has ${names.join(', ')} in its environment but withholds ${names.length === 1 ? 'it' : 'them'} from tasks (${passEnv}); ` +
+    `to pass ${names.length === 1 ? 'it' : 'them'}, add ${names.length === 1 ? 'its name' : 'their names'} or a glob to passEnv (DAGBRIDGE_PASS_ENV=${names.join(',')})`
+  );
 }

@@ -7,8 +7,10 @@
  * - No shell. The worker starts the task supervisor (task-supervisor.ts), which starts the task in a session of
  *   its own; both are detached from the worker's terminal, so a Ctrl-C there never reaches them.
  * - Its environment is exactly {@link buildTaskEnv}'s allow-list (`extendEnv: false`): worker secrets stay out.
- * - Its working directory is a fresh private directory per attempt; the result file lives next to it, not in
- *   it; both are removed afterwards unless `keepWorkDir`.
+ * - Its working directory is the worker's (`cwd`, default the worker's own), as Airflow's workers run tasks: a DAG
+ *   file that opens `include/...` relative to it at parse time opens the same file in the task as in the export.
+ *   Each attempt still has a fresh private directory: its `tmp/` is the task's TMPDIR (BashOperator's temporary
+ *   cwd is made there) and the result file sits beside it; it is removed afterwards unless `keepWorkDir`.
  * - Whatever ends the attempt (normal exit, timeout, abort, the worker's death), every process the task
  *   started is ended before the supervisor exits: SIGTERM, `killGraceMs`, then SIGKILL, for all descendants,
  *   also those that left the task's group and session. The log says how many were left.
@@ -99,6 +101,12 @@ export interface TaskProcessSpec {
   readonly runAsUser?: string | null;
   /** Leave the attempt directory on disk (debugging). Default: false. */
   readonly keepWorkDir?: boolean;
+  /**
+   * The task's working directory. Default: the worker's (`process.cwd()`), where `dagbridge worker` was started,
+   * as an Airflow worker's tasks run in its working directory. Files a task writes by relative path land there,
+   * shared by every task of the worker (docs/operations.md, "Task isolation").
+   */
+  readonly cwd?: string;
   /** Environment allow-list settings. */
   readonly env?: TaskEnvSettings;
   /** The worker's environment that the allow-list picks from. Default: `process.env`. */
@@ -254,6 +262,8 @@ interface Plan {
   graceMs: number;
   timeoutMs: number | null;
   workBaseDir: string;
+  /** The task's working directory (the worker's unless the spec names one). */
+  cwd: string;
   runAsUser: string | null;
   maxResultBytes: number;
 }
@@ -301,6 +311,7 @@ function plan(spec: TaskProcessSpec): Plan {
     graceMs,
     timeoutMs: timeout ? timeout * 1000 : null,
     workBaseDir: path.resolve(spec.workBaseDir ?? defaultAttemptBase()),
+    cwd: path.resolve(spec.cwd ?? process.cwd()),
     runAsUser: spec.runAsUser ?? null,
     maxResultBytes,
   };
@@ -324,11 +335,11 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
   try {
     await prepareAttemptBase(settings.workBaseDir, { traversable: settings.runAsUser !== null });
     attemptDir = await mkdtemp(path.join(settings.workBaseDir, attemptDirPrefix(input)));
-    await Promise.all([mkdir(path.join(attemptDir, 'work')), mkdir(path.join(attemptDir, 'tmp')), writeAttemptMarker(attemptDir)]);
+    await Promise.all([mkdir(path.join(attemptDir, 'tmp')), writeAttemptMarker(attemptDir)]);
   } catch (cause) {
     return notStarted(started, 'TaskProcessNotStarted', describeBaseError(settings.workBaseDir, cause));
   }
-  const workDir = path.join(attemptDir, 'work');
+  const workDir = settings.cwd;
   const resultPath = path.join(attemptDir, 'result.json');
 
   let channel: ChannelServer | null = null;
@@ -368,7 +379,7 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
         ? shimRunArgv({ ...spec.command, ...input, resultPath })
         : [...spec.command.argv, '--result', resultPath];
     const channelFile = channel?.address.file;
-    const chown = [attemptDir, workDir, path.join(attemptDir, 'tmp'), ...(channelFile ? [channelFile] : [])];
+    const chown = [attemptDir, path.join(attemptDir, 'tmp'), ...(channelFile ? [channelFile] : [])];
     runAs = settings.runAsUser === null ? null : { user: settings.runAsUser, chown };
     argv = supervisorArgv({ python: spec.command.python, graceMs: settings.graceMs, runAs }, taskArgv);
   } catch (cause) {

@@ -48,15 +48,18 @@ def build_bundle(args):
         raise UsageError("plugins folder %s does not exist or is not a directory" % os.path.abspath(args.plugins_folder))
     mode = loader.choose_mode(no_airflow=args.no_airflow)
     if mode == loader.MODE_STANDIN:
-        loader.activate_standins()
+        loader.load_airflow_world(args.variables)
     loader.setup_sys_path(dags_folder, args.plugins_folder)
     airflow_version = None
     if mode == loader.MODE_AIRFLOW:
         airflow_version = loader.airflow_version()
         import airflow.models.dagbag  # noqa: F401 - loaded once before the children fork
-    else:
-        loader.preload_standins()
-    cache = read_cache(args.cache, mode)
+    # A file's cached export holds only under the Variables it was imported with.
+    cache_kind = mode
+    if args.variables:
+        digest = hashlib.sha256(json.dumps(args.variables, sort_keys=True).encode("utf-8")).hexdigest()
+        cache_kind = "%s variables=%s" % (mode, digest)
+    cache = read_cache(args.cache, cache_kind)
     reused = {}
     files, import_errors, jobs = [], [], []
     for rel, path in select_files(dags_folder, args, import_errors):
@@ -86,7 +89,7 @@ def build_bundle(args):
 
     results.update(reused)
     if args.cache:
-        write_cache(args.cache, mode, results, jobs)
+        write_cache(args.cache, cache_kind, results, jobs)
 
     jobs_by_rel = {job["rel"]: job for job in jobs}
     dags, owner_of = [], {}

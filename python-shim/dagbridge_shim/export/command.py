@@ -1,6 +1,7 @@
 """The ``export`` command: its arguments, and the bundle on stdout (exit 0), a usage error (exit 2) or an
 internal error (exit 1) on stderr."""
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -27,6 +28,9 @@ def parse_args(argv):
     parser.add_argument("--isolation", choices=["batch", "file", "none"], default=None,
                         help="batch: children import a few files each (default); file: one child per file; "
                              "none: import in this process (no timeout)")
+    parser.add_argument("--variables-stdin", action="store_true",
+                        help="read the metadata database's Variables as a JSON object (key -> value) on stdin: "
+                             "Variable.get at the top of a DAG file sees them, as in Airflow's DAG processor")
     parser.add_argument("--pretty", action="store_true", help="indent the JSON")
 
     def error(message):
@@ -44,7 +48,19 @@ def parse_args(argv):
         raise UsageError("--file-timeout must be a positive number of seconds")
     if args.ignore_syntax is None:
         args.ignore_syntax = discovery.ignore_syntax_from_env()
+    args.variables = read_variables(sys.stdin) if args.variables_stdin else {}
     return args
+
+
+def read_variables(stream):
+    """The Variables given on `stream`: a JSON object of string values (UsageError naming what is wrong)."""
+    try:
+        document = json.loads(stream.read() or "{}")
+    except ValueError as exc:
+        raise UsageError("--variables-stdin: stdin is not JSON: %s" % exc) from None
+    if not isinstance(document, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in document.items()):
+        raise UsageError("--variables-stdin: stdin must hold a JSON object of string values (Variable key -> value)")
+    return document
 
 
 def main(argv=None):
