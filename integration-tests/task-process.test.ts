@@ -250,9 +250,11 @@ describe('attempts side by side', () => {
     process.off('warning', onWarning);
     expect(warnings).toEqual([]);
     expect(getMaxListeners(shutdown.signal)).toBe(getMaxListeners(new AbortController().signal));
-    const seen = runs.map((run) => run.outcome.result?.xcoms[0]?.value as { cwd: string; pgid: number; input: TaskRunInput });
+    const seen = runs.map((run) => run.outcome.result?.xcoms[0]?.value as { cwd: string; env: Record<string, string>; pgid: number; input: TaskRunInput });
     expect(seen.map((value) => value.input.mapIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    expect(new Set(seen.map((value) => value.cwd)).size).toBe(12);
+    // One working directory (the worker's, as Airflow's), a private TMPDIR each.
+    expect(new Set(seen.map((value) => value.cwd))).toEqual(new Set([process.cwd()]));
+    expect(new Set(seen.map((value) => value.env.TMPDIR)).size).toBe(12);
     expect(new Set(seen.map((value) => value.pgid)).size).toBe(12);
     expect(readdirSync(workBaseDir)).toEqual([]);
   });
