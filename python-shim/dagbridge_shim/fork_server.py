@@ -38,8 +38,7 @@ import sys
 from collections import OrderedDict
 
 from dagbridge_shim import supervisor
-from dagbridge_shim.loader import MODE_STANDIN, activate_standins, choose_mode, load_dag_file, module_name_for
-from dagbridge_shim.loader import preload_standins
+from dagbridge_shim.loader import MODE_STANDIN, choose_mode, load_airflow_world, load_dag_file, module_name_for
 
 USAGE = "usage: python -m dagbridge_shim fork-server [--no-airflow] [--cache-files N]"
 DEFAULT_CACHE_FILES = 64
@@ -101,8 +100,8 @@ class Server:
     def warm(self):
         """Imports what every task needs, so that a fork starts with it."""
         if self.mode == MODE_STANDIN:
-            activate_standins()
-            preload_standins()
+            # The world the export imports DAG files in, nothing more: a fork sees the same submodule attributes.
+            load_airflow_world()
         else:
             import airflow.models.dagbag  # noqa: F401 - imported for the forks
         import dagbridge_shim.execution.runner  # noqa: F401
