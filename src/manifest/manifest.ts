@@ -11,14 +11,13 @@
  * (requirement texts, constraints, executables and env names, sorted), so it covers what included files say
  * and ignores comments, ordering and where the files live.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { formatIssuePath } from '../dag/bundle.js';
 import { errorMessage, ManifestError } from '../lib/errors.js';
 import { jsonErrorPosition } from './json-error-position.js';
 import { parseRequirement, RequirementSyntaxError, type Requirement } from './requirement.js';
-import { readRequirementsFile, type TextReader } from './requirements-file.js';
+import { readManifestText, readRequirementsFile, type TextReader } from './requirements-file.js';
 import { isValidSpecifier } from './version-match.js';
 import { contentHash } from '../lib/content-hash.js';
 
@@ -96,7 +95,7 @@ export interface LoadManifestOptions {
 /** Reads a manifest: `*.json` as a manifest file, anything else as a requirements.txt. */
 export function loadManifest(manifestPath: string, options: LoadManifestOptions = {}): Manifest {
   const absolute = path.resolve(manifestPath);
-  const readText: TextReader = options.readText ?? ((file) => readFileSync(file, 'utf8'));
+  const readText: TextReader = options.readText ?? readManifestText;
   if (!absolute.toLowerCase().endsWith('.json')) {
     const content = readRequirementsFile(absolute, { displayBase: path.dirname(absolute), readText });
     const common = section(content.requirements, [], []);
