@@ -156,7 +156,8 @@ describe.each(['fresh', 'fork'] as const)('isolation of a task started %s', (mod
     expect(value.parent).toContain(started);
     expect(value.sid).toBe(value.pid);
     expect(value.pgid).toBe(value.pid);
-    expect(value.cwd).toBe(path.join(attemptDir, 'work'));
+    // Tasks run in the worker's working directory, as Airflow's workers do; the attempt directory keeps TMPDIR.
+    expect(value.cwd).toBe(process.cwd());
     expect(value.tmp).toBe(path.join(attemptDir, 'tmp'));
     expect(value.fds).toEqual([0, 1, 2]);
     expect(value.initial_env_has_secret).toBe(false);

@@ -40,6 +40,7 @@ const input: TaskRunInput = {
   prevDataIntervalStartSuccess: null,
   prevDataIntervalEndSuccess: null,
   prevStartDateSuccess: null,
+  prevEndDateSuccess: null,
   inletEvents: [],
   triggeringDatasetEvents: [],
 };

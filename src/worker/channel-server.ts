@@ -14,6 +14,9 @@
  * - Handler failures are responses, never exceptions: the worker's attempt does not fail because a task asked
  *   for something wrong.
  */
+import { retrying } from '../lib/retry.js';
+import { silentLogger } from '../lib/logger.js';
+import { isUnreachable } from '../lib/unreachable.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -63,7 +66,12 @@ export type ChannelHandlers = ReadonlyMap<string, ChannelHandler>;
 
 /** Builds one handler entry with its payload type inferred. */
 export function channelHandler<Schema extends z.ZodTypeAny>(payload: Schema, handle: (payload: z.infer<Schema>, scope: ChannelScope) => Promise<unknown>): ChannelHandler {
-  return { payload, handle };
+  // A request that meets a PostgreSQL outage waits for the store (bounded), as the worker's own writes do: a
+  // restart of the database must not fail the task that asked.
+  return {
+    payload,
+    handle: (value, scope) => retrying(() => handle(value, scope), { what: 'answer a task channel request', log: silentLogger, retryIf: isUnreachable, maxElapsedMs: 120_000, maxDelayMs: 2_000 }),
+  };
 }
 
 /** Longest socket path a `sockaddr_un` holds on Linux (108 bytes with the NUL). */
