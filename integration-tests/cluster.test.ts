@@ -99,8 +99,12 @@ describe('cluster', () => {
     await c.waitForDags(['many']);
     // No worker yet: every admitted task sits queued with a message in Redis.
     const runId = await c.trigger('many');
+    // The scheduler commits the queued state before it enqueues, so wait for the messages, not only the rows.
     await c.until('tasks to be queued', async () => (await c.store.listQueued()).length >= 16);
-    const before = (await c.queue.messageIds()).flatMap((q) => q.ready);
+    const before = await c.until('their messages to be in Redis', async () => {
+      const ready = (await c.queue.messageIds()).flatMap((q) => q.ready);
+      return ready.length >= 16 ? ready : null;
+    });
     expect(before.length).toBeGreaterThanOrEqual(16);
     // "Flush": delete every key of this cluster's prefix.
     const keys = await c.redis.keys(`${c.prefix}*`);
