@@ -11,7 +11,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { redactUrl } from './lib/redact.js';
 import { queueKeys } from './queue/keys.js';
 import type { TaskQueue } from './ports/task-queue.js';
-import { createPgPool, verifyConnection } from './store/connection.js';
+import { createPgPool, plaintextDatabaseWarning, verifyConnection } from './store/connection.js';
 import { assertSchemaCurrent } from './store/migrate.js';
 import { PgStore } from './store/pg-store.js';
 import { listenForChanges } from './store/change-listener.js';
@@ -90,6 +90,9 @@ export async function createApp(config: Config, needs: AppNeeds, log: Logger = c
         applicationName: `dagbridge-${needs.role}`,
         onError: (error) => log.warn('PostgreSQL connection error; reconnecting on next use', { error: errorMessage(error) }),
       });
+      // Services say it once at start; commands run by people stay quiet.
+      const plaintext = needs.role === 'cli' ? null : plaintextDatabaseWarning(config.databaseUrl);
+      if (plaintext) log.warn(plaintext);
       const opened = pool;
       closers.push(() => opened.end());
       const url = config.databaseUrl;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/errors.js';
-import { pgPoolConfig } from './connection.js';
+import { pgPoolConfig, plaintextDatabaseWarning } from './connection.js';
 
 describe('pgPoolConfig', () => {
   it('applies defaults and keeps the URL without TLS parameters', () => {
@@ -49,3 +49,32 @@ describe('pgPoolConfig', () => {
   });
 });
 
+
+describe('plaintextDatabaseWarning', () => {
+  it.each([
+    ['postgres://u:pw@db.internal:5432/x', 'no sslmode'],
+    ['postgres://u:pw@db.internal/x?sslmode=prefer', 'sslmode=prefer'],
+    ['postgres://u:pw@10.0.0.5/x?sslmode=disable', 'sslmode=disable'],
+    ['postgresql://u:pw@db.internal/x?sslmode=allow', 'sslmode=allow'],
+  ])('warns for %s', (url, said) => {
+    const warning = plaintextDatabaseWarning(url);
+    expect(warning).toContain(said);
+    expect(warning).toContain('plain text');
+    expect(warning).toContain('sslmode=verify-full&sslrootcert=');
+    expect(warning).not.toContain('pw@');
+  });
+
+  it.each([
+    'postgres://u:pw@127.0.0.1:5432/x',
+    'postgres://u:pw@127.0.0.2/x?sslmode=prefer',
+    'postgres://u:pw@localhost/x',
+    'postgres://u:pw@[::1]:5432/x',
+    'postgres://u@/x?host=/var/run/postgresql',
+    'postgres://u:pw@db.internal/x?sslmode=require',
+    'postgres://u:pw@db.internal/x?sslmode=verify-full&sslrootcert=/ca.pem',
+    'postgres://u:pw@db.internal/x?sslrootcert=/ca.pem',
+    'not a url',
+  ])('is silent for %s', (url) => {
+    expect(plaintextDatabaseWarning(url)).toBeNull();
+  });
+});

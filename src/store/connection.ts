@@ -73,6 +73,33 @@ export function sslOptionsFromUrl(parsed: URL): false | ConnectionOptions {
   }
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/**
+ * The warning a service logs once at start when its PostgreSQL URL sends credentials and data in plain text to
+ * another machine: `sslmode` missing, `disable`, `allow` or `prefer` (all connect without TLS, see
+ * {@link sslOptionsFromUrl}) and a host that is not loopback (`localhost`, 127.0.0.0/8, `::1`) or a unix socket
+ * directory. `null` when nothing needs saying or the URL does not parse (`pgPoolConfig` reports that).
+ */
+export function plaintextDatabaseWarning(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Refused with its own message by pgPoolConfig.
+    return null;
+  }
+  const mode = parsed.searchParams.get('sslmode') ?? (parsed.searchParams.has('sslrootcert') ? 'verify-full' : 'disable');
+  if (!['disable', 'allow', 'prefer'].includes(mode)) return null;
+  const host = (parsed.searchParams.get('host') ?? parsed.hostname).toLowerCase();
+  if (host === '' || host.startsWith('/') || LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)) return null;
+  const said = parsed.searchParams.has('sslmode') ? `sslmode=${mode}` : 'no sslmode';
+  return (
+    `the PostgreSQL URL ${redactUrl(url)} has ${said}: the password and all data travel in plain text to ${host}; ` +
+    'add sslmode=verify-full&sslrootcert=/path/to/ca.pem to DAGBRIDGE_DATABASE_URL (or its file) to encrypt and verify the server'
+  );
+}
+
 /** The pg pool configuration for a URL (exported for tests; use `createPgPool`). */
 export function pgPoolConfig(url: string, options: PgPoolOptions = {}): pg.PoolConfig {
   let parsed: URL;
