@@ -24,6 +24,7 @@ import { readWhy } from '../inspect/queries.js';
 import type { WhyKind, WhyReport } from '../inspect/why.js';
 import { whyLines } from './tasks-why.js';
 import { configFrom, withDagOptions, withJson, type SharedOptions } from './common-options.js';
+import { assertCanRunAsUsers } from '../worker/run-as-user-check.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
 import { onStopSignals } from './run-command.js';
 import { taskEnvSettingsOf } from '../worker/task-env.js';
@@ -55,6 +56,7 @@ const err = (line: string): void => void process.stderr.write(`${line}\n`);
 async function runStandalone(options: StandaloneOptions): Promise<number> {
   const config = configFrom(options, { home: options.home, concurrency: options.concurrency, parseIntervalSeconds: options.parseInterval });
   assertDagsFolder(config.dagsFolder);
+  assertCanRunAsUsers(config.runAsUser);
   const python = await resolvePython(config.python);
   // The live lines are the output; service logs show warnings unless DAGBRIDGE_LOG_LEVEL asks for more.
   const log = createLogger({ name: 'standalone', level: (process.env.DAGBRIDGE_LOG_LEVEL as LogLevel | undefined) ?? 'warn' });

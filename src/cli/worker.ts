@@ -12,7 +12,8 @@ import { loadManifest } from '../manifest/manifest.js';
 import { resolvePython } from '../shim/python.js';
 import { planWorkerManifest } from '../worker/manifest-gate.js';
 import { waitForStore } from '../lib/retry.js';
-import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
+import { configFrom, withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
+import { assertCanRunAsUsers } from '../worker/run-as-user-check.js';
 import { onStopSignals, withApp } from './run-command.js';
 import { taskEnvSettingsOf } from '../worker/task-env.js';
 
@@ -46,6 +47,9 @@ export function registerWorkerCommand(program: Command): Command {
     .option('--http-port <port>', 'serve /health and /metrics on this port (env DAGBRIDGE_HTTP_PORT; default: not served)')
     .option('--http-host <address>', 'interface of /health and /metrics (default 127.0.0.1, this machine only; 0.0.0.0 for every interface; env DAGBRIDGE_HTTP_HOST)')
     .action(async (options: WorkerOptions) => {
+      const flags = { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest, httpPort: options.httpPort, httpHost: options.httpHost, runAsUser: options.runAsUser };
+      // Before any connection: a worker that cannot switch users would fail every task it claims.
+      assertCanRunAsUsers(configFrom(options, flags).runAsUser);
       await withApp(options, { role: 'worker', database: true, redis: true }, async (app) => {
         const { config } = app;
         const store = requireStore(app);
@@ -116,7 +120,7 @@ export function registerWorkerCommand(program: Command): Command {
           await http?.close();
           await forkServers?.close();
         }
-      }, { queues: options.queues, concurrency: options.concurrency, manifest: options.manifest, httpPort: options.httpPort, httpHost: options.httpHost, runAsUser: options.runAsUser });
+      }, flags);
     });
   return worker;
 }
