@@ -3,7 +3,7 @@ import type { ServiceState } from '../lib/service-state.js';
 import { silentLogger } from '../lib/logger.js';
 import { MemoryTaskQueue } from '../queue/memory-queue.js';
 import { MemoryStore } from '../ports/memory-store.js';
-import type { WorkerRegistry } from '../ports/worker-registry.js';
+import { acceptingWorkerRegistry } from '../ports/testing.js';
 import { WorkerService } from '../worker/worker-service.js';
 import { SchedulerMetrics, WorkerMetrics } from './service-metrics.js';
 
@@ -94,14 +94,7 @@ describe('SchedulerMetrics', () => {
 
 describe('WorkerService with its metrics hook', () => {
   it('reports polls, heartbeats and a dead-lettered message', async () => {
-    const registry: WorkerRegistry = {
-      registerWorker: async () => undefined,
-      heartbeatWorker: async () => ({ requestedAction: null, known: true }),
-      listWorkers: async () => [],
-      requestWorkerAction: async () => true,
-      pruneWorkers: async () => 0,
-    };
-    const store = Object.assign(new MemoryStore(), registry);
+    const store = Object.assign(new MemoryStore(), acceptingWorkerRegistry);
     const queue = new MemoryTaskQueue();
     await queue.enqueueRaw({ id: 'bad', queue: 'default', priority: 1, payload: 'not json' });
     let service: WorkerService | null = null;

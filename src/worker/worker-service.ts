@@ -16,6 +16,7 @@
  * instances handed back for another worker.
  */
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { ServiceLifecycle, type ServiceState, type Subscribe } from '../lib/service-state.js';
 import { errorMessage } from '../lib/errors.js';
 import { waitForStore } from '../lib/retry.js';
@@ -26,6 +27,7 @@ import type { ClaimedMessage, TaskQueue } from '../ports/task-queue.js';
 import { parseTaskMessage } from '../ports/task-message.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { runAttempt, type AttemptContext } from './attempt.js';
+import { defaultAttemptBase, prepareAttemptBase } from './attempt-dirs.js';
 import { withManifestEnv, type ManifestWatch, type QueueVerdict } from './manifest-gate.js';
 import type { WorkerRecord, WorkerRegistry, WorkerState } from '../ports/worker-registry.js';
 
@@ -152,6 +154,11 @@ export class WorkerService {
   /** Registers (waiting for PostgreSQL while it is unreachable) and starts claiming. */
   async start(): Promise<void> {
     this.lifecycle.assertIdle();
+    // Attempt directories a SIGKILLed worker of this user left on this host go now, not at the first claim; a
+    // base another user could tamper with stops the worker here, before it takes any work.
+    const base = path.resolve(this.options.attempt.workBaseDir ?? defaultAttemptBase());
+    const swept = await prepareAttemptBase(base, { traversable: (this.options.attempt.runAsUsers ?? []).length > 0 });
+    if (swept.length > 0) this.options.log.info('removed attempt directories of workers that are gone', { base, count: swept.length });
     await waitForStore(`register worker ${this.options.workerId}`, () => this.options.store.registerWorker(this.record(this.verdict.served.length === 0 ? 'unhealthy' : 'running', Date.now())), this.options.log);
     await this.lifecycle.begin(this.options.subscribeToWork);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
