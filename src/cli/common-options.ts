@@ -1,6 +1,7 @@
 /**
  * Options shared by command groups, and turning parsed options into configuration flags.
  */
+import { CONF_LIMIT_SETTINGS, describeJsonLimitProblem, jsonLimitProblem } from '../lib/json-limits.js';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
 import { pythonIsoUtc } from '../dag/ids.js';
@@ -80,9 +81,15 @@ export function parseJsonObjectOption(text: string | undefined, option: string):
   return value as Record<string, unknown>;
 }
 
-/** Parses `--conf` JSON into an object, or a usage error naming the option. */
-export function parseConf(conf: string | undefined): Record<string, unknown> {
-  return parseJsonObjectOption(conf, '--conf');
+/**
+ * Parses `--conf` JSON into an object, or a usage error naming the option; a conf deeper than `maxJsonDepth` or
+ * larger than `maxConfBytes` is refused naming the setting (a deep one would fail every task reading it).
+ */
+export function parseConf(conf: string | undefined, limits: { maxConfBytes: number; maxJsonDepth: number }): Record<string, unknown> {
+  const value = parseJsonObjectOption(conf, '--conf');
+  const problem = jsonLimitProblem(value, { maxBytes: limits.maxConfBytes, maxDepth: limits.maxJsonDepth });
+  if (problem) throw new UsageError(describeJsonLimitProblem('--conf', problem, CONF_LIMIT_SETTINGS));
+  return value;
 }
 
 /** Normalises `--logical-date` to Python's isoformat in UTC. */

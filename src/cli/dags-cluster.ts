@@ -9,8 +9,7 @@ import { NotFoundError, UsageError } from '../lib/errors.js';
 import { backfillDagRuns, triggerDagRun } from '../scheduler/run-creator.js';
 import type { ClusterStore } from '../app.js';
 import type { DagRecord } from '../ports/metadata-store.js';
-import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
-import { parseConf, parseLogicalDate } from './common-options.js';
+import { configFrom, parseConf, parseLogicalDate, withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
 import { printJson, printLines, renderTable } from './output.js';
 import { withApp } from './run-command.js';
 
@@ -29,7 +28,7 @@ export function registerDagClusterCommands(dags: Command): void {
     .option('--logical-date <date>', 'logical date (ISO 8601; default now)')
     .option('--run-id <id>', 'run id (default manual__<logical date>)')
     .action(async (dagId: string, options: SharedOptions & { conf?: string; logicalDate?: string; runId?: string }) => {
-      const conf = parseConf(options.conf);
+      const conf = parseConf(options.conf, configFrom(options));
       const logicalDate = parseLogicalDate(options.logicalDate);
       // Refused before connecting; the store refuses it again for every other way a run is created.
       if (options.runId !== undefined) assertNewRun({ dagId, runId: options.runId });

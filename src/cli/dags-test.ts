@@ -68,7 +68,7 @@ export function registerDagTestCommand(dags: Command): void {
     .option('--show-logs', 'print every task log line as it is written')
     .action(async (dagId: string, logicalDateArgument: string | undefined, options: TestOptions) => {
       const config = configFrom(options, { concurrency: options.concurrency });
-      const conf = parseConf(options.conf);
+      const conf = parseConf(options.conf, config);
       const logicalDate = parseLogicalDate(oneLogicalDate(logicalDateArgument, options.logicalDate));
       const { bundle, dag } = await exportDagOf(config, dagId);
       const python = await resolvePython(config.python);
@@ -133,7 +133,7 @@ export function registerTaskTestCommand(tasks: Command): void {
     .option('--var <key=value...>', 'Airflow Variables for the run')
     .action(async (dagId: string, taskId: string, dateOrRunId: string | undefined, options: TestOptions & { mapIndex?: string }) => {
       const config = configFrom(options);
-      const conf = parseConf(options.conf);
+      const conf = parseConf(options.conf, config);
       // A positional that is not a date names the run, as Airflow's `execution_date_or_run_id`.
       const positionalDate = dateOrRunId !== undefined && looksLikeDate(dateOrRunId) ? dateOrRunId : undefined;
       const namedRunId = dateOrRunId !== undefined && positionalDate === undefined ? dateOrRunId : undefined;
