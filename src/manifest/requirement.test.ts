@@ -53,3 +53,10 @@ describe('parseRequirement', () => {
     expect(() => parseRequirement(text)).toThrow(message);
   });
 });
+
+describe('parseRequirement error quoting', () => {
+  it('quotes at most 40 characters of the input, escaped (a line of an included /etc/passwd is not echoed whole)', () => {
+    const line = 'root:x:0:0:root:/root:/bin/bash\u001b[2J\u0007 and more text after';
+    expect(() => parseRequirement(`x ${line}`)).toThrow(/found "root:x:0:0:root:\/root:\/bin\/bash\\u001b\[2J\\u0007 and\.\.\." \(\d+ characters\)$/);
+  });
+});

@@ -3,6 +3,7 @@
  * The distribution name is kept PEP 503 normalised; the specifier is validated as PEP 440 when parsed, so a
  * verification never meets an invalid one.
  */
+import { quoteInput } from '../lib/quote-input.js';
 import { formatMarker, MarkerSyntaxError, parseMarker, type MarkerNode } from './markers.js';
 import { DISTRIBUTION_NAME, normalizeName } from './names.js';
 import { formatSpecifier, parseSpecifier } from './version-match.js';
@@ -49,7 +50,7 @@ export function formatSource(source: RequirementSource | null): string {
 export function parseRequirement(input: string, source: RequirementSource | null = null): Requirement {
   const text = input.trim();
   const nameMatch = NAME_AT_START.exec(text);
-  if (!nameMatch) throw new RequirementSyntaxError(`expected a distribution name at the start of ${JSON.stringify(text)}`);
+  if (!nameMatch) throw new RequirementSyntaxError(`expected a distribution name at the start of ${quoteInput(text)}`);
   const rawName = nameMatch[1] ?? '';
   let rest = text.slice(rawName.length).trimStart();
 
@@ -63,7 +64,7 @@ export function parseRequirement(input: string, source: RequirementSource | null
       .map((extra) => extra.trim());
     if (!(names.length === 1 && names[0] === '')) {
       for (const extra of names) {
-        if (!DISTRIBUTION_NAME.test(extra)) throw new RequirementSyntaxError(`invalid extra name ${JSON.stringify(extra)}`);
+        if (!DISTRIBUTION_NAME.test(extra)) throw new RequirementSyntaxError(`invalid extra name ${quoteInput(extra)}`);
       }
       extras = [...new Set(names.map(normalizeName))].sort();
     }
@@ -79,11 +80,11 @@ export function parseRequirement(input: string, source: RequirementSource | null
     const urlMatch = /^\S+/.exec(afterAt);
     if (!urlMatch) throw new RequirementSyntaxError('expected a URL after "@"');
     const rawUrl = urlMatch[0];
-    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(rawUrl)) throw new RequirementSyntaxError(`${JSON.stringify(rawUrl)} is not a URL (expected scheme://...)`);
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(rawUrl)) throw new RequirementSyntaxError(`${quoteInput(rawUrl)} is not a URL (expected scheme://...)`);
     url = redactUrl(rawUrl);
     const tail = afterAt.slice(rawUrl.length).trim();
     if (tail !== '') {
-      if (!tail.startsWith(';')) throw new RequirementSyntaxError(`unexpected ${JSON.stringify(tail)} after the URL`);
+      if (!tail.startsWith(';')) throw new RequirementSyntaxError(`unexpected ${quoteInput(tail)} after the URL`);
       markerText = tail.slice(1);
     }
   } else {
@@ -97,10 +98,10 @@ export function parseRequirement(input: string, source: RequirementSource | null
     }
     if (versionPart !== '') {
       if (!/^(===|~=|==|!=|<=|>=|<|>)/.test(versionPart)) {
-        throw new RequirementSyntaxError(`expected a version specifier (such as >=1.0) or ";", found ${JSON.stringify(versionPart)}`);
+        throw new RequirementSyntaxError(`expected a version specifier (such as >=1.0) or ";", found ${quoteInput(versionPart)}`);
       }
       const clauses = parseSpecifier(versionPart);
-      if (clauses === null) throw new RequirementSyntaxError(`${JSON.stringify(versionPart)} is not a valid PEP 440 version specifier`);
+      if (clauses === null) throw new RequirementSyntaxError(`${quoteInput(versionPart)} is not a valid PEP 440 version specifier`);
       specifier = formatSpecifier(clauses);
     }
   }
