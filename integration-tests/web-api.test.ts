@@ -118,6 +118,9 @@ describe('dagRuns and task instances', () => {
     await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 409, { body: { dag_run_id: 'api_run_1' } });
     const bad = await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 400, { body: { dag_run_id: 'a b' } });
     expect(bad.detail).toContain('body.dag_run_id');
+    const deepConf = JSON.parse(`${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}`) as Record<string, unknown>;
+    const deep = await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 400, { body: { dag_run_id: 'deep_conf', conf: deepConf } });
+    expect(deep.detail).toBe('body.conf is nested more than 64 levels deep, the most maxJsonDepth (DAGBRIDGE_MAX_JSON_DEPTH) allows: flatten it or raise maxJsonDepth (DAGBRIDGE_MAX_JSON_DEPTH)');
     const badDate = await call('POST', '/api/v1/dags/etl/dagRuns', { body: { logical_date: 'yesterday' } });
     expect(badDate.status).toBe(400);
     expect(badDate.body.detail).toContain('body.logical_date');

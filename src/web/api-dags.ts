@@ -3,6 +3,7 @@
  * the scheduler's manual-run code (`triggerDagRun`), which validates the run id, so a run made here is the run
  * `dagbridge dags trigger` would make.
  */
+import { CONF_LIMIT_SETTINGS, describeJsonLimitProblem, jsonLimitProblem, MAX_JSON_DEPTH } from '../lib/json-limits.js';
 import { z } from 'zod';
 import { newRunProblem } from '../dag/new-run.js';
 import type { DagRecord, DagRunRecord } from '../ports/metadata-store.js';
@@ -116,6 +117,9 @@ export function registerDagRoutes(routes: Routes): void {
       const problem = newRunProblem({ dagId: params.dag_id, runId });
       if (problem) throw new ApiError(400, `body.dag_run_id: ${problem}`);
     }
+    const limits = context.confLimits ?? { maxConfBytes: 1024 * 1024, maxJsonDepth: MAX_JSON_DEPTH };
+    const confProblem = jsonLimitProblem(body.conf ?? {}, { maxBytes: limits.maxConfBytes, maxDepth: limits.maxJsonDepth });
+    if (confProblem) throw new ApiError(400, describeJsonLimitProblem('body.conf', confProblem, CONF_LIMIT_SETTINGS));
     const logicalDate = body.logical_date ?? body.execution_date ?? undefined;
     const { run, created } = await triggerDagRun(context.store, dag, context.now(), {
       conf: body.conf ?? {},

@@ -27,6 +27,8 @@ export interface WebContext {
   /** Wakes schedulers after a change (trigger, clear, unpause). */
   notify(what: string): Promise<void>;
   scheduleSemantics: 'data_interval' | 'trigger' | null;
+  /** Bounds of a triggered run's conf (`maxConfBytes`, `maxJsonDepth`); default 1 MiB and 64 levels. */
+  confLimits?: { maxConfBytes: number; maxJsonDepth: number };
 }
 
 /** A parsed request as handlers see it. */
