@@ -44,7 +44,7 @@ import { resolvePython } from '../src/shim/python.js';
 import { BenchCluster, ensureBuilt, ROOT } from './support/cluster.js';
 import { clusterCpu, cpuBetween, createRun, dagOf, until, waitForRun } from './support/cluster-runs.js';
 import { cpuSince, cpuTime, processCpuMs } from './support/cpu.js';
-import { ForkServers } from '../src/worker/fork-server.js';
+import { ForkServers, type TaskStarts } from '../src/worker/fork-server.js';
 import { defaultAttemptBase } from '../src/worker/attempt-dirs.js';
 import { pythonNoopDag } from './support/dags.js';
 import { describeMachine } from './support/machine.js';
@@ -96,6 +96,8 @@ interface Figure {
   tasksPerSecond: number;
   /** CPU milliseconds per task, by process kind; absent where it was not measured. */
   cpuPerTask?: Record<string, number | null>;
+  /** How the attempts started (fork mode): a fallback to fresh interpreters shows here, not only in the rate. */
+  taskStarts?: TaskStarts;
 }
 const figures: Figure[] = [];
 
@@ -104,7 +106,10 @@ function report(figure: Figure): void {
   const cpu = figure.cpuPerTask
     ? '; CPU per task ' + Object.entries(figure.cpuPerTask).map(([part, ms]) => `${part} ${ms === null ? 'n/a' : `${ms.toFixed(2)} ms`}`).join(', ')
     : '';
-  say(`   ${figure.name}: ${figure.tasksPerSecond.toFixed(1)} tasks/s${cpu}`);
+  const starts = figure.taskStarts
+    ? `; ${figure.taskStarts.forked} forked, fresh ${JSON.stringify(figure.taskStarts.fresh)}`
+    : '';
+  say(`   ${figure.name}: ${figure.tasksPerSecond.toFixed(1)} tasks/s${cpu}${starts}`);
 }
 
 /** The Redis server's own CPU milliseconds so far (INFO cpu), or null when it cannot be read. */
@@ -172,6 +177,7 @@ async function measureDagsTest(dagsFolder: string, python: string, dagId: string
       name: `dagbridge dags test --concurrency ${SLOTS}, ${mode}`,
       tasksPerSecond: (n / elapsed) * 1000,
       cpuPerTask: { 'task processes': cpu.childrenMs === null ? null : cpu.childrenMs / n, 'dagbridge (node)': cpu.selfMs / n },
+      ...(forkServers ? { taskStarts: forkServers.starts() } : {}),
     });
   } finally {
     await forkServers?.close();

@@ -261,6 +261,7 @@ describe('the fork server', () => {
       return createHash('sha256').update(source).digest('hex');
     };
     const input = { ...inputFor('probe', 'changing') };
+    const before = servers.starts();
     const v1 = await write('v1');
     const first = await runTask('fork', 'probe', { file, fileHash: v1, input });
     expect(first.value).toMatchObject({ version: 'v1' });
@@ -273,5 +274,8 @@ describe('the fork server', () => {
     const stale = await runTask('fork', 'probe', { file, fileHash: v1, input });
     expect(stale.value).toMatchObject({ version: 'v2' });
     expect(stale.value.parent).toContain('supervisor.py');
+    const after = servers.starts();
+    expect(after.forked - before.forked).toBe(2);
+    expect((after.fresh['DAG file changed'] ?? 0) - (before.fresh['DAG file changed'] ?? 0)).toBe(1);
   });
 });

@@ -29,6 +29,7 @@ starts a session of its own, switches to ``user`` when given, replaces its whole
 ``python -m dagbridge_shim run``. The supervisor reports ``started``, ``reaped`` and finally ``exit`` (its exit
 code or signal) on the control socket, since the worker is not its parent.
 """
+import gc
 import hashlib
 import json
 import os
@@ -104,8 +105,11 @@ class Server:
             load_airflow_world()
         else:
             import airflow.models.dagbag  # noqa: F401 - imported for the forks
+        import dagbridge_shim.execution.python  # noqa: F401 - what a Python task imports when it runs
         import dagbridge_shim.execution.runner  # noqa: F401
         import dagbridge_shim.run  # noqa: F401
+
+        supervisor.libc()  # ctypes, loaded once here rather than by every forked supervisor
 
     def send(self, message):
         data = (json.dumps(message, separators=(",", ":")) + "\n").encode("utf-8")
@@ -146,9 +150,15 @@ class Server:
         dags = self.dags_of(request, content_hash)
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            _attempt(request, dags)  # never returns
+        # Frozen objects are left out of the collector's passes, so the fork's collections do not write to
+        # (and copy) the pages of everything the server imported and parsed.
+        gc.freeze()
+        try:
+            pid = os.fork()
+            if pid == 0:
+                _attempt(request, dags)  # never returns
+        finally:
+            gc.unfreeze()
         self.children.add(pid)
         return {"forked": pid}
 

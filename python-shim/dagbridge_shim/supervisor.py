@@ -143,16 +143,31 @@ class Control:
         return self.closed
 
 
+_LIBC = []
+
+
+def libc():
+    """The C library through ctypes (loaded once; a fork server loads it before it forks), or None."""
+    if not _LIBC:
+        try:
+            import ctypes
+
+            _LIBC.append(ctypes.CDLL(None, use_errno=True))
+        except (OSError, ImportError):
+            _LIBC.append(None)
+    return _LIBC[0]
+
+
 def become_subreaper():
     """Makes this process the reaper of its orphaned descendants; whether the system allowed it."""
     if not sys.platform.startswith("linux"):
         return False
+    library = libc()
+    if library is None:
+        return False
     try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError, ImportError):
+        return library.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except AttributeError:
         return False
 
 
@@ -172,8 +187,8 @@ def _process_table():
     return table
 
 
-def descendants(root):
-    """Pids of the live (not zombie) processes below ``root``."""
+def _descendants_by_scan(root):
+    """``descendants`` from a scan of the whole process table (kernels without ``/proc/PID/task/TID/children``)."""
     table = _process_table()
     children = {}
     for pid, (ppid, _) in table.items():
@@ -184,6 +199,49 @@ def descendants(root):
         if table[pid][1] not in ("Z", "X"):
             found.append(pid)
         stack.extend(children.get(pid, ()))
+    return found
+
+
+def _children_of(pid):
+    """The children of every thread of ``pid`` (``/proc/PID/task/*/children``); [] when it has ended."""
+    found = []
+    try:
+        threads = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return found
+    for thread in threads:
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, thread), "rb") as handle:
+                found.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue  # the thread ended meanwhile
+    return found
+
+
+def _is_live(pid):
+    """Whether ``pid`` exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3] not in (b"Z", b"X")
+
+
+def descendants(root):
+    """Pids of the live (not zombie) processes below ``root``: read from each process's list of children, which
+    costs what the tree holds, not what the machine runs; a scan of /proc where the kernel has no such list."""
+    if not os.path.exists("/proc/%d/task/%d/children" % (root, root)):
+        return _descendants_by_scan(root)
+    found, stack, seen = [], _children_of(root), set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        if _is_live(pid):
+            found.append(pid)
+        stack.extend(_children_of(pid))
     return found
 
 

@@ -112,6 +112,72 @@ class ReportLineTest(unittest.TestCase):
                                             "subreaper": True, "none": None})
 
 
+# A tree below this process: a child that forks a grandchild in a thread and a great-grandchild, prints every pid,
+# then leaves one exited (zombie) child unreaped.
+TREE = textwrap.dedent(
+    """
+    import os, sys, threading, time
+    pids = []
+    def grandchild():
+        pid = os.fork()
+        if pid == 0:
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+            time.sleep(60)
+            os._exit(0)
+        pids.append(pid)
+    thread = threading.Thread(target=grandchild)
+    thread.start()
+    thread.join()
+    zombie = os.fork()
+    if zombie == 0:
+        os._exit(0)
+    time.sleep(0.2)
+    print(os.getpid(), pids[0], zombie, flush=True)
+    time.sleep(60)
+    """
+)
+
+
+@unittest.skipUnless(os.path.exists("/proc/self/task"), "descendants are read from /proc")
+class DescendantsTest(unittest.TestCase):
+    def setUp(self):
+        sys.path.insert(0, SHIM_ROOT)
+        try:
+            from dagbridge_shim import supervisor
+        finally:
+            sys.path.remove(SHIM_ROOT)
+        self.supervisor = supervisor
+        self.process = subprocess.Popen([sys.executable, "-c", TREE], stdout=subprocess.PIPE, text=True,
+                                        start_new_session=True)
+        self.addCleanup(self.stop)
+        self.child, self.grandchild, self.zombie = (int(pid) for pid in self.process.stdout.readline().split())
+
+    def stop(self):
+        for pid in self.supervisor.descendants(self.process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.process.kill()
+        self.process.wait()
+        self.process.stdout.close()
+
+    def test_children_lists_and_the_full_scan_find_the_same_live_tree(self):
+        found = self.supervisor.descendants(os.getpid())
+        self.assertIn(self.child, found)
+        self.assertIn(self.grandchild, found)
+        self.assertNotIn(self.zombie, found)
+        self.assertNotIn(os.getpid(), found)
+        below_child = sorted(self.supervisor.descendants(self.child))
+        self.assertEqual(len(below_child), 2)  # the grandchild and its child, not the zombie
+        self.assertEqual(below_child, sorted(self.supervisor._descendants_by_scan(self.child)))
+
+    def test_a_process_that_ended_has_no_descendants(self):
+        self.assertEqual(self.supervisor.descendants(self.zombie), [])
+
+
 @unittest.skipUnless(sys.platform.startswith("linux"), "a child subreaper and /proc are Linux features")
 class SupervisorTest(unittest.TestCase):
     def test_a_daemon_the_task_left_is_ended_when_the_task_exits(self):

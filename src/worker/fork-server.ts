@@ -93,6 +93,37 @@ export interface ForkedAttempt {
   reportExit(exit: { exitCode: number | null; signal: NodeJS.Signals | null }): void;
 }
 
+/** Why an attempt started a fresh interpreter rather than a fork (counted, logged when the servers close). */
+export type FreshReason =
+  | 'DAG file changed'
+  | 'other Airflow mode'
+  | 'DAG file unreadable'
+  | 'malformed request'
+  | 'server exited'
+  | 'server did not answer'
+  | 'server unavailable'
+  | 'server failed';
+
+/** How this process's attempts started: forked from a warm server, or fresh interpreters by reason. */
+export interface TaskStarts {
+  readonly forked: number;
+  readonly fresh: Readonly<Partial<Record<FreshReason, number>>>;
+}
+
+/** The reason class of a server's refusal text (python-shim/dagbridge_shim/fork_server.py `serve`). */
+export function refusalReason(refused: string): FreshReason {
+  if (refused.includes('is not the version the run was scheduled from')) return 'DAG file changed';
+  if (refused.includes('other Airflow mode')) return 'other Airflow mode';
+  if (refused.startsWith('cannot read the DAG file')) return 'DAG file unreadable';
+  if (refused.startsWith('malformed request')) return 'malformed request';
+  if (refused === SERVER_EXITED) return 'server exited';
+  if (refused.startsWith(NO_ANSWER)) return 'server did not answer';
+  return 'server failed';
+}
+
+const SERVER_EXITED = 'the fork server exited';
+const NO_ANSWER = 'no answer within';
+
 const messageSchema = z.union([
   z.object({ event: z.literal('ready'), pid: z.number().int().positive(), mode: z.string(), python: z.string() }),
   z.object({ event: z.literal('exit'), pid: z.number().int().positive(), code: z.number().int().nullable(), signal: z.string().nullable() }),
@@ -177,13 +208,14 @@ class ForkServer {
     private readonly options: ForkServersOptions,
   ) {}
 
-  /** Forks the attempt, or null when this server cannot (the reason is logged at debug level). */
-  async fork(request: ForkRequest): Promise<ForkedAttempt | null> {
-    if (this.closed || Date.now() < this.notBefore) return null;
-    if (!(await this.start())) return null;
+  /** Forks the attempt, or says why this server cannot (the refusal is logged at debug level). */
+  async fork(request: ForkRequest): Promise<ForkedAttempt | { notForked: FreshReason }> {
+    const unavailable = { notForked: 'server unavailable' } as const;
+    if (this.closed || Date.now() < this.notBefore) return unavailable;
+    if (!(await this.start())) return unavailable;
     const child = this.child;
     const socketPath = this.socketPath;
-    if (child === null || child.stdin === null || socketPath === null) return null;
+    if (child === null || child.stdin === null || socketPath === null) return unavailable;
     const token = randomBytes(16).toString('hex');
     const connections = new Connections(request.input, () => this.waiting.delete(token));
     this.waiting.set(token, connections);
@@ -191,7 +223,7 @@ class ForkServer {
     const answer = await new Promise<{ forked: number } | { refused: string }>((resolve) => {
       const timer = setTimeout(() => {
         this.answers.delete(id);
-        resolve({ refused: `no answer within ${ANSWER_TIMEOUT_MS} ms` });
+        resolve({ refused: `${NO_ANSWER} ${ANSWER_TIMEOUT_MS} ms` });
         this.kill('it did not answer a request in time');
       }, ANSWER_TIMEOUT_MS);
       this.answers.set(id, (value) => {
@@ -210,7 +242,7 @@ class ForkServer {
       this.waiting.delete(token);
       connections.endUnattached();
       this.options.log.debug('the fork server did not fork an attempt; a fresh interpreter runs it', { reason: answer.refused, file: request.file });
-      return null;
+      return { notForked: refusalReason(answer.refused) };
     }
     const pid = answer.forked;
     this.running.set(pid, connections);
@@ -357,7 +389,7 @@ class ForkServer {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.options.log.warn('the fork server exited; the next task starts it again', { code, signal });
-    for (const answer of this.answers.values()) answer({ refused: 'the fork server exited' });
+    for (const answer of this.answers.values()) answer({ refused: SERVER_EXITED });
     this.answers.clear();
     this.child = null;
     this.ready = null;
@@ -423,6 +455,9 @@ class ForkServer {
  */
 export class ForkServers {
   private readonly servers = new Map<string, ForkServer>();
+  private forked = 0;
+  private reported = false;
+  private readonly fresh: Partial<Record<FreshReason, number>> = {};
 
   constructor(private readonly options: ForkServersOptions) {}
 
@@ -434,12 +469,24 @@ export class ForkServers {
       server = new ForkServer({ python: request.python, noAirflow: request.noAirflow, baseEnv: request.baseEnv }, this.options);
       this.servers.set(key, server);
     }
+    let outcome: ForkedAttempt | { notForked: FreshReason };
     try {
-      return await server.fork(request);
+      outcome = await server.fork(request);
     } catch (error) {
       this.options.log.warn('the fork server failed; a fresh interpreter runs the task', { error: errorMessage(error) });
+      outcome = { notForked: 'server failed' };
+    }
+    if ('notForked' in outcome) {
+      this.fresh[outcome.notForked] = (this.fresh[outcome.notForked] ?? 0) + 1;
       return null;
     }
+    this.forked += 1;
+    return outcome;
+  }
+
+  /** How the attempts started so far: forked, or fresh interpreters by reason. */
+  starts(): TaskStarts {
+    return { forked: this.forked, fresh: { ...this.fresh } };
   }
 
   /** Pids of the running servers (diagnostics, tests). */
@@ -447,9 +494,13 @@ export class ForkServers {
     return [...this.servers.values()].map((server) => server.pid).filter((pid): pid is number => pid !== null);
   }
 
-  /** Ends every server (running attempts go on). Idempotent. */
+  /** Ends every server (running attempts go on) and logs how the attempts started. Idempotent. */
   async close(): Promise<void> {
     await Promise.all([...this.servers.values()].map((server) => server.close()));
+    if (this.servers.size === 0 || this.reported) return;
+    this.reported = true;
+    const fresh = Object.entries(this.fresh);
+    this.options.log.info(`task starts: ${this.forked} forked from a warm server, ${fresh.reduce((sum, [, n]) => sum + n, 0)} fresh interpreters`, { forked: this.forked, fresh: this.fresh });
   }
 }
 
