@@ -29,12 +29,13 @@ DAEMON_TASK = textwrap.dedent(
             os._exit(0)
         os._exit(0)
     os.close(write)
-    print("daemon", os.read(read, 32).decode(), flush=True)
     mode = sys.argv[1]
+    if mode == "ignore-term":
+        # Before the line that tells the test to stop the task, so the SIGTERM cannot come first.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print("daemon", os.read(read, 32).decode(), flush=True)
     if mode == "exit":
         sys.exit(4)
-    if mode == "ignore-term":
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     time.sleep(60)
     """
 )
