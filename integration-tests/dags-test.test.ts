@@ -224,6 +224,56 @@ describe('dags test of one DAG in a folder', () => {
   }, 120_000);
 });
 
+describe('dags test and the bounds of what a task hands back', () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'dagbridge-json-limits-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('fails a task whose XCom is past maxXcomBytes (retries apply), refuses such a push, and fails a trigger of a conf past maxJsonDepth without retry', async () => {
+    writeFileSync(path.join(folder, 'limits.py'), [
+      'from datetime import datetime, timedelta',
+      'from airflow import DAG',
+      'from airflow.decorators import task',
+      'from airflow.operators.empty import EmptyOperator',
+      'from airflow.operators.trigger_dagrun import TriggerDagRunOperator',
+      'deep = {}',
+      'for _ in range(100):',
+      '    deep = {"d": deep}',
+      'with DAG("limits", start_date=datetime(2024, 1, 1), schedule=None):',
+      '    @task(retries=1, retry_delay=timedelta(seconds=0))',
+      '    def big_return():',
+      '        return "x" * 5000',
+      '    @task',
+      '    def big_push(ti=None):',
+      '        try:',
+      '            ti.xcom_push(key="big", value="y" * 5000)',
+      '        except Exception as error:',
+      '            return "refused: %s" % error',
+      '        return "stored"',
+      '    @task',
+      '    def small():',
+      '        return "z" * 100',
+      '    big_return()',
+      '    big_push()',
+      '    small()',
+      '    TriggerDagRunOperator(task_id="deep_trigger", trigger_dag_id="limits_target", conf=deep, retries=2, retry_delay=timedelta(seconds=0))',
+      'with DAG("limits_target", start_date=datetime(2024, 1, 1), schedule=None):',
+      '    EmptyOperator(task_id="noop")',
+      '',
+    ].join('\n'));
+    const result = await execa(process.execPath, [CLI, 'dags', 'test', 'limits', '--dags-folder', folder, '--json', '--show-logs'], {
+      reject: false, cwd: ROOT, env: { DAGBRIDGE_DATABASE_URL: '', DAGBRIDGE_REDIS_URL: '', DAGBRIDGE_MAX_XCOM_BYTES: '1000' },
+    });
+    const json = JSON.parse(String(result.stdout)) as DagTestJson & { xcoms?: unknown };
+    const tries = Object.fromEntries(json.taskInstances.map((t) => [t.taskId, [t.state, t.tryNumber]]));
+    expect(tries).toEqual({ big_return: ['failed', 2], big_push: ['success', 1], small: ['success', 1], deep_trigger: ['failed', 1] });
+    const logs = String(result.stderr);
+    // The return value is pushed through the channel as the task ends: refused there, it is the task's exception.
+    expect(logs).toContain('[big_return] dagbridge: ChannelError: channel request xcom.push refused (limit): xcom.push: limits.big_return: the value of XCom "return_value" is 5002 bytes as JSON, more than the 1000 allowed by maxXcomBytes (DAGBRIDGE_MAX_XCOM_BYTES)');
+    expect(logs).toMatch(/refused: .*limits\.big_push: the value of XCom "big" is 5002 bytes as JSON, more than the 1000 allowed by maxXcomBytes \(DAGBRIDGE_MAX_XCOM_BYTES\)/);
+    expect(logs).toContain('[deep_trigger] dagbridge: AirflowFailException: limits.deep_trigger: the conf of the run of DAG limits_target it triggers is nested more than 64 levels deep, the most maxJsonDepth (DAGBRIDGE_MAX_JSON_DEPTH) allows');
+  }, 120_000);
+});
+
 describe('tasks test', () => {
   it('runs one task, ignoring its upstream, and prints its log and XComs', async () => {
     const text = await dagbridge(['tasks', 'test', 'example_taskflow_etl', 'extract', '--dags-folder', EXAMPLES]);

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { pythonIsoUtc } from '../dag/ids.js';
 import { UsageError } from '../lib/errors.js';
+import { jsonLimitsOf } from '../lib/json-limits.js';
 import { escapeControls } from '../lib/terminal-text.js';
 import { createLogger, silentLogger } from '../lib/logger.js';
 import { MemoryStore } from '../ports/memory-store.js';
@@ -84,7 +85,7 @@ export function registerDagTestCommand(dags: Command): void {
         const result = await testDag({
           bundle, dag, python: python.executable, noAirflow: config.noAirflow, concurrency: config.concurrency, logicalDate, conf,
           env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs, logCapBytes: config.logCapBytes, variables: parseVars(options.var),
-          log, forkServers,
+          log, forkServers, jsonLimits: jsonLimitsOf(config),
           onUpdate: (tis) => view?.update(tis),
           onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${escapeControls(line.line)}\n`) : undefined,
           signal: controller.signal,
@@ -168,7 +169,7 @@ export function registerTaskTestCommand(tasks: Command): void {
       const report = await runAttempt({
         store, identity: { workerId: `local-${process.pid}`, hostname: hostname(), pid: process.pid }, python: python.executable,
         dagsFolder: bundle.dagsFolder, noAirflow: config.noAirflow, env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs,
-        logCapBytes: config.logCapBytes, log: silentLogger, testMode: true,
+        logCapBytes: config.logCapBytes, jsonLimits: jsonLimitsOf(config), log: silentLogger, testMode: true,
         onLogLine: options.json ? undefined : (_key, line) => process.stdout.write(`${escapeControls(line.line)}\n`),
       }, { dagId, runId, taskId, mapIndex }, 1);
       const ti = await store.getTaskInstance({ dagId, runId, taskId, mapIndex });

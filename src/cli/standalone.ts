@@ -10,6 +10,7 @@ import type { ForkServers } from '../worker/fork-server.js';
 import type { Command } from 'commander';
 import { createApp, describeUrl, requireStore, type App } from '../app.js';
 import { errorMessage } from '../lib/errors.js';
+import { jsonLimitsOf } from '../lib/json-limits.js';
 import { createLogger, type LogLevel } from '../lib/logger.js';
 import { assertDagsFolder, cachedExporter } from '../shim/export.js';
 import { resolvePython } from '../shim/python.js';
@@ -129,6 +130,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
         env: taskEnvSettingsOf(config),
         killGraceMs: config.killGraceMs,
         logCapBytes: config.logCapBytes,
+        jsonLimits: jsonLimitsOf(config),
         // Outside the home: a task's `../..` must not reach the home's URL and settings files.
         workBaseDir: undefined,
         runAsUsers: config.runAsUser,

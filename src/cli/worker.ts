@@ -12,6 +12,7 @@ import { loadManifest } from '../manifest/manifest.js';
 import { resolvePython } from '../shim/python.js';
 import { planWorkerManifest } from '../worker/manifest-gate.js';
 import { waitForStore } from '../lib/retry.js';
+import { jsonLimitsOf } from '../lib/json-limits.js';
 import { configFrom, withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { assertCanRunAsUsers } from '../worker/run-as-user-check.js';
 import { onStopSignals, withApp } from './run-command.js';
@@ -92,6 +93,7 @@ export function registerWorkerCommand(program: Command): Command {
             env: taskEnvSettingsOf(config),
             killGraceMs: config.killGraceMs,
             logCapBytes: config.logCapBytes,
+            jsonLimits: jsonLimitsOf(config),
             workBaseDir: undefined,
             runAsUsers: config.runAsUser,
             forkServers,

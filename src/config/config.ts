@@ -71,6 +71,11 @@ export const configSchema = z.object({
   parseStaleAfterSeconds: positiveInt.default(600),
   /** Largest conf of a DAG run, in bytes of JSON. Default 1048576. Env `DAGBRIDGE_MAX_CONF_BYTES`. */
   maxConfBytes: positiveInt.default(1024 * 1024),
+  /**
+   * Largest XCom value (a return value or `xcom_push`), in bytes of JSON: a larger one fails the task naming the
+   * setting. Default 16777216. Env `DAGBRIDGE_MAX_XCOM_BYTES`.
+   */
+  maxXcomBytes: positiveInt.default(16 * 1024 * 1024),
   /** Deepest nesting of a conf or an XCom value (arrays and objects). Default 64. Env `DAGBRIDGE_MAX_JSON_DEPTH`. */
   maxJsonDepth: positiveInt.default(64),
   /** Deliveries of one message before it is dead-lettered. Default 5. Env `DAGBRIDGE_MAX_DELIVERIES`. */
@@ -164,6 +169,7 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   parseStaleAfterSeconds: 'DAGBRIDGE_PARSE_STALE_AFTER_SECONDS',
   maxConfBytes: 'DAGBRIDGE_MAX_CONF_BYTES',
   maxJsonDepth: 'DAGBRIDGE_MAX_JSON_DEPTH',
+  maxXcomBytes: 'DAGBRIDGE_MAX_XCOM_BYTES',
   maxDeliveries: 'DAGBRIDGE_MAX_DELIVERIES',
   shutdownGraceMs: 'DAGBRIDGE_SHUTDOWN_GRACE_MS',
   killGraceMs: 'DAGBRIDGE_KILL_GRACE_MS',

@@ -46,6 +46,8 @@ export interface DagTestOptions {
   signal?: AbortSignal;
   /** Fork the tasks from these warm servers; none: a fresh interpreter per task. */
   forkServers?: ForkServers | null;
+  /** Bounds of XComs and triggered confs (AttemptContext.jsonLimits). */
+  jsonLimits?: AttemptContext['jsonLimits'];
 }
 
 /** The finished (or interrupted) run. */
@@ -81,6 +83,7 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
     onLogLine: options.onLogLine,
     dagTest: true,
     forkServers: options.forkServers ?? null,
+    jsonLimits: options.jsonLimits,
   };
   const executor = localAttemptExecutor({ context, concurrency: options.concurrency, onSettled: () => wakeup.notify(), log: options.log });
   const loop = new SchedulerLoop(store, executor, options.log);

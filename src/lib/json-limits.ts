@@ -45,5 +45,26 @@ export function describeJsonLimitProblem(what: string, problem: JsonLimitProblem
 /** The settings that bound a DAG run's conf, as messages name them. */
 export const CONF_LIMIT_SETTINGS = { bytes: 'maxConfBytes (DAGBRIDGE_MAX_CONF_BYTES)', depth: 'maxJsonDepth (DAGBRIDGE_MAX_JSON_DEPTH)' } as const;
 
+/** The bounds of the JSON a task hands back: XCom values and the conf of the runs it triggers. */
+export interface JsonLimits {
+  readonly maxXcomBytes: number;
+  readonly maxConfBytes: number;
+  readonly maxJsonDepth: number;
+}
+
+/** The defaults of the settings maxXcomBytes (16 MiB), maxConfBytes (1 MiB) and maxJsonDepth. */
+export const DEFAULT_JSON_LIMITS: JsonLimits = { maxXcomBytes: 16 * 1024 * 1024, maxConfBytes: 1024 * 1024, maxJsonDepth: MAX_JSON_DEPTH };
+
+/** The limits of a loaded configuration (or of anything holding the three settings). */
+export function jsonLimitsOf(settings: JsonLimits): JsonLimits {
+  return { maxXcomBytes: settings.maxXcomBytes, maxConfBytes: settings.maxConfBytes, maxJsonDepth: settings.maxJsonDepth };
+}
+
+/** What is wrong with XCom `key`'s value under `limits`, as a sentence naming the setting, or null. */
+export function xcomLimitMessage(key: string, value: unknown, limits: JsonLimits): string | null {
+  const problem = jsonLimitProblem(value, { maxBytes: limits.maxXcomBytes, maxDepth: limits.maxJsonDepth });
+  return problem && describeJsonLimitProblem(`the value of XCom ${JSON.stringify(key.slice(0, 40))}`, problem, XCOM_LIMIT_SETTINGS);
+}
+
 /** The settings that bound an XCom value, as messages name them. */
 export const XCOM_LIMIT_SETTINGS = { bytes: 'maxXcomBytes (DAGBRIDGE_MAX_XCOM_BYTES)', depth: 'maxJsonDepth (DAGBRIDGE_MAX_JSON_DEPTH)' } as const;

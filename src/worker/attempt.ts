@@ -16,6 +16,7 @@ import { nextRetryAt } from '../dag/retry.js';
 import { nextDataIntervalAfter, scheduleSettingsOf } from '../dag/schedule.js';
 import type { TaskInstanceState } from '../dag/states.js';
 import { errorMessage } from '../lib/errors.js';
+import { CONF_LIMIT_SETTINGS, DEFAULT_JSON_LIMITS, describeJsonLimitProblem, jsonLimitProblem, xcomLimitMessage, type JsonLimits } from '../lib/json-limits.js';
 import type { Logger } from '../lib/logger.js';
 import { retrying } from '../lib/retry.js';
 import type { AttemptOutcome, DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity } from '../ports/metadata-store.js';
@@ -57,6 +58,12 @@ export interface AttemptContext {
    * answers null and the task sees only `AIRFLOW_CONN_*` variables.
    */
   connections?: ConnectionSource | null;
+  /**
+   * Bounds of the JSON a task hands back (settings maxXcomBytes, maxConfBytes, maxJsonDepth): a larger XCom fails
+   * the task (retries apply, as for any exception the task raises), a run it triggers with a larger conf fails it
+   * without retry. Default DEFAULT_JSON_LIMITS.
+   */
+  jsonLimits?: JsonLimits;
   /** Caps of each attempt's supervisor channel (tests lower them). Default DEFAULT_CHANNEL_LIMITS. */
   channelLimits?: Partial<ChannelLimits>;
   /** `dags test`: its manual run is not externally triggered (Airflow 2.10.5's DAG.test leaves external_trigger False). */
@@ -285,7 +292,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
       env: ctx.env,
       logLimitBytes: ctx.logCapBytes,
       signal,
-      channel: { handlers: taskChannelHandlers({ store: ctx.store, connections: ctx.connections }), limits: ctx.channelLimits },
+      channel: { handlers: taskChannelHandlers({ store: ctx.store, connections: ctx.connections, limits: ctx.jsonLimits }), limits: ctx.channelLimits },
     },
     { onLogLine: (line) => logs.add(line.stream, line.line, line.at), now },
   );
@@ -299,7 +306,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
   }
 
   const { result, exitReason } = outcome.result
-    ? { result: outcome.result, exitReason: outcome.exitCode !== 0 ? `exit code ${outcome.exitCode}` : null }
+    ? { result: withinJsonLimits(outcome.result, key, ctx.jsonLimits ?? DEFAULT_JSON_LIMITS), exitReason: outcome.exitCode !== 0 ? `exit code ${outcome.exitCode}` : null }
     : processFailure(outcome);
   const error = result.error;
 
@@ -353,6 +360,28 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     triggerDagRuns: result.triggerDagRuns,
     outletEvents: result.outletEvents,
   }, outcome.durationMs);
+}
+
+/**
+ * The result, or a failed one when it hands back more than the limits allow: an XCom value past maxXcomBytes or
+ * maxJsonDepth (retryable, as the exception Airflow's XCom serialization raises in the task), or a triggered run's
+ * conf past maxConfBytes or maxJsonDepth (not retryable: the same conf would be refused again). Nothing of a
+ * refused result is stored or triggered.
+ */
+export function withinJsonLimits(result: TaskRunResult, key: TaskInstanceKey, limits: JsonLimits): TaskRunResult {
+  const fail = (type: string, message: string, retryable: boolean): TaskRunResult => ({
+    ...result, state: 'failed', xcoms: [], triggerDagRuns: [], outletEvents: [], followTaskIds: null, skipTaskIds: [], rescheduleAt: null,
+    error: { type, message: `${key.dagId}.${key.taskId}: ${message}`, traceback: '', retryable },
+  });
+  for (const xcom of result.xcoms) {
+    const tooBig = xcomLimitMessage(xcom.key, xcom.value, limits);
+    if (tooBig) return fail('XComLimitExceeded', tooBig, true);
+  }
+  for (const trigger of result.triggerDagRuns) {
+    const problem = jsonLimitProblem(trigger.conf, { maxBytes: limits.maxConfBytes, maxDepth: limits.maxJsonDepth });
+    if (problem) return fail('AirflowFailException', describeJsonLimitProblem(`the conf of the run of DAG ${trigger.dagId} it triggers`, problem, CONF_LIMIT_SETTINGS), false);
+  }
+  return result;
 }
 
 /**

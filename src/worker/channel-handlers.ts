@@ -5,6 +5,7 @@
  * the Variables (global in Airflow too).
  */
 import { z } from 'zod';
+import { DEFAULT_JSON_LIMITS, xcomLimitMessage, type JsonLimits } from '../lib/json-limits.js';
 import type { ConnectionSource } from '../ports/connections.js';
 import type { DagSpec } from '../dag/bundle.js';
 import type { DagRunState } from '../dag/states.js';
@@ -16,6 +17,8 @@ export interface ChannelSources {
   readonly store: MetadataStore;
   /** Where `connection.get` looks; without one every lookup answers null (the task falls back to AIRFLOW_CONN_*). */
   readonly connections?: ConnectionSource | null;
+  /** Bounds of a pushed XCom value (maxXcomBytes, maxJsonDepth). Default DEFAULT_JSON_LIMITS. */
+  readonly limits?: JsonLimits;
 }
 
 /** Airflow's `ID_LEN`-sized keys: variable keys and connection ids are at most 250 characters. */
@@ -146,6 +149,8 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
           const named = others.map(([field, given]) => `${field} ${JSON.stringify(given)}`).join(', ');
           throw new ChannelRefusal('forbidden', `a task may push XComs only for itself (${scope.dagId}.${scope.taskId}, run ${scope.runId}, map index ${scope.mapIndex}), not for ${named}`);
         }
+        const tooBig = xcomLimitMessage(key, value, sources.limits ?? DEFAULT_JSON_LIMITS);
+        if (tooBig) throw new ChannelRefusal('limit', `${scope.dagId}.${scope.taskId}: ${tooBig}; it was not stored`);
         if (!(await store.pushXcom(scope, scope.tryNumber, key, value, Date.now()))) {
           throw new ChannelRefusal('forbidden', `the task instance is no longer running try ${scope.tryNumber} (cleared or handed back); the XCom ${JSON.stringify(key)} was not stored`);
         }
