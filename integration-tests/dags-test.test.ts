@@ -272,6 +272,30 @@ describe('dags test and the bounds of what a task hands back', () => {
     expect(logs).toMatch(/refused: .*limits\.big_push: the value of XCom "big" is 5002 bytes as JSON, more than the 1000 allowed by maxXcomBytes \(DAGBRIDGE_MAX_XCOM_BYTES\)/);
     expect(logs).toContain('[deep_trigger] dagbridge: AirflowFailException: limits.deep_trigger: the conf of the run of DAG limits_target it triggers is nested more than 64 levels deep, the most maxJsonDepth (DAGBRIDGE_MAX_JSON_DEPTH) allows');
   }, 120_000);
+
+  it('serves the channel of a task whose attempt directory is too long for a socket path (an abstract socket)', async () => {
+    // 100 + 60 characters of ids: the attempt directory is past the 107 bytes of a unix socket path.
+    const dagId = `long_${'d'.repeat(95)}`;
+    const taskId = `push_${'t'.repeat(55)}`;
+    writeFileSync(path.join(folder, 'long_ids.py'), [
+      'from datetime import datetime',
+      'from airflow import DAG',
+      'from airflow.decorators import task',
+      `with DAG("${dagId}", start_date=datetime(2024, 1, 1), schedule=None):`,
+      `    @task(task_id="${taskId}")`,
+      '    def push(ti=None):',
+      '        ti.xcom_push(key="pushed", value=1)',
+      '        return "returned"',
+      '    @task',
+      '    def pull(ti=None):',
+      `        return ti.xcom_pull(task_ids="${taskId}", key="pushed")`,
+      '    push() >> pull()',
+      '',
+    ].join('\n'));
+    const result = await dagbridge(['dags', 'test', dagId, '--dags-folder', folder, '--json']);
+    const json = JSON.parse(result.stdout) as DagTestJson;
+    expect(statesOf(json), result.stderr).toEqual({ [taskId]: 'success', pull: 'success' });
+  }, 120_000);
 });
 
 describe('tasks test', () => {

@@ -105,6 +105,26 @@ def _encode(kind, message):
     return _HEADER.pack(len(body)) + body
 
 
+#: Bytes of ``sun_path`` on Linux: Node (libuv) binds an abstract name padded with NULs to this length.
+_SUN_PATH_BYTES = 108
+
+
+def _connect_to(sock, path):
+    """Connects to ``path``, or to the abstract name ``@name`` (Linux). Abstract names are compared over the
+    whole address length, and the worker's Node binds its name padded with NULs to the full ``sun_path``, so the
+    padded form is tried when the exact one is refused (a binder that uses the exact length is reached first)."""
+    if not path.startswith("@"):
+        sock.connect(path)
+        return
+    exact = "\0" + path[1:]
+    try:
+        sock.connect(exact)
+    except ConnectionRefusedError:
+        if len(exact.encode("utf-8")) >= _SUN_PATH_BYTES:
+            raise
+        sock.connect(exact.ljust(_SUN_PATH_BYTES, "\0"))
+
+
 def _connect_locked(kind):
     if _state["sock"] is not None and _state["pid"] == os.getpid():
         return _state["sock"]
@@ -118,10 +138,9 @@ def _connect_locked(kind):
     # socket is one of the slower standard modules to import; only a task that asks for something pays.
     import socket
 
-    address = "\0" + path[1:] if path.startswith("@") else path
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.connect(address)
+        _connect_to(sock, path)
         sock.sendall(_encode(kind, {"v": CHANNEL_PROTOCOL_VERSION, "kind": "hello", "token": token}))
     except OSError as error:
         sock.close()
