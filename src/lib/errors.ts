@@ -21,6 +21,9 @@ export type ErrorCode =
   | 'MESSAGE_INVALID'
   | 'SCHEMA_OUTDATED'
   | 'CONFLICT'
+  | 'FERNET_KEY_MISSING'
+  | 'FERNET_KEY_INVALID'
+  | 'INVALID_TOKEN'
   | 'INTERNAL';
 
 /** Base of every error dagbridge raises on purpose. `userFacing` errors print without a stack trace. */
