@@ -6,7 +6,8 @@
 Reads the ``TaskRunInput`` JSON on stdin, imports the DAG file (stand-ins, or real Airflow when importable and
 ``--no-airflow`` is not given), finds the task (the map index's arguments for a mapped task), builds the context,
 renders the templated fields, executes the task and writes the ``TaskRunResult`` JSON to ``--result``.
-The task's own stdout/stderr are its log; the shim adds ``LEVEL - message`` lines on stderr.
+The task's own stdout/stderr are its log; the shim adds ``LEVEL - message`` lines on stderr. Both pass through
+the secrets masker (``runtime/secrets_masker.py``): a connection's password is ``***`` in them once fetched.
 
 Exit codes: 0 when a result was written, whatever the task's state; 2 for bad arguments; 1 when no result
 could be written. Outcome mapping (as Airflow's ``_run_raw_task``): AirflowSkipException -> skipped;
@@ -23,7 +24,7 @@ from dagbridge_shim.execution.outcome import classify_import_failure
 from dagbridge_shim.execution.runner import run_task
 from dagbridge_shim.loader import MODE_STANDIN, choose_mode, load_airflow_world, load_dag_file
 from dagbridge_shim.run_contract import RunInputError, failure_result, parse_run_input, write_result
-from dagbridge_shim.runtime import channel
+from dagbridge_shim.runtime import channel, secrets_masker
 
 USAGE = ("usage: python -m dagbridge_shim run --dags-folder DIR --file REL_PATH --dag-id ID --task-id ID "
          "[--map-index N] --result PATH [--no-airflow]")
@@ -96,13 +97,31 @@ def execute(args, stdin, load=None):
     if not os.path.isdir(args["dags_folder"]):
         print("dagbridge_shim run: --dags-folder %s is not a directory" % args["dags_folder"], file=sys.stderr)
         return 2
-    result = run(args, stdin, load)
+    secrets_masker.install()
+    result = redact_result(run(args, stdin, load))
+    secrets_masker.flush()
     try:
         write_result(args["result"], result)
     except OSError as error:
         print("dagbridge_shim run: could not write the result to %s: %s" % (args["result"], error), file=sys.stderr)
         return 1
     return 0
+
+
+def redact_result(result):
+    """The result with secrets masked where Airflow masks them: the error's message and traceback (as logged),
+    and the rendered template fields (as ``RenderedTaskInstanceFields`` stores them)."""
+    if not secrets_masker.active():
+        return result
+    error = result.get("error")
+    if isinstance(error, dict):
+        for key in ("message", "traceback"):
+            if isinstance(error.get(key), str):
+                error[key] = secrets_masker.redact_text(error[key])
+    rendered = result.get("renderedFields")
+    if isinstance(rendered, dict):
+        result["renderedFields"] = {name: secrets_masker.redact(value, name) for name, value in rendered.items()}
+    return result
 
 
 def read_input(stream, args):

@@ -2,7 +2,7 @@
 
 Built from the task run input (contract 3, ``TaskRunInput``) with the keys and formats of Airflow's
 ``TaskInstance.get_template_context``: ``ds``, ``ts``, ``logical_date``, ``data_interval_*``, ``params``, ``ti``,
-``dag_run``, ``var``, ``macros``, ... Datetimes are timezone-aware UTC ``DateTime`` objects
+``dag_run``, ``var``, ``conn``, ``macros``, ... Datetimes are timezone-aware UTC ``DateTime`` objects
 (``dagbridge_shim.runtime.datetimes``), so ``{{ logical_date }}`` renders as Airflow renders it.
 
 Airflow-2-style files also get the keys Airflow 3 removed (``execution_date``, ``next_ds``, ``prev_ds``,
@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from dagbridge_shim import macros
 from dagbridge_shim.runtime.conf import ConfStandin
+from dagbridge_shim.runtime.connections import ConnectionAccessor
 from dagbridge_shim.runtime.dataset_events import InletEventsAccessors, OutletEventAccessors, triggering_events
 from dagbridge_shim.runtime.models import DagRun, TaskInstance
 from dagbridge_shim.runtime.params import resolve_params
@@ -57,7 +58,7 @@ def build_context(task, dag, run_input, xcom_store=None, airflow_style=2, templa
             "json": VariableAccessor(run_input.variables, deserialize_json=True),
             "value": VariableAccessor(run_input.variables, deserialize_json=False),
         },
-        "conn": None,
+        "conn": ConnectionAccessor(),
         "map_index": run_input.map_index,
         "try_number": run_input.try_number,
         "templates_dict": templates_dict,

@@ -1,13 +1,15 @@
-"""BaseHook (stand-in of airflow.hooks.base): connections come from `AIRFLOW_CONN_<ID>` variables."""
-import json
-import os
+"""BaseHook (stand-in of airflow.hooks.base and airflow.sdk's BaseHook): `get_connection(conn_id)` in Airflow's
+secrets order, `AIRFLOW_CONN_<ID>` first, then the worker (its secrets file, then the metadata table)."""
+import logging
 
 from airflow.exceptions import AirflowNotFoundException
 from airflow.utils.log.logging_mixin import LoggingMixin
 
+log = logging.getLogger(__name__)
+
 
 class BaseHook(LoggingMixin):
-    """Base of hooks; `get_connection(conn_id)` reads `AIRFLOW_CONN_<CONN_ID>` (URI or JSON)."""
+    """Base of hooks; `get_connection(conn_id)` is `Connection.get_connection_from_secrets(conn_id)`."""
 
     conn_name_attr = None
     default_conn_name = None
@@ -21,13 +23,13 @@ class BaseHook(LoggingMixin):
     def get_connection(cls, conn_id):
         from airflow.models.connection import Connection
 
-        raw = os.environ.get("AIRFLOW_CONN_%s" % conn_id.upper())
-        if raw is None:
-            raise AirflowNotFoundException("The conn_id `%s` isn't defined" % conn_id)
-        if raw.lstrip().startswith("{"):
-            data = json.loads(raw)
-            return Connection(conn_id=conn_id, **{k: v for k, v in data.items() if k != "conn_id"})
-        return Connection(conn_id=conn_id, uri=raw)
+        conn = Connection.get_connection_from_secrets(conn_id)
+        log.info("Retrieving connection '%s'", conn.conn_id)
+        return conn
+
+    @classmethod
+    def get_connections(cls, conn_id):
+        return [cls.get_connection(conn_id)]
 
     @classmethod
     def get_hook(cls, conn_id):

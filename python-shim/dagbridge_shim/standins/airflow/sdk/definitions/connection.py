@@ -1,0 +1,2 @@
+"""Connection (stand-in of airflow.sdk.definitions.connection)."""
+from airflow.models.connection import Connection  # noqa: F401
