@@ -87,10 +87,10 @@ export const configSchema = z.object({
   /**
    * Start every task in a fresh interpreter (Airflow's `[core] execute_tasks_new_python_interpreter`) instead of
    * forking it from the warm fork server, which keeps the shim, the stand-ins or Airflow imported and the DAG
-   * files parsed. Tasks the server cannot serve start fresh anyway. Default true.
+   * files parsed. Tasks the server cannot serve start fresh anyway. Default false (Airflow's default too).
    * Env `DAGBRIDGE_EXECUTE_TASKS_NEW_PYTHON_INTERPRETER`.
    */
-  executeTasksNewPythonInterpreter: bool.default(true),
+  executeTasksNewPythonInterpreter: bool.default(false),
   /** DAG files the fork server keeps parsed, least recently used out. Default 64. Env `DAGBRIDGE_FORK_SERVER_CACHE_FILES`. */
   forkServerCacheFiles: positiveInt.default(64),
   /** Cap of one task attempt's log. Default 64 MiB. Env `DAGBRIDGE_LOG_CAP_BYTES`. */
