@@ -12,7 +12,7 @@ the secrets masker (``runtime/secrets_masker.py``): a connection's password is `
 Exit codes: 0 when a result was written, whatever the task's state; 2 for bad arguments; 1 when no result
 could be written. Outcome mapping (as Airflow's ``_run_raw_task``): AirflowSkipException -> skipped;
 AirflowRescheduleException -> up_for_reschedule; AirflowFailException and AirflowSensorTimeout -> failed, not
-retryable (as are a missing provider package, missing Jinja2, a deferral, an ExternalTaskSensor, an unknown DAG
+retryable (as are a missing provider package, missing Jinja2, a deferral, an unknown DAG
 or task); any other exception -> failed, retryable. Execution timeouts are enforced by the worker (its task supervisor,
 ``supervisor.py``, ends the task and everything it started).
 """

@@ -1,8 +1,12 @@
-"""`run` on ExternalTaskSensor: a clear failure that is not retried, whatever the sensor's settings, since the
-task runner does not receive other DAGs' states (fixture tests/fixtures/run_dags/run_external_task.py)."""
+"""`run` on ExternalTaskSensor against a fake supervisor channel (fixture tests/fixtures/run_dags/run_external_task.py):
+Airflow 2.10.5's poke (airflow/sensors/external_task.py): the logical dates watched, check_existence once, failed
+and skipped states with Airflow's messages, poke and reschedule modes; and the constructor's checks."""
+import subprocess
+import sys
 import unittest
 
-from tests.test_run_support import run_task
+from tests.channel_fake import FakeChannel, Refusal
+from tests.test_run_support import base_env, run_task
 
 try:
     import jinja2  # noqa: F401
@@ -11,48 +15,159 @@ try:
 except ImportError:
     HAVE_JINJA = False
 
-
-def run(task_id):
-    return run_task("run_external_task.py", "run_external_task", task_id)
+LOGICAL = "2024-03-05T00:00:00+00:00"
 
 
-def message(task_id, what):
-    return ("ExternalTaskSensor %r needs the states of DAG 'upstream' (%s), which the task runner does not receive: "
-            "dagbridge cannot evaluate this sensor. Replace it with a dependency inside one DAG, a "
-            "TriggerDagRunOperator at the end of DAG 'upstream', or a schedule on an asset (dataset) that DAG "
-            "'upstream' updates" % (task_id, what))
+def counting(counts, exists=None):
+    """An answer function: ``counts`` maps a tuple of states to a count, or to a list of counts handed out one
+    per request (the last one repeats), so a watched task can change state between pokes."""
+
+    def answer(kind, payload):
+        if kind == "external.exists":
+            return exists
+        if kind != "external.count":
+            raise Refusal("unknown_kind", "not served by this fake")
+        value = counts.get(tuple(payload["states"]), 0)
+        if isinstance(value, list):
+            value = value.pop(0) if len(value) > 1 else value[0]
+        return {"count": value}
+
+    return answer
+
+
+def run(task_id, answer, **overrides):
+    with FakeChannel(answer) as channel:
+        outcome = run_task("run_external_task.py", "run_external_task", task_id, env=base_env(**channel.env()),
+                           **overrides)
+    return outcome, channel.requests
+
+
+def error_of(outcome):
+    error = outcome.result["error"] or {}
+    return outcome.result["state"], error.get("type"), error.get("message"), error.get("retryable")
 
 
 class ExternalTaskSensorTest(unittest.TestCase):
-    def assert_unavailable(self, task_id, what):
-        outcome = run(task_id)
-        error = outcome.result["error"]
-        self.assertEqual((outcome.result["state"], error["type"], error["message"], error["retryable"]),
-                         ("failed", "ExternalTaskStatesUnavailable", message(task_id, what), False))
-        self.assertIn("INFO - Marking task as FAILED.", outcome.stderr)
+    def test_waits_until_the_task_succeeds_at_the_logical_date_minus_execution_delta(self):
+        outcome, requests = run("wait_task", counting({("success",): [0, 0, 1]}))
+        self.assertEqual(outcome.result["state"], "success", outcome)
+        self.assertEqual([kind for kind, _ in requests], ["external.count"] * 3)
+        self.assertEqual(requests[0][1], {"dagId": "upstream", "taskIds": ["final"], "taskGroupId": None,
+                                          "logicalDates": ["2024-03-04T23:00:00+00:00"], "states": ["success"]})
+        self.assertIn("Poking for tasks ['final'] in dag upstream on 2024-03-04T23:00:00+00:00 ... ", outcome.stderr)
 
-    def test_one_task(self):
-        self.assert_unavailable("wait_task", "task 'final'")
+    def test_reschedule_mode_pokes_once_per_process(self):
+        outcome, requests = run("wait_tasks", counting({("success",): 0.5}))
+        self.assertEqual(outcome.result["state"], "up_for_reschedule", outcome)
+        self.assertIsNotNone(outcome.result["rescheduleAt"])
+        self.assertEqual(len(requests), 1)
+        self.assertEqual(requests[0][1]["taskIds"], ["a", "b"])
+        outcome, _ = run("wait_tasks", counting({("success",): 1}), sensorFirstPokeAt=LOGICAL)
+        self.assertEqual(outcome.result["state"], "success", outcome)
 
-    def test_several_tasks_in_reschedule_mode(self):
-        self.assert_unavailable("wait_tasks", "tasks 'a', 'b'")
+    def test_failed_states_fail_the_task_with_airflow_message_and_retry(self):
+        outcome, requests = run("wait_group", counting({("failed", "upstream_failed"): 1}))
+        self.assertEqual(error_of(outcome), ("failed", "AirflowException",
+                                             "The external task_group 'load' in DAG 'upstream' failed.", True))
+        self.assertEqual(requests[0][1]["taskGroupId"], "load")
+        self.assertEqual(len(requests), 1)
 
-    def test_a_task_group_with_never_fail(self):
-        self.assert_unavailable("wait_group", "task group 'load'")
+    def test_failed_states_with_soft_fail_skip(self):
+        outcome, _ = run("wait_group_soft", counting({("failed",): 1}))
+        self.assertEqual(outcome.result["state"], "skipped", outcome)
+        self.assertIn("The external task_group 'load' in DAG 'upstream' failed. Skipping due to soft_fail.",
+                      outcome.stderr)
 
-    def test_the_whole_dag_run_airflow_3_path_with_soft_and_silent_fail(self):
-        self.assert_unavailable("wait_dag", "its DAG run")
+    def test_whole_dag_run_failed_airflow_3_path_deferrable_pokes(self):
+        outcome, requests = run("wait_dag", counting({("failed",): [0, 1]}))
+        self.assertEqual(error_of(outcome), ("failed", "AirflowException", "The external DAG upstream failed.", True))
+        self.assertEqual([(p["taskIds"], p["taskGroupId"], p["states"]) for _, p in requests],
+                         [(None, None, ["failed"]), (None, None, ["success"]), (None, None, ["failed"])])
+
+    def test_skipped_states_skip(self):
+        outcome, _ = run("wait_skipped", counting({("skipped",): 1}))
+        self.assertEqual(outcome.result["state"], "skipped", outcome)
+        self.assertIn("Some of the external tasks ['final'] in DAG upstream reached a state in our "
+                      "states-to-skip-on list. Skipping.", outcome.stderr)
+
+    def test_execution_date_fn_gets_the_logical_date_and_context_and_every_date_must_be_allowed(self):
+        outcome, requests = run("wait_dates", counting({("success",): [1, 2]}))
+        self.assertEqual(outcome.result["state"], "success", outcome)
+        self.assertEqual(len(requests), 2)
+        self.assertEqual(requests[0][1]["logicalDates"], [LOGICAL, "2024-03-04T00:00:00+00:00"])
+
+    def test_check_existence_names_the_missing_task(self):
+        outcome, requests = run("wait_exists", counting({}, {"dag": True, "missingTaskIds": ["gone"], "group": False}))
+        self.assertEqual(error_of(outcome), ("failed", "AirflowException",
+                                             "The external task gone in DAG upstream does not exist.", True))
+        self.assertEqual(requests, [("external.exists", {"dagId": "upstream", "taskIds": ["final", "gone"],
+                                                         "taskGroupId": None})])
+        outcome, _ = run("wait_exists", counting({}, {"dag": False, "missingTaskIds": [], "group": False}))
+        self.assertEqual(error_of(outcome)[2], "The external DAG upstream does not exist.")
+
+    def test_check_existence_only_on_the_first_poke(self):
+        outcome, requests = run("wait_exists_ok", counting({("success",): [0, 1]},
+                                                           {"dag": True, "missingTaskIds": [], "group": False}))
+        self.assertEqual(outcome.result["state"], "success", outcome)
+        self.assertEqual([kind for kind, _ in requests], ["external.exists", "external.count", "external.count"])
+
+    def test_timeout_fails_without_retry(self):
+        outcome, _ = run("wait_timeout", counting({}))
+        self.assertEqual(error_of(outcome)[:2], ("failed", "AirflowSensorTimeout"))
+        self.assertFalse(error_of(outcome)[3])
+
+    def test_a_refused_request_fails_the_try_naming_it(self):
+        def refuse(kind, payload):
+            raise Refusal("unavailable", "the store is unreachable")
+
+        outcome, _ = run("wait_task", refuse)
+        self.assertEqual(error_of(outcome), ("failed", "ChannelError", "channel request external.count refused "
+                                             "(unavailable): external.count: the store is unreachable", True))
 
     def test_a_subclass_with_its_own_poke_runs_it(self):
-        self.assertEqual(run("own_poke").result["state"], "success")
+        outcome, requests = run("own_poke", counting({}))
+        self.assertEqual((outcome.result["state"], requests), ("success", []))
 
     def test_marker_does_nothing(self):
-        outcome = run("marker")
+        outcome, _ = run("marker", counting({}))
         if not HAVE_JINJA:  # its execution_date is a template
             self.assertEqual(outcome.result["error"]["type"], "Jinja2NotInstalled")
             return
         self.assertEqual((outcome.result["state"], outcome.result["renderedFields"]["execution_date"]),
-                         ("success", "2024-03-05T00:00:00+00:00"))
+                         ("success", LOGICAL))
+
+
+_CHECKS = """
+from dagbridge_shim.loader import activate_standins
+activate_standins()
+from airflow.sensors.external_task import ExternalTaskSensor
+cases = [dict(allowed_states=["success"], failed_states=["success"]),
+         dict(external_task_id="t", external_task_group_id="g"), dict(allowed_states=["skipped"]),
+         dict(external_task_id="t", allowed_states=["done"]), dict(external_task_ids=[]),
+         dict(external_task_id="t", allowed_states=["skipped"])]
+for kwargs in cases:
+    try:
+        sensor = ExternalTaskSensor(task_id="s", external_dag_id="up", **kwargs)
+        print("ok", sensor.external_task_ids)
+    except Exception as error:
+        print(type(error).__name__, str(error)[:70])
+"""
+
+
+class ConstructorTest(unittest.TestCase):
+    """Airflow 2.10.5's argument checks (airflow/sensors/external_task.py ExternalTaskSensor.__init__)."""
+
+    def test_checks(self):
+        completed = subprocess.run([sys.executable, "-c", _CHECKS], capture_output=True, text=True, env=base_env(),
+                                   timeout=60)
+        self.assertEqual(completed.stdout.splitlines(), [
+            "AirflowException Duplicate values provided across allowed_states, skipped_states and fa",
+            "ValueError Only one of `external_task_group_id` or `external_task_ids` may be pro",
+            "ValueError Valid values for `allowed_states`, `skipped_states` and `failed_states",
+            "ValueError Valid values for `allowed_states`, `skipped_states` and `failed_states",
+            "ok None",
+            "ok ['t']",
+        ], completed.stderr)
 
 
 if __name__ == "__main__":

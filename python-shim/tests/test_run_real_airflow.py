@@ -8,6 +8,7 @@ import tempfile
 import textwrap
 import unittest
 
+from tests.channel_fake import FakeChannel
 from tests.test_run_support import SHIM_ROOT, base_env, run_task
 
 FAKE_AIRFLOW = {
@@ -222,12 +223,14 @@ class RealAirflowTest(unittest.TestCase):
         outcome = self.run_real("real.py", "real_airflow", "dag_param", conf={"n": 8})
         self.assertEqual(outcome.result["xcoms"], [{"key": "return_value", "value": 8}], outcome)
 
-    def test_external_task_sensor_fails_without_calling_airflow_poke(self):
-        error = self.run_real("real.py", "real_airflow", "wait_other").result["error"]
-        self.assertEqual((error["type"], error["retryable"]), ("ExternalTaskStatesUnavailable", False))
-        self.assertTrue(error["message"].startswith(
-            "ExternalTaskSensor 'wait_other' needs the states of DAG 'other' (task 'done'), which the task runner "
-            "does not receive"), error["message"])
+    def test_external_task_sensor_asks_the_channel_without_calling_airflow_poke(self):
+        with FakeChannel(lambda kind, payload: {"count": 1}) as channel:
+            outcome = run_task("real.py", "real_airflow", "wait_other", env=dict(self.env, **channel.env()),
+                               dags_folder=self.dags, no_airflow=False)
+        self.assertEqual(outcome.result["state"], "success", outcome)
+        self.assertEqual(channel.requests, [("external.count", {
+            "dagId": "other", "taskIds": ["done"], "taskGroupId": None,
+            "logicalDates": ["2024-03-05T00:00:00+00:00"], "states": ["success"]})])
 
     def test_custom_operator_runs_its_own_execute_with_airflow_current_context(self):
         outcome = self.run_real("real.py", "real_airflow", "custom")

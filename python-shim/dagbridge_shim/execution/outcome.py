@@ -10,7 +10,7 @@ import traceback
 from dagbridge_shim.run_contract import Outcome
 
 _NOT_RETRYABLE = ("AirflowFailException", "AirflowSensorTimeout", "ProviderNotInstalled", "Jinja2NotInstalled",
-                  "TaskDeferred", "ExternalTaskStatesUnavailable")
+                  "TaskDeferred")
 
 # Import errors of provider modules name the distribution the worker lacks.
 _NAMESPACED_PROVIDERS = ("apache", "cncf", "common", "microsoft", "dbt", "atlassian")

@@ -7,50 +7,21 @@
   the runner reports ``up_for_reschedule`` and ``rescheduleAt``, the scheduler starts the task again then. The
   timeout counts from the first poke of this try (``sensorFirstPokeAt`` in the run input).
 - A poke returning a PokeReturnValue: its ``is_done`` decides and its ``xcom_value`` becomes the return value.
-- ExternalTaskSensor (its own ``poke``, stand-in or Airflow's): fails at once with ExternalTaskStatesUnavailable,
-  not retryable and not turned into a skip by ``soft_fail``/``never_fail``/``silent_fail``: the states of other
-  DAGs' task instances live in the scheduler's metadata, and the run input does not carry them.
+- ExternalTaskSensor (its own ``poke``, stand-in or Airflow's, whose poke would query the metadata database):
+  ``execution.external_task.poke_external_task``, which asks the worker over the supervisor channel.
 """
 import time
 from datetime import timedelta
 
 from dagbridge_shim import log
 from dagbridge_shim.airflow_errors import exceptions
+from dagbridge_shim.execution.external_task import poke_external_task
 from dagbridge_shim.runtime.datetimes import utcnow
-
-
-class ExternalTaskStatesUnavailable(Exception):
-    """A sensor needs the states of another DAG's task instances, which the task runner does not receive."""
-
-
-def _describe_external_target(op):
-    dag_id = getattr(op, "external_dag_id", None)
-    group_id = getattr(op, "external_task_group_id", None)
-    task_ids = getattr(op, "external_task_ids", None)
-    if task_ids is None and getattr(op, "external_task_id", None) is not None:
-        task_ids = [op.external_task_id]
-    if group_id:
-        what = "task group %r" % group_id
-    elif task_ids:
-        what = "task%s %s" % ("s" if len(task_ids) > 1 else "", ", ".join(repr(t) for t in task_ids))
-    else:
-        what = "its DAG run"
-    return dag_id, what
-
-
-def poke_external_task(op, context):
-    """ExternalTaskSensor's poke: raises ExternalTaskStatesUnavailable, naming what the sensor waits for."""
-    dag_id, what = _describe_external_target(op)
-    raise ExternalTaskStatesUnavailable(
-        "ExternalTaskSensor %r needs the states of DAG %r (%s), which the task runner does not receive: dagbridge "
-        "cannot evaluate this sensor. Replace it with a dependency inside one DAG, a TriggerDagRunOperator at the "
-        "end of DAG %r, or a schedule on an asset (dataset) that DAG %r updates"
-        % (getattr(op, "task_id", "?"), dag_id, what, dag_id, dag_id))
 
 
 def _poke(op):
     """The poke to call: ``poke_external_task`` when ``op`` uses ExternalTaskSensor's own poke (Airflow's
-    would query the metadata database), else ``op.poke``."""
+    queries the metadata database), else ``op.poke``."""
     for klass in type(op).__mro__:
         if "poke" in vars(klass):
             if klass.__name__ == "ExternalTaskSensor":
@@ -130,8 +101,6 @@ def execute_sensor(op, context):
     while True:
         try:
             done, xcom_value = _poke_result(poke(context))
-        except ExternalTaskStatesUnavailable:
-            raise
         except (errors.AirflowSensorTimeout, errors.AirflowTaskTimeout, errors.AirflowFailException) as error:
             if soft_fail:
                 raise errors.AirflowSkipException("Skipping due to soft_fail is set to True.") from error

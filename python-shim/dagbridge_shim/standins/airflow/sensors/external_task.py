@@ -1,6 +1,6 @@
-"""ExternalTaskSensor and ExternalTaskMarker. Whether the other DAG's task is done is known only to the
-scheduler's metadata, which the task runner does not receive: the poke fails at once, not retryable, with a
-message that names the other DAG (dagbridge_shim.execution.sensor.poke_external_task)."""
+"""ExternalTaskSensor and ExternalTaskMarker (Airflow 2.10.5's arguments and checks). The sensor's poke asks the
+worker for the other DAG's states over the supervisor channel (dagbridge_shim.execution.external_task)."""
+from airflow.exceptions import AirflowException
 from airflow.models.baseoperator import BaseOperator
 from airflow.sensors.base import BaseSensorOperator
 from airflow.utils.state import State
@@ -33,6 +33,12 @@ class ExternalTaskSensor(BaseSensorOperator):
         self.allowed_states = list(allowed_states) if allowed_states else [str(State.SUCCESS)]
         self.skipped_states = list(skipped_states) if skipped_states else []
         self.failed_states = list(failed_states) if failed_states else []
+        total_states = set(self.allowed_states + self.skipped_states + self.failed_states)
+        if len(total_states) != len(self.allowed_states) + len(self.skipped_states) + len(self.failed_states):
+            raise AirflowException(
+                "Duplicate values provided across allowed_states, skipped_states and failed_states.")
+        if not external_task_ids:
+            external_task_ids = None
         if external_task_id is not None and external_task_ids is not None:
             raise ValueError(
                 "Only one of `external_task_id` or `external_task_ids` may be provided to ExternalTaskSensor; "
@@ -40,6 +46,20 @@ class ExternalTaskSensor(BaseSensorOperator):
             )
         if external_task_id is not None:
             external_task_ids = [external_task_id]
+        if external_task_group_id is not None and external_task_ids is not None:
+            raise ValueError(
+                "Only one of `external_task_group_id` or `external_task_ids` may be provided to ExternalTaskSensor; "
+                "use external_task_id or external_task_ids or external_task_group_id."
+            )
+        if external_task_ids or external_task_group_id:
+            if not total_states <= set(State.task_states):
+                raise ValueError(
+                    "Valid values for `allowed_states`, `skipped_states` and `failed_states` when `external_task_id` "
+                    "or `external_task_ids` or `external_task_group_id` is not `None`: %s" % (State.task_states,))
+        elif not total_states <= set(State.dag_states):
+            raise ValueError(
+                "Valid values for `allowed_states`, `skipped_states` and `failed_states` when `external_task_id` and "
+                "`external_task_group_id` is `None`: %s" % (State.dag_states,))
         if execution_delta is not None and execution_date_fn is not None:
             raise ValueError(
                 "Only one of `execution_delta` or `execution_date_fn` may be provided to ExternalTaskSensor; not both."
@@ -51,11 +71,12 @@ class ExternalTaskSensor(BaseSensorOperator):
         self.external_task_ids = external_task_ids
         self.external_task_group_id = external_task_group_id
         self.check_existence = check_existence
+        self._has_checked_existence = False
         self.poll_interval = poll_interval
         self.deferrable = deferrable
 
     def poke(self, context):
-        from dagbridge_shim.execution.sensor import poke_external_task
+        from dagbridge_shim.execution.external_task import poke_external_task
 
         return poke_external_task(self, context)
 

@@ -47,3 +47,5 @@ class State:
     unfinished = frozenset([None, SCHEDULED, QUEUED, RUNNING, UP_FOR_RETRY, UP_FOR_RESCHEDULE, DEFERRED])
     failed_states = frozenset([FAILED, UPSTREAM_FAILED])
     success_states = frozenset([SUCCESS, SKIPPED])
+    task_states = (None,) + tuple(TaskInstanceState)
+    dag_states = (DagRunState.QUEUED, DagRunState.SUCCESS, DagRunState.RUNNING, DagRunState.FAILED)

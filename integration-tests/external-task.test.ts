@@ -1,0 +1,55 @@
+/**
+ * Cross-DAG dependencies through a real scheduler and worker on PostgreSQL and Redis: ExternalTaskSensor asks
+ * the worker over the supervisor channel (`external.exists`, `external.count`) for another DAG's states at the
+ * same logical date, in poke and reschedule modes, and fails on its failed_states with Airflow's message.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestCluster } from './support/cluster.js';
+import { startFixtureCluster, type FixtureCluster } from './support/fixture-cluster.js';
+
+let started: FixtureCluster | undefined;
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  started = await startFixtureCluster('external', 'external_dags');
+  cluster = started.cluster;
+}, 60_000);
+
+afterAll(async () => {
+  await started?.tearDown();
+});
+
+const ti = (dagId: string, runId: string, taskId: string) => cluster.store.getTaskInstance({ dagId, runId, taskId, mapIndex: -1 });
+const logOf = async (dagId: string, runId: string, taskId: string, tryNumber = 1): Promise<string> =>
+  (await cluster.store.readLogLines({ dagId, runId, taskId, mapIndex: -1 }, tryNumber)).map((l) => l.line).join('\n');
+
+describe('ExternalTaskSensor', () => {
+  it('waits, in poke and in reschedule mode, for another DAG\'s task that succeeds later at the same logical date', async () => {
+    await cluster.waitForDags(['ext_upstream', 'ext_waiter']);
+    const date = '2024-06-01T00:00:00+00:00';
+    const waiter = await cluster.trigger('ext_waiter', ['--logical-date', date]);
+    // Both sensors are waiting before the DAG they watch has a run: one poking, one handed back to the scheduler.
+    await cluster.until('the reschedule-mode sensor to be up_for_reschedule', async () => (await ti('ext_waiter', waiter, 'wait_reschedule'))?.state === 'up_for_reschedule');
+    await cluster.until('the poke-mode sensor to be running', async () => (await ti('ext_waiter', waiter, 'wait_poke'))?.state === 'running');
+    await cluster.trigger('ext_upstream', ['--logical-date', date]);
+    const run = await cluster.waitForRun('ext_waiter', waiter);
+    expect(run.state).toBe('success');
+    const reschedule = await ti('ext_waiter', waiter, 'wait_reschedule');
+    expect([reschedule?.state, reschedule?.tryNumber]).toEqual(['success', 1]);
+    const log = await logOf('ext_waiter', waiter, 'wait_poke');
+    expect(log).toContain(`Poking for tasks ['final'] in dag ext_upstream on ${date} ... `);
+    expect(log).toContain('Success criteria met. Exiting.');
+    expect(log).toMatch(/channel: \d+ requests \(0 refused\)/);
+  }, 180_000);
+
+  it('fails on failed_states with Airflow\'s message', async () => {
+    await cluster.waitForDags(['ext_failing', 'ext_fail_waiter']);
+    const date = '2024-06-02T00:00:00+00:00';
+    const failing = await cluster.trigger('ext_failing', ['--logical-date', date]);
+    expect((await cluster.waitForRun('ext_failing', failing)).state).toBe('failed');
+    const waiter = await cluster.trigger('ext_fail_waiter', ['--logical-date', date]);
+    expect((await cluster.waitForRun('ext_fail_waiter', waiter)).state).toBe('failed');
+    expect((await ti('ext_fail_waiter', waiter, 'wait_failed'))?.state).toBe('failed');
+    expect(await logOf('ext_fail_waiter', waiter, 'wait_failed')).toContain("AirflowException: Some of the external tasks ['boom'] in DAG ext_failing failed.");
+  }, 180_000);
+});
