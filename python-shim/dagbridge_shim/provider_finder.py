@@ -141,8 +141,15 @@ _FINDER = ProviderFinder()
 def install():
     if _FINDER not in sys.meta_path:
         sys.meta_path.append(_FINDER)
+    # After this finder: an airflow.* module nothing provides is a gap of the stand-ins.
+    from dagbridge_shim import standin_gaps
+
+    standin_gaps.install()
 
 
 def uninstall():
     while _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
+    from dagbridge_shim import standin_gaps
+
+    standin_gaps.uninstall()

@@ -200,6 +200,7 @@ class ImportSurfaceRunTest(unittest.TestCase):
         error = run("in_docker").result["error"]
         self.assertEqual((error["type"], error["retryable"]), ("ProviderNotInstalled", False))
         self.assertIn("apache-airflow-providers-docker", error["message"])
+        self.assertIn("run the container from @task.bash or a BashOperator", error["message"])
 
     def test_subdag_operator_says_it_is_not_supported(self):
         error = run("section").result["error"]

@@ -7,6 +7,7 @@ import ast
 import importlib.util
 import traceback
 
+from dagbridge_shim import standin_gaps
 from dagbridge_shim.run_contract import Outcome
 
 _NOT_RETRYABLE = ("AirflowFailException", "AirflowSensorTimeout", "ProviderNotInstalled", "Jinja2NotInstalled",
@@ -99,6 +100,9 @@ def classify(error):
             type_name, retryable = "ProviderNotInstalled", False
             message = ("%s (the worker's Python environment needs the %s package, with Apache Airflow, to run this "
                        "task; add it to the queue's dependency manifest)" % (message, package))
+    gap = standin_gaps.describe(error)
+    if gap is not None:
+        (type_name, message), retryable = gap, False
     if "TaskDeferred" in names:
         message = ("the task deferred itself (a deferrable operator or self.defer()); dagbridge has no triggerer: "
                    "set deferrable=False on the operator")

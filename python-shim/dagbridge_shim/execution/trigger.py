@@ -31,32 +31,39 @@ def execute_trigger_dagrun(op, context):
             "TriggerDagRunOperator %r: wait_for_completion/deferrable are not supported by dagbridge; trigger the "
             "DAG without waiting and use an ExternalTaskSensor (or a sensor on the run's outcome) instead"
             % op.task_id)
-    conf = getattr(op, "conf", None) or {}
+    raw_date = getattr(op, "logical_date", None)
+    if raw_date is None:
+        raw_date = getattr(op, "execution_date", None)
+    request_dag_run(context["ti"], trigger_dag_id, getattr(op, "trigger_run_id", None), getattr(op, "conf", None),
+                    _logical_date(raw_date), bool(getattr(op, "reset_dag_run", False)),
+                    "TriggerDagRunOperator %r" % op.task_id)
+    return None
+
+
+def request_dag_run(ti, dag_id, run_id, conf, logical_date, reset_dag_run, asker):
+    """Records a run of ``dag_id`` for the scheduler to create when ``ti``'s try succeeds (in the same
+    transaction as its outcome) and pushes the ``trigger_run_id`` / ``trigger_execution_date_iso`` XComs.
+    ``asker`` names the caller in errors. Returns the request (``dagId, runId, conf, logicalDate, resetDagRun``)."""
+    conf = conf or {}
     if not isinstance(conf, dict):
-        raise_airflow("AirflowException", "conf of TriggerDagRunOperator %r must be a dict, got %s"
-                      % (op.task_id, type(conf).__name__))
+        raise_airflow("AirflowException", "conf of %s must be a dict, got %s" % (asker, type(conf).__name__))
     try:
         json.dumps(conf, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise_airflow("AirflowException", "conf parameter should be JSON Serializable: %s" % error)
-    raw_date = getattr(op, "logical_date", None)
-    if raw_date is None:
-        raw_date = getattr(op, "execution_date", None)
-    logical_date = _logical_date(raw_date)
-    run_id = getattr(op, "trigger_run_id", None) or "manual__" + logical_date.isoformat()
+    run_id = run_id or "manual__" + logical_date.isoformat()
     request = {
-        "dagId": str(trigger_dag_id),
+        "dagId": str(dag_id),
         "runId": str(run_id),
         "conf": conf,
         "logicalDate": logical_date.isoformat(),
-        "resetDagRun": bool(getattr(op, "reset_dag_run", False)),
+        "resetDagRun": bool(reset_dag_run),
     }
-    log.info("Triggering DAG %s with run id %s", trigger_dag_id, run_id)
-    ti = context["ti"]
+    log.info("Triggering DAG %s with run id %s", dag_id, run_id)
     requests = getattr(ti, "_trigger_requests", None)
     if requests is None:
         requests = ti._trigger_requests = []
     requests.append(request)
     ti.xcom_push(key="trigger_run_id", value=request["runId"])
     ti.xcom_push(key="trigger_execution_date_iso", value=request["logicalDate"])
-    return None
+    return request

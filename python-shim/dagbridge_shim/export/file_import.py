@@ -6,7 +6,7 @@ import os
 import time
 import traceback
 
-from dagbridge_shim import convert, loader
+from dagbridge_shim import convert, loader, standin_gaps
 from dagbridge_shim.graph import find_cycle
 
 # The package's own frames are left out of a DAG file's import traceback.
@@ -51,11 +51,16 @@ def format_error(exc, path):
     if frames[start:]:
         lines.append("Traceback (most recent call last):\n")
         lines.extend(traceback.format_list(frames[start:]))
-    lines.extend(traceback.format_exception_only(type(exc), exc))
-    message = str(exc)
+    type_name, message = type(exc).__name__, str(exc)
+    gap = standin_gaps.describe(exc)
+    if gap is not None:
+        type_name, message = gap
+        lines.append("%s: %s\n" % gap)
+    else:
+        lines.extend(traceback.format_exception_only(type(exc), exc))
     if not message and isinstance(exc, SystemExit):
         message = "SystemExit(%r)" % (exc.code,)
-    return {"type": type(exc).__name__, "message": message, "traceback": "".join(lines)}
+    return {"type": type_name, "message": message, "traceback": "".join(lines)}
 
 
 def import_file(path, rel, file_hash, style, mode):

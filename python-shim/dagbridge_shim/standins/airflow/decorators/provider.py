@@ -17,6 +17,12 @@ PROVIDER_TASK_DECORATORS = {
     "snowpark": ("apache-airflow-providers-snowflake", "runs the function with a Snowpark session"),
 }
 
+#: What a DAG can do instead with the stand-ins alone.
+_ALTERNATIVES = {
+    "docker": " (without them: run the container from @task.bash or a BashOperator, `docker run IMAGE ...`)",
+    "kubernetes": " (without them: run the pod from @task.bash or a BashOperator, `kubectl run ...`)",
+}
+
 
 def _accepted_arguments():
     import inspect
@@ -40,7 +46,7 @@ def _operator_class(name, distribution, what):
     def execute(self, context):
         raise ProviderNotInstalled(
             "@task.%s %s: it needs Apache Airflow and %s installed where the task runs; dagbridge's stand-in "
-            "airflow package does not support it" % (name, what, distribution)
+            "airflow package does not support it%s" % (name, what, distribution, _ALTERNATIVES.get(name, ""))
         )
 
     return type(

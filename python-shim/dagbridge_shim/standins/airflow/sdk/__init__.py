@@ -20,6 +20,21 @@ from airflow.utils.weight_rule import WeightRule
 
 Context = dict
 
+#: Names loaded on first use (they import modules a task rarely needs).
+_LAZY = {"ObjectStoragePath": "airflow.io.path", "BaseNotifier": "airflow.notifications.basenotifier"}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module 'airflow.sdk' has no attribute %r" % name)
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "Asset",
     "AssetAlias",
@@ -27,6 +42,7 @@ __all__ = [
     "AssetAny",
     "AssetWatcher",
     "BaseHook",
+    "BaseNotifier",
     "BaseOperator",
     "BaseSensorOperator",
     "Connection",
@@ -36,6 +52,7 @@ __all__ = [
     "EdgeModifier",
     "Label",
     "Metadata",
+    "ObjectStoragePath",
     "Param",
     "ParamsDict",
     "PokeReturnValue",

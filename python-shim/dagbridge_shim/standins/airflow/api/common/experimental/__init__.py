@@ -1,0 +1,1 @@
+"""Stand-in of airflow.api.common.experimental (deprecated in Airflow 2)."""

@@ -1,0 +1,1 @@
+"""Stand-in of airflow.io (object storage): ``airflow.io.path.ObjectStoragePath`` on local paths."""
