@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'FERNET_KEY_MISSING'
   | 'FERNET_KEY_INVALID'
   | 'INVALID_TOKEN'
+  | 'CONNECTION_INVALID'
   | 'INTERNAL';
 
 /** Base of every error dagbridge raises on purpose. `userFacing` errors print without a stack trace. */
