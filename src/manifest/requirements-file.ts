@@ -12,9 +12,9 @@
  * - `${VAR}` references are not expanded: values of the environment are never read into a manifest.
  * - A line that is neither gives ManifestError('MANIFEST_INVALID') naming `file:line` and the reason.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, ManifestError } from '../lib/errors.js';
+import { readRegularFileText } from '../lib/regular-file.js';
 import { normalizeName } from './names.js';
 import { parseRequirement, redactUrl, RequirementSyntaxError, type Requirement } from './requirement.js';
 
@@ -24,32 +24,13 @@ export type TextReader = (absolutePath: string) => string;
 /** The largest manifest or requirements file read (10 MiB); real ones are a few KiB. */
 export const MAX_MANIFEST_FILE_BYTES = 10 * 1024 * 1024;
 
-function fileKind(stats: Stats): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
 /**
  * Reads a manifest or requirements file: only a regular file (after symbolic links) of at most
  * `MAX_MANIFEST_FILE_BYTES`. Checked on the opened descriptor (opened non-blocking, so a FIFO cannot hang it), so
  * what is checked is what is read; `/dev/zero` or a directory is refused instead of read without end.
  */
 export function readManifestText(absolutePath: string): string {
-  const fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new Error(`it is ${fileKind(stats)}; give a regular file`);
-    if (stats.size > MAX_MANIFEST_FILE_BYTES) {
-      throw new Error(`it is ${stats.size} bytes, more than the ${MAX_MANIFEST_FILE_BYTES} a manifest or requirements file may be`);
-    }
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  return readRegularFileText(absolutePath, MAX_MANIFEST_FILE_BYTES, 'a manifest or requirements file');
 }
 
 /** What a requirements file (with its includes) holds. */
