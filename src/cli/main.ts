@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { DagbridgeError, toError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
+import { registerConnectionCommands } from './connections.js';
 import { registerDagFolderCommands } from './dags.js';
 import { registerDagTestCommand, registerTaskTestCommand } from './dags-test.js';
 import { registerDagClusterCommands } from './dags-cluster.js';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerWorkerCheckCommand(registerWorkerCommand(program));
   registerManifestCommands(program);
   registerPoolAndVariableCommands(program);
+  registerConnectionCommands(program);
   registerQueueCommands(program);
   registerWorkersCommands(program);
   registerStatusCommand(program);

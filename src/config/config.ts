@@ -45,6 +45,18 @@ export const configSchema = z.object({
    * Node's default CAs. Default none. Env `DAGBRIDGE_REDIS_CA_FILE`.
    */
   redisCaFile: z.string().min(1).nullable().default(null),
+  /**
+   * Fernet keys that encrypt Connections' passwords and extras in the metadata table (Airflow's `[core]
+   * fernet_key`): comma-separated, the first encrypts, any decrypts (put a new key first to rotate). Required to
+   * add, import or read a stored connection; `dagbridge connections generate-fernet-key` makes one. Default none.
+   * Env `DAGBRIDGE_FERNET_KEY`.
+   */
+  fernetKey: z.string().min(1).nullable().default(null),
+  /**
+   * A local secrets file of Connections (`.json`, `.yaml`/`.yml` or `.env`, as Airflow's LocalFilesystemBackend),
+   * looked up after `AIRFLOW_CONN_*` and before the table. Default none. Env `DAGBRIDGE_CONNECTIONS_FILE`.
+   */
+  connectionsFile: z.string().min(1).nullable().default(null),
   /** Prefix of every Redis key. Default `dagbridge:`. Env `DAGBRIDGE_REDIS_PREFIX`. */
   redisPrefix: z.string().min(1).default('dagbridge:'),
   /** Queues a worker serves. Default `default`. Env `DAGBRIDGE_QUEUES` (comma-separated). */
@@ -159,6 +171,8 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   redisUrlFile: 'DAGBRIDGE_REDIS_URL_FILE',
   redisCaFile: 'DAGBRIDGE_REDIS_CA_FILE',
   redisPrefix: 'DAGBRIDGE_REDIS_PREFIX',
+  fernetKey: 'DAGBRIDGE_FERNET_KEY',
+  connectionsFile: 'DAGBRIDGE_CONNECTIONS_FILE',
   queues: 'DAGBRIDGE_QUEUES',
   concurrency: 'DAGBRIDGE_CONCURRENCY',
   leaseMs: 'DAGBRIDGE_LEASE_MS',
@@ -303,14 +317,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       throw new ConfigError(`setting ${key} (${origin[key] ?? 'default'}): the URL holds more than one @ before its host; percent-encode @ in the password as %40`);
     }
   }
-  return Object.freeze({ ...config, dagsFolder: path.resolve(config.dagsFolder), home: path.resolve(config.home), pluginsFolder: config.pluginsFolder ? path.resolve(config.pluginsFolder) : null, pythonPath: config.pythonPath.map((entry) => path.resolve(entry)) });
+  return Object.freeze({ ...config, dagsFolder: path.resolve(config.dagsFolder), home: path.resolve(config.home), pluginsFolder: config.pluginsFolder ? path.resolve(config.pluginsFolder) : null, connectionsFile: config.connectionsFile ? path.resolve(config.connectionsFile) : null, pythonPath: config.pythonPath.map((entry) => path.resolve(entry)) });
 }
 
 /** The configuration as printable key/values, secrets redacted. */
 export function describeConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    out[key] = (SECRET_KEYS as ReadonlySet<string>).has(key) && typeof value === 'string' ? redactUrl(value) : value;
+    out[key] = (SECRET_KEYS as ReadonlySet<string>).has(key) && typeof value === 'string' ? redactUrl(value) : key === 'fernetKey' && value !== null ? '***' : value;
   }
   return out;
 }
