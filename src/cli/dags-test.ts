@@ -8,6 +8,8 @@ import { hostname } from 'node:os';
 import { pythonIsoUtc } from '../dag/ids.js';
 import { UsageError } from '../lib/errors.js';
 import { jsonLimitsOf } from '../lib/json-limits.js';
+import { connectionLookup } from '../connections/sources.js';
+import type { ConnectionSource } from '../ports/connections.js';
 import { escapeControls } from '../lib/terminal-text.js';
 import { createLogger, silentLogger } from '../lib/logger.js';
 import { MemoryStore } from '../ports/memory-store.js';
@@ -58,6 +60,14 @@ function parseVars(pairs: string[] | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * Connections of `dags test` and `tasks test`, which have no database: `AIRFLOW_CONN_*` and the connections file
+ * (docs/connections.md).
+ */
+function localConnections(config: Config): ConnectionSource {
+  return connectionLookup({ env: process.env, connectionsFile: config.connectionsFile, table: null });
+}
+
 /** Registers `dags test`. */
 export function registerDagTestCommand(dags: Command): void {
   withJson(withDagOptions(dags.command('test').argument('<dag_id>').argument('[logical_date]', 'logical date of the run, as in `airflow dags test DAG_ID DATE` (same as --logical-date)')
@@ -85,7 +95,7 @@ export function registerDagTestCommand(dags: Command): void {
         const result = await testDag({
           bundle, dag, python: python.executable, noAirflow: config.noAirflow, concurrency: config.concurrency, logicalDate, conf,
           env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs, logCapBytes: config.logCapBytes, variables: parseVars(options.var),
-          log, forkServers, jsonLimits: jsonLimitsOf(config),
+          log, forkServers, jsonLimits: jsonLimitsOf(config), connections: localConnections(config),
           onUpdate: (tis) => view?.update(tis),
           onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${escapeControls(line.line)}\n`) : undefined,
           signal: controller.signal,
@@ -169,7 +179,7 @@ export function registerTaskTestCommand(tasks: Command): void {
       const report = await runAttempt({
         store, identity: { workerId: `local-${process.pid}`, hostname: hostname(), pid: process.pid }, python: python.executable,
         dagsFolder: bundle.dagsFolder, noAirflow: config.noAirflow, env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs,
-        logCapBytes: config.logCapBytes, jsonLimits: jsonLimitsOf(config), log: silentLogger, testMode: true,
+        logCapBytes: config.logCapBytes, jsonLimits: jsonLimitsOf(config), log: silentLogger, testMode: true, connections: localConnections(config),
         onLogLine: options.json ? undefined : (_key, line) => process.stdout.write(`${escapeControls(line.line)}\n`),
       }, { dagId, runId, taskId, mapIndex }, 1);
       const ti = await store.getTaskInstance({ dagId, runId, taskId, mapIndex });

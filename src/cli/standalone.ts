@@ -11,6 +11,9 @@ import type { Command } from 'commander';
 import { createApp, describeUrl, requireStore, type App } from '../app.js';
 import { errorMessage } from '../lib/errors.js';
 import { jsonLimitsOf } from '../lib/json-limits.js';
+import { FernetKeys } from '../lib/fernet.js';
+import { ConnectionTable } from '../connections/connection-table.js';
+import { connectionLookup } from '../connections/sources.js';
 import { createLogger, type LogLevel } from '../lib/logger.js';
 import { assertDagsFolder, cachedExporter } from '../shim/export.js';
 import { resolvePython } from '../shim/python.js';
@@ -120,6 +123,8 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     const refresh = (): void => void watcher.refresh().catch((error: unknown) => log.warn('could not read run states', { error: errorMessage(error) }));
     const { StandaloneService } = await import('../standalone/standalone-service.js');
     forkServers = (await import('../worker/fork-server.js')).forkServersFor(config, log);
+    if (config.fernetKey) FernetKeys.parse(config.fernetKey);
+    const connections = connectionLookup({ env: process.env, connectionsFile: config.connectionsFile, table: new ConnectionTable(store.pool, config.fernetKey) });
     service = new StandaloneService({
       store, log,
       exportBundle: cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, ...dagCodeSettingsOf(config), variables: () => store.listVariables(), cacheDir: config.home }),
@@ -135,6 +140,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
         workBaseDir: undefined,
         runAsUsers: config.runAsUser,
         forkServers,
+        connections,
       },
       concurrency: config.concurrency,
       parseIntervalMs: config.parseIntervalSeconds * 1000,

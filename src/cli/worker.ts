@@ -13,6 +13,9 @@ import { resolvePython } from '../shim/python.js';
 import { planWorkerManifest } from '../worker/manifest-gate.js';
 import { waitForStore } from '../lib/retry.js';
 import { jsonLimitsOf } from '../lib/json-limits.js';
+import { FernetKeys } from '../lib/fernet.js';
+import { ConnectionTable } from '../connections/connection-table.js';
+import { connectionLookup } from '../connections/sources.js';
 import { configFrom, withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { assertCanRunAsUsers } from '../worker/run-as-user-check.js';
 import { onStopSignals, withApp } from './run-command.js';
@@ -77,6 +80,9 @@ export function registerWorkerCommand(program: Command): Command {
         // The task runner's modules are loaded by the commands that run tasks only.
         const { WorkerService } = await import('../worker/worker-service.js');
         const forkServers = (await import('../worker/fork-server.js')).forkServersFor(config, app.log);
+        // A malformed key stops the worker at start, not at a task's first connection lookup.
+        if (config.fernetKey) FernetKeys.parse(config.fernetKey);
+        const connections = connectionLookup({ env: process.env, connectionsFile: config.connectionsFile, table: new ConnectionTable(store.pool, config.fernetKey) });
         const service = new WorkerService({
           workerId: options.workerId ?? defaultWorkerId(),
           store, queue,
@@ -97,6 +103,7 @@ export function registerWorkerCommand(program: Command): Command {
             workBaseDir: undefined,
             runAsUsers: config.runAsUser,
             forkServers,
+            connections,
           },
           log: app.log,
           subscribeToWork: (onWork) => app.subscribeToWork(onWork),

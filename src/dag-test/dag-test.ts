@@ -48,6 +48,8 @@ export interface DagTestOptions {
   forkServers?: ForkServers | null;
   /** Bounds of XComs and triggered confs (AttemptContext.jsonLimits). */
   jsonLimits?: AttemptContext['jsonLimits'];
+  /** Where the channel's `connection.get` looks (AttemptContext.connections). */
+  connections?: AttemptContext['connections'];
 }
 
 /** The finished (or interrupted) run. */
@@ -84,6 +86,7 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
     dagTest: true,
     forkServers: options.forkServers ?? null,
     jsonLimits: options.jsonLimits,
+    connections: options.connections ?? null,
   };
   const executor = localAttemptExecutor({ context, concurrency: options.concurrency, onSettled: () => wakeup.notify(), log: options.log });
   const loop = new SchedulerLoop(store, executor, options.log);
