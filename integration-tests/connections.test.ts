@@ -241,7 +241,10 @@ describe('a worker answers connection.get', () => {
     const conf = { conn_ids: ['my_db', 'old_row', 'from_env', 'from_file', 'nowhere', 'foreign'] };
     const runId = await cluster.trigger('connection_lookup', ['--conf', JSON.stringify(conf)]);
     const run = await cluster.waitForRun('connection_lookup', runId);
-    const xcom = (await cluster.store.listXcoms({ dagId: 'connection_lookup', runId })).find((x) => x.key === 'return_value')?.value as Record<string, unknown>;
+    const xcoms = (await cluster.store.listXcoms({ dagId: 'connection_lookup', runId })).filter((x) => x.key === 'return_value');
+    const xcom = xcoms.find((x) => x.taskId === 'look_up')?.value as Record<string, unknown>;
+    // Airflow's own API in the task (the shim's BaseHook) gets the same fields through the channel.
+    expect(xcoms.find((x) => x.taskId === 'via_hook')?.value).toEqual({ host: 'db.example.com', password: PASSWORD, extra: { sslmode: 'require' }, uri: 'postgres://app:p%40ss%3Aw%2Frd@db.example.com:5432/orders?sslmode=require' });
     expect(run.state, JSON.stringify(xcom)).toBe('success');
     expect(xcom.my_db).toEqual({ connId: 'my_db', connType: 'postgres', description: 'orders database', host: 'db.example.com', schema: 'orders', login: 'app', password: PASSWORD, port: 5432, extra: '{"sslmode": "require"}' });
     expect(xcom.old_row).toEqual({ connId: 'old_row', connType: 'mysql', description: null, host: 'old-host', schema: 's', login: 'me', password: 'old-pw', port: 3306, extra: null });
