@@ -53,3 +53,26 @@ describe('ExternalTaskSensor', () => {
     expect(await logOf('ext_fail_waiter', waiter, 'wait_failed')).toContain("AirflowException: Some of the external tasks ['boom'] in DAG ext_failing failed.");
   }, 180_000);
 });
+
+describe('TriggerDagRunOperator with wait_for_completion', () => {
+  it('creates the run at once, once, and waits for its allowed or failed state; a task that is not a TriggerDagRunOperator is refused', async () => {
+    await cluster.waitForDags(['ext_triggered', 'ext_trigger_waiter']);
+    const waiter = await cluster.trigger('ext_trigger_waiter', ['--logical-date', '2024-06-03T00:00:00+00:00']);
+    expect((await cluster.waitForRun('ext_trigger_waiter', waiter)).state).toBe('failed');
+    expect((await ti('ext_trigger_waiter', waiter, 'trigger_ok'))?.state).toBe('success');
+    expect((await ti('ext_trigger_waiter', waiter, 'trigger_failing'))?.state).toBe('failed');
+    const runs = await cluster.store.listDagRuns({ dagId: 'ext_triggered' });
+    expect(runs.map((r) => [r.runId, r.state]).sort()).toEqual([[`failing__${waiter}`, 'failed'], [`ok__${waiter}`, 'success']]);
+    expect(await logOf('ext_trigger_waiter', waiter, 'trigger_ok')).toContain(`ext_triggered finished with allowed state success`);
+    expect(await logOf('ext_trigger_waiter', waiter, 'trigger_failing')).toContain('AirflowException: ext_triggered failed with failed states failed');
+    const xcoms = await cluster.store.listXcoms({ dagId: 'ext_trigger_waiter', runId: waiter });
+    expect(xcoms.filter((x) => x.taskId === 'trigger_ok').map((x) => [x.key, x.value]).sort()).toEqual([
+      ['trigger_execution_date_iso', runs.find((r) => r.runId === `ok__${waiter}`)?.logicalDate],
+      ['trigger_run_id', `ok__${waiter}`],
+    ]);
+    expect(xcoms.find((x) => x.taskId === 'not_a_trigger' && x.key === 'return_value')?.value).toEqual([
+      'forbidden',
+      'channel request dagrun.trigger refused (forbidden): dagrun.trigger: only a TriggerDagRunOperator task may trigger a DAG run; ext_trigger_waiter.not_a_trigger is a PythonOperator',
+    ]);
+  }, 180_000);
+});

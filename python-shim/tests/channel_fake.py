@@ -9,6 +9,8 @@ import struct
 import tempfile
 import threading
 
+from tests.test_run_support import base_env, run_task
+
 _HEADER = struct.Struct(">I")
 TOKEN = "fake-channel-token"
 
@@ -93,3 +95,16 @@ class FakeChannel:
                     response = {"v": 1, "id": message["id"], "ok": False,
                                 "error": {"code": refusal.code, "message": "%s: %s" % (kind, refusal)}}
                 conn.sendall(_frame(response))
+
+
+def run_with_channel(file, dag_id, task_id, answer, **overrides):
+    """Runs one task of a fixture DAG file with a FakeChannel answering ``answer``: (Run, requests)."""
+    with FakeChannel(answer) as channel:
+        outcome = run_task(file, dag_id, task_id, env=base_env(**channel.env()), **overrides)
+    return outcome, channel.requests
+
+
+def error_of(outcome):
+    """(state, error type, message, retryable) of a run's result."""
+    error = outcome.result["error"] or {}
+    return outcome.result["state"], error.get("type"), error.get("message"), error.get("retryable")

@@ -117,11 +117,6 @@ class TriggerDagRunTest(unittest.TestCase):
             {"dagId": "target_dag", "runId": "manual__2024-02-01T00:00:00+00:00", "conf": {},
              "logicalDate": "2024-02-01T00:00:00+00:00", "resetDagRun": False}])
 
-    def test_wait_for_completion_is_refused(self):
-        result = run("trigger_wait").result
-        self.assertEqual((result["state"], result["error"]["retryable"], result["triggerDagRuns"]), ("failed", False, []))
-        self.assertIn("wait_for_completion/deferrable are not supported", result["error"]["message"])
-
 
 class SensorTest(unittest.TestCase):
     def test_poke_mode_until_true(self):

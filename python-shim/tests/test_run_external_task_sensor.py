@@ -5,8 +5,8 @@ import subprocess
 import sys
 import unittest
 
-from tests.channel_fake import FakeChannel, Refusal
-from tests.test_run_support import base_env, run_task
+from tests.channel_fake import Refusal, error_of, run_with_channel
+from tests.test_run_support import base_env
 
 try:
     import jinja2  # noqa: F401
@@ -36,15 +36,7 @@ def counting(counts, exists=None):
 
 
 def run(task_id, answer, **overrides):
-    with FakeChannel(answer) as channel:
-        outcome = run_task("run_external_task.py", "run_external_task", task_id, env=base_env(**channel.env()),
-                           **overrides)
-    return outcome, channel.requests
-
-
-def error_of(outcome):
-    error = outcome.result["error"] or {}
-    return outcome.result["state"], error.get("type"), error.get("message"), error.get("retryable")
+    return run_with_channel("run_external_task.py", "run_external_task", task_id, answer, **overrides)
 
 
 class ExternalTaskSensorTest(unittest.TestCase):

@@ -2,7 +2,7 @@
  * Builders for DagSpec and TaskSpec values with Airflow's defaults, for tests and in-code DAG definitions.
  * Pure.
  */
-import type { DagSpec, TaskSpec } from './bundle.js';
+import { BUNDLE_SCHEMA_VERSION, type DagBundle, type DagSpec, type TaskSpec } from './bundle.js';
 
 /** A task with every field at Airflow's default; `edges` fills upstream and downstream consistently. */
 export function task(taskId: string, overrides: Partial<TaskSpec> = {}): TaskSpec {
@@ -83,5 +83,17 @@ export function dagOf(tasks: TaskSpec[], edges: string[] = [], overrides: Partia
     tasks: [...byId.values()],
     taskGroups: [],
     ...overrides,
+  };
+}
+
+/** A bundle holding `dags` (nothing else), as a test's export would produce. */
+export function bundleOf(...dags: DagSpec[]): DagBundle {
+  return {
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
+    generator: { name: 'test', version: '0', python: '3.11.0', pythonExecutable: 'python3', mode: 'standin', airflowVersion: null },
+    dagsFolder: '/dags',
+    files: [],
+    importErrors: [],
+    dags,
   };
 }

@@ -9,6 +9,7 @@ import { assertNewRun, refuseInvalidRunRequests } from '../dag/new-run.js';
 import type { DatasetRef } from '../dag/datasets.js';
 import { dagVersionHash } from './dag-version.js';
 import { MemoryDatasets } from './memory-datasets.js';
+import type { TriggerRequest } from './task-run-contract.js';
 import type {
   AttemptOutcome, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity, XcomQuery, XcomRow,
@@ -325,22 +326,32 @@ export class MemoryStore implements MetadataStore {
     }
     // A try cleared while it ran records no events (as the PostgreSQL store).
     if (outcome.state === 'success' && !restarting) for (const event of outcome.outletEvents ?? []) this.datasets.record(event, outcome.key, outcome.endDate);
-    for (const request of outcome.triggerDagRuns) {
-      const at = pythonIsoUtc(outcome.endDate);
-      await this.createDagRun({
-        dagId: request.dagId,
-        runId: request.runId ?? `manual__${at}`,
-        versionHash: this.dags.get(request.dagId)?.versionHash ?? '',
-        runType: 'manual',
-        logicalDate: request.logicalDate ?? at,
-        dataIntervalStart: request.logicalDate ?? at,
-        dataIntervalEnd: request.logicalDate ?? at,
-        runAfter: at,
-        conf: request.conf,
-        queuedAt: outcome.endDate,
-      }, outcome.endDate);
-    }
+    for (const request of outcome.triggerDagRuns) await this.triggerRun(request, outcome.endDate);
     return true;
+  }
+
+  async triggerDagRunForTry(key: TaskInstanceKey, tryNumber: number, request: TriggerRequest, now: number): Promise<{ created: boolean; run: DagRunRecord | null } | null> {
+    const ti = this.tis.get(tiKeyOf(key));
+    if (!ti || ti.state !== 'running' || ti.tryNumber !== tryNumber) return null;
+    if (!this.dags.has(request.dagId)) return { created: false, run: null };
+    return this.triggerRun(request, now);
+  }
+
+  /** A TriggerDagRunOperator's run (insert-if-absent; no reset here). */
+  private triggerRun(request: TriggerRequest, now: number): Promise<{ created: boolean; run: DagRunRecord | null }> {
+    const at = pythonIsoUtc(now);
+    return this.createDagRun({
+      dagId: request.dagId,
+      runId: request.runId ?? `manual__${at}`,
+      versionHash: this.dags.get(request.dagId)?.versionHash ?? '',
+      runType: 'manual',
+      logicalDate: request.logicalDate ?? at,
+      dataIntervalStart: request.logicalDate ?? at,
+      dataIntervalEnd: request.logicalDate ?? at,
+      runAfter: at,
+      conf: request.conf,
+      queuedAt: now,
+    }, now);
   }
 
   async requeueTry(key: TaskInstanceKey, tryNumber: number, from: 'queued' | 'running', note: string, now: number): Promise<boolean> {

@@ -334,6 +334,13 @@ export interface MetadataStore {
    */
   finishTry(outcome: AttemptOutcome): Promise<boolean>;
   /**
+   * TriggerDagRunOperator with `wait_for_completion`: creates the requested run at once (insert-if-absent; with
+   * `resetDagRun` an existing run of that id is cleared), in one transaction with a check that `key` still runs
+   * `tryNumber` (compare-and-set: a cleared or handed-back try creates nothing). Null when the try no longer
+   * runs; `run` null when the DAG is unknown. `created` is false when the run id existed already.
+   */
+  triggerDagRunForTry(key: TaskInstanceKey, tryNumber: number, request: TriggerRequest, now: number): Promise<{ created: boolean; run: DagRunRecord | null } | null>;
+  /**
    * Hands a task instance that was `queued`/`running` on `tryNumber` back: CAS to `scheduled` with a new try
    * (`try_number + 1`) and `max_tries + 1`, so the handed-back attempt does not count against the task's
    * retries and every message of the old try is stale. Used when a worker stops (graceful shutdown) or is lost

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_SCHEMA_VERSION, type DagBundle, type DagSpec } from '../dag/bundle.js';
-import { dagOf, task } from '../dag/spec-fixtures.js';
+import type { DagSpec } from '../dag/bundle.js';
+import { bundleOf, dagOf, task } from '../dag/spec-fixtures.js';
 import { silentLogger } from '../lib/logger.js';
 import type { Executor } from '../ports/executor.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { SchedulerLoop } from './scheduler-loop.js';
 import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
-
-function bundleOf(...dags: DagSpec[]): DagBundle {
-  return {
-    schemaVersion: BUNDLE_SCHEMA_VERSION,
-    generator: { name: 'test', version: '0', python: '3.11.0', pythonExecutable: 'python3', mode: 'standin', airflowVersion: null },
-    dagsFolder: '/dags',
-    files: [],
-    importErrors: [],
-    dags,
-  };
-}
 
 /** An executor that records what it was given; the test decides each attempt's outcome. */
 class RecordingExecutor implements Executor {

@@ -173,10 +173,10 @@ function dedupeXcoms<T extends { key: string }>(xcoms: readonly T[]): T[] {
  * Creates the run a TriggerDagRunOperator asked for (insert-if-absent). With `resetDagRun` an existing run of
  * that id is cleared instead. A request for a DAG the database does not know creates nothing.
  */
-export async function triggerDagRun(client: Queryable, request: TriggerRequest, now: number, options: FinishOptions = {}): Promise<DagRunRecord | null> {
+export async function triggerDagRun(client: Queryable, request: TriggerRequest, now: number, options: FinishOptions = {}): Promise<{ created: boolean; run: DagRunRecord | null }> {
   const dag = await client.query<{ version_hash: string }>('SELECT version_hash FROM dags WHERE dag_id = $1', [request.dagId]);
   const versionHash = dag.rows[0]?.version_hash;
-  if (!versionHash) return null;
+  if (!versionHash) return { created: false, run: null };
   const logicalDate = request.logicalDate ?? msToAirflowIso(now);
   const runId = request.runId ?? `manual__${logicalDate}`;
   const interval = (await options.inferManualDataInterval?.(request.dagId, logicalDate)) ?? { start: logicalDate, end: logicalDate };
@@ -199,7 +199,22 @@ export async function triggerDagRun(client: Queryable, request: TriggerRequest, 
   if (!created && request.resetDagRun && run && run.runId === runId) {
     await clearDagRun(client, { dagId: run.dagId, runId: run.runId }, now);
   }
-  return run;
+  return { created, run };
+}
+
+/** See MetadataStore.triggerDagRunForTry; inside the caller's transaction. */
+export async function triggerDagRunForTry(
+  client: Queryable,
+  key: TaskInstanceKey,
+  tryNumber: number,
+  request: TriggerRequest,
+  now: number,
+  options: FinishOptions = {},
+): Promise<{ created: boolean; run: DagRunRecord | null } | null> {
+  // FOR SHARE: a finishTry or clear of this instance waits until the run exists (or the check failed).
+  const owned = await client.query(`SELECT 1 FROM task_instances WHERE ${KEY_MATCH} AND state = 'running' AND try_number = $5 FOR SHARE`, [...keyParams(key), tryNumber]);
+  if (owned.rowCount === 0) return null;
+  return triggerDagRun(client, request, now, options);
 }
 
 /**

@@ -31,6 +31,7 @@ import type {
   XcomQuery,
   XcomRow,
 } from '../ports/metadata-store.js';
+import type { TriggerRequest } from '../ports/task-run-contract.js';
 import type { ManifestRegistry, WorkerAction, WorkerRecord, WorkerRegistry } from '../ports/worker-registry.js';
 import * as attempts from './attempt-queries.js';
 import * as dags from './dag-queries.js';
@@ -198,6 +199,10 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
 
   appendLogLines(key: TaskInstanceKey, tryNumber: number, lines: readonly LogLine[]): Promise<void> {
     return logs.appendLogLines(this.#pool, key, tryNumber, lines);
+  }
+
+  triggerDagRunForTry(key: TaskInstanceKey, tryNumber: number, request: TriggerRequest, now: number): Promise<{ created: boolean; run: DagRunRecord | null } | null> {
+    return withTransaction(this.#pool, (client) => attempts.triggerDagRunForTry(client, key, tryNumber, request, now, { inferManualDataInterval: this.#options.inferManualDataInterval }));
   }
 
   readLogLines(key: TaskInstanceKey, tryNumber: number, afterSeq?: number): Promise<LogLine[]> {

@@ -5,11 +5,13 @@
  * the Variables (global in Airflow too).
  */
 import { z } from 'zod';
-import { DEFAULT_JSON_LIMITS, xcomLimitMessage, type JsonLimits } from '../lib/json-limits.js';
+import { CONF_LIMIT_SETTINGS, DEFAULT_JSON_LIMITS, describeJsonLimitProblem, jsonLimitProblem, xcomLimitMessage, type JsonLimits } from '../lib/json-limits.js';
+import { requestedRunProblem } from '../dag/new-run.js';
 import type { ConnectionSource } from '../ports/connections.js';
 import type { DagSpec } from '../dag/bundle.js';
 import type { DagRunState } from '../dag/states.js';
-import type { DagRunRecord, MetadataStore, TaskInstanceRecord } from '../ports/metadata-store.js';
+import type { DagRunRecord, MetadataStore, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
+import { triggerRequestSchema, type TriggerRequest } from '../ports/task-run-contract.js';
 import { ChannelRefusal, channelHandler, type ChannelHandler, type ChannelHandlers } from './channel-server.js';
 
 /** What the handlers answer from. */
@@ -96,9 +98,34 @@ function groupTaskIds(spec: DagSpec, groupId: string): string[] {
   return spec.tasks.filter((t) => inside(t.group)).map((t) => t.taskId);
 }
 
+/**
+ * TriggerDagRunOperator with wait_for_completion: the run is created now (it must exist to be waited on), only
+ * by a TriggerDagRunOperator task while it still runs this try. `created` stays true for a run this attempt
+ * created when the request is repeated (the run id is the idempotency key; the database holds one run per id).
+ */
+async function triggerForTask(sources: ChannelSources, request: TriggerRequest, scope: TaskInstanceKey & { tryNumber: number }, createdHere: Set<string>): Promise<unknown> {
+  const { store } = sources;
+  const task = (await store.getDag(scope.dagId))?.spec.tasks.find((t) => t.taskId === scope.taskId);
+  if (task?.kind !== 'trigger_dagrun') {
+    throw new ChannelRefusal('forbidden', `only a TriggerDagRunOperator task may trigger a DAG run; ${scope.dagId}.${scope.taskId} is ${task ? `a ${task.operator}` : 'not in its DAG as last parsed'}`);
+  }
+  const problem = requestedRunProblem(request);
+  if (problem) throw new ChannelRefusal('invalid', `TriggerDagRunOperator asked for a run of DAG ${request.dagId} that cannot be created: ${problem}`);
+  const confProblem = jsonLimitProblem(request.conf, { maxBytes: (sources.limits ?? DEFAULT_JSON_LIMITS).maxConfBytes, maxDepth: (sources.limits ?? DEFAULT_JSON_LIMITS).maxJsonDepth });
+  if (confProblem) throw new ChannelRefusal('limit', describeJsonLimitProblem(`the conf of the run of DAG ${request.dagId} it triggers`, confProblem, CONF_LIMIT_SETTINGS));
+  const result = await store.triggerDagRunForTry(scope, scope.tryNumber, request, Date.now());
+  if (result === null) throw new ChannelRefusal('forbidden', `the task instance is no longer running try ${scope.tryNumber} (cleared or handed back); no run of DAG ${request.dagId} was created`);
+  if (!result.run) return { created: false, run: null };
+  const key = `${result.run.dagId}\u0000${result.run.runId}`;
+  if (result.created) createdHere.add(key);
+  return { created: createdHere.has(key), run: runView(result.run) };
+}
+
 /** The registry of one attempt's channel. */
 export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
   const { store } = sources;
+  // Runs this attempt's `dagrun.trigger` created (the registry lives as long as the attempt's channel).
+  const createdHere = new Set<string>();
   const handlers: Array<[string, ChannelHandler]> = [
     [
       'connection.get',
@@ -183,6 +210,10 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
         const run = await store.getDagRun({ dagId: dagId ?? scope.dagId, runId: runId ?? scope.runId });
         return run ? runView(run) : null;
       }),
+    ],
+    [
+      'dagrun.trigger',
+      channelHandler(triggerRequestSchema.extend({ dagId: idText, runId: idText.nullable() }), (request, scope) => triggerForTask(sources, request, scope, createdHere)),
     ],
     [
       // DagRun.get_task_instances(state=...) of the task's own run.
