@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 // the ports, the pure core and the libraries, never on each other; the ports depend only on `dag/` and `lib/`;
 // `dag/` is pure. Tests may compose freely.
 const layered = ['store', 'queue', 'scheduler', 'worker', 'executor'];
-const composing = ['cli', 'app', 'inspect', 'standalone', 'http', 'dag-test', 'web'];
+const composing = ['cli', 'app', 'actions', 'inspect', 'standalone', 'http', 'dag-test', 'web'];
 const paths = (folders) => folders.flatMap((folder) => [`../${folder}/*`, `../${folder}.js`, `../../${folder}/*`]);
 const boundary = (folder, banned, message) => ({
   files: [`src/${folder}/**/*.ts`],

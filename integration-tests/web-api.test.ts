@@ -45,6 +45,14 @@ async function airflow(method: string, url: string, template: string, expected: 
   return response.body;
 }
 
+/** A 400 answer: a problem document in the shape of Airflow's Error schema (documented here as 403's). */
+async function badRequest(method: string, url: string, template: string, options: Parameters<typeof call>[2] = {}) {
+  const response = await call(method, url, options);
+  expect(response.status, JSON.stringify(response.body)).toBe(400);
+  expect(airflowContractErrors(template, method, 403, response.body)).toEqual([]);
+  return response.body;
+}
+
 beforeAll(async () => {
   db = await createMigratedDatabase('web_api');
   store = new PgStore(db.pool);
@@ -214,6 +222,61 @@ describe('the UI reads', () => {
     const grid = await call('GET', '/dagbridge/api/v1/ui/dags/etl/grid');
     expect(grid.body.cells).toMatchObject({ api_run_1: { extract: { state: 'none', count: 1 }, load: { state: 'none', count: 1 } } });
     expect((await call('GET', '/dagbridge/api/v1/ui/dags/nope/grid')).status).toBe(404);
+  });
+});
+
+describe('task instance states', () => {
+  it('marks a task instance failed or success (dry run first), one or with its downstream, and refuses a Viewer', async () => {
+    await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 200, { user: 'User', body: { dag_run_id: 'mark_run', logical_date: '2024-04-01T00:00:00+00:00' } });
+    const run = (await store.getDagRun({ dagId: 'etl', runId: 'mark_run' }))!;
+    await store.applyChanges(run, etl, [
+      { kind: 'create', taskId: 'extract', mapIndex: -1, priorityWeight: 2, state: 'scheduled' },
+      { kind: 'create', taskId: 'load', mapIndex: -1, priorityWeight: 1 },
+    ], T0);
+    const state = async (taskId: string) => (await store.getTaskInstance({ dagId: 'etl', runId: 'mark_run', taskId, mapIndex: -1 }))?.state;
+    const one = '/api/v1/dags/etl/dagRuns/mark_run/taskInstances/extract';
+    const template = '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}';
+
+    const dry = await airflow('PATCH', one, template, 200, { user: 'User', body: { new_state: 'failed' } });
+    expect(dry).toEqual({ task_id: 'extract', dag_id: 'etl', dag_run_id: 'mark_run', execution_date: '2024-04-01T00:00:00+00:00' });
+    expect(await state('extract')).toBe('scheduled');
+    const viewer = await airflow('PATCH', one, template, 403, { user: 'Viewer', body: { new_state: 'failed', dry_run: false } });
+    expect(viewer.detail).toContain('needs User');
+    const skipped = await badRequest('PATCH', one, template, { user: 'User', body: { new_state: 'skipped', dry_run: false } });
+    expect(skipped.detail).toContain('body.new_state');
+    const missing = await call('PATCH', one, { user: 'User', body: { dry_run: false } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.detail).toContain('body.new_state');
+    const unknownField = await call('PATCH', one, { user: 'User', body: { new_state: 'failed', state: 'failed' } });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.detail).toContain('body');
+
+    await airflow('PATCH', one, template, 200, { user: 'User', body: { new_state: 'failed', dry_run: false } });
+    expect(await state('extract')).toBe('failed');
+    expect((await store.getTaskInstance({ dagId: 'etl', runId: 'mark_run', taskId: 'extract', mapIndex: -1 }))?.note).toBe('marked failed by user');
+    await airflow('PATCH', `${one}/-1`, `${template}/{map_index}`, 200, { user: 'User', body: { new_state: 'failed', dry_run: false } });
+    await airflow('PATCH', `${one}/4`, `${template}/{map_index}`, 404, { user: 'User', body: { new_state: 'failed' } });
+    await airflow('PATCH', '/api/v1/dags/etl/dagRuns/mark_run/taskInstances/ghost', template, 404, { user: 'User', body: { new_state: 'failed' } });
+
+    const bulk = '/api/v1/dags/etl/updateTaskInstancesState';
+    const plan = await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 200, { user: 'User', body: { task_id: 'extract', dag_run_id: 'mark_run', include_downstream: true, new_state: 'success' } });
+    expect((plan.task_instances as Array<{ task_id: string }>).map((t) => t.task_id).sort()).toEqual(['extract', 'load']);
+    expect(await state('load')).toBe('none');
+    const byDate = await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 200, { user: 'User', body: { task_id: 'extract', execution_date: '2024-04-01T00:00:00Z', new_state: 'success', dry_run: false } });
+    expect(byDate.task_instances).toEqual([{ task_id: 'extract', dag_id: 'etl', dag_run_id: 'mark_run', execution_date: '2024-04-01T00:00:00+00:00' }]);
+    const done = await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 200, { user: 'User', body: { task_id: 'extract', dag_run_id: 'mark_run', include_downstream: true, new_state: 'success', dry_run: false } });
+    expect((done.task_instances as Array<{ task_id: string }>).map((t) => t.task_id)).toEqual(['load']);
+    expect([await state('extract'), await state('load')]).toEqual(['success', 'success']);
+    const past = await badRequest('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', { user: 'User', body: { task_id: 'extract', dag_run_id: 'mark_run', include_past: true, new_state: 'failed' } });
+    expect(past.detail).toContain('body.include_past');
+    const neither = await badRequest('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', { user: 'User', body: { task_id: 'extract', new_state: 'failed' } });
+    expect(neither.detail).toContain('body.dag_run_id');
+    await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 404, { user: 'User', body: { task_id: 'ghost', dag_run_id: 'mark_run', new_state: 'failed' } });
+    await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 403, { user: 'Viewer', body: { task_id: 'extract', dag_run_id: 'mark_run', new_state: 'failed' } });
+
+    const events = await call('GET', '/api/v1/eventLogs?event=mark_failed&order_by=event_log_id');
+    expect(events.body.event_logs).toMatchObject([{ owner: 'user', event: 'mark_failed', dag_id: 'etl', run_id: 'mark_run', task_id: 'extract' }]);
+    expect((await call('GET', '/api/v1/eventLogs?event=mark_success')).body.total_entries).toBe(2);
   });
 });
 

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { silentLogger } from '../src/lib/logger.js';
+import { triggerDagRun } from '../src/scheduler/run-creator.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { insertUser } from '../src/store/web-queries.js';
 import { Authenticator } from '../src/web/auth.js';
@@ -16,6 +17,8 @@ import { buildWebServer, listenWebServer, type WebServer } from '../src/web/serv
 import { bundleOf, createMigratedDatabase, dagSpec, type TestDatabase } from './support/database.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const marksDag = dagSpec('marks_dag', { schedule: { type: 'none' } });
+const shots = process.env.DAGBRIDGE_SCREENSHOTS ?? '/tmp';
 const PASSWORD = 'a browser password';
 let db: TestDatabase;
 let store: PgStore;
@@ -27,7 +30,9 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
   db = await createMigratedDatabase('web_ui');
   store = new PgStore(db.pool);
-  await store.syncBundle(bundleOf([dagSpec('browser_dag', { tags: ['ui'], schedule: { type: 'none' } })]), Date.now());
+  await store.syncBundle(bundleOf([dagSpec('browser_dag', { tags: ['ui'], schedule: { type: 'none' } }), marksDag]), Date.now());
+  const { run } = await triggerDagRun(store, (await store.getDag('marks_dag'))!, Date.now(), { conf: {}, runId: 'to_mark' });
+  await store.applyChanges(run, marksDag, [{ kind: 'create', taskId: 't1', mapIndex: -1, priorityWeight: 1, state: 'scheduled' }], Date.now());
   await insertUser(db.pool, 'alice', 'User', await hashPassword(PASSWORD));
   await insertUser(db.pool, 'victor', 'Viewer', await hashPassword(PASSWORD));
   const context: WebContext = {
@@ -75,7 +80,7 @@ describe('the UI in Chromium', () => {
     expect(await page.textContent('#flash')).toContain('created DAG run from_the_browser');
     const run = await store.getDagRun({ dagId: 'browser_dag', runId: 'from_the_browser' });
     expect(run).toMatchObject({ state: 'queued', runType: 'manual', conf: { rows: 7 } });
-    await page.screenshot({ path: `${process.env.DAGBRIDGE_SCREENSHOTS ?? '/tmp'}/dagbridge-ui-dag.png` });
+    await page.screenshot({ path: `${shots}/dagbridge-ui-dag.png` });
 
     await page.click('#logout');
     await page.waitForSelector('#login');
@@ -92,6 +97,27 @@ describe('the UI in Chromium', () => {
     await page.click('#trigger-submit');
     await expect.poll(() => page.textContent('#flash')).toContain('has role Viewer');
     expect((await store.listDagRuns({ dagId: 'browser_dag' })).length).toBe(1);
+    await page.close();
+  });
+
+  it('marks a task instance failed from its page; a Viewer is refused with the role named', async () => {
+    const page = await browser.newPage();
+    const key = { dagId: 'marks_dag', runId: 'to_mark', taskId: 't1', mapIndex: -1 };
+    await logIn(page, 'victor');
+    await page.goto(`${url}/#/dags/marks_dag/runs/to_mark/tasks/t1`);
+    await page.click('#mark-failed');
+    await expect.poll(() => page.textContent('#flash')).toContain('has role Viewer');
+    expect((await store.getTaskInstance(key))?.state).toBe('scheduled');
+    await page.click('#logout');
+    await page.waitForSelector('#login');
+
+    await logIn(page, 'alice');
+    await page.goto(`${url}/#/dags/marks_dag/runs/to_mark/tasks/t1`);
+    await page.click('#mark-failed');
+    await expect.poll(async () => (await store.getTaskInstance(key))?.state).toBe('failed');
+    await expect.poll(() => page.textContent('#flash')).toContain('marked t1 failed');
+    await page.waitForSelector('#ti .state[data-state="failed"]');
+    await page.screenshot({ path: `${shots}/dagbridge-ui-task-instance.png` });
     await page.close();
   });
 });

@@ -19,6 +19,7 @@ import { instanceName } from './live-view.js';
 import { renderLogLine } from './log-view.js';
 import { printJson, printLines, renderTable } from './output.js';
 import { withApp } from './run-command.js';
+import { markTaskInstances } from '../actions/mark-task-instances.js';
 
 /**
  * The run named by its run id or, as Airflow's `execution_date_or_run_id`, by its logical date
@@ -157,11 +158,11 @@ export function registerTaskCommands(tasks: Command): void {
           const key = { dagId, runId: run.runId, taskId, mapIndex: mapIndexOf(options.mapIndex) };
           const ti = await store.getTaskInstance(key);
           if (!ti || !spec) throw new NotFoundError(await missingInstanceMessage(store, run, key));
-          const applied = await store.applyChanges(run, spec, [{ kind: 'transition', taskId, mapIndex: key.mapIndex, from: ti.state, to: state, note: `marked ${state} by a user` }], Date.now());
-          if (applied.length === 0) throw new UsageError(`task instance ${instanceName(key)} changed state meanwhile; run the command again`);
-          if (run.state === 'success' || run.state === 'failed') await store.setDagRunState(run, run.state, 'queued', Date.now());
-          await notifyChanges(app.pool, name);
-          printLines([`${instanceName(key)}: ${ti.state} -> ${state}`]);
+          const outcome = await markTaskInstances(store, run, spec, [ti], state, Date.now());
+          if (outcome.refused.length > 0) throw new UsageError(`task instance ${instanceName(key)} is ${ti.state}: its task is no longer in the DAG, so it cannot be marked`);
+          if (outcome.changedMeanwhile.length > 0) throw new UsageError(`task instance ${instanceName(key)} changed state meanwhile; run the command again`);
+          if (outcome.marked.length > 0) await notifyChanges(app.pool, name);
+          printLines([outcome.marked.length > 0 ? `${instanceName(key)}: ${ti.state} -> ${state}` : `${instanceName(key)}: already ${state}`]);
         });
       });
   }

@@ -14,6 +14,7 @@ import { VERSION } from '../lib/version.js';
 import { insertAudit, OrderByError } from '../store/web-queries.js';
 import { registerDagRoutes } from './api-dags.js';
 import { registerMiscRoutes } from './api-misc.js';
+import { registerTaskInstanceStateRoutes } from './api-task-instance-state.js';
 import { registerTaskInstanceRoutes } from './api-task-instances.js';
 import { registerUiRoutes } from './api-ui.js';
 import { clearSessionCookie, setSessionCookie } from './auth.js';
@@ -71,6 +72,7 @@ export async function buildWebServer(context: WebContext): Promise<WebServer> {
   const routes = new Routes(app, context);
   registerDagRoutes(routes);
   registerTaskInstanceRoutes(routes);
+  registerTaskInstanceStateRoutes(routes);
   registerMiscRoutes(routes);
   registerUiRoutes(routes);
 

@@ -224,11 +224,16 @@ export const APP_JS = String.raw`'use strict';
         var clear = h('button', { id: 'clear', onclick: function () {
           api('POST', '/api/v1/dags/' + enc(dagId) + '/clearTaskInstances', { dag_run_id: runId, task_ids: [taskId], dry_run: false, include_downstream: document.getElementById('downstream').checked }).then(function () { flash('cleared ' + taskId); return load(); }).catch(function (err) { flash(err.message, 'error'); });
         } }, 'Clear');
+        function mark(state) {
+          return h('button', { id: 'mark-' + state, onclick: function () {
+            api('PATCH', base, { new_state: state, dry_run: false }).then(function () { flash('marked ' + taskId + ' ' + state); return load(); }).catch(function (err) { flash(err.message, 'error'); });
+          } }, 'Mark ' + state);
+        }
         put(info, 
           h('p', {}, stateCell(ti.state), ' ' + (ti.state || 'no state') + ', try ' + ti.try_number + ' of ' + (ti.max_tries + 1) + (ti.hostname ? ' on ' + ti.hostname : '') + (ti.duration !== null ? ', ' + ti.duration.toFixed(1) + ' s' : '')),
           ti.note ? h('p', { 'class': 'note' }, ti.note) : null,
           why && why.reasons && why.reasons.length ? h('ul', { 'class': 'why', id: 'why' }, why.reasons.map(function (r) { return h('li', {}, r.message); })) : null,
-          h('p', {}, clear, h('label', {}, h('input', { type: 'checkbox', id: 'downstream' }), ' with downstream')),
+          h('p', {}, clear, h('label', {}, h('input', { type: 'checkbox', id: 'downstream' }), ' with downstream'), ' ', mark('success'), ' ', mark('failed')),
           h('h2', {}, 'Tries'),
           h('ul', { id: 'tries' }, tries.map(function (t) { return h('li', {}, h('a', { href: '#', onclick: function (e) { e.preventDefault(); choose(t.try_number); } }, 'try ' + t.try_number), ' ' + (t.state || '') + (t.duration !== null ? ' ' + t.duration.toFixed(1) + ' s' : '') + (t.note ? ' (' + t.note + ')' : '')); })),
           h('h2', {}, 'XComs'),
