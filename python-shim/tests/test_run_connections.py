@@ -113,6 +113,12 @@ class MaskingTest(unittest.TestCase):
         self.assertEqual(outcome.result["renderedFields"]["bash_command"], "echo secret=***")
         self.assertNotIn("p@ss", outcome.stderr)
 
+    def test_variables_under_sensitive_keys_are_masked_as_airflow_does(self):
+        outcome = run("var_leak", base_env(AIRFLOW_VAR_SERVICE_API_KEY="k-123", AIRFLOW_VAR_REGION="eu-1",
+                                           AIRFLOW_VAR_SETTINGS='{"token": "t-456", "user": "bob"}'))
+        self.assertEqual(outcome.result["state"], "success", outcome)
+        self.assertEqual(outcome.stdout, "key ***\nregion eu-1\nsettings *** bob\n")
+
     def test_nothing_is_masked_before_a_connection_is_fetched(self):
         env = base_env(AIRFLOW_CONN_MY_DB=URI)
         value = standin_eval('''

@@ -8,7 +8,7 @@ a channel they last for this process only.
 import json
 import os
 
-from dagbridge_shim.runtime import channel
+from dagbridge_shim.runtime import channel, secrets_masker
 
 #: The run input's variables, for a process without a channel (set by ``run.py`` before the DAG file loads).
 local_values = {}
@@ -28,6 +28,14 @@ def lookup_variable(key, variables=None):
         return channel.request("variable.get", {"key": str(key)}).get("value")
     source = local_values if variables is None else variables
     return source.get(key, local_values.get(key))
+
+
+def read_value(key, raw, deserialize_json):
+    """The value of a variable read by DAG code, masked in the task log when its key is sensitive (Airflow's
+    ``Variable.get``: ``mask_secret(value, key)``, after JSON decoding)."""
+    value = json.loads(raw) if deserialize_json else raw
+    secrets_masker.add_mask(value, key)
+    return value
 
 
 def set_variable(key, value, description=None):
@@ -71,9 +79,7 @@ class VariableAccessor:
             if default is not VariableAccessor._NOT_SET:
                 return default
             raise KeyError("Variable %s does not exist" % key)
-        if self._deserialize_json:
-            return json.loads(raw)
-        return raw
+        return read_value(key, raw, self._deserialize_json)
 
     def __getattr__(self, key):
         if key.startswith("__"):

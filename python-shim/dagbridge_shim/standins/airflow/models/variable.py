@@ -34,9 +34,7 @@ class Variable:
             if default_var is not cls.__NO_DEFAULT_SENTINEL:
                 return default_var
             raise KeyError("Variable %s does not exist" % key)
-        if deserialize_json:
-            return json.loads(raw)
-        return raw
+        return _variables.read_value(key, raw, deserialize_json)
 
     @classmethod
     def setdefault(cls, key, default, description=None, deserialize_json=False):
