@@ -224,6 +224,30 @@ describe('dags test of one DAG in a folder', () => {
   }, 120_000);
 });
 
+describe('dags test and the params of the run (DAG.test calls create_dagrun, which validates them)', () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'dagbridge-run-params-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('refuses a run whose required param is not given or whose conf breaks a schema, exit 2 naming the param; runs it with a valid conf', async () => {
+    writeFileSync(path.join(folder, 'params.py'), [
+      'from datetime import datetime',
+      'from airflow import DAG',
+      'from airflow.models.param import Param',
+      'from airflow.operators.bash import BashOperator',
+      'with DAG("with_params", start_date=datetime(2024, 1, 1), schedule=None,',
+      '         params={"who": Param(type="string", minLength=2), "n": Param(3, type="integer", maximum=5)}):',
+      '    BashOperator(task_id="hello", bash_command="echo {{ params.who }} {{ params.n }}")',
+      '',
+    ].join('\n'));
+    const missing = await dagbridge(['dags', 'test', 'with_params', '--dags-folder', folder]);
+    expect([missing.exitCode, missing.stderr.trim()]).toEqual([2, 'dagbridge: cannot create a run of DAG with_params: Invalid input for param who: No value passed and Param has no default value']);
+    const tooBig = await dagbridge(['dags', 'test', 'with_params', '--dags-folder', folder, '--conf', '{"who": "ann", "n": 9}']);
+    expect([tooBig.exitCode, tooBig.stderr.trim()]).toEqual([2, 'dagbridge: cannot create a run of DAG with_params: Invalid input for param n: 9 is greater than the maximum of 5']);
+    const ok = await dagbridge(['dags', 'test', 'with_params', '--dags-folder', folder, '--conf', '{"who": "ann"}', '--json']);
+    expect([ok.exitCode, (JSON.parse(ok.stdout) as DagTestJson).state]).toEqual([0, 'success']);
+  }, 120_000);
+});
+
 describe('dags test and the bounds of what a task hands back', () => {
   const folder = mkdtempSync(path.join(tmpdir(), 'dagbridge-json-limits-'));
   afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -18,7 +18,7 @@ const spec: DagSpec = dagSpec('att', {
     taskSpec('done'),
   ],
 });
-const target: DagSpec = dagSpec('target', { schedule: { type: 'none' } });
+const target: DagSpec = dagSpec('target', { schedule: { type: 'none' }, params: { n: { default: 1, description: null, schema: { type: 'integer' } } } });
 let counter = 0;
 
 /** A running run with every task created; `taskId` scheduled and queued on try 1. */
@@ -274,6 +274,18 @@ describe('finishTry with a run request that cannot be created', () => {
     expect(instance?.note).toMatch(/^ValueError: TriggerDagRunOperator asked for a run of DAG target that cannot be created: run_id "\$\(id>pwned_runid\)" may contain only/);
     expect((await store.getTaskInstance({ ...key, taskId: 'left' }))?.state).toBe('none');
     expect((await history(key))[0]).toMatchObject({ state: 'failed', exit_reason: 'invalid DAG run request' });
+    expect((await store.listDagRuns({ dagId: 'target' })).length).toBe(before);
+  });
+
+  it("fails the try with Airflow's ParamValidationError when the target DAG's params refuse the conf, and creates no run", async () => {
+    const { key } = await queuedInstance();
+    await store.startTry(key, 1, WORKER, T0);
+    const before = (await store.listDagRuns({ dagId: 'target' })).length;
+    const request = { dagId: 'target', runId: null, conf: { n: 'one' }, logicalDate: null, resetDagRun: false };
+    expect(await store.finishTry(outcome(key, { triggerDagRuns: [request] }))).toBe(true);
+    expect((await store.getTaskInstance(key))?.note).toBe(
+      "ParamValidationError: TriggerDagRunOperator asked for a run of DAG target that cannot be created: Invalid input for param n: 'one' is not of type 'integer'",
+    );
     expect((await store.listDagRuns({ dagId: 'target' })).length).toBe(before);
   });
 });

@@ -24,7 +24,10 @@ let app: FastifyInstance;
 let notified: string[] = [];
 
 const etl: DagSpec = dagSpec('etl', { tags: ['finance', 'daily'], tasks: [taskSpec('extract', { downstream: ['load'] }), taskSpec('load', { upstream: ['extract'] })] });
-const report: DagSpec = dagSpec('report', { tags: ['finance'], schedule: { type: 'none' } });
+const report: DagSpec = dagSpec('report', {
+  tags: ['finance'], schedule: { type: 'none' },
+  params: { month: { default: null, description: null, schema: { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, hasDefault: false } },
+});
 const other: DagSpec = dagSpec('other_dag');
 
 const basic = (user: string): string => `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}`;
@@ -133,6 +136,13 @@ describe('dagRuns and task instances', () => {
     expect(badDate.status).toBe(400);
     expect(badDate.body.detail).toContain('body.logical_date');
     await airflow('POST', '/api/v1/dags/etl/dagRuns', '/dags/{dag_id}/dagRuns', 200, { body: {} });
+    // Airflow's post_dag_run: 400 with create_dagrun's ParamValidationError text; no run is created.
+    const missing = await airflow('POST', '/api/v1/dags/report/dagRuns', '/dags/{dag_id}/dagRuns', 400, { body: {} });
+    expect(missing.detail).toBe('Invalid input for param month: No value passed and Param has no default value');
+    const wrong = await airflow('POST', '/api/v1/dags/report/dagRuns', '/dags/{dag_id}/dagRuns', 400, { body: { conf: { month: 'May' } } });
+    // Python's repr of the pattern doubles its backslashes.
+    expect(wrong.detail).toBe("Invalid input for param month: 'May' does not match '^\\\\d{4}-\\\\d{2}$'");
+    expect(await store.listDagRuns({ dagId: 'report' })).toEqual([]);
     const list = await airflow('GET', '/api/v1/dags/etl/dagRuns?order_by=dag_run_id&limit=1', '/dags/{dag_id}/dagRuns', 200);
     expect(list).toMatchObject({ total_entries: 2, dag_runs: [{ dag_run_id: 'api_run_1' }] });
     expect((await airflow('GET', '/api/v1/dags/~/dagRuns?state=queued', '/dags/{dag_id}/dagRuns', 200)).total_entries).toBe(2);

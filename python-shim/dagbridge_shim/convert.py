@@ -437,6 +437,9 @@ def params_spec(params):
                 "description": description if isinstance(description, str) else None,
                 "schema": to_json_safe(dict(schema)) if isinstance(schema, dict) else {},
             }
+            if type(getattr(param, "value", None)).__name__ in ("ArgNotSet", "_NotSet"):
+                # Only then: "no value passed and Param has no default value" when a run gives none.
+                result[str(key)]["hasDefault"] = False
         else:
             result[str(key)] = {"default": to_json_safe(param), "description": None, "schema": {}}
     return result

@@ -212,7 +212,7 @@ class ScheduleAndStyleTest(unittest.TestCase):
         self.assertEqual(dag["params"], {
             "n": {"default": 5, "description": "how many", "schema": {"type": "integer", "minimum": 1}},
             "plain": {"default": "x", "description": None, "schema": {}},
-            "nodefault": {"default": None, "description": None, "schema": {"type": "string"}},
+            "nodefault": {"default": None, "description": None, "schema": {"type": "string"}, "hasDefault": False},
         })
 
 

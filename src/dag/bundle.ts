@@ -159,11 +159,16 @@ export const taskGroupSchema = z.object({
 });
 export type TaskGroupSpec = z.infer<typeof taskGroupSchema>;
 
-/** A DAG param: its default and JSON-schema-ish description. */
+/**
+ * A DAG param: its default, description and JSON schema (Airflow's `Param`). `hasDefault` is written only as
+ * `false`, for a Param built without a default (`default` is then null): a run that gives it no value is refused
+ * (src/dag/run-params.ts). Absent means the default is `default`.
+ */
 export const paramSchema = z.object({
   default: jsonValue,
   description: z.string().nullable(),
   schema: z.record(jsonValue),
+  hasDefault: z.literal(false).optional(),
 });
 export type ParamSpec = z.infer<typeof paramSchema>;
 

@@ -58,6 +58,15 @@ describe('refuseInvalidRunRequests', () => {
     expect(refused.error?.message).toMatch(/^TriggerDagRunOperator asked for a run of DAG target that cannot be created: run_id "\$\(id>x\)" may contain only/);
   });
 
+  it("fails the try with Airflow's ParamValidationError when the triggered DAG's params refuse the conf", () => {
+    const paramsOf = (dagId: string) => (dagId === 'target' ? { n: { default: 1, description: null, schema: { type: 'integer' } } } : undefined);
+    const refused = refuseInvalidRunRequests(outcome([{ dagId: 'target', runId: null, logicalDate: null, conf: { n: 'one' } }]), paramsOf);
+    expect(refused).toMatchObject({ state: 'failed', triggerDagRuns: [], error: { type: 'ParamValidationError', retryable: false } });
+    expect(refused.error?.message).toBe("TriggerDagRunOperator asked for a run of DAG target that cannot be created: Invalid input for param n: 'one' is not of type 'integer'");
+    const ok = outcome([{ dagId: 'target', runId: null, logicalDate: null, conf: { n: 2 } }, { dagId: 'unknown', runId: null, logicalDate: null, conf: { n: 'x' } }]);
+    expect(refuseInvalidRunRequests(ok, paramsOf)).toBe(ok);
+  });
+
   it('fails the try for a logical date that is no instant', () => {
     expect(requestedRunProblem({ dagId: 'target', runId: null, logicalDate: 'tomorrow' })).toBe('logical_date "tomorrow" is not an ISO 8601 instant');
     expect(refuseInvalidRunRequests(outcome([{ dagId: 'target', runId: null, logicalDate: 'tomorrow' }])).state).toBe('failed');

@@ -6,7 +6,9 @@
  */
 import { UsageError } from '../lib/errors.js';
 import type { TaskInstanceState } from './states.js';
+import type { ParamSpec } from './bundle.js';
 import { ALLOWED_RUN_ID_PATTERN, ID_MAX_LENGTH, runIdProblem } from './ids.js';
+import { runParamsProblem } from './run-params.js';
 
 /** The parts of a new run that are checked. */
 export interface NewRunInput {
@@ -31,14 +33,25 @@ export interface RequestedRun {
   dagId: string;
   runId: string | null;
   logicalDate: string | null;
+  conf?: Record<string, unknown>;
 }
 
-/** Why a task's run request cannot be honoured, or null. */
-export function requestedRunProblem(request: RequestedRun): string | null {
+/** The params of the current version of a DAG, or undefined for a DAG the store does not know. */
+export type ParamsOf = (dagId: string) => Readonly<Record<string, ParamSpec>> | undefined;
+
+/**
+ * Why a task's run request cannot be honoured, or null: a logical date that is no instant, a run id outside
+ * Airflow's rule, or (given `paramsOf`) a conf the triggered DAG's params refuse (`runParamsProblem`, as
+ * Airflow's `trigger_dag` -> `create_dagrun` raises ParamValidationError in the task).
+ */
+export function requestedRunProblem(request: RequestedRun, paramsOf?: ParamsOf): string | null {
   if (request.logicalDate !== null && !Number.isFinite(Date.parse(request.logicalDate))) {
     return `logical_date ${JSON.stringify(request.logicalDate.slice(0, 40))} is not an ISO 8601 instant`;
   }
-  return request.runId === null ? null : newRunProblem({ dagId: request.dagId, runId: request.runId });
+  const idProblem = request.runId === null ? null : newRunProblem({ dagId: request.dagId, runId: request.runId });
+  if (idProblem !== null) return idProblem;
+  const params = paramsOf?.(request.dagId);
+  return params === undefined ? null : runParamsProblem(params, request.conf);
 }
 
 /** The parts of a finished attempt's outcome that a refused run request changes. */
@@ -57,15 +70,16 @@ export interface OutcomeWithRequests {
  * try fails without a retry (the same request would be refused again) and says why, and none of its
  * requests, skips or retries apply, as when Airflow's trigger raises inside the task. Unchanged otherwise.
  */
-export function refuseInvalidRunRequests<T extends OutcomeWithRequests>(outcome: T): T {
+export function refuseInvalidRunRequests<T extends OutcomeWithRequests>(outcome: T, paramsOf?: ParamsOf): T {
   for (const request of outcome.triggerDagRuns) {
-    const problem = requestedRunProblem(request);
+    const problem = requestedRunProblem(request, paramsOf);
     if (problem === null) continue;
     const message = `TriggerDagRunOperator asked for a run of DAG ${request.dagId} that cannot be created: ${problem}`;
+    const type = problem.startsWith('Invalid input for param ') ? 'ParamValidationError' : 'ValueError';
     return {
       ...outcome,
       state: 'failed',
-      error: { type: 'ValueError', message, traceback: '', retryable: false },
+      error: { type, message, traceback: '', retryable: false },
       exitReason: 'invalid DAG run request',
       skipTaskIds: [],
       nextRetryAt: null,

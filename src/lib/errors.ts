@@ -54,6 +54,16 @@ export class UsageError extends DagbridgeError {
   }
 }
 
+/**
+ * A new DAG run whose params do not validate (Airflow's ParamValidationError from `DAG.create_dagrun`): the
+ * message names the DAG and the param. Bad input, exit code 2.
+ */
+export class ParamValidationError extends DagbridgeError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
 /** A DAG, run, task, worker or file that does not exist. */
 export class NotFoundError extends DagbridgeError {
   constructor(message: string) {

@@ -296,7 +296,7 @@ export class MemoryStore implements MetadataStore {
   }
 
   async finishTry(reported: AttemptOutcome): Promise<boolean> {
-    const outcome = refuseInvalidRunRequests(reported);
+    const outcome = refuseInvalidRunRequests(reported, (dagId) => this.dags.get(dagId)?.spec.params);
     const ti = this.tis.get(tiKeyOf(outcome.key));
     // `restarting`: cleared while it ran; the outcome (a retry) is still this attempt's to record.
     if (!ti || (ti.state !== 'running' && ti.state !== 'restarting') || ti.tryNumber !== outcome.tryNumber) return false;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_SCHEMA_VERSION, type DagBundle, type DagSpec } from '../dag/bundle.js';
 import { dagOf, task } from '../dag/spec-fixtures.js';
-import { UsageError } from '../lib/errors.js';
+import { ParamValidationError, UsageError } from '../lib/errors.js';
 import { silentLogger } from '../lib/logger.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { backfillDagRuns, createDueRuns, triggerDagRun } from './run-creator.js';
@@ -57,6 +57,19 @@ describe('triggerDagRun and backfillDagRuns', () => {
     expect([first.created, first.run.runId, first.run.conf, first.run.runType]).toEqual([true, 'manual__2024-03-01T00:00:00+00:00', { x: 1 }, 'manual']);
     const again = await triggerDagRun(store, dag, 0, { logicalDate: '2024-03-01T00:00:00+00:00' });
     expect(again.created).toBe(false);
+  });
+
+  it('refuses a manual run whose params do not validate, naming the DAG and the param, and creates nothing (DAG.create_dagrun)', async () => {
+    const store = new MemoryStore();
+    await store.syncBundle(bundleOf(daily({ params: { name: { default: null, description: null, schema: { type: 'string' }, hasDefault: false } } })), 0);
+    const dag = await store.getDag('daily');
+    if (!dag) throw new Error('missing');
+    const refused = triggerDagRun(store, dag, 0, { logicalDate: '2024-03-01T00:00:00+00:00' });
+    await expect(refused).rejects.toThrow(ParamValidationError);
+    await expect(refused).rejects.toThrow('cannot create a run of DAG daily: Invalid input for param name: No value passed and Param has no default value');
+    await expect(triggerDagRun(store, dag, 0, { conf: { name: 7 } })).rejects.toThrow("Invalid input for param name: 7 is not of type 'string'");
+    expect(await store.listDagRuns({ dagId: 'daily' })).toEqual([]);
+    expect((await triggerDagRun(store, dag, 0, { conf: { name: 'x' } })).created).toBe(true);
   });
 
   it('backfills every interval of a range once', async () => {

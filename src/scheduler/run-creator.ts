@@ -6,8 +6,9 @@
  */
 import type { DagSpec } from '../dag/bundle.js';
 import { generateRunId, pythonIsoUtc } from '../dag/ids.js';
+import { runParamsProblem } from '../dag/run-params.js';
 import { backfillRunInfos, manualRunInfo, nextDagRunInfo, scheduleSettingsOf, type DagRunInfo, type ScheduleSemantics } from '../dag/schedule.js';
-import { errorMessage } from '../lib/errors.js';
+import { errorMessage, ParamValidationError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { DagRecord, DagRunRecord, MetadataStore, RunType } from '../ports/metadata-store.js';
 
@@ -75,8 +76,14 @@ export interface TriggerOptions {
   semantics?: ScheduleSemantics;
 }
 
-/** Creates a manual run (`dagbridge dags trigger`). */
+/**
+ * Creates a manual run (`dagbridge dags trigger`, the REST API, `dags test`). Its params are checked first, as
+ * Airflow's `create_dagrun` does: a conf its params refuse, or a param without a default that the conf does not
+ * give, throws a ParamValidationError naming the DAG and the param, and no run is created.
+ */
 export async function triggerDagRun(store: MetadataStore, dag: DagRecord, now: number, options: TriggerOptions = {}): Promise<CreatedRun> {
+  const problem = runParamsProblem(dag.spec.params, options.conf);
+  if (problem !== null) throw new ParamValidationError(`cannot create a run of DAG ${dag.dagId}: ${problem}`);
   const info = manualRunInfo(scheduleSettingsOf(dag.spec, options.semantics), options.logicalDate ?? pythonIsoUtc(now), now);
   const result = await store.createDagRun(runRecord(dag, 'manual', info, options.conf ?? {}, now, options.runId), now);
   if (!result.run) throw new Error(`run of ${dag.dagId} was neither created nor found`);

@@ -2,8 +2,8 @@
  * Attempts, the worker side: the exactly-once start of a try, its outcome, handing a try back, and the DAG
  * runs an attempt asks for (TriggerDagRunOperator).
  */
-import type { DagSpec } from '../dag/bundle.js';
-import { refuseInvalidRunRequests } from '../dag/new-run.js';
+import type { DagSpec, ParamSpec } from '../dag/bundle.js';
+import { refuseInvalidRunRequests, type ParamsOf } from '../dag/new-run.js';
 import { assertTransition } from '../dag/states.js';
 import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, WorkerIdentity } from '../ports/metadata-store.js';
 import type { TriggerRequest } from '../ports/task-run-contract.js';
@@ -80,7 +80,7 @@ export interface FinishOptions {
  * (delivered when the caller's transaction commits).
  */
 export async function finishTry(client: Queryable, reported: AttemptOutcome, options: FinishOptions = {}): Promise<boolean> {
-  const outcome = refuseInvalidRunRequests(reported);
+  const outcome = refuseInvalidRunRequests(reported, await paramsOfTriggeredDags(client, reported.triggerDagRuns));
   const { key, tryNumber } = outcome;
   const locked = await client.query<{ state: string; try_number: number }>(
     `SELECT state, try_number FROM task_instances WHERE ${KEY_MATCH} FOR UPDATE`,
@@ -162,6 +162,19 @@ export async function finishTry(client: Queryable, reported: AttemptOutcome, opt
   }
   await notifyChange(client, 'task_finished');
   return true;
+}
+
+/** The params of the current version of each DAG a TriggerDagRunOperator asks a run of (none asked: no query). */
+async function paramsOfTriggeredDags(client: Queryable, requests: readonly TriggerRequest[]): Promise<ParamsOf> {
+  if (requests.length === 0) return () => undefined;
+  const rows = await client.query<{ dag_id: string; params: Record<string, ParamSpec> | null }>(
+    `SELECT d.dag_id, v.spec->'params' AS params
+       FROM dags d JOIN dag_versions v ON v.dag_id = d.dag_id AND v.version_hash = d.version_hash
+      WHERE d.dag_id = ANY($1::text[])`,
+    [[...new Set(requests.map((request) => request.dagId))]],
+  );
+  const byDag = new Map(rows.rows.map((row) => [row.dag_id, row.params ?? {}]));
+  return (dagId) => byDag.get(dagId);
 }
 
 function dedupeXcoms<T extends { key: string }>(xcoms: readonly T[]): T[] {

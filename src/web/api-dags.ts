@@ -7,6 +7,7 @@ import { CONF_LIMIT_SETTINGS, describeJsonLimitProblem, jsonLimitProblem, MAX_JS
 import { z } from 'zod';
 import { newRunProblem } from '../dag/new-run.js';
 import type { DagRecord, DagRunRecord } from '../ports/metadata-store.js';
+import { runParamsProblem } from '../dag/run-params.js';
 import { triggerDagRun } from '../scheduler/run-creator.js';
 import { dagFile, dagRunStats, listDagsPage, listImportErrorRows, listRunsPage } from '../store/web-queries.js';
 import { dagDetailJson, dagJson, dagRunJson, taskInstanceJson, taskJson } from './airflow-json.js';
@@ -120,6 +121,9 @@ export function registerDagRoutes(routes: Routes): void {
     const limits = context.confLimits ?? { maxConfBytes: 1024 * 1024, maxJsonDepth: MAX_JSON_DEPTH };
     const confProblem = jsonLimitProblem(body.conf ?? {}, { maxBytes: limits.maxConfBytes, maxDepth: limits.maxJsonDepth });
     if (confProblem) throw new ApiError(400, describeJsonLimitProblem('body.conf', confProblem, CONF_LIMIT_SETTINGS));
+    // Airflow's post_dag_run answers 400 with the ParamValidationError text of create_dagrun.
+    const paramsProblem = runParamsProblem(dag.spec.params, body.conf ?? {});
+    if (paramsProblem) throw new ApiError(400, paramsProblem);
     const logicalDate = body.logical_date ?? body.execution_date ?? undefined;
     const { run, created } = await triggerDagRun(context.store, dag, context.now(), {
       conf: body.conf ?? {},

@@ -90,6 +90,10 @@ def import_file(path, rel, file_hash, style, mode):
                 "traceback": "",
             })
             continue
+        bag_error = _bag_validation_error(dag, path, mode)
+        if bag_error is not None:
+            result["errors"].append(bag_error)
+            continue
         try:
             result["dags"].append(convert.dag_spec(dag, rel, file_hash, style))
         except Exception as exc:  # noqa: BLE001 - a DAG the bundle cannot express is that file's import error
@@ -97,6 +101,20 @@ def import_file(path, rel, file_hash, style, mode):
             error["message"] = "DAG %s: %s" % (dag.dag_id, error["message"])
             result["errors"].append(error)
     return result
+
+
+def _bag_validation_error(dag, path, mode):
+    """Airflow 2.10.5's DagBag runs ``dag.validate()`` before bagging a DAG: a DAG that changed after ``DAG()``
+    (an ``@dag`` function's params) and now breaks the schedule-and-params rule is that file's import error
+    (``"{type}: {message}"``), the file's other DAGs still load. Real Airflow's DagBag has done it already."""
+    check = getattr(dag, "validate_schedule_and_params", None)
+    if mode == loader.MODE_AIRFLOW or getattr(dag, "airflow_style", 2) == 3 or not callable(check):
+        return None
+    try:
+        check()
+    except Exception as exc:  # noqa: BLE001 - what dag.validate() raises is the file's import error
+        return format_error(exc, path)
+    return None
 
 
 def _import_with_airflow(path):

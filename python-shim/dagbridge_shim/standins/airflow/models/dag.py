@@ -12,7 +12,7 @@ from datetime import timedelta
 from airflow import _dagbridge
 from airflow._dagbridge import NOTSET
 from airflow.configuration import conf
-from airflow.exceptions import AirflowException, DuplicateTaskIdFound, TaskNotFound
+from airflow.exceptions import AirflowException, DuplicateTaskIdFound, ParamValidationError, TaskNotFound
 
 
 class DagContext:
@@ -174,6 +174,7 @@ class DAG:
         self.task_dict = {}
         self.edge_info = {}
         self.task_group = TaskGroup.create_root(self)
+        self.validate_schedule_and_params()
 
     def __repr__(self):
         return "<DAG: %s>" % self._dag_id
@@ -276,12 +277,42 @@ class DAG:
 
         check_cycle(self)
 
+    def validate_schedule_and_params(self):
+        """A DAG that can be scheduled must have params that validate without a conf (Airflow 2.10.5
+        ``DAG.validate_schedule_and_params``, called by ``DAG.__init__`` and by the DagBag's ``dag.validate()``;
+        Airflow 3's params validator, with its own message)."""
+        if not _can_be_scheduled(self):
+            return
+        try:
+            self.params.validate()
+        except ParamValidationError as error:
+            if self.airflow_style == 3:
+                raise ValueError(
+                    "DAG %r is not allowed to define a Schedule, as there are required params without default values, "
+                    "or the default values are not valid." % (self.dag_id,)
+                ) from error
+            raise AirflowException(
+                "DAG is not allowed to define a Schedule, "
+                "if there are any required params without default values or default values are not valid."
+            ) from error
+
     def param(self, name, default=NOTSET):
         """A DagParam for `name`; a default also sets `params[name]` (keeping an existing Param's schema)."""
         return DagParam(current_dag=self, name=name, default=default)
 
     def test(self, *args, **kwargs):
         raise AirflowException("dag.test() is not supported by dagbridge stand-ins; use `dagbridge dags test`")
+
+
+def _can_be_scheduled(dag):
+    """``timetable.can_be_scheduled``: False for NullTimetable (``schedule=None``), True for every other timetable
+    unless it says otherwise (a custom timetable's ``can_be_scheduled``)."""
+    schedule = dag.timetable if dag.timetable is not None else dag.schedule
+    if schedule is None:
+        return False
+    if isinstance(schedule, str):
+        return True
+    return bool(getattr(schedule, "can_be_scheduled", True))
 
 
 def _validate_dag_id(dag_id):

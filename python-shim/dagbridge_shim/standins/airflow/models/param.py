@@ -1,20 +1,14 @@
-"""Param and ParamsDict (stand-in of airflow.models.param). JSON-schema validation needs the
-`jsonschema` package, which the stand-ins do not use: a few common keywords are checked instead."""
+"""Param and ParamsDict (stand-in of airflow.models.param). Airflow validates a value with
+``jsonschema.validate``; the stand-ins use dagbridge_shim.param_schema, which checks the keywords listed there
+with jsonschema's messages, and accepts a ``date-time`` value that is ISO 8601 but not RFC 3339, as Airflow
+2.10.5's ``Param._warn_if_not_rfc3339_dt`` does (with its deprecation warning)."""
 import copy
+import warnings
 from collections.abc import MutableMapping
 
 from airflow._dagbridge import NOTSET
 from airflow.exceptions import ParamValidationError
-
-_TYPES = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "array": (list, tuple),
-    "object": (dict,),
-    "null": (type(None),),
-}
+from dagbridge_shim.param_schema import loose_iso8601, schema_error
 
 
 class Param:
@@ -44,12 +38,17 @@ class Param:
             if suppress_exception:
                 return None
             raise ParamValidationError("No value passed and Param has no default value")
-        try:
-            _check(final, self.schema)
-        except ParamValidationError:
-            if suppress_exception:
-                return None
-            raise
+        problem = schema_error(final, self.schema)
+        if problem is not None:
+            message, fmt = problem
+            if fmt == "date-time" and loose_iso8601(final):
+                warnings.warn("The use of non-RFC3339 datetime: %r is deprecated and will be removed in a future release"
+                              % (final,), DeprecationWarning, stacklevel=2)
+            else:
+                if suppress_exception:
+                    return None
+                raise ParamValidationError(message)
+        self.value = final
         return final
 
     def dump(self):
@@ -59,30 +58,6 @@ class Param:
             "description": self.description,
             "schema": self.schema,
         }
-
-
-def _check(value, schema):
-    expected = schema.get("type")
-    if expected is not None:
-        names = expected if isinstance(expected, list) else [expected]
-        allowed = tuple(t for name in names for t in _TYPES.get(name, (object,)))
-        ok = isinstance(value, allowed)
-        if ok and isinstance(value, bool) and "boolean" not in names:
-            ok = False
-        if not ok:
-            raise ParamValidationError("%r is not of type %s" % (value, ", ".join(repr(name) for name in names)))
-    if "enum" in schema and value not in schema["enum"]:
-        raise ParamValidationError("%r is not one of %r" % (value, schema["enum"]))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            raise ParamValidationError("%r is less than the minimum of %r" % (value, schema["minimum"]))
-        if "maximum" in schema and value > schema["maximum"]:
-            raise ParamValidationError("%r is greater than the maximum of %r" % (value, schema["maximum"]))
-    if isinstance(value, str):
-        if "minLength" in schema and len(value) < schema["minLength"]:
-            raise ParamValidationError("%r is too short" % value)
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            raise ParamValidationError("%r is too long" % value)
 
 
 class ParamsDict(MutableMapping):
@@ -132,7 +107,12 @@ class ParamsDict(MutableMapping):
         if isinstance(value, Param):
             self.__dict[key] = value
         elif key in self.__dict:
-            self.__dict[key].value = value
+            # Airflow validates a new value of a known param against its schema (and keeps the old value when
+            # suppress_exception swallows the error).
+            try:
+                self.__dict[key].resolve(value=value, suppress_exception=self.suppress_exception)
+            except ParamValidationError as error:
+                raise ParamValidationError("Invalid input for param %s: %s" % (key, error)) from None
         else:
             self.__dict[key] = Param(value)
 
