@@ -283,7 +283,7 @@ async function main(): Promise<void> {
       await until(cluster, 'the workers to register', async () => ((await store.listWorkers()).filter((w) => w.state === 'running').length >= workerCount ? true : null), 200);
       if (parts.has('chain')) await measureChain(cluster, dagOf(bundle, 'bench_chain'));
       if (parts.has('throughput')) await measureThroughput(cluster, bundle, dagOf(bundle, 'bench_fanout'), python);
-      for (const proc of cluster.processes) await cluster.stop(proc);
+      for (const proc of [...cluster.processes]) await cluster.stop(proc);
     }
     if (parts.has('decisions')) await measureDecisions(cluster, python, scratch);
   } finally {

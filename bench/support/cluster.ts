@@ -138,13 +138,19 @@ export class BenchCluster {
     return entry;
   }
 
-  /** Stops one process by its pid: SIGTERM, then SIGKILL after `graceMs`. */
+  /**
+   * Stops one process by its pid: SIGTERM, then SIGKILL after `graceMs`. A stopped process leaves
+   * {@link processes}, so a later phase on the same cluster does not take it for one that failed.
+   */
   async stop(proc: BenchProcess, graceMs = 10_000): Promise<void> {
-    if (proc.process.exitCode !== undefined && proc.process.exitCode !== null) return;
-    proc.process.kill('SIGTERM');
-    const timer = setTimeout(() => proc.process.kill('SIGKILL'), graceMs);
-    await proc.process;
-    clearTimeout(timer);
+    if (proc.process.exitCode === undefined || proc.process.exitCode === null) {
+      proc.process.kill('SIGTERM');
+      const timer = setTimeout(() => proc.process.kill('SIGKILL'), graceMs);
+      await proc.process;
+      clearTimeout(timer);
+    }
+    const at = this.processes.indexOf(proc);
+    if (at >= 0) this.processes.splice(at, 1);
   }
 
   /** A process that has exited, if any (a cluster process only exits when it is stopped or fails). */
