@@ -36,6 +36,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections import OrderedDict
 
 from dagbridge_shim import supervisor
@@ -89,6 +90,10 @@ def _set_variables(variables):
     Variable._dagbridge_values.update(variables or {})
 
 
+# A DAG file changed this recently is not remembered by its stat stamp (see Server.file_hash).
+_RACY_NS = 2_000_000_000
+
+
 class Server:
     def __init__(self, no_airflow, cache_files, requests_fd, answers_fd):
         self.no_airflow = no_airflow
@@ -97,6 +102,27 @@ class Server:
         self.requests_fd = requests_fd
         self.answers_fd = answers_fd
         self.children = set()
+        # path -> (stat stamp, sha256): a file unchanged since its last hash (same inode, size, mtime and ctime)
+        # is not read again for every fork. File times have the kernel clock tick's resolution, so a file
+        # changed in the last _RACY_NS is hashed but not remembered (a write in the same tick keeps its times).
+        self.file_hashes = {}
+
+    def file_hash(self, path):
+        """The sha256 hex of the file's bytes; raises OSError when it cannot be read."""
+        info = os.stat(path)
+        stamp = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        known = self.file_hashes.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        with open(path, "rb") as handle:
+            content_hash = hashlib.sha256(handle.read()).hexdigest()
+        if len(self.file_hashes) >= 4 * self.parsed.capacity:
+            self.file_hashes.clear()
+        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) >= _RACY_NS:
+            self.file_hashes[path] = (stamp, content_hash)
+        else:
+            self.file_hashes.pop(path, None)
+        return content_hash
 
     def warm(self):
         """Imports what every task needs, so that a fork starts with it."""
@@ -141,8 +167,7 @@ class Server:
             return {"refused": "the fork server runs in the other Airflow mode"}
         path = os.path.join(request["dagsFolder"], request["file"])
         try:
-            with open(path, "rb") as handle:
-                content_hash = hashlib.sha256(handle.read()).hexdigest()
+            content_hash = self.file_hash(path)
         except OSError as error:
             return {"refused": "cannot read the DAG file %s: %s" % (path, error.strerror or error)}
         if request.get("fileHash") and request["fileHash"] != content_hash:

@@ -5,10 +5,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import types
 import unittest
 
-from dagbridge_shim.fork_server import ParsedFiles
+import hashlib
+from unittest import mock
+
+from dagbridge_shim.fork_server import ParsedFiles, Server
 
 SHIM_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,6 +39,42 @@ class ParsedFilesTest(unittest.TestCase):
         cache.put("v1", {}, "dagbridge_test_same")
         cache.put("v2", {}, "dagbridge_test_same")
         self.assertIn("dagbridge_test_same", sys.modules)
+
+
+class FileHashTest(unittest.TestCase):
+    def test_reads_a_file_once_while_unchanged_and_again_after_a_write_or_a_replacement(self):
+        server = Server.__new__(Server)
+        server.parsed = ParsedFiles(2)
+        server.file_hashes = {}
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "d.py")
+            with open(path, "w") as handle:
+                handle.write("a = 1\n")
+            real_open = open
+            with mock.patch("builtins.open", side_effect=real_open) as opened:
+                # Written just now: within the racy window, hashed on every call.
+                server.file_hash(path)
+                server.file_hash(path)
+                self.assertEqual(opened.call_count, 2)
+            later = time.time_ns() + 10 * 10**9
+            hour_ago = time.time_ns() - 3600 * 10**9
+            os.utime(path, ns=(hour_ago, hour_ago))  # so that the rewrite below cannot share its mtime
+            with mock.patch("dagbridge_shim.fork_server.time.time_ns", return_value=later), \
+                    mock.patch("builtins.open", side_effect=real_open) as opened:
+                self.assertEqual(server.file_hash(path), hashlib.sha256(b"a = 1\n").hexdigest())
+                self.assertEqual(server.file_hash(path), hashlib.sha256(b"a = 1\n").hexdigest())
+                self.assertEqual(opened.call_count, 1)
+            with open(path, "w") as handle:
+                handle.write("a = 2\n")  # same size: the ctime and mtime tell
+            with mock.patch("dagbridge_shim.fork_server.time.time_ns", return_value=later):
+                self.assertEqual(server.file_hash(path), hashlib.sha256(b"a = 2\n").hexdigest())
+            with open(os.path.join(folder, "next.py"), "w") as handle:
+                handle.write("b = 3\n")
+            os.replace(os.path.join(folder, "next.py"), path)
+            self.assertEqual(server.file_hash(path), hashlib.sha256(b"b = 3\n").hexdigest())
+            os.unlink(path)
+            with self.assertRaises(OSError):
+                server.file_hash(path)
 
 
 class ProtocolTest(unittest.TestCase):

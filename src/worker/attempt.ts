@@ -5,8 +5,6 @@
  * from `running` on the same try). A message for a try that already started is dropped at the first step,
  * which is what makes redelivery harmless.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { applyTaskResult } from '../dag/apply-result.js';
@@ -16,6 +14,7 @@ import { nextRetryAt } from '../dag/retry.js';
 import { nextDataIntervalAfter, scheduleSettingsOf } from '../dag/schedule.js';
 import type { TaskInstanceState } from '../dag/states.js';
 import { errorMessage } from '../lib/errors.js';
+import { FileHashes } from '../lib/file-hash.js';
 import { CONF_LIMIT_SETTINGS, DEFAULT_JSON_LIMITS, describeJsonLimitProblem, jsonLimitProblem, xcomLimitMessage, type JsonLimits } from '../lib/json-limits.js';
 import type { Logger } from '../lib/logger.js';
 import { retrying } from '../lib/retry.js';
@@ -399,18 +398,20 @@ export function chooseRunAsUser(taskUser: string | undefined, allowed: readonly 
   return { refused: `the task's run_as_user ${JSON.stringify(taskUser)} is not a user this worker runs tasks as (${listed}): start the worker with --run-as-user naming it (env DAGBRIDGE_RUN_AS_USER), as root` };
 }
 
+/** The DAG files' hashes this process has taken, shared by its attempts. */
+const workerFileHashes = new FileHashes();
+
 /**
  * Whether the DAG file on this worker differs from the version the run was created with (a deployment that has
  * not reached every machine). Returns a sentence saying so, or null when they match.
  */
-export async function fileDrift(dagsFolder: string, file: string, expectedHash: string): Promise<string | null> {
-  let content: Buffer;
+export async function fileDrift(dagsFolder: string, file: string, expectedHash: string, hashes: FileHashes = workerFileHashes): Promise<string | null> {
+  let hash: string;
   try {
-    content = await readFile(path.join(dagsFolder, file));
+    hash = await hashes.hashOf(path.join(dagsFolder, file));
   } catch {
     // A missing file fails the task in the shim with a clear import error; nothing to add here.
     return null;
   }
-  const hash = createHash('sha256').update(content).digest('hex');
   return hash === expectedHash ? null : `DAG file ${file} on this worker (sha256 ${hash.slice(0, 12)}) differs from the version this run was scheduled from (${expectedHash.slice(0, 12)}); deploy the same DAG repo to every machine`;
 }
