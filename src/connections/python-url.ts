@@ -4,6 +4,7 @@
  * (keep_blank_values), `urlencode`; and `json.dumps` defaults (ASCII only, `", "` and `": "` separators), so a
  * connection read here has the fields, bytes included, that Airflow reads from the same text.
  */
+import { isIP, isIPv6 } from 'node:net';
 
 /** `urlsplit`'s result with the properties Airflow reads. */
 export interface SplitUrl {
@@ -39,6 +40,7 @@ export function urlsplit(input: string): SplitUrl {
     netloc = url.slice(2, end);
     url = url.slice(end);
     if (netloc.includes('[') !== netloc.includes(']')) throw new Error('Invalid IPv6 URL');
+    if (netloc.includes('[')) checkBracketedNetloc(netloc);
   }
   const hash = url.indexOf('#');
   if (hash >= 0) url = url.slice(0, hash);
@@ -78,12 +80,38 @@ export function urlsplit(input: string): SplitUrl {
     password: userinfo === null || userColon < 0 ? null : userinfo.slice(userColon + 1),
     port() {
       if (portText === '') return null;
-      if (!/^[0-9]+$/.test(portText)) throw new Error(`Port could not be cast to integer value as '${portText}'`);
+      // Not quoted: in `user:secret/path` (no `@`) the "port" is the password.
+      if (!/^[0-9]+$/.test(portText)) throw new Error('Port could not be cast to integer value');
       const port = Number(portText);
       if (port > 65535) throw new Error('Port out of range 0-65535');
       return port;
     },
   };
+}
+
+/** Python's `_check_bracketed_netloc` (3.11 with its security fixes): nothing before `[`, only `:port` after `]`. */
+function checkBracketedNetloc(netloc: string): void {
+  const hostinfo = netloc.slice(netloc.lastIndexOf('@') + 1);
+  const open = hostinfo.indexOf('[');
+  if (open < 0) {
+    checkBracketedHost(hostinfo.split(':')[0] ?? '');
+    return;
+  }
+  if (open > 0) throw new Error('Invalid IPv6 URL');
+  const inside = hostinfo.slice(open + 1);
+  const close = inside.indexOf(']');
+  const port = close >= 0 ? inside.slice(close + 1) : '';
+  if (port !== '' && !port.startsWith(':')) throw new Error('Invalid IPv6 URL');
+  checkBracketedHost(close >= 0 ? inside.slice(0, close) : inside);
+}
+
+/** Python's `_check_bracketed_host`: an IPv6 address (a zone allowed) or an IPvFuture `vX.…` between brackets. */
+function checkBracketedHost(host: string): void {
+  if (host.startsWith('v')) {
+    if (!/^v[a-fA-F0-9]+\..+$/s.test(host)) throw new Error('IPvFuture address is invalid');
+    return;
+  }
+  if (!isIPv6(host)) throw new Error(isIP(host) === 4 ? 'An IPv4 address cannot be in brackets' : 'the host in brackets is not an IPv6 address');
 }
 
 /** Python's `unquote`: `%XX` runs decoded as UTF-8 (invalid bytes become U+FFFD), malformed escapes kept. */
