@@ -1,6 +1,6 @@
 """A fake of the worker's end of the supervisor channel for the task runner tests: a unix socket served by a
 thread, speaking the channel's frames (docs/shim.md "The supervisor channel"), answering each request with a
-function of the test. No tests here."""
+function of the test or a dict of handlers by kind. No tests here."""
 import json
 import os
 import shutil
@@ -39,11 +39,14 @@ def _frame(message):
 
 
 class FakeChannel:
-    """``answer(kind, payload) -> result`` (or raises Refusal); ``requests`` lists every (kind, payload) in order.
-    Use as a context manager; ``env()`` is what a worker puts in the task's environment."""
+    """``answer``: ``answer(kind, payload) -> result`` (or raises Refusal), or a dict of kind -> ``handler(payload)``
+    (a kind it lacks is refused with ``unknown_kind``, as the worker refuses one it does not serve).
+    ``requests`` lists every (kind, payload) in order. Use as a context manager; ``env()`` is what a worker puts
+    in the task's environment."""
 
     def __init__(self, answer):
-        self.answer = answer
+        self.kinds_served = sorted(answer) if isinstance(answer, dict) else []
+        self.answer = _by_kind(answer) if isinstance(answer, dict) else answer
         self.requests = []
         self._folder = tempfile.mkdtemp(prefix="dagbridge-ch-")
         self.path = os.path.join(self._folder, "channel.sock")
@@ -83,7 +86,7 @@ class FakeChannel:
                 message = json.loads(_read(conn, _HEADER.unpack(header)[0]).decode("utf-8"))
                 if message.get("kind") == "hello":
                     ok = message.get("token") == TOKEN
-                    conn.sendall(_frame({"v": 1, "id": None, "ok": ok, "result": {"maxMessageBytes": 1 << 25, "kinds": []}}
+                    conn.sendall(_frame({"v": 1, "id": None, "ok": ok, "result": {"maxMessageBytes": 1 << 25, "kinds": self.kinds_served}}
                                         if ok else {"v": 1, "id": None, "ok": False,
                                                     "error": {"code": "unauthorized", "message": "bad token"}}))
                     continue
@@ -95,6 +98,24 @@ class FakeChannel:
                     response = {"v": 1, "id": message["id"], "ok": False,
                                 "error": {"code": refusal.code, "message": "%s: %s" % (kind, refusal)}}
                 conn.sendall(_frame(response))
+
+
+def _by_kind(handlers):
+    def answer(kind, payload):
+        handler = handlers.get(kind)
+        if handler is None:
+            raise Refusal("unknown_kind", "unknown kind %s" % kind)
+        return handler(payload)
+
+    return answer
+
+
+def connection_record(conn_id, **fields):
+    """A ``ConnectionRecord`` as the worker answers ``connection.get``."""
+    record = {"connId": conn_id, "connType": None, "description": None, "host": None, "schema": None,
+              "login": None, "password": None, "port": None, "extra": None}
+    record.update(fields)
+    return record
 
 
 def run_with_channel(file, dag_id, task_id, answer, **overrides):

@@ -7,7 +7,7 @@ import sys
 import textwrap
 import unittest
 
-from tests.channel_support import FakeChannel, connection_record
+from tests.channel_fake import FakeChannel, connection_record
 from tests.test_run_support import SHIM_ROOT, base_env, run_task
 
 FILE = "run_connections.py"
