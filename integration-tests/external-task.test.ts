@@ -76,3 +76,33 @@ describe('TriggerDagRunOperator with wait_for_completion', () => {
     ]);
   }, 180_000);
 });
+
+describe('what a task reads of the store when it asks', () => {
+  it('the previous run and its instance, the run\'s instances now, its own state, prev_*_success', async () => {
+    await cluster.waitForDags(['ext_history']);
+    const first = await cluster.trigger('ext_history', ['--logical-date', '2024-06-04T00:00:00+00:00']);
+    const firstRun = await cluster.waitForRun('ext_history', first);
+    expect(firstRun.state).toBe('success');
+    const second = await cluster.trigger('ext_history', ['--logical-date', '2024-06-05T00:00:00+00:00']);
+    expect((await cluster.waitForRun('ext_history', second)).state).toBe('success');
+    const read = async (runId: string): Promise<unknown> =>
+      (await cluster.store.listXcoms({ dagId: 'ext_history', runId })).find((x) => x.taskId === 'inspect' && x.key === 'return_value')?.value;
+    expect(await read(first)).toEqual({
+      done_here: ['first'], previous_ti: null, previous_run: null, previous_start: null,
+      prev_start_date_success: null, prev_data_interval_start_success: null, state_now: ['running', 'running'],
+    });
+    const previousInspect = await ti('ext_history', first, 'inspect');
+    const later = (await read(second)) as Record<string, unknown>;
+    // Instants as Python's isoformat writes them (microseconds left out when zero): compared as instants.
+    const instant = (value: unknown): number => Date.parse(String(value));
+    expect({ ...later, previous_start: instant(later.previous_start), prev_start_date_success: instant(later.prev_start_date_success) }).toEqual({
+      done_here: ['first'],
+      previous_ti: ['inspect', first, 'success'],
+      previous_run: [first, 'success'],
+      previous_start: previousInspect?.startDate,
+      prev_start_date_success: firstRun.startDate,
+      prev_data_interval_start_success: firstRun.dataIntervalStart,
+      state_now: ['running', 'running'],
+    });
+  }, 180_000);
+});

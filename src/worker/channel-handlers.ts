@@ -226,6 +226,15 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
       }),
     ],
     [
+      // TaskInstance.get_previous_dagrun(state=...): the latest run of this DAG before this one (in that state when given).
+      'dagrun.previous',
+      channelHandler(z.object({ state: z.string().max(50).nullable() }), async ({ state }, scope) => {
+        const run = await store.getDagRun(scope);
+        const previous = run ? await store.previousRun(run, (state ?? undefined) as DagRunState | undefined) : null;
+        return previous ? runView(previous) : null;
+      }),
+    ],
+    [
       // TaskInstance.get_previous_ti(state=...): this task in the previous run (in that state when given).
       'ti.previous',
       channelHandler(z.object({ state: z.string().max(50).nullable() }), async ({ state }, scope) => {

@@ -1,5 +1,8 @@
 """The runtime ``DagRun`` and ``TaskInstance`` of the task context: the attributes Airflow's models offer task
-code, built from the task run input (contract 3). There is no metadata database behind them."""
+code, built from the task run input (contract 3). What the metadata store knows beyond that input (the run's
+task instances, the previous run, this instance's state now) is read over the supervisor channel when asked
+(``dagbridge_shim.runtime.stored``)."""
+from dagbridge_shim.runtime import stored
 from dagbridge_shim.runtime.current_context import get_current_context
 from dagbridge_shim.runtime.datetimes import utcnow
 from dagbridge_shim.runtime.mapped_groups import relevant_upstream_map_indexes
@@ -30,17 +33,30 @@ class DagRun:
     def get_dag(self):
         return self.dag
 
+    def get_task_instances(self, state=None, session=None):
+        """This run's task instances as stored now (Airflow's ``DagRun.get_task_instances``)."""
+        return stored.task_instances_of_run(state)
+
+    def get_task_instance(self, task_id, session=None, *, map_index=-1):
+        for ti in stored.task_instances_of_run(None):
+            if ti.task_id == task_id and ti.map_index == map_index:
+                return ti
+        return None
+
+    def refresh_from_db(self, session=None):
+        """Reads this run's state and dates again."""
+        current = stored.this_run()
+        if current is not None:
+            self.state, self.start_date, self.end_date = current.state, current.start_date, current.end_date
+
     def __repr__(self):
         return "<DagRun %s @ %s: %s, state:%s, queued_at: None. externally triggered: %s>" % (
             self.dag_id, self.logical_date, self.run_id, self.state, self.external_trigger)
 
 
 class TaskInstance:
-    """The ``ti`` / ``task_instance`` of the context: identity, try numbers and XCom push/pull.
-
-    XComs come from the run input (upstream task instances of the same DAG run) and from this attempt's own
-    pushes; nothing else is reachable (no database), so other DAGs' and prior runs' XComs read as missing.
-    """
+    """The ``ti`` / ``task_instance`` of the context: identity, try numbers, XCom push/pull (over the channel
+    when the task has one), and the previous run's instance and run, read when asked."""
 
     def __init__(self, task, run_input, xcom_store, airflow_style):
         self.task = task
@@ -84,6 +100,31 @@ class TaskInstance:
 
     def get_dagrun(self, session=None):
         return self._dag_run
+
+    def get_previous_dagrun(self, state=None, session=None):
+        """The run of this DAG before this one, of ``state`` when given (Airflow 2.10.5's
+        ``DagRun.get_previous_dagrun``: the latest with an earlier logical date)."""
+        return stored.previous_dag_run(state)
+
+    def get_previous_ti(self, state=None, session=None):
+        """This task in the previous run (``state`` filters the run, as in Airflow), or None."""
+        return stored.previous_task_instance(state)
+
+    def get_previous_execution_date(self, state=None, session=None):
+        run = stored.previous_dag_run(state)
+        return run.logical_date if run else None
+
+    def get_previous_start_date(self, state=None, session=None):
+        previous = stored.previous_task_instance(state)
+        return previous.start_date if previous else None
+
+    def refresh_from_db(self, session=None, lock_for_update=False):
+        """Reads this instance's state and try number again (``ti.heartbeat``): a cleared try reads
+        ``restarting``."""
+        current = stored.heartbeat()
+        if current.get("state") is not None:
+            self.state = None if current["state"] == "none" else current["state"]
+            self.try_number = current.get("tryNumber", self.try_number)
 
     def get_template_context(self, session=None, ignore_param_exceptions=True):
         return get_current_context()
