@@ -243,8 +243,8 @@ describe('a worker answers connection.get', () => {
     const run = await cluster.waitForRun('connection_lookup', runId);
     const xcoms = (await cluster.store.listXcoms({ dagId: 'connection_lookup', runId })).filter((x) => x.key === 'return_value');
     const xcom = xcoms.find((x) => x.taskId === 'look_up')?.value as Record<string, unknown>;
-    // Airflow's own API in the task (the shim's BaseHook) gets the same fields through the channel.
-    expect(xcoms.find((x) => x.taskId === 'via_hook')?.value).toEqual({ host: 'db.example.com', password: PASSWORD, extra: { sslmode: 'require' }, uri: 'postgres://app:p%40ss%3Aw%2Frd@db.example.com:5432/orders?sslmode=require' });
+    // Airflow's own API in the task (the shim's BaseHook) gets the same fields through the channel; the task never holds the key.
+    expect(xcoms.find((x) => x.taskId === 'via_hook')?.value).toEqual({ host: 'db.example.com', password: PASSWORD, extra: { sslmode: 'require' }, uri: 'postgres://app:p%40ss%3Aw%2Frd@db.example.com:5432/orders?sslmode=require', key_in_env: [] });
     expect(run.state, JSON.stringify(xcom)).toBe('success');
     expect(xcom.my_db).toEqual({ connId: 'my_db', connType: 'postgres', description: 'orders database', host: 'db.example.com', schema: 'orders', login: 'app', password: PASSWORD, port: 5432, extra: '{"sslmode": "require"}' });
     expect(xcom.old_row).toEqual({ connId: 'old_row', connType: 'mysql', description: null, host: 'old-host', schema: 's', login: 'me', password: 'old-pw', port: 3306, extra: null });

@@ -40,6 +40,18 @@ describe('loadConfig', () => {
     expect(text).toContain('postgres://app:***@db:5432/airflow?sslmode=require');
   });
 
+  it('reads the Fernet key list from DAGBRIDGE_FERNET_KEY or DAGBRIDGE_FERNET_KEY_FILE, never both, and redacts it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagbridge-fernet-'));
+    const file = path.join(dir, 'fernet-key');
+    const keys = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    writeFileSync(file, `${keys}\n`, { mode: 0o600 });
+    const config = loadConfig({ configFile: null, env: { DAGBRIDGE_FERNET_KEY_FILE: file } });
+    expect(config.fernetKey).toBe(keys);
+    expect(describeConfig(config).fernetKey).toBe('***');
+    expect(loadConfig({ configFile: null, env: { DAGBRIDGE_FERNET_KEY: keys } }).fernetKey).toBe(keys);
+    expect(() => loadConfig({ configFile: null, env: { DAGBRIDGE_FERNET_KEY: keys, DAGBRIDGE_FERNET_KEY_FILE: file } })).toThrow(/^both environment variable DAGBRIDGE_FERNET_KEY and environment variable DAGBRIDGE_FERNET_KEY_FILE are set; set only one/);
+  });
+
   describe('URLs read from files (DAGBRIDGE_DATABASE_URL_FILE, DAGBRIDGE_REDIS_URL_FILE)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dagbridge-secret-files-'));
     const db = path.join(dir, 'database-url');

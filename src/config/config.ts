@@ -53,6 +53,11 @@ export const configSchema = z.object({
    */
   fernetKey: z.string().min(1).nullable().default(null),
   /**
+   * A file whose first line is the Fernet key list, read at start-up, so the environment and the command line hold
+   * no key (as `databaseUrlFile`). Exclusive with `fernetKey` at the same level. Env `DAGBRIDGE_FERNET_KEY_FILE`.
+   */
+  fernetKeyFile: z.string().min(1).nullable().default(null),
+  /**
    * A local secrets file of Connections (`.json`, `.yaml`/`.yml` or `.env`, as Airflow's LocalFilesystemBackend),
    * looked up after `AIRFLOW_CONN_*` and before the table. Default none. Env `DAGBRIDGE_CONNECTIONS_FILE`.
    */
@@ -172,6 +177,7 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   redisCaFile: 'DAGBRIDGE_REDIS_CA_FILE',
   redisPrefix: 'DAGBRIDGE_REDIS_PREFIX',
   fernetKey: 'DAGBRIDGE_FERNET_KEY',
+  fernetKeyFile: 'DAGBRIDGE_FERNET_KEY_FILE',
   connectionsFile: 'DAGBRIDGE_CONNECTIONS_FILE',
   queues: 'DAGBRIDGE_QUEUES',
   concurrency: 'DAGBRIDGE_CONCURRENCY',
@@ -205,9 +211,9 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
 const SECRET_KEYS: ReadonlySet<'databaseUrl' | 'redisUrl'> = new Set(['databaseUrl', 'redisUrl']);
 
 /** Each secret setting and the setting naming a file that holds it. */
-const SECRET_FILES = [['databaseUrl', 'databaseUrlFile'], ['redisUrl', 'redisUrlFile']] as const;
+const SECRET_FILES = [['databaseUrl', 'databaseUrlFile'], ['redisUrl', 'redisUrlFile'], ['fernetKey', 'fernetKeyFile']] as const;
 
-/** Largest secret file read (a URL is a line; anything bigger is the wrong file). */
+/** Largest secret file read (a URL or a key list is a line; anything bigger is the wrong file). */
 export const SECRET_FILE_MAX_BYTES = 64 * 1024;
 
 /**
@@ -224,11 +230,11 @@ export function readSecretFile(file: string, setting: string): string {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new ConfigError(`${file} (${setting}) is not a regular file`);
-    if (stat.size > SECRET_FILE_MAX_BYTES) throw new ConfigError(`${file} (${setting}) is ${stat.size} bytes; a URL file holds one line (at most ${SECRET_FILE_MAX_BYTES} bytes)`);
+    if (stat.size > SECRET_FILE_MAX_BYTES) throw new ConfigError(`${file} (${setting}) is ${stat.size} bytes; a secret file holds one line (at most ${SECRET_FILE_MAX_BYTES} bytes)`);
     const buffer = Buffer.alloc(SECRET_FILE_MAX_BYTES + 1);
     const length = readSync(fd, buffer, 0, buffer.length, 0);
     const value = (buffer.subarray(0, length).toString('utf8').split(/\r?\n/)[0] ?? '').trim();
-    if (value === '') throw new ConfigError(`${file} (${setting}) is empty; write the URL on its first line`);
+    if (value === '') throw new ConfigError(`${file} (${setting}) is empty; write the value on its first line`);
     return value;
   } finally {
     closeSync(fd);
@@ -303,7 +309,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const urlLevel = level[key] ?? 0;
     const fileLevel = level[fileKey] ?? 0;
     if (urlLevel === fileLevel) {
-      throw new ConfigError(`both ${origin[key] ?? key} and ${origin[fileKey] ?? fileKey} are set; set only one (the _FILE form keeps the password out of the environment)`);
+      throw new ConfigError(`both ${origin[key] ?? key} and ${origin[fileKey] ?? fileKey} are set; set only one (the _FILE form keeps the secret out of the environment)`);
     }
     if (fileLevel > urlLevel) {
       config[key] = readSecretFile(file, origin[fileKey] ?? fileKey);
