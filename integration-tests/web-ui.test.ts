@@ -8,13 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { silentLogger } from '../src/lib/logger.js';
 import { triggerDagRun } from '../src/scheduler/run-creator.js';
+import type { RedisTaskQueue } from '../src/queue/redis-queue.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { insertUser } from '../src/store/web-queries.js';
 import { Authenticator } from '../src/web/auth.js';
 import { hashPassword } from '../src/web/passwords.js';
 import type { WebContext } from '../src/web/routes.js';
 import { buildWebServer, listenWebServer, type WebServer } from '../src/web/server.js';
-import { bundleOf, createMigratedDatabase, dagSpec, type TestDatabase } from './support/database.js';
+import { createMigratedDatabase, dagSpec, type TestDatabase } from './support/database.js';
+import { DEAD_REASON, REFUSAL, openTestQueue, seedQueueFixture } from './support/web-queue-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const marksDag = dagSpec('marks_dag', { schedule: { type: 'none' } });
@@ -25,18 +27,24 @@ let store: PgStore;
 let server: WebServer;
 let url: string;
 let browser: Browser;
+let closeQueue: () => Promise<void>;
+let queue: RedisTaskQueue;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
   db = await createMigratedDatabase('web_ui');
   store = new PgStore(db.pool);
-  await store.syncBundle(bundleOf([dagSpec('browser_dag', { tags: ['ui'], schedule: { type: 'none' } }), marksDag]), Date.now());
+  const opened = await openTestQueue('web-ui');
+  queue = opened.queue;
+  closeQueue = opened.close;
+  await seedQueueFixture(store, queue, Date.now(), [dagSpec('browser_dag', { tags: ['ui'], schedule: { type: 'none' } }), marksDag]);
   const { run } = await triggerDagRun(store, (await store.getDag('marks_dag'))!, Date.now(), { conf: {}, runId: 'to_mark' });
   await store.applyChanges(run, marksDag, [{ kind: 'create', taskId: 't1', mapIndex: -1, priorityWeight: 1, state: 'scheduled' }], Date.now());
   await insertUser(db.pool, 'alice', 'User', await hashPassword(PASSWORD));
   await insertUser(db.pool, 'victor', 'Viewer', await hashPassword(PASSWORD));
+  await insertUser(db.pool, 'olga', 'Op', await hashPassword(PASSWORD));
   const context: WebContext = {
-    store, pool: db.pool, queue: null, auth: new Authenticator(db.pool), log: silentLogger, leaseMs: 30_000,
+    store, pool: db.pool, queue, auth: new Authenticator(db.pool), log: silentLogger, leaseMs: 30_000,
     now: Date.now, notify: async () => undefined, scheduleSemantics: null,
   };
   server = await buildWebServer(context);
@@ -50,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.app.close();
+  await closeQueue?.();
   await store?.close();
   await db?.drop();
 });
@@ -118,6 +127,38 @@ describe('the UI in Chromium', () => {
     await expect.poll(() => page.textContent('#flash')).toContain('marked t1 failed');
     await page.waitForSelector('#ti .state[data-state="failed"]');
     await page.screenshot({ path: `${shots}/dagbridge-ui-task-instance.png` });
+    await page.close();
+  });
+
+  it('shows a worker refusing a queue and why; a User cannot drain it, an Op drains it and requeues a dead letter', async () => {
+    const page = await browser.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await logIn(page, 'alice');
+    await page.goto(`${url}/#/workers`);
+    await page.waitForSelector('tr[data-worker="w1"]');
+    expect(await page.textContent('tr[data-worker="w1"] td.refused')).toBe(`gpu: ${REFUSAL}`);
+    await page.click('tr[data-worker="w1"] button.drain');
+    await expect.poll(() => page.textContent('#flash')).toContain('has role User; this needs Op');
+    expect((await store.listWorkers())[0]?.requestedAction).toBeNull();
+    await page.click('#logout');
+    await page.waitForSelector('#login');
+
+    await logIn(page, 'olga');
+    await page.goto(`${url}/#/workers`);
+    await page.click('tr[data-worker="w1"] button.drain');
+    await expect.poll(async () => (await store.listWorkers())[0]?.requestedAction).toBe('drain');
+    await page.waitForSelector('tr[data-worker="w1"] td.worker-state:has-text("drain requested")');
+    await page.screenshot({ path: `${shots}/dagbridge-ui-workers.png` });
+
+    await page.goto(`${url}/#/queues`);
+    const row = 'section.dead-letters[data-queue="default"] tr[data-message="qdag|queued_run|t1|-1|1"]';
+    await page.waitForSelector(row);
+    expect(await page.textContent(`${row} td.reason`)).toBe(DEAD_REASON);
+    await page.screenshot({ path: `${shots}/dagbridge-ui-queues.png` });
+    await page.click(`${row} button.requeue`);
+    await expect.poll(async () => (await queue.stats(['default']))[0]).toMatchObject({ ready: 1, deadLettered: 0 });
+    await expect.poll(() => page.textContent('#flash')).toContain('requeued 1 dead letter(s) of default');
+    await page.waitForSelector(row, { state: 'detached' });
     await page.close();
   });
 });

@@ -171,6 +171,7 @@ export function createWebContext(app: App): WebContext {
     leaseMs: app.config.leaseMs,
     now: Date.now,
     notify: (what) => notifyChanges(app.pool, what),
+    signalWork: (queues) => app.signalWork(queues),
     scheduleSemantics: app.config.scheduleSemantics,
     confLimits: { maxConfBytes: app.config.maxConfBytes, maxJsonDepth: app.config.maxJsonDepth },
   };

@@ -5,11 +5,11 @@
  * on the purged try.
  */
 import type { Command } from 'commander';
-import { notifyChanges, requireQueue, requireStore, type ClusterStore } from '../app.js';
+import { notifyChanges, requireQueue, requireStore } from '../app.js';
 import { readQueueReport } from '../inspect/queries.js';
-import { NotFoundError, UsageError } from '../lib/errors.js';
+import { UsageError } from '../lib/errors.js';
 import { parseTaskMessageId } from '../ports/message-id.js';
-import type { TaskQueue } from '../ports/task-queue.js';
+import { listDeadLettersWithStates, purgeQueue, requireKnownQueue, settleDeadLetters } from '../actions/queue-actions.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
 import { instanceName } from './live-view.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
@@ -28,22 +28,6 @@ export function describeMessageId(id: string | null): string {
   const key = id === null ? null : parseTaskMessageId(id);
   if (!key) return id ?? '(raw payload)';
   return `${key.dagId} ${key.runId} ${instanceName(key)} try ${key.tryNumber}`;
-}
-
-/** The state of the task instance a message id names, when it names one. */
-async function taskInstanceStateOf(store: ClusterStore, id: string | null): Promise<string | null> {
-  const key = id === null ? null : parseTaskMessageId(id);
-  if (!key) return null;
-  const ti = await store.getTaskInstance(key);
-  if (!ti) return 'missing';
-  return ti.tryNumber === key.tryNumber ? ti.state : `${ti.state} (now on try ${ti.tryNumber})`;
-}
-
-async function requireKnownQueue(queue: TaskQueue, name: string): Promise<void> {
-  const known = await queue.stats();
-  if (!known.some((s) => s.queue === name)) {
-    throw new NotFoundError(`queue ${name} is not known to Redis (known: ${known.map((s) => s.queue).join(', ') || 'none'}; see dagbridge queue list)`);
-  }
 }
 
 /** Registers the `queue` group. */
@@ -99,31 +83,7 @@ export function registerQueueCommands(program: Command): void {
           const ready = (await queue.stats([name]))[0]?.ready ?? 0;
           throw new UsageError(`queue purge removes the ${ready} ready message(s) of queue ${name} and ${options.fail ? 'fails' : 'reschedules'} their task instances: pass --yes to do it`);
         }
-        const purged = await queue.purge(name);
-        const now = Date.now();
-        const outcome = { queue: name, purged: purged.length, rescheduled: 0, failed: 0, untouched: [] as Array<{ id: string; reason: string }> };
-        for (const message of purged) {
-          const key = parseTaskMessageId(message.id);
-          const ti = key ? await store.getTaskInstance(key) : null;
-          if (!key || !ti || ti.state !== 'queued' || ti.tryNumber !== key.tryNumber) {
-            const reason = !key ? 'not a task message' : !ti ? 'no such task instance'
-              : ti.tryNumber !== key.tryNumber ? `stale: the task instance is on try ${ti.tryNumber} (${ti.state})` : `the task instance is ${ti.state}`;
-            outcome.untouched.push({ id: message.id, reason });
-            continue;
-          }
-          const note = `message purged from queue ${name} by a user`;
-          if (options.fail) {
-            const run = await store.getDagRun(key);
-            const spec = run ? await store.getDagVersion(run.dagId, run.versionHash) : null;
-            const applied = run && spec ? await store.applyChanges(run, spec, [{ kind: 'transition', taskId: key.taskId, mapIndex: key.mapIndex, from: 'queued', to: 'failed', note }], now) : [];
-            if (applied.length === 1) outcome.failed += 1;
-            else outcome.untouched.push({ id: message.id, reason: 'task instance changed state meanwhile' });
-          } else if (await store.requeueTry(key, key.tryNumber, 'queued', note, now)) {
-            outcome.rescheduled += 1;
-          } else {
-            outcome.untouched.push({ id: message.id, reason: 'task instance changed state meanwhile' });
-          }
-        }
+        const outcome = await purgeQueue(store, queue, name, { fail: Boolean(options.fail), now: Date.now(), by: 'a user' });
         await notifyChanges(app.pool, 'purge');
         if (options.json) {
           printJson(outcome);
@@ -144,9 +104,7 @@ export function registerQueueCommands(program: Command): void {
       const limit = countOf(options.limit, '--limit', 50);
       await withApp(options, NEEDS, async (app) => {
         const store = requireStore(app);
-        const entries = await requireQueue(app).listDeadLetters(name, { limit });
-        const rows = [];
-        for (const entry of entries) rows.push({ ...entry, taskInstanceState: await taskInstanceStateOf(store, entry.id) });
+        const rows = await listDeadLettersWithStates(store, requireQueue(app), name, { limit });
         if (options.json) printJson({ queue: name, deadLetters: rows });
         else printLines(renderTable(['entry', 'message', 'deliveries', 'dead_at', 'task_state', 'payload_bytes', 'reason'],
           rows.map((r) => [r.entryId, describeMessageId(r.id), r.deliveries, new Date(r.deadAt).toISOString(), r.taskInstanceState ?? '', r.payloadTruncated ? `${r.payloadBytes} (cut)` : r.payloadBytes, r.reason.slice(0, 100)])));
@@ -162,26 +120,7 @@ export function registerQueueCommands(program: Command): void {
         await withApp(options, NEEDS, async (app) => {
           const store = requireStore(app);
           const queue = requireQueue(app);
-          const listed = options.all || action === 'retry' ? await queue.listDeadLetters(name) : [];
-          const ids = options.all ? listed.map((e) => e.entryId) : entryIds;
-          // An entry that kept only the start of its payload cannot be put back (the queue refuses it too).
-          const cut = new Set(listed.filter((e) => e.payloadTruncated).map((e) => e.entryId));
-          const done: Array<{ entryId: string; messageId: string | null; taskInstanceState: string | null }> = [];
-          const missing: string[] = [];
-          const refused: string[] = [];
-          for (const entryId of ids) {
-            if (action === 'retry' && cut.has(entryId)) {
-              refused.push(entryId);
-            } else if (action === 'retry') {
-              const messageId = await queue.retryDeadLetter(name, entryId);
-              if (messageId === null) missing.push(entryId);
-              else done.push({ entryId, messageId, taskInstanceState: await taskInstanceStateOf(store, messageId) });
-            } else if (await queue.dropDeadLetter(name, entryId)) {
-              done.push({ entryId, messageId: null, taskInstanceState: null });
-            } else {
-              missing.push(entryId);
-            }
-          }
+          const { done, missing, refused } = await settleDeadLetters(store, queue, name, action, options.all ? 'all' : entryIds);
           if (action === 'retry' && done.length > 0) await app.signalWork([name]);
           if (options.json) printJson({ queue: name, [action === 'retry' ? 'retried' : 'dropped']: done, missing, ...(action === 'retry' ? { refused } : {}) });
           else {

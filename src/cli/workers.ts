@@ -8,7 +8,7 @@ import { requireQueue, requireStore } from '../app.js';
 import { readRunningTasks, readWorkerRows } from '../inspect/queries.js';
 import type { WorkerRow } from '../inspect/workers-view.js';
 import { NotFoundError } from '../lib/errors.js';
-import type { WorkerAction } from '../ports/worker-registry.js';
+import { requestWorker, type WorkerRequest } from '../actions/worker-requests.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
 import { instanceName } from './live-view.js';
 import { describeMessageId } from './queue.js';
@@ -92,24 +92,21 @@ export function registerWorkersCommands(program: Command): void {
     },
   );
 
-  const request = (name: string, description: string, action: (options: { cold?: boolean }) => WorkerAction | null, said: (workerId: string, options: { cold?: boolean }) => string): Command =>
+  const request = (name: WorkerRequest, description: string, said: (workerId: string, options: { cold?: boolean }) => string): Command =>
     withJson(withConnectionOptions(group.command(name).argument('<worker_id>').description(description))).action(
       async (workerId: string, options: SharedOptions & { cold?: boolean }) => {
         await withApp(options, { role: 'cli', database: true }, async (app) => {
-          const requested = action(options);
-          if (!(await requireStore(app).requestWorkerAction(workerId, requested))) {
-            throw new NotFoundError(`worker ${workerId} is not registered (see dagbridge workers list)`);
-          }
+          const requested = await requestWorker(requireStore(app), workerId, name, options.cold);
           if (options.json) printJson({ workerId, requestedAction: requested });
           else printLines([said(workerId, options)]);
         });
       },
     );
 
-  request('drain', 'stop claiming new tasks; running ones finish (undo with workers resume)', () => 'drain',
+  request('drain', 'stop claiming new tasks; running ones finish (undo with workers resume)',
     (id) => `worker ${id} asked to drain: it claims nothing more once it reads the request (next heartbeat)`);
-  request('resume', 'clear a drain (or a shutdown request not yet read)', () => null, (id) => `worker ${id}: request cleared; it claims again after its next heartbeat`);
-  request('shutdown', 'stop the worker: running tasks finish within its grace period (--cold: handed back now)', (o) => (o.cold ? 'cold_shutdown' : 'shutdown'),
+  request('resume', 'clear a drain (or a shutdown request not yet read)', (id) => `worker ${id}: request cleared; it claims again after its next heartbeat`);
+  request('shutdown', 'stop the worker: running tasks finish within its grace period (--cold: handed back now)',
     (id, o) => `worker ${id} asked to shut down${o.cold ? ' now (running tasks handed back)' : ' after its running tasks finish'}`)
     .option('--cold', 'kill running tasks now and hand them back for another worker');
 }

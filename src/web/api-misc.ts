@@ -9,6 +9,7 @@ import { VERSION } from '../lib/version.js';
 import { setPool } from '../store/pool-variable-queries.js';
 import { listAuditPage, listImportErrorRows, listPoolUsage, listVariableRows, type PoolUsage } from '../store/web-queries.js';
 import { eventLogJson, isoOrNull } from './airflow-json.js';
+import { queueOr503 } from './api-queue-actions.js';
 import { ApiError } from './problem.js';
 import { paging, type Routes } from './routes.js';
 
@@ -106,8 +107,7 @@ export function registerMiscRoutes(routes: Routes): void {
 
   // ---- dagbridge's own ----
   routes.add({ method: 'GET', path: '/dagbridge/api/v1/queues', summary: 'Queues: depth, oldest age, in flight, dead letters, warnings', guard: { role: 'Viewer' }, airflow: false }, async () => {
-    if (!context.queue) throw new ApiError(503, 'the webserver runs without Redis: start it with --redis-url (or DAGBRIDGE_REDIS_URL) to see queues');
-    return readQueueReport(context.store, context.queue, context.now(), context.leaseMs);
+    return readQueueReport(context.store, queueOr503(context), context.now(), context.leaseMs);
   });
   routes.add({ method: 'GET', path: '/dagbridge/api/v1/workers', summary: 'Workers: state, slots, queues served and refused with the reasons', guard: { role: 'Viewer' }, airflow: false }, async () => {
     return { workers: await readWorkerRows(context.store, context.now(), context.leaseMs) };

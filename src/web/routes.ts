@@ -26,6 +26,8 @@ export interface WebContext {
   now(): number;
   /** Wakes schedulers after a change (trigger, clear, unpause). */
   notify(what: string): Promise<void>;
+  /** Wakes idle workers of these queues (after a dead letter is put back); absent without Redis. */
+  signalWork?(queues: string[]): Promise<void>;
   scheduleSemantics: 'data_interval' | 'trigger' | null;
   /** Bounds of a triggered run's conf (`maxConfBytes`, `maxJsonDepth`); default 1 MiB and 64 levels. */
   confLimits?: { maxConfBytes: number; maxJsonDepth: number };

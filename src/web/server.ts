@@ -9,11 +9,12 @@
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ConfigError, errorMessage } from '../lib/errors.js';
+import { ConfigError, errorMessage, NotFoundError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 import { insertAudit, OrderByError } from '../store/web-queries.js';
 import { registerDagRoutes } from './api-dags.js';
 import { registerMiscRoutes } from './api-misc.js';
+import { registerQueueActionRoutes } from './api-queue-actions.js';
 import { registerTaskInstanceStateRoutes } from './api-task-instance-state.js';
 import { registerTaskInstanceRoutes } from './api-task-instances.js';
 import { registerUiRoutes } from './api-ui.js';
@@ -61,6 +62,7 @@ export async function buildWebServer(context: WebContext): Promise<WebServer> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).type('application/problem+json').send(problem(error.status, error.detail));
+    if (error instanceof NotFoundError) return reply.code(404).type('application/problem+json').send(problem(404, error.message));
     if (error instanceof OrderByError) return reply.code(400).type('application/problem+json').send(problem(400, `query.order_by: ${error.message}`));
     const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
     if (status < 500) return reply.code(status).type('application/problem+json').send(problem(status, `body: ${errorMessage(error)}`));
@@ -74,6 +76,7 @@ export async function buildWebServer(context: WebContext): Promise<WebServer> {
   registerTaskInstanceRoutes(routes);
   registerTaskInstanceStateRoutes(routes);
   registerMiscRoutes(routes);
+  registerQueueActionRoutes(routes);
   registerUiRoutes(routes);
 
   routes.add({ method: 'POST', path: '/dagbridge/api/v1/login', summary: 'Log in to the UI: sets the session cookie, returns the CSRF token', guard: { role: 'public' }, airflow: false, body: z.object({ username: z.string().min(1), password: z.string().min(1) }) }, async ({ body, request, reply }) => {

@@ -257,6 +257,73 @@ export const APP_JS = String.raw`'use strict';
     return load().then(function () { poll(load); });
   }
 
+  // Queues and their dead letters, with requeue/drop/purge (Op): dagbridge queue ... does the same.
+  function queuesPage() {
+    var box = h('div', { id: 'queues-page' });
+    function act(path, body, done) {
+      return api('POST', path, body).then(function (r) { flash(done(r)); return load(); }).catch(function (err) { flash(err.message, 'error'); });
+    }
+    function load() {
+      return api('GET', '/dagbridge/api/v1/queues').then(function (report) {
+        var queues = report.queues;
+        return Promise.all(queues.map(function (q) { return q.deadLettered > 0 ? api('GET', '/dagbridge/api/v1/queues/' + enc(q.queue) + '/deadLetters?limit=100') : Promise.resolve({ deadLetters: [] }); })).then(function (dead) {
+          var qpath = function (q) { return '/dagbridge/api/v1/queues/' + enc(q); };
+          put(box,
+            h('table', { id: 'queues' }, h('tr', {}, ['queue', 'ready', 'oldest (s)', 'in flight', 'waiting for retry', 'dead letters', 'workers', ''].map(function (c) { return h('th', {}, c); })),
+              queues.map(function (q) {
+                var purge = h('button', { 'class': 'purge', onclick: function () {
+                  if (!confirm('Purge the ' + q.ready + ' ready message(s) of queue ' + q.queue + '? Their task instances go back to scheduled.')) return;
+                  act(qpath(q.queue) + '/purge', {}, function (r) { return 'purged ' + r.purged + ' message(s) of ' + q.queue + ': ' + r.rescheduled + ' task instance(s) back to scheduled'; });
+                } }, 'Purge');
+                return h('tr', { 'data-queue': q.queue }, h('td', {}, q.queue), h('td', {}, String(q.ready)), h('td', {}, q.oldestReadyAgeMs === null ? '' : String(Math.round(q.oldestReadyAgeMs / 1000))), h('td', {}, String(q.inFlight)), h('td', {}, String(q.waitingForRetry)), h('td', {}, String(q.deadLettered)), h('td', {}, q.eligibleWorkers.join(', ')), h('td', {}, q.ready > 0 ? purge : null));
+              })),
+            (report.warnings || []).map(function (w) { return h('p', { 'class': 'banner' }, w); }),
+            queues.map(function (q, i) {
+              var entries = dead[i].deadLetters;
+              if (!entries.length) return null;
+              return h('section', { 'class': 'dead-letters', 'data-queue': q.queue }, h('h2', {}, 'Dead letters of ' + q.queue),
+                h('table', {}, h('tr', {}, ['message', 'deliveries', 'dead at', 'task instance', 'reason', ''].map(function (c) { return h('th', {}, c); })),
+                  entries.map(function (e) {
+                    return h('tr', { 'data-entry': e.entryId, 'data-message': e.id || '' }, h('td', {}, e.id || '(raw payload)'), h('td', {}, String(e.deliveries)), h('td', {}, new Date(e.deadAt).toISOString()), h('td', {}, e.taskInstanceState || ''), h('td', { 'class': 'reason' }, e.reason),
+                      h('td', {}, e.payloadTruncated ? null : h('button', { 'class': 'requeue', onclick: function () { act(qpath(q.queue) + '/deadLetters/retry', { entry_ids: [e.entryId] }, function (r) { return 'requeued ' + r.retried.length + ' dead letter(s) of ' + q.queue; }); } }, 'Requeue'),
+                        ' ', h('button', { 'class': 'drop', onclick: function () { act(qpath(q.queue) + '/deadLetters/drop', { entry_ids: [e.entryId] }, function (r) { return 'dropped ' + r.dropped.length + ' dead letter(s) of ' + q.queue; }); } }, 'Drop')));
+                  })));
+            }));
+        });
+      });
+    }
+    put(main, h('h1', {}, 'Queues'), box);
+    return load().then(function () { poll(load); });
+  }
+
+  // Workers with what they refuse and why, and drain/resume/shutdown (Op): dagbridge workers ... does the same.
+  function workersPage() {
+    var box = h('div', { id: 'workers-page' });
+    function ask(w, what, body) {
+      if (what === 'shutdown' && !confirm('Shut down worker ' + w.workerId + '? Its running tasks finish first.')) return;
+      api('POST', '/dagbridge/api/v1/workers/' + enc(w.workerId) + '/' + what, body || {}).then(function () { flash('asked ' + w.workerId + ' to ' + what + ' (it reads the request with its next heartbeat)'); return load(); }).catch(function (err) { flash(err.message, 'error'); });
+    }
+    function load() {
+      return api('GET', '/dagbridge/api/v1/workers').then(function (r) {
+        put(box, h('table', { id: 'workers' }, h('tr', {}, ['worker', 'host', 'state', 'slots', 'queues', 'refused', 'heartbeat (s ago)', ''].map(function (c) { return h('th', {}, c); })),
+          r.workers.map(function (w) {
+            var gone = w.state === 'lost' || w.state === 'stopped';
+            return h('tr', { 'data-worker': w.workerId },
+              h('td', {}, w.workerId), h('td', {}, w.hostname || ''), h('td', { 'class': 'worker-state' }, w.state + (w.requestedAction && !gone ? ' (' + w.requestedAction + ' requested)' : '')),
+              h('td', {}, w.slotsBusy + '/' + w.concurrency), h('td', {}, (w.queues || []).join(', ')),
+              h('td', { 'class': 'refused' }, (w.refused || []).map(function (x) { return h('div', {}, x.queue + ': ' + x.reasons.join('; ')); })),
+              h('td', {}, w.heartbeatAgeMs === null ? 'never' : String(Math.round(w.heartbeatAgeMs / 1000))),
+              h('td', {}, gone ? null : [
+                h('button', { 'class': 'drain', onclick: function () { ask(w, 'drain'); } }, 'Drain'), ' ',
+                h('button', { 'class': 'resume', onclick: function () { ask(w, 'resume'); } }, 'Resume'), ' ',
+                h('button', { 'class': 'shutdown', onclick: function () { ask(w, 'shutdown'); } }, 'Shut down')]));
+          })));
+      });
+    }
+    put(main, h('h1', {}, 'Workers'), box);
+    return load().then(function () { poll(load); });
+  }
+
   function route() {
     clearInterval(timer);
     var parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -267,8 +334,8 @@ export const APP_JS = String.raw`'use strict';
     else if (parts[0] === 'dags' && parts[2] === 'trigger') page = triggerPage(parts[1]);
     else if (parts[0] === 'dags' && parts[2] === 'runs' && parts[4] === 'tasks') page = taskPage(parts[1], parts[3], parts[5]);
     else if (parts[0] === 'dags' && parts[1]) page = gridPage(parts[1]);
-    else if (parts[0] === 'queues') page = tablePage('Queues', 'queues', '/dagbridge/api/v1/queues', function (r) { return r.queues; }, [['queue', function (q) { return q.queue; }], ['ready', function (q) { return q.ready; }], ['oldest (s)', function (q) { return q.oldestReadyAgeMs === null ? '' : Math.round(q.oldestReadyAgeMs / 1000); }], ['in flight', function (q) { return q.inFlight; }], ['waiting for retry', function (q) { return q.waitingForRetry; }], ['dead letters', function (q) { return q.deadLettered; }], ['workers', function (q) { return q.eligibleWorkers.join(', '); }]]);
-    else if (parts[0] === 'workers') page = tablePage('Workers', 'workers', '/dagbridge/api/v1/workers', function (r) { return r.workers; }, [['worker', function (w) { return w.workerId; }], ['state', function (w) { return w.state; }], ['slots', function (w) { return w.slotsBusy + '/' + w.concurrency; }], ['queues', function (w) { return (w.queues || []).join(', '); }], ['refused', function (w) { return (w.refused || []).map(function (x) { return x.queue + ': ' + x.reasons.join(', '); }).join('; '); }]]);
+    else if (parts[0] === 'queues') page = queuesPage();
+    else if (parts[0] === 'workers') page = workersPage();
     else if (parts[0] === 'audit') page = tablePage('Audit log', 'audit', '/api/v1/eventLogs?order_by=-event_log_id&limit=200', function (r) { return r.event_logs; }, [['when', function (e) { return e.when; }], ['who', function (e) { return e.owner; }], ['event', function (e) { return e.event; }], ['dag', function (e) { return e.dag_id; }], ['run', function (e) { return e.run_id; }], ['extra', function (e) { return e.extra; }]]);
     else page = dagsPage();
     page.catch(fail);
