@@ -13,8 +13,9 @@
  * A DAG is not run when one of its tasks needs a provider package (providers talk to external systems) or when
  * the expectations file says why to skip it. Each run gets `--timeout-seconds`; one that does not finish is
  * reported as timed out with the states it reached.
- * Expectations: what real Airflow gives for a DAG (`run` state and each task's state), written only from reading
- * Airflow's code for that DAG (each entry names its source). Every difference is listed; `--strict` exits 1 when
+ * Expectations: what real Airflow gives for a DAG (`run` state and each task's state, or `refused`: the text of
+ * the error with which Airflow refuses to create the run), written only from reading Airflow's code for that DAG
+ * or from a recorded run of real Airflow (each entry names its source). Every difference is listed; `--strict` exits 1 when
  * there is one.
  */
 import { existsSync } from 'node:fs';
@@ -55,6 +56,8 @@ interface Folder {
 interface Expectation {
   source: string;
   skip?: string;
+  /** Airflow refuses to create the run (`DAG.create_dagrun` raises); the text its error contains. */
+  refused?: string;
   run?: string;
   tasks?: Record<string, string>;
 }
@@ -131,6 +134,11 @@ function taskKey(taskId: string, mapIndex: number): string {
 /** Each difference between what dagbridge gave and what the expectation says Airflow gives. */
 function compare(outcome: DagOutcome, expectation: Expectation | undefined): string[] {
   if (!expectation || expectation.skip) return [];
+  if (expectation.refused !== undefined) {
+    return outcome.status.startsWith('error: ') && outcome.status.includes(expectation.refused)
+      ? []
+      : [`${outcome.status === 'ran' ? `ran (${String(outcome.runState)})` : outcome.status}; Airflow refuses the run: ${expectation.refused}`];
+  }
   if (outcome.status !== 'ran') return [`${outcome.status}; Airflow runs it`];
   const differences: string[] = [];
   if (expectation.run && expectation.run !== outcome.runState) {
