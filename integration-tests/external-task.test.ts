@@ -106,3 +106,36 @@ describe('what a task reads of the store when it asks', () => {
     });
   }, 180_000);
 });
+
+describe('ExternalTaskMarker', () => {
+  const runAt = async (dagId: string, date: string): Promise<string> => {
+    const runId = await cluster.trigger(dagId, ['--logical-date', date]);
+    expect((await cluster.waitForRun(dagId, runId)).state).toBe('success');
+    return runId;
+  };
+
+  it('clearing it with its downstream clears the task it names in the other DAG at the same logical date, and that task\'s downstream', async () => {
+    await cluster.waitForDags(['ext_parent', 'ext_child']);
+    const date = '2024-06-06T00:00:00+00:00';
+    const parent = await runAt('ext_parent', date);
+    const child = await runAt('ext_child', date);
+    const cleared = await cluster.cliJson<{ cleared: number; taskIds: string[]; external: unknown[] }>(['tasks', 'clear', 'ext_parent', parent, 'start', '--downstream']);
+    expect(cleared).toEqual({ cleared: 4, taskIds: ['marker', 'start'], external: [{ dagId: 'ext_child', runId: child, taskIds: ['child_end', 'child_start'] }] });
+    await cluster.until('the child run to run again', async () => (await ti('ext_child', child, 'child_end'))?.tryNumber === 2 && (await cluster.store.getDagRun({ dagId: 'ext_child', runId: child }))?.state === 'success');
+    expect((await ti('ext_child', child, 'child_other'))?.tryNumber).toBe(1);
+    // Without --downstream the marker is not followed.
+    expect(await cluster.cliJson(['tasks', 'clear', 'ext_parent', parent, 'marker'])).toMatchObject({ external: [] });
+  }, 180_000);
+
+  it('past the first marker\'s recursion_depth the clear is refused with Airflow\'s message and nothing changes', async () => {
+    await cluster.waitForDags(['ext_deep_a', 'ext_deep_b', 'ext_child']);
+    const date = '2024-06-07T00:00:00+00:00';
+    const a = await runAt('ext_deep_a', date);
+    await runAt('ext_deep_b', date);
+    await runAt('ext_child', date);
+    const result = await cluster.cli(['tasks', 'clear', 'ext_deep_a', a, 'to_b', '--downstream']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('Maximum recursion depth 1 reached for ExternalTaskMarker to_c. Attempted to clear too many tasks or there may be a cyclic dependency.');
+    expect(await ti('ext_deep_a', a, 'to_b')).toMatchObject({ state: 'success', tryNumber: 1 });
+  }, 180_000);
+});

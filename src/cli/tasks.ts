@@ -20,6 +20,7 @@ import { renderLogLine } from './log-view.js';
 import { printJson, printLines, renderTable } from './output.js';
 import { withApp } from './run-command.js';
 import { markTaskInstances } from '../actions/mark-task-instances.js';
+import { planClear } from '../actions/clear-task-instances.js';
 
 /**
  * The run named by its run id or, as Airflow's `execution_date_or_run_id`, by its logical date
@@ -122,7 +123,7 @@ export function registerTaskCommands(tasks: Command): void {
     });
 
   withJson(withConnectionOptions(tasks.command('clear').argument('<dag_id>').argument('<run_id>', 'run id, or the run\'s logical date').argument('<task_ids...>').description('clear task instances so they run again (with their retries)')))
-    .option('--downstream', 'also clear every downstream task')
+    .option('--downstream', 'also clear every downstream task, and the tasks of other DAGs its ExternalTaskMarkers point at (with their downstream, recursively)')
     .option('--upstream', 'also clear every upstream task')
     .action(async (dagId: string, runId: string, taskIds: string[], options: SharedOptions & { downstream?: boolean; upstream?: boolean }) => {
       await withApp(options, { role: 'cli', database: true }, async (app) => {
@@ -138,12 +139,18 @@ export function registerTaskCommands(tasks: Command): void {
           if (options.downstream) for (const id of downstreamClosure(graph, taskId)) selected.add(id);
           if (options.upstream) for (const id of upstreamClosure(graph, taskId)) selected.add(id);
         }
-        const targets = (await store.listTaskInstances(run)).filter((ti) => selected.has(ti.taskId)).map((ti) => ({ taskId: ti.taskId, mapIndex: ti.mapIndex }));
-        const cleared = await store.clearTaskInstances(run, spec, targets, Date.now());
-        if (run.state === 'success' || run.state === 'failed') await store.setDagRunState(run, run.state, 'queued', Date.now());
+        // Airflow follows ExternalTaskMarkers when the downstream is cleared too; the whole plan is made first.
+        const plan = options.downstream ? await planClear(store, run, spec, selected) : [{ run, spec, taskIds: selected }];
+        let cleared = 0;
+        for (const part of plan) {
+          const targets = (await store.listTaskInstances(part.run)).filter((ti) => part.taskIds.has(ti.taskId)).map((ti) => ({ taskId: ti.taskId, mapIndex: ti.mapIndex }));
+          cleared += await store.clearTaskInstances(part.run, part.spec, targets, Date.now());
+          if (part.run.state === 'success' || part.run.state === 'failed') await store.setDagRunState(part.run, part.run.state, 'queued', Date.now());
+        }
         await notifyChanges(app.pool, 'clear');
-        if (options.json) printJson({ cleared, taskIds: [...selected].sort() });
-        else printLines([`cleared ${cleared} task instance(s): ${[...selected].sort().join(', ')}`]);
+        const external = plan.slice(1).map((part) => ({ dagId: part.run.dagId, runId: part.run.runId, taskIds: [...part.taskIds].sort() }));
+        if (options.json) printJson({ cleared, taskIds: [...selected].sort(), external });
+        else printLines([`cleared ${cleared} task instance(s): ${[...selected].sort().join(', ')}`, ...external.map((e) => `  and in ${e.dagId} ${e.runId}: ${e.taskIds.join(', ')}`)]);
       });
     });
 

@@ -1,0 +1,51 @@
+/**
+ * What `dagbridge tasks clear` clears: the chosen tasks of a run (with their upstream / downstream on request)
+ * and, with the downstream, the tasks of other DAGs that ExternalTaskMarkers among them point at, with those
+ * tasks' downstream, recursively (Airflow 2.10.5 DAG.clear with include_dependent_dags, `_get_task_instances`):
+ * a marker is followed once (a cycle ends there); past the first marker's recursion_depth the whole clear is
+ * refused with Airflow's message before anything changes.
+ */
+import type { DagSpec } from '../dag/bundle.js';
+import { isExternalTaskMarker, markerTarget, maxRecursionMessage } from '../dag/external-marker.js';
+import { buildGraph, downstreamClosure } from '../dag/graph.js';
+import { NotFoundError, UsageError } from '../lib/errors.js';
+import type { DagRunRecord, MetadataStore } from '../ports/metadata-store.js';
+
+/** One run's part of a clear. */
+export interface RunClear {
+  readonly run: DagRunRecord;
+  readonly spec: DagSpec;
+  readonly taskIds: ReadonlySet<string>;
+}
+
+/** The runs and tasks a clear of `taskIds` in `run` reaches through ExternalTaskMarkers (the first is `run`'s own). */
+export async function planClear(store: MetadataStore, run: DagRunRecord, spec: DagSpec, taskIds: ReadonlySet<string>): Promise<RunClear[]> {
+  const plan: RunClear[] = [];
+  const visited = new Set<string>();
+  let maxDepth: number | null = null;
+  const visit = async (at: RunClear, depth: number): Promise<void> => {
+    plan.push(at);
+    const tasks = new Map(at.spec.tasks.map((t) => [t.taskId, t]));
+    for (const ti of await store.listTaskInstances(at.run)) {
+      const task = tasks.get(ti.taskId);
+      if (!task || !at.taskIds.has(ti.taskId) || !isExternalTaskMarker(task)) continue;
+      const key = JSON.stringify([ti.dagId, ti.runId, ti.taskId, ti.mapIndex]);
+      if (visited.has(key)) continue;
+      visited.add(key);
+      const target = markerTarget(at.run.dagId, task, at.run.logicalDate);
+      maxDepth ??= target.recursionDepth;
+      if (depth + 1 > maxDepth) throw new UsageError(maxRecursionMessage(maxDepth, ti.taskId));
+      const when = Date.parse(target.logicalDate);
+      const runs = (await store.listDagRuns({ dagId: target.dagId })).filter((r) => r.logicalDate !== null && Date.parse(r.logicalDate) === when);
+      for (const external of runs) {
+        if (!(await store.listTaskInstances(external)).some((t) => t.taskId === target.taskId)) continue;
+        const externalSpec = await store.getDagVersion(external.dagId, external.versionHash);
+        if (!externalSpec) throw new NotFoundError(`Could not find dag ${external.dagId}`);
+        const reached = new Set([target.taskId, ...downstreamClosure(buildGraph(externalSpec), target.taskId)]);
+        await visit({ run: external, spec: externalSpec, taskIds: reached }, depth + 1);
+      }
+    }
+  };
+  await visit({ run, spec, taskIds }, 0);
+  return plan;
+}
