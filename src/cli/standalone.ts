@@ -31,6 +31,7 @@ import { configFrom, withDagOptions, withJson, type SharedOptions } from './comm
 import { assertCanRunAsUsers } from '../worker/run-as-user-check.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
 import { onStopSignals } from './run-command.js';
+import { parsePort, startWebServer, type StartedWebServer } from './webserver.js';
 import { taskEnvSettingsOf } from '../worker/task-env.js';
 import { dagCodeSettingsOf } from '../shim/python.js';
 
@@ -39,6 +40,10 @@ interface StandaloneOptions extends SharedOptions {
   concurrency?: string;
   parseInterval?: string;
   untilIdle?: boolean;
+  /** False with `--no-webserver`. */
+  webserver?: boolean;
+  webserverHost?: string;
+  webserverPort?: string;
 }
 
 /** Registers `standalone`. */
@@ -48,6 +53,9 @@ export function registerStandaloneCommand(program: Command): void {
     .option('--database-url <url>', 'use this PostgreSQL server instead of the embedded one (env DAGBRIDGE_DATABASE_URL)')
     .option('--concurrency <n>', 'task subprocesses at once (default 4, env DAGBRIDGE_CONCURRENCY)')
     .option('--parse-interval <seconds>', 'seconds between re-exports of the DAG folder (default 30)')
+    .option('--webserver-host <address>', 'address of the web UI and REST API (default 127.0.0.1; another needs a dagbridge user to exist, as for dagbridge webserver)', '127.0.0.1')
+    .option('--webserver-port <port>', 'port of the web UI and REST API (default 0: a free port, printed at start)', '0')
+    .option('--no-webserver', 'do not start the web UI and REST API')
     .option('--until-idle', 'run the due scheduled runs and one manual run of every other DAG, wait until no run is active, print the outcome; exit 0 only if every run succeeded')
     .action(async (options: StandaloneOptions) => {
       process.exitCode = await runStandalone(options);
@@ -65,11 +73,13 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
   // The live lines are the output; service logs show warnings unless DAGBRIDGE_LOG_LEVEL asks for more.
   const log = createLogger({ name: 'standalone', level: (process.env.DAGBRIDGE_LOG_LEVEL as LogLevel | undefined) ?? 'warn' });
   const layout = homeLayout(config.home);
+  const webserverPort = options.webserver === false ? null : parsePort(options.webserverPort ?? '0', '--webserver-port');
 
   let server: EmbeddedPostgres | null = null;
   let app: App | null = null;
   let service: StandaloneService | null = null;
   let forkServers: ForkServers | null = null;
+  let web: StartedWebServer | null = null;
   let interrupted = false;
   let failure: string | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -108,6 +118,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     const applied = await migrate(app.pool as NonNullable<App['pool']>);
     const store = requireStore(app);
     const opened = app;
+    if (webserverPort !== null) web = await startWebServer(app, { host: options.webserverHost ?? '127.0.0.1', port: webserverPort });
     err([
       'dagbridge standalone',
       `  DAGs folder   ${config.dagsFolder}`,
@@ -117,6 +128,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
         `  URL file      ${layout.urlFile} (other commands: DAGBRIDGE_DATABASE_URL_FILE=${layout.urlFile} dagbridge runs list)`,
       ] : []),
       `  tasks         ${config.concurrency} at a time, each in its own subprocess (${python.executable})`,
+      `  webserver     ${web ? `${web.url} (UI and REST API; docs/ui.md)` : 'off (--no-webserver)'}`,
     ].join('\n'));
 
     const watcher = new RunWatcher(store, err);
@@ -197,6 +209,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     clearInterval(timer);
     await service?.stop();
     await forkServers?.close();
+    await web?.close();
     await app?.close();
     await server?.stop();
     removeSignals();

@@ -5,12 +5,43 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createWebContext } from '../app.js';
+import { createWebContext, type App } from '../app.js';
 import { UsageError } from '../lib/errors.js';
 import { withConnectionOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
+
+/** A port flag's value, or a UsageError naming the flag. */
+export function parsePort(value: string, flag: string): number {
+  const port = portSchema.safeParse(value);
+  if (!port.success) throw new UsageError(`${flag} "${value}": a number from 0 to 65535 (0: a free port)`);
+  return port.data;
+}
+
+/** A listening webserver of an app (database, and Redis when the app has it). */
+export interface StartedWebServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts the webserver on an app's connections: `dagbridge webserver` and `dagbridge standalone`
+ * both start it this way, so both refuse a non-loopback address while no user exists.
+ */
+export async function startWebServer(app: App, options: { host: string; port: number }): Promise<StartedWebServer> {
+  const context = createWebContext(app);
+  // The HTTP framework is loaded by the commands that serve only.
+  const { buildWebServer, listenWebServer } = await import('../web/server.js');
+  const server = await buildWebServer(context);
+  try {
+    const url = await listenWebServer(server, context, options);
+    return { url, close: () => server.app.close() };
+  } catch (error) {
+    await server.app.close();
+    throw error;
+  }
+}
 
 /** Registers `webserver`. */
 export function registerWebserverCommand(program: Command): void {
@@ -18,17 +49,12 @@ export function registerWebserverCommand(program: Command): void {
     .option('--host <address>', 'address to bind (default 127.0.0.1; another needs a user to exist)', '127.0.0.1')
     .option('--port <port>', 'port (default 8080)', '8080')
     .action(async (options: SharedOptions & { host: string; port: string }) => {
-      const port = portSchema.safeParse(options.port);
-      if (!port.success) throw new UsageError(`--port "${options.port}": a number from 0 to 65535`);
+      const port = parsePort(options.port, '--port');
       const withRedis = Boolean(options.redisUrl ?? process.env.DAGBRIDGE_REDIS_URL);
       await withApp(options, { role: 'webserver', database: true, redis: withRedis }, async (app) => {
-        const context = createWebContext(app);
-        // The HTTP framework is loaded by this command only.
-        const { buildWebServer, listenWebServer } = await import('../web/server.js');
-        const server = await buildWebServer(context);
-        const url = await listenWebServer(server, context, { host: options.host, port: port.data });
-        app.log.info('webserver listening', { url, redis: withRedis });
-        process.stdout.write(`dagbridge webserver: ${url}\n`);
+        const server = await startWebServer(app, { host: options.host, port });
+        app.log.info('webserver listening', { url: server.url, redis: withRedis });
+        process.stdout.write(`dagbridge webserver: ${server.url}\n`);
         let stop: (() => void) | undefined;
         const stopped = new Promise<void>((resolve) => (stop = resolve));
         const remove = onStopSignals(() => stop?.(), () => stop?.());
@@ -36,7 +62,7 @@ export function registerWebserverCommand(program: Command): void {
           await stopped;
         } finally {
           remove();
-          await server.app.close();
+          await server.close();
         }
       });
     });
