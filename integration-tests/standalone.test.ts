@@ -89,9 +89,10 @@ function cleanEnv(): Record<string, string> {
   return env;
 }
 
-function standalone(args: string[]): ResultPromise<{ reject: false; extendEnv: false; env: Record<string, string>; cwd: string }> {
+function standalone(args: string[]): ResultPromise<{ reject: false; extendEnv: false; env: Record<string, string>; cwd: string; forceKillAfterDelay: false }> {
+  // forceKillAfterDelay false: a SIGTERM here tests the graceful stop, which execa would cut short with a SIGKILL after 5 s.
   const child = execa('node', [CLI, 'standalone', '--home', home, '--dags-folder', dags, '--no-airflow', '--concurrency', '2', ...args], {
-    reject: false, extendEnv: false, env: cleanEnv(), cwd: root,
+    reject: false, extendEnv: false, env: cleanEnv(), cwd: root, forceKillAfterDelay: false,
   });
   children.push(child);
   return child;

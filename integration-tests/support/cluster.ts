@@ -93,7 +93,9 @@ export class TestCluster {
   /** Starts `dagbridge <args>` with the cluster's environment. */
   start(name: string, args: string[], env: Record<string, string> = {}): ClusterProcess {
     let output = '';
-    const child = execa(process.execPath, [CLI, ...args], { env: { ...this.env(), ...env }, extendEnv: false, reject: false, all: true, cwd: ROOT });
+    // forceKillAfterDelay false: tests SIGTERM a worker to watch its graceful stop (up to its shutdown grace),
+    // which execa would otherwise cut short with a SIGKILL 5 s after the signal.
+    const child = execa(process.execPath, [CLI, ...args], { env: { ...this.env(), ...env }, extendEnv: false, reject: false, all: true, cwd: ROOT, forceKillAfterDelay: false });
     child.all?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
