@@ -177,6 +177,36 @@ describe('dags, runs and tasks', () => {
     const bad = await cluster.cli(['tasks', 'logs', 'fanout', 'manual_cli_1', 't3', '--try', '5']);
     expect([bad.exitCode, bad.stderr.trim()]).toEqual([2, 'dagbridge: --try must be between 1 and 1']);
   }, 60_000);
+
+  it('shows the names map_index_template gave mapped task instances in tasks states and runs show', async () => {
+    const created = await json<{ runId: string }>(['dags', 'trigger', 'many', '--run-id', 'manual_named']);
+    const run = await cluster.store.getDagRun({ dagId: 'many', runId: created.runId });
+    const spec = run ? await cluster.store.getDagVersion(run.dagId, run.versionHash) : null;
+    if (!run || !spec) throw new Error('run missing');
+    await cluster.store.setDagRunState(run, 'queued', 'running', Date.now());
+    await cluster.store.applyChanges(run, spec, [0, 1, 2].map((mapIndex) => ({ kind: 'create' as const, taskId: 'm0', mapIndex, priorityWeight: 1, state: 'scheduled' as const })), Date.now());
+    const worker = { workerId: 'w-named', hostname: 'node-3', pid: 1 };
+    for (const [mapIndex, name] of [[0, 'file a.csv'], [1, 'file b.csv'], [2, null]] as const) {
+      const key = { dagId: 'many', runId: run.runId, taskId: 'm0', mapIndex };
+      await cluster.store.markQueued([{ ...key, tryNumber: 1 }], Date.now());
+      await cluster.store.startTry(key, 1, worker, Date.now());
+      await cluster.store.finishTry({
+        key, tryNumber: 1, state: 'success', endDate: Date.now(), xcoms: [], skipTaskIds: [], nextRetryAt: null, rescheduleAt: null,
+        error: null, exitCode: 0, signal: null, exitReason: null, triggerDagRuns: [], renderedMapIndex: name,
+      });
+    }
+    const states = await json<Array<{ mapIndex: number; renderedMapIndex: string | null }>>(['tasks', 'states', 'many', 'manual_named']);
+    expect(states.filter((ti) => ti.mapIndex >= 0).map((ti) => [ti.mapIndex, ti.renderedMapIndex])).toEqual([[0, 'file a.csv'], [1, 'file b.csv'], [2, null]]);
+    const table = (await cluster.cli(['tasks', 'states', 'many', 'manual_named'])).stdout;
+    expect(table).toMatch(/m0\[1\] \(file b\.csv\)\s+success/);
+    expect(table).toMatch(/m0\[2\]\s+success/);
+    const grid = (await cluster.cli(['runs', 'show', 'many', 'manual_named'])).stdout.split('\n');
+    expect(grid.filter((line) => line.includes('m0'))).toEqual([
+      expect.stringMatching(/^m0 \[3 mapped\]\s+3 success/),
+      expect.stringMatching(/^ {2}m0\[0\] \(file a\.csv\)\s+success\s+1/),
+      expect.stringMatching(/^ {2}m0\[1\] \(file b\.csv\)\s+success\s+1/),
+    ]);
+  }, 60_000);
 });
 
 describe('pools and variables', () => {

@@ -161,6 +161,19 @@ describe('finishTry', () => {
     expect(await store.finishTry(outcome(key, { state: 'failed' }))).toBe(false);
   });
 
+  // Airflow 2.10.5 TaskInstance.rendered_map_index: set by a try that rendered its map_index_template.
+  it('stores the name a try rendered from map_index_template; a try that rendered none keeps the earlier name', async () => {
+    const { run, key } = await queuedInstance('left');
+    await store.startTry(key, 1, WORKER, T0 + 2_000);
+    expect(await store.finishTry(outcome(key, { state: 'up_for_retry', nextRetryAt: T0 + 20_000, renderedMapIndex: 'file b.csv' }))).toBe(true);
+    expect((await store.getTaskInstance(key))?.renderedMapIndex).toBe('file b.csv');
+    await store.applyChanges(run, spec, [{ kind: 'transition', taskId: 'left', mapIndex: -1, from: 'up_for_retry', to: 'scheduled', newTry: true }], T0 + 20_000);
+    await store.markQueued([{ ...key, tryNumber: 2 }], T0 + 20_001);
+    await store.startTry(key, 2, WORKER, T0 + 20_002);
+    expect(await store.finishTry(outcome(key, { tryNumber: 2, state: 'failed', renderedMapIndex: null }))).toBe(true);
+    expect(await store.getTaskInstance(key)).toMatchObject({ state: 'failed', tryNumber: 2, renderedMapIndex: 'file b.csv' });
+  });
+
   // Airflow 2.10.5 SkipMixin._skip_all_except skips the task instance with the branch's own map index only.
   it('limits the skips to skipMapIndex when it is set', async () => {
     const { run, key } = await queuedInstance();

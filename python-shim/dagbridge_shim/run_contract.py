@@ -128,7 +128,7 @@ def empty_result(state):
     """A result document in ``state`` with nothing else to report."""
     return {"version": TASK_RUN_CONTRACT_VERSION, "state": state, "xcoms": [], "followTaskIds": None,
             "skipTaskIds": [], "rescheduleAt": None, "error": None, "renderedFields": {}, "triggerDagRuns": [],
-            "outletEvents": []}
+            "outletEvents": [], "renderedMapIndex": None}
 
 
 def failure_result(type_name, message, traceback_text, retryable):

@@ -269,6 +269,24 @@ def build_jinja_env(dag, op=None, field=None):
     return env
 
 
+#: Longest stored map index name (Airflow's task_instance.rendered_map_index is a String(250)).
+MAP_INDEX_NAME_LIMIT = 250
+
+
+def render_map_index(op, context):
+    """The name ``op.map_index_template`` gives this task instance, rendered with ``context`` (after execute, so
+    values the task put in the context count), or None without a template (Airflow's ``_render_map_index``)."""
+    template = getattr(op, "map_index_template", None)
+    if template is None:
+        return None
+    renderer = _Renderer(op, context, None, "map_index_template")
+    if needs_jinja(template):
+        value = renderer.jinja_env().from_string(template).render(context)
+    else:
+        value = _plain(template, renderer.native)
+    return None if value is None else str(value)[:MAP_INDEX_NAME_LIMIT]
+
+
 def rendered_fields(op):
     """``{field: value}`` of the rendered template fields, JSON-safe (what Airflow stores as rendered fields:
     values JSON cannot hold become their ``str``)."""

@@ -26,6 +26,7 @@ class ResultShapeTest(unittest.TestCase):
         self.assertEqual(outcome.result, {
             "version": 1, "state": "success", "xcoms": [], "followTaskIds": None, "skipTaskIds": [],
             "rescheduleAt": None, "error": None, "renderedFields": {}, "triggerDagRuns": [], "outletEvents": [],
+            "renderedMapIndex": None,
         })
         self.assertIn("INFO - Marking task as SUCCESS. dag_id=run_operators, task_id=empty, "
                       "run_id=scheduled__2024-03-05T00:00:00+00:00, logical_date=20240305T000000", outcome.stderr)

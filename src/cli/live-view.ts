@@ -15,6 +15,11 @@ export function instanceName(ti: { taskId: string; mapIndex: number }): string {
   return ti.mapIndex >= 0 ? `${ti.taskId}[${ti.mapIndex}]` : ti.taskId;
 }
 
+/** The display name with the name its `map_index_template` rendered to: `task[3] (file_b.csv)`. */
+export function namedInstance(ti: { taskId: string; mapIndex: number; renderedMapIndex?: string | null }): string {
+  return ti.renderedMapIndex ? `${instanceName(ti)} (${ti.renderedMapIndex})` : instanceName(ti);
+}
+
 /** Prints state changes as they happen. */
 export class LiveView {
   private readonly last = new Map<string, string>();

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { requireStore } from '../app.js';
+import { namedInstance } from './live-view.js';
 import { runOf } from './tasks.js';
 import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
@@ -12,19 +13,28 @@ import { withApp } from './run-command.js';
 const duration = (start: number | null, end: number | null): string => (start !== null ? formatSeconds(((end ?? Date.now()) - start) / 1000) : '-');
 const isoOf = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
-/** The task instances of a run, one row per task; mapped tasks summarised by state. */
+/** Named mapped instances listed under their task's summary row; the rest are counted in one line. */
+const NAMED_ROWS_PER_TASK = 20;
+
+const instanceRow = (name: string, ti: TaskInstanceRecord): Array<string | number> =>
+  [name, ti.state, ti.tryNumber, duration(ti.startDate, ti.endDate), ti.hostname ?? '', ti.note ?? ''];
+
+/**
+ * The task instances of a run, one row per task; mapped tasks summarised by state, followed by a row for each
+ * instance its `map_index_template` named (the first NAMED_ROWS_PER_TASK).
+ */
 export function taskGrid(instances: readonly TaskInstanceRecord[]): string[] {
   const byTask = new Map<string, TaskInstanceRecord[]>();
   for (const ti of instances) byTask.set(ti.taskId, [...(byTask.get(ti.taskId) ?? []), ti]);
-  const rows = [...byTask.entries()].map(([taskId, tis]) => {
-    if (tis.length === 1 && tis[0]?.mapIndex === -1) {
-      const ti = tis[0];
-      return [taskId, ti.state, ti.tryNumber, duration(ti.startDate, ti.endDate), ti.hostname ?? '', ti.note ?? ''];
-    }
+  const rows = [...byTask.entries()].flatMap(([taskId, tis]) => {
+    if (tis.length === 1 && tis[0]?.mapIndex === -1) return [instanceRow(taskId, tis[0])];
     const counts = new Map<string, number>();
     for (const ti of tis) counts.set(ti.state, (counts.get(ti.state) ?? 0) + 1);
     const summary = [...counts.entries()].map(([state, n]) => `${n} ${state}`).join(', ');
-    return [`${taskId} [${tis.length} mapped]`, summary, Math.max(...tis.map((t) => t.tryNumber)), '', '', ''];
+    const named = tis.filter((ti) => ti.renderedMapIndex);
+    const namedRows = named.slice(0, NAMED_ROWS_PER_TASK).map((ti) => instanceRow(`  ${namedInstance(ti)}`, ti));
+    if (named.length > NAMED_ROWS_PER_TASK) namedRows.push([`  (${named.length - NAMED_ROWS_PER_TASK} more named)`, '', '', '', '', '']);
+    return [[`${taskId} [${tis.length} mapped]`, summary, Math.max(...tis.map((t) => t.tryNumber)), '', '', ''], ...namedRows];
   });
   return renderTable(['task', 'state', 'try', 'duration', 'host', 'note'], rows.map((row) => row.map((cell) => (typeof cell === 'string' ? cell.slice(0, 90) : cell))));
 }

@@ -15,7 +15,7 @@ import { storedDag } from './dags-cluster.js';
 import { unknownTaskMessage } from './dags.js';
 import { looksLikeDate, parseLogicalDate } from './common-options.js';
 import { withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
-import { instanceName } from './live-view.js';
+import { instanceName, namedInstance } from './live-view.js';
 import { renderLogLine } from './log-view.js';
 import { printJson, printLines, renderTable } from './output.js';
 import { withApp } from './run-command.js';
@@ -72,7 +72,7 @@ export function registerTaskCommands(tasks: Command): void {
           return;
         }
         printLines(renderTable(['dag_id', 'run_id', 'task', 'state', 'try', 'ended', 'note'],
-          page.items.map((ti) => [ti.dagId, ti.runId, instanceName(ti), ti.state, ti.tryNumber, ti.endDate === null ? '' : new Date(ti.endDate).toISOString(), ti.note ?? ''])));
+          page.items.map((ti) => [ti.dagId, ti.runId, namedInstance(ti), ti.state, ti.tryNumber, ti.endDate === null ? '' : new Date(ti.endDate).toISOString(), ti.note ?? ''])));
         if (page.total > page.items.length) printLines([`(${page.items.length} of ${page.total}; --limit to see more)`]);
       });
     });
@@ -84,7 +84,7 @@ export function registerTaskCommands(tasks: Command): void {
         const instances = await store.listTaskInstances(await runOf(store, dagId, runId));
         if (options.json) printJson(instances);
         else printLines(renderTable(['task', 'state', 'try', 'queue', 'pool', 'worker', 'note'],
-          instances.map((ti) => [instanceName(ti), ti.state, ti.tryNumber, ti.queue, ti.pool, ti.workerId ?? '', ti.note ?? ''])));
+          instances.map((ti) => [namedInstance(ti), ti.state, ti.tryNumber, ti.queue, ti.pool, ti.workerId ?? '', ti.note ?? ''])));
       });
     },
   );

@@ -307,6 +307,7 @@ export class MemoryStore implements MetadataStore {
     ti.rescheduleAt = outcome.rescheduleAt;
     ti.note = outcome.error ? `${outcome.error.type}: ${outcome.error.message}` : outcome.exitReason;
     if (outcome.state !== 'up_for_reschedule') ti.sensorFirstPokeAt = null;
+    if (!restarting && outcome.renderedMapIndex != null) ti.renderedMapIndex = outcome.renderedMapIndex;
     for (const xcom of outcome.xcoms) this.putXcom(outcome.key, xcom.key, xcom.value);
     for (const taskId of outcome.skipTaskIds) {
       for (const other of this.tis.values()) {

@@ -84,6 +84,8 @@ export interface TaskInstanceRecord extends TaskInstanceKey {
   pid: number | null;
   /** Why the instance is in its state (a trigger-rule verdict, a failure message, a lease expiry). */
   note: string | null;
+  /** The name its `map_index_template` rendered to (Airflow's rendered_map_index); absent or null: none. */
+  renderedMapIndex?: string | null;
 }
 
 /** A change the scheduler asks the store to apply (compare-and-set on `from`). */
@@ -154,6 +156,8 @@ export interface AttemptOutcome {
    * (absent: none). An event of a URI no DAG declared is recorded only when it came through an alias.
    */
   outletEvents?: OutletEvent[];
+  /** The name the try's `map_index_template` rendered to; null or absent keeps the instance's earlier name. */
+  renderedMapIndex?: string | null;
 }
 
 /** A dataset (asset) the metadata knows: named by a DAG, attached through an alias, or given an event. */

@@ -123,5 +123,7 @@ export const taskRunResultSchema = z.object({
   triggerDagRuns: z.array(triggerRequestSchema),
   /** Recorded only when the task succeeded. A shim without datasets sends none. */
   outletEvents: z.array(outletEventSchema).default([]),
+  /** The task instance's name from its `map_index_template`, rendered after execute (older shims: null). */
+  renderedMapIndex: z.string().nullable().default(null),
 });
 export type TaskRunResult = z.infer<typeof taskRunResultSchema>;

@@ -108,7 +108,8 @@ export async function finishTry(client: Queryable, reported: AttemptOutcome, opt
           SET state = $5, end_date = $6, note = $7, updated_at = $6,
               next_retry_at = CASE WHEN $5 = 'up_for_retry' THEN $8::timestamptz END,
               reschedule_at = CASE WHEN $5 = 'up_for_reschedule' THEN $9::timestamptz END,
-              sensor_first_poke_at = CASE WHEN $5 = 'up_for_reschedule' THEN sensor_first_poke_at END
+              sensor_first_poke_at = CASE WHEN $5 = 'up_for_reschedule' THEN sensor_first_poke_at END,
+              rendered_map_index = COALESCE($10, rendered_map_index)
         WHERE ${KEY_MATCH}`,
       [
         ...keyParams(key),
@@ -117,6 +118,7 @@ export async function finishTry(client: Queryable, reported: AttemptOutcome, opt
         textParam(note),
         outcome.nextRetryAt === null ? null : new Date(outcome.nextRetryAt),
         outcome.rescheduleAt === null ? null : new Date(outcome.rescheduleAt),
+        textParam(outcome.renderedMapIndex ?? null),
       ],
     );
     if (outcome.xcoms.length > 0) {

@@ -87,7 +87,7 @@ export function mapRun(row: RunRow): DagRunRecord {
 /** Columns of `task_instances ti` in the shape `mapTaskInstance` reads. */
 export const TI_COLUMNS = `ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool,
   ti.pool_slots, ti.priority_weight, ti.queued_at, ti.start_date, ti.end_date, ti.next_retry_at, ti.reschedule_at,
-  ti.sensor_first_poke_at, ti.worker_id, ti.hostname, ti.pid, ti.note`;
+  ti.sensor_first_poke_at, ti.worker_id, ti.hostname, ti.pid, ti.note, ti.rendered_map_index`;
 
 /** A `task_instances` row as selected with TI_COLUMNS. */
 export interface TaskInstanceRow {
@@ -112,6 +112,7 @@ export interface TaskInstanceRow {
   hostname: string | null;
   pid: number | null;
   note: string | null;
+  rendered_map_index: string | null;
 }
 
 export function mapTaskInstance(row: TaskInstanceRow): TaskInstanceRecord {
@@ -137,6 +138,7 @@ export function mapTaskInstance(row: TaskInstanceRow): TaskInstanceRecord {
     hostname: row.hostname,
     pid: row.pid,
     note: row.note,
+    renderedMapIndex: row.rendered_map_index,
   };
 }
 

@@ -158,6 +158,7 @@ function processFailure(outcome: TaskProcessOutcome): { result: TaskRunResult; e
       renderedFields: {},
       triggerDagRuns: [],
       outletEvents: [],
+      renderedMapIndex: null,
     },
   };
 }
@@ -358,6 +359,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     exitReason,
     triggerDagRuns: result.triggerDagRuns,
     outletEvents: result.outletEvents,
+    renderedMapIndex: result.renderedMapIndex,
   }, outcome.durationMs);
 }
 

@@ -28,7 +28,7 @@ from dagbridge_shim.runtime.dataset_events import outlet_event_records
 from dagbridge_shim.runtime.datetimes import utcnow
 from dagbridge_shim.runtime.resolve import resolve_expand_input
 from dagbridge_shim.runtime.xcom import RETURN_KEY, XComStore
-from dagbridge_shim.templating import render_template_fields, rendered_fields
+from dagbridge_shim.templating import render_map_index, render_template_fields, rendered_fields
 
 
 def unmap_task(task, run_input, xcom_store, dag, airflow_style):
@@ -151,7 +151,14 @@ def run_task(task, dag, run_input, mode):
                     pre_execute(context)
                 _run_callbacks(runnable, "on_execute_callback", context)
                 plugins.task_running(context["ti"], mode)
-                value = _operator_callable(runnable, mode)(context)
+                try:
+                    value = _operator_callable(runnable, mode)(context)
+                except BaseException:
+                    # As Airflow: a template that cannot render must not mask the task's own error.
+                    result["renderedMapIndex"] = _map_index_or_none(runnable, context)
+                    raise
+                # A successful task fails when its map_index_template cannot render (as in Airflow).
+                result["renderedMapIndex"] = render_map_index(runnable, context)
                 post_execute = getattr(runnable, "post_execute", None)
                 if callable(post_execute):
                     post_execute(context, value)
@@ -187,6 +194,13 @@ def run_task(task, dag, run_input, mode):
         result["triggerDagRuns"] = list(getattr(ti, "_trigger_requests", None) or [])
         result["outletEvents"] = outlet_event_records(runnable, context["outlet_events"])
     return result
+
+
+def _map_index_or_none(task, context):
+    try:
+        return render_map_index(task, context)
+    except Exception:  # the task already failed; its own error is the one to report
+        return None
 
 
 def _report(outcome, task, context, run_input, start_date, mode):
