@@ -147,10 +147,12 @@ class ImportSurfaceExportTest(unittest.TestCase):
             from airflow.models.dag import DAG
             from airflow.operators.email import EmailOperator
             from airflow.operators.smooth import SmoothOperator
+            from airflow.sensors.external_task import ExternalTaskMarker
 
             with DAG("core", start_date=datetime.datetime(2024, 1, 1), schedule=None):
                 EmailOperator(task_id="mail", to="a@example.com", subject="s", html_content="<p>x</p>")
                 SmoothOperator(task_id="smooth")
+                ExternalTaskMarker(task_id="marker", external_dag_id="child", external_task_id="t")
         '''})
         tasks = tasks_by_id(dag_by_id(bundle, "core"))
         self.assertEqual({t["kind"] for t in tasks.values()}, {"custom"})

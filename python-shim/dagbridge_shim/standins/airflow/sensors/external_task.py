@@ -86,6 +86,8 @@ class ExternalTaskMarker(BaseOperator):
 
     template_fields = ("external_dag_id", "external_task_id", "execution_date", "logical_date")
     ui_color = "#4db7db"
+    # Core Airflow, not a provider: it runs (doing nothing) wherever the shim runs.
+    _dagbridge_kind = "custom"
 
     def __init__(self, *, external_dag_id, external_task_id, execution_date="{{ logical_date.isoformat() }}",
                  logical_date=None, recursion_depth=10, **kwargs):
