@@ -1,8 +1,8 @@
-"""`python -m dagbridge_shim <command>`: `export` (DAG bundle), `run` (one task instance) or `fork-server` (the
-warm parent task attempts are forked from)."""
+"""`python -m dagbridge_shim <command>`: `export` (DAG bundle), `run` (one task instance), `dag-callback` (a DAG's
+success/failure callbacks once its run ended) or `fork-server` (the warm parent task attempts are forked from)."""
 import sys
 
-USAGE = "usage: python -m dagbridge_shim {export,run,fork-server} [options]"
+USAGE = "usage: python -m dagbridge_shim {export,run,dag-callback,fork-server} [options]"
 
 
 def main(argv=None):
@@ -20,6 +20,10 @@ def main(argv=None):
         from dagbridge_shim.run import main as run_main
 
         return run_main(rest)
+    if command == "dag-callback":
+        from dagbridge_shim.dag_callback import main as dag_callback_main
+
+        return dag_callback_main(rest)
     if command == "fork-server":
         from dagbridge_shim.fork_server import main as fork_server_main
 

@@ -450,7 +450,7 @@ def dag_spec(dag, rel_path, file_hash, style):
     tzinfo = getattr(dag, "timezone", None)
     tasks = [task_spec(t) for t in dag.task_dict.values()]
     owners = sorted({t["owner"] for t in tasks})
-    return {
+    spec = {
         "dagId": dag.dag_id,
         "file": rel_path,
         "fileHash": file_hash,
@@ -475,3 +475,8 @@ def dag_spec(dag, rel_path, file_hash, style):
         "tasks": tasks,
         "taskGroups": task_group_specs(dag),
     }
+    # Present only when set, so the versions of DAGs without DAG callbacks keep their hash.
+    for key, name in (("hasOnSuccessCallback", "on_success_callback"), ("hasOnFailureCallback", "on_failure_callback")):
+        if getattr(dag, name, None):
+            spec[key] = True
+    return spec

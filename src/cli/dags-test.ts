@@ -98,6 +98,7 @@ export function registerDagTestCommand(dags: Command): void {
           log, forkServers, jsonLimits: jsonLimitsOf(config), connections: localConnections(config),
           onUpdate: (tis) => view?.update(tis),
           onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${escapeControls(line.line)}\n`) : undefined,
+          onCallbackLine: (line) => process.stderr.write(`[dag callback] ${escapeControls(line)}\n`),
           signal: controller.signal,
         });
         const ok = result.run.state === 'success';

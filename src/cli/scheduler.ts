@@ -11,7 +11,17 @@ import { ManifestPublisher } from '../scheduler/manifest-publisher.js';
 import { requireQueue, requireStore } from '../app.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { onStopSignals, withApp } from './run-command.js';
-import { dagCodeSettingsOf } from '../shim/python.js';
+import { dagCodeSettingsOf, resolvePython } from '../shim/python.js';
+import { hostname } from 'node:os';
+import { ConnectionTable } from '../connections/connection-table.js';
+import { connectionLookup } from '../connections/sources.js';
+import { FernetKeys } from '../lib/fernet.js';
+import { jsonLimitsOf } from '../lib/json-limits.js';
+import type { Logger } from '../lib/logger.js';
+import type { Config } from '../config/config.js';
+import type { DagCallbackRunner } from '../ports/dag-callback-runner.js';
+import type { AttemptContext } from '../worker/attempt.js';
+import { taskEnvSettingsOf } from '../worker/task-env.js';
 
 /** Registers `scheduler`. */
 export function registerSchedulerCommand(program: Command): void {
@@ -33,6 +43,7 @@ export function registerSchedulerCommand(program: Command): void {
         const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestPublisher.hash() });
         const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
         const { SchedulerService } = await import('../scheduler/scheduler-service.js');
+        const dagCallbacks = await dagCallbackRunner(app.config, store, app.log);
         const service = new SchedulerService({
           store, executor, queue, log: app.log,
           exportBundle: parse,
@@ -47,6 +58,7 @@ export function registerSchedulerCommand(program: Command): void {
           semantics: config.scheduleSemantics ?? undefined,
           subscribeToChanges: (onChange) => app.subscribeToChanges(onChange),
           metrics,
+          dagCallbacks,
         });
         await service.start();
         // `/health` also fails when the DAG processor is stuck or has not parsed successfully for too long.
@@ -61,4 +73,28 @@ export function registerSchedulerCommand(program: Command): void {
         }
       }, { parseIntervalSeconds: options.parseInterval, httpPort: options.httpPort, httpHost: options.httpHost, manifest: options.manifest, pausedOnCreation: options.pausedOnCreation });
     });
+}
+
+/**
+ * DAG success/failure callbacks run on the scheduler's machine, in a subprocess like a task's (the task
+ * environment allow-list, the scheduler's interpreter and DAGs folder): docs/dag-callbacks.md.
+ */
+async function dagCallbackRunner(config: Config, store: ReturnType<typeof requireStore>, log: Logger): Promise<DagCallbackRunner> {
+  const python = await resolvePython(config.python);
+  const { runDagCallback } = await import('../worker/dag-callback.js');
+  if (config.fernetKey) FernetKeys.parse(config.fernetKey);
+  const context: AttemptContext = {
+    store,
+    identity: { workerId: `scheduler-${hostname()}-${process.pid}`, hostname: hostname(), pid: process.pid },
+    python: python.executable,
+    dagsFolder: config.dagsFolder,
+    noAirflow: config.noAirflow,
+    env: taskEnvSettingsOf(config),
+    killGraceMs: config.killGraceMs,
+    logCapBytes: config.logCapBytes,
+    jsonLimits: jsonLimitsOf(config),
+    connections: connectionLookup({ env: process.env, connectionsFile: config.connectionsFile, table: new ConnectionTable(store.pool, config.fernetKey) }),
+    log,
+  };
+  return (claim) => runDagCallback(context, claim, (line) => log.info(`dag callback: ${line}`, { dagId: claim.dagId, runId: claim.runId }));
 }

@@ -17,6 +17,7 @@ import { localAttemptExecutor } from '../standalone/local-attempts.js';
 import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
 import type { AttemptContext } from '../worker/attempt.js';
+import { runDagCallback } from '../worker/dag-callback.js';
 import type { TaskEnvSettings } from '../worker/task-env.js';
 import type { ForkServers } from '../worker/fork-server.js';
 import { MemoryStore } from '../ports/memory-store.js';
@@ -42,6 +43,8 @@ export interface DagTestOptions {
   /** Called after every scheduler iteration with the run's task instances. */
   onUpdate?: (instances: TaskInstanceRecord[]) => void;
   onLogLine?: AttemptContext['onLogLine'];
+  /** Every output line of the DAG's success/failure callback, called once the run ended. */
+  onCallbackLine?: (line: string) => void;
   /** Aborting stops the run: running tasks are killed and the run is reported as it stands. */
   signal?: AbortSignal;
   /** Fork the tasks from these warm servers; none: a fresh interpreter per task. */
@@ -101,6 +104,7 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
       const current = await store.getDagRun(run);
       if (current && (current.state === 'success' || current.state === 'failed')) {
         await executor.drain();
+        await runDagCallbacks(context, store, options.onCallbackLine);
         return { run: current, instances: await store.listTaskInstances(run), store, interrupted: false };
       }
       if (options.signal?.aborted) break;
@@ -116,6 +120,17 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
     await executor.stop();
   }
   return { run: (await store.getDagRun(run)) ?? run, instances: await store.listTaskInstances(run), store, interrupted: true };
+}
+
+/**
+ * The DAG's success/failure callback, called in this process's order as Airflow 2.10.5's DAG.test calls it: from
+ * the update_state that ended the run, before the test returns. Its errors are recorded, never change the run.
+ */
+async function runDagCallbacks(context: AttemptContext, store: MemoryStore, onLine: ((line: string) => void) | undefined): Promise<void> {
+  for (const claim of await store.claimDagCallbacks(1, Date.now())) {
+    const outcome = await runDagCallback(context, claim, onLine);
+    await store.finishDagCallback(claim, outcome, Date.now());
+  }
 }
 
 /**

@@ -197,6 +197,10 @@ export const dagSchema = z.object({
   airflowStyle: z.union([z.literal(2), z.literal(3)]),
   tasks: z.array(taskSchema),
   taskGroups: z.array(taskGroupSchema),
+  /** The DAG has an `on_success_callback` (present only when true). */
+  hasOnSuccessCallback: z.literal(true).optional(),
+  /** The DAG has an `on_failure_callback` (present only when true). */
+  hasOnFailureCallback: z.literal(true).optional(),
 });
 export type DagSpec = z.infer<typeof dagSchema>;
 

@@ -12,7 +12,12 @@ import { keyOf, type TaskInstanceView } from './task-instance.js';
 export interface DagRunStateDecision {
   readonly state: Exclude<DagRunState, 'queued'>;
   readonly reason: string;
+  /** Airflow's word for why a finished run ended (DagRun.update_state's callback `msg`); null while running. */
+  readonly endReason: DagRunEndReason | null;
 }
+
+/** Why a run ended, as Airflow 2.10.5 hands it to DAG callbacks as `reason` (`timed_out`: dagrun_timeout). */
+export type DagRunEndReason = 'success' | 'task_failure' | 'all_tasks_deadlocked' | 'timed_out';
 
 /**
  * Computes the run's state.
@@ -30,10 +35,10 @@ export function computeDagRunState(graph: DagGraph, tis: readonly TaskInstanceVi
   if (unfinished.length === 0) {
     const failed = leafTis.filter((ti) => FAILED_STATES.has(ti.state));
     if (failed.length > 0) {
-      return { state: 'failed', reason: `every task finished; ${failed.map(keyOf).join(', ')} ${failed.length === 1 ? 'is' : 'are'} ${[...new Set(failed.map((t) => t.state))].join('/')}` };
+      return { state: 'failed', endReason: 'task_failure', reason: `every task finished; ${failed.map(keyOf).join(', ')} ${failed.length === 1 ? 'is' : 'are'} ${[...new Set(failed.map((t) => t.state))].join('/')}` };
     }
     if (leafTis.every((ti) => SUCCESS_STATES.has(ti.state))) {
-      return { state: 'success', reason: 'every task finished and every leaf succeeded or was skipped' };
+      return { state: 'success', endReason: 'success', reason: 'every task finished and every leaf succeeded or was skipped' };
     }
   }
   const shouldSchedule =
@@ -43,7 +48,7 @@ export function computeDagRunState(graph: DagGraph, tis: readonly TaskInstanceVi
       return task !== undefined && !task.dependsOnPast && task.maxActiveTisPerDag === null && task.maxActiveTisPerDagrun === null;
     });
   if (shouldSchedule && !canProgress) {
-    return { state: 'failed', reason: `deadlock: no task instance can run (${unfinished.map(keyOf).join(', ')} wait for upstream states that cannot change)` };
+    return { state: 'failed', endReason: 'all_tasks_deadlocked', reason: `deadlock: no task instance can run (${unfinished.map(keyOf).join(', ')} wait for upstream states that cannot change)` };
   }
-  return { state: 'running', reason: `${unfinished.length} task instance(s) unfinished` };
+  return { state: 'running', endReason: null, reason: `${unfinished.length} task instance(s) unfinished` };
 }

@@ -16,7 +16,7 @@
  * - No task start_date/end_date filtering at creation (the bundle carries no per-task dates).
  */
 import type { DagSpec, TaskSpec } from './bundle.js';
-import { computeDagRunState } from './dag-run-state.js';
+import { computeDagRunState, type DagRunEndReason } from './dag-run-state.js';
 import { checkDependsOnPast, type PreviousRun } from './depends-on-past.js';
 import { buildGraph, taskOf, type DagGraph } from './graph.js';
 import {
@@ -122,6 +122,8 @@ export interface RunDecision {
   /** The run's state once the changes are applied. */
   readonly runState: Exclude<DagRunState, 'queued'>;
   readonly runStateReason: string;
+  /** Why a finished run ended (Airflow's callback reason); null while running. */
+  readonly runEndReason: DagRunEndReason | null;
   /** Task instances left waiting, with the reason. Sorted by task id, map index. */
   readonly waiting: readonly WaitingTaskInstance[];
   /** Task instances in `scheduled` once the changes are applied: the candidates for admission. Sorted. */
@@ -461,6 +463,7 @@ export function decideRun(input: DecideInput): RunDecision {
     changes: run.changes,
     runState: runState.state,
     runStateReason: runState.reason,
+    runEndReason: runState.endReason,
     waiting,
     scheduled: tis.filter((ti) => ti.state === 'scheduled').map((ti) => ({ taskId: ti.taskId, mapIndex: ti.mapIndex })),
   };

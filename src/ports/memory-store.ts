@@ -6,12 +6,13 @@ import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { pythonIsoUtc } from '../dag/ids.js';
 import { assertNewRun, refuseInvalidRunRequests } from '../dag/new-run.js';
+import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
 import type { DatasetRef } from '../dag/datasets.js';
 import { dagVersionHash } from './dag-version.js';
 import { MemoryDatasets } from './memory-datasets.js';
 import type { TriggerRequest } from './task-run-contract.js';
 import type {
-  AttemptOutcome, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
+  AttemptOutcome, DagCallbackClaim, DagCallbackRecord, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity, XcomQuery, XcomRow,
 } from './metadata-store.js';
 
@@ -159,7 +160,7 @@ export class MemoryStore implements MetadataStore {
     return previous ? structuredClone(previous) : null;
   }
 
-  async setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean> {
+  async setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null): Promise<boolean> {
     assertDagRunTransition(`${key.dagId}/${key.runId}`, from, to);
     const run = this.runs.get(runKeyOf(key));
     if (!run || run.state !== from) return false;
@@ -167,7 +168,33 @@ export class MemoryStore implements MetadataStore {
     if (to === 'running' && run.startDate === null) run.startDate = now;
     if (to === 'success' || to === 'failed') run.endDate = now;
     if (to === 'queued' || to === 'running') run.endDate = null;
+    if (callback) {
+      this.dagCallbacks.set(runKeyOf(key), { dagId: key.dagId, runId: key.runId, kind: callback.kind, reason: callback.reason, state: 'pending', error: null, output: '' });
+    }
     return true;
+  }
+
+  private readonly dagCallbacks = new Map<string, DagCallbackRecord>();
+
+  async claimDagCallbacks(limit: number, _now: number): Promise<DagCallbackClaim[]> {
+    const claimed: DagCallbackClaim[] = [];
+    for (const [id, record] of this.dagCallbacks) {
+      if (claimed.length >= limit) break;
+      if (record.state !== 'pending') continue;
+      this.dagCallbacks.set(id, { ...record, state: 'running' });
+      claimed.push({ dagId: record.dagId, runId: record.runId, kind: record.kind, reason: record.reason });
+    }
+    return claimed;
+  }
+
+  async finishDagCallback(key: RunKey, outcome: { error: string | null; output: string }, _now: number): Promise<void> {
+    const record = this.dagCallbacks.get(runKeyOf(key));
+    if (record?.state === 'running') this.dagCallbacks.set(runKeyOf(key), { ...record, state: 'done', ...outcome });
+  }
+
+  async getDagCallback(key: RunKey): Promise<DagCallbackRecord | null> {
+    const record = this.dagCallbacks.get(runKeyOf(key));
+    return record ? { ...record } : null;
   }
 
   async listTaskInstances(key: RunKey): Promise<TaskInstanceRecord[]> {

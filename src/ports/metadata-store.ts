@@ -14,6 +14,7 @@
  *   intervals) are ISO 8601 strings with a zone, as in the bundle.
  */
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
 import type { DatasetRef } from '../dag/datasets.js';
 import type { TaskInstanceState, DagRunState } from '../dag/states.js';
 import type { OutletEvent, TaskRunError, TriggerRequest } from './task-run-contract.js';
@@ -43,6 +44,16 @@ export interface DagRecord {
   /** False when the DAG disappeared from the folder (file deleted or now failing to import). */
   isActive: boolean;
   lastParsedAt: number;
+}
+
+/** A DAG callback handed to one caller by {@link MetadataStore.claimDagCallbacks}. */
+export interface DagCallbackClaim extends RunKey, DagCallbackRequest {}
+
+/** A run's DAG callback: pending, running (claimed) or done. */
+export interface DagCallbackRecord extends DagCallbackClaim {
+  readonly state: 'pending' | 'running' | 'done';
+  readonly error: string | null;
+  readonly output: string;
 }
 
 /** One DAG run. A run keeps the DAG version it was created with. */
@@ -310,8 +321,22 @@ export interface MetadataStore {
    * the previous one in that state (Airflow's `DagRun.get_previous_dagrun(state=...)`, for `prev_*_success`).
    */
   previousRun(run: DagRunRecord, state?: DagRunState): Promise<DagRunRecord | null>;
-  /** Compare-and-set of a run's state; sets start/end dates. */
-  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean>;
+  /**
+   * Compare-and-set of a run's state; sets start/end dates. With `callback`, the run's DAG callback is recorded as
+   * `pending` in the same transaction, only when this call won the compare-and-set: of two schedulers finishing
+   * the same run, exactly one records it. A run that ends again after a clear records it again.
+   */
+  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null): Promise<boolean>;
+  /**
+   * Claims up to `limit` pending DAG callbacks (compare-and-set `pending -> running`, SKIP LOCKED): each is handed
+   * to exactly one caller, ever. One claimed by a process that died stays `running` and is not called again
+   * (at most once, as Airflow's DagCallbackRequest).
+   */
+  claimDagCallbacks(limit: number, now: number): Promise<DagCallbackClaim[]>;
+  /** Records how a claimed DAG callback ended (`running -> done`): its error (null: ok) and the tail of its output. */
+  finishDagCallback(key: RunKey, outcome: { error: string | null; output: string }, now: number): Promise<void>;
+  /** The DAG callback recorded for a run, if any. */
+  getDagCallback(key: RunKey): Promise<DagCallbackRecord | null>;
 
   // Task instances
   listTaskInstances(key: RunKey): Promise<TaskInstanceRecord[]>;

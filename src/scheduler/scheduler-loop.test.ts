@@ -180,3 +180,36 @@ describe('SchedulerLoop and dagrun_timeout', () => {
     expect(await states(store, run)).toEqual({ a: 'success', b: 'skipped' });
   });
 });
+
+describe('SchedulerLoop and DAG callbacks', () => {
+  it.each([
+    ['success', { hasOnSuccessCallback: true } as const, { kind: 'success', reason: 'success' }],
+    ['failed', { hasOnFailureCallback: true } as const, { kind: 'failure', reason: 'task_failure' }],
+    ['success', { hasOnFailureCallback: true } as const, null],
+    ['failed', {} as const, null],
+  ] as const)('a run ending %s of a DAG with %j records %j (Airflow 2.10.5 DagRun.update_state)', async (outcome, flags, expected) => {
+    const dag = dagOf([task('a')], [], { dagId: 'callbacks', ...flags });
+    const { store, run } = await setup(dag);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1_000);
+    await finishAll(store, executor, outcome, 2_000);
+    await loop.tick(3_000);
+    await loop.tick(4_000);
+    expect((await store.getDagRun(run))?.state).toBe(outcome);
+    const claims = await store.claimDagCallbacks(10, 5_000);
+    expect(claims).toEqual(expected === null ? [] : [{ dagId: 'callbacks', runId: run.runId, ...expected }]);
+  });
+
+  it('a run failed by dagrun_timeout records the failure callback with reason timed_out', async () => {
+    const dag = dagOf([task('a'), task('b')], ['a>b'], { dagId: 'timeout_cb', dagrunTimeoutSeconds: 10, hasOnFailureCallback: true });
+    const { store, run } = await setup(dag);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1_000);
+    await finishAll(store, executor, 'success', 2_000);
+    await loop.tick(5_000);
+    await loop.tick(12_000);
+    expect(await store.claimDagCallbacks(10, 13_000)).toEqual([{ dagId: 'timeout_cb', runId: run.runId, kind: 'failure', reason: 'timed_out' }]);
+  });
+});

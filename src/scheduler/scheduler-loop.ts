@@ -11,6 +11,7 @@
 import type { AdmissionRejection } from '../dag/admission.js';
 import { DEFAULT_MAX_QUEUED_PER_LOOP, replayAdmission } from './admission-input.js';
 import type { DagSpec } from '../dag/bundle.js';
+import { dagCallbackFor } from '../dag/dag-callbacks.js';
 import { decideRun, type RunChange, type WaitingTaskInstance } from '../dag/decide.js';
 import type { PreviousRun } from '../dag/depends-on-past.js';
 import { buildGraph, type DagGraph } from '../dag/graph.js';
@@ -194,7 +195,8 @@ export class SchedulerLoop {
       // A refused change means another writer got there first: decide again next time from fresh rows.
       if (applied.length !== decision.changes.length) return;
     }
-    if (decision.runState !== 'running' && (await this.store.setDagRunState(run, 'running', decision.runState, now))) {
+    const callback = decision.runEndReason === null ? null : dagCallbackFor(entry.spec, decision.runEndReason);
+    if (decision.runState !== 'running' && (await this.store.setDagRunState(run, 'running', decision.runState, now, callback))) {
       stats.runsFinished.push({ dagId: run.dagId, runId: run.runId, state: decision.runState });
       this.waiting.delete(`${run.dagId}\u0000${run.runId}`);
       this.log.info(`DAG run ${decision.runState}`, { dagId: run.dagId, runId: run.runId, reason: decision.runStateReason });
@@ -209,7 +211,7 @@ export class SchedulerLoop {
       .filter((ti) => ['none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule'].includes(ti.state))
       .map((ti) => ({ kind: 'transition', taskId: ti.taskId, mapIndex: ti.mapIndex, from: ti.state, to: 'skipped', note: 'dagrun_timeout reached' }));
     await this.store.applyChanges(run, entry.spec, changes, now);
-    if (await this.store.setDagRunState(run, 'running', 'failed', now)) {
+    if (await this.store.setDagRunState(run, 'running', 'failed', now, dagCallbackFor(entry.spec, 'timed_out'))) {
       stats.runsFinished.push({ dagId: run.dagId, runId: run.runId, state: 'failed' });
       this.log.warn('DAG run failed: dagrun_timeout reached', { dagId: run.dagId, runId: run.runId, dagrunTimeoutSeconds: entry.spec.dagrunTimeoutSeconds });
     }

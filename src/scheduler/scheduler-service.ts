@@ -19,7 +19,8 @@ import { housekeeping, type HousekeepingReport, type UnservedQueue } from './hou
 import { createDatasetTriggeredRuns } from './dataset-trigger.js';
 import { createDueRuns } from './run-creator.js';
 import { SchedulerLoop, type LoopStats } from './scheduler-loop.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { DagCallbackRunner } from '../ports/dag-callback-runner.js';
+import type { DagCallbackClaim, MetadataStore } from '../ports/metadata-store.js';
 
 /** What the scheduler reports to an optional metrics hook (`/metrics` and `/health`, see src/http/service-metrics.ts). */
 export type SchedulerMetricsEvent =
@@ -66,7 +67,16 @@ export interface SchedulerServiceOptions {
   metrics?: SchedulerMetricsHook;
   /** The time of each iteration (tests); default Date.now. */
   clock?: () => number;
+  /**
+   * Calls DAG success/failure callbacks of finished runs on this scheduler's machine (docs/dag-callbacks.md):
+   * after each iteration it claims pending ones (each claimed by one scheduler only) and calls them beside the
+   * loop, at most {@link MAX_DAG_CALLBACKS_AT_ONCE} at a time. Absent: this scheduler calls none (another does).
+   */
+  dagCallbacks?: DagCallbackRunner;
 }
+
+/** Most DAG callbacks one scheduler calls at the same time. */
+export const MAX_DAG_CALLBACKS_AT_ONCE = 4;
 
 /**
  * Whether the loop should run another iteration at once instead of waiting for a notification: when the
@@ -161,6 +171,7 @@ export class SchedulerService {
           this.nextRunCreationAt = now + this.options.loopIntervalMs;
         }
         const stats = await this.loop.tick(now);
+        await this.startDagCallbacks(now);
         if (this.options.queue && this.options.store.listWorkers && now >= this.nextHousekeepingAt) {
           const workerTimeoutMs = this.options.workerTimeoutMs ?? 30_000;
           const report = await housekeeping({
@@ -196,6 +207,31 @@ export class SchedulerService {
     }
   }
 
+  private readonly dagCallbacksRunning = new Set<Promise<void>>();
+
+  /** Claims pending DAG callbacks up to the free places and calls them without waiting (stop() waits). */
+  private async startDagCallbacks(now: number): Promise<void> {
+    const runner = this.options.dagCallbacks;
+    const free = MAX_DAG_CALLBACKS_AT_ONCE - this.dagCallbacksRunning.size;
+    if (!runner || free <= 0) return;
+    for (const claim of await this.options.store.claimDagCallbacks(free, now)) {
+      const running: Promise<void> = this.callDagCallback(runner, claim).finally(() => this.dagCallbacksRunning.delete(running));
+      this.dagCallbacksRunning.add(running);
+    }
+  }
+
+  private async callDagCallback(runner: DagCallbackRunner, claim: DagCallbackClaim): Promise<void> {
+    const log = this.options.log.child({ dagId: claim.dagId, runId: claim.runId, callback: claim.kind, reason: claim.reason });
+    log.info('calling the DAG callback');
+    try {
+      const outcome = await runner(claim);
+      if (outcome.error) log.warn('the DAG callback failed; the run keeps its state', { error: outcome.error });
+      await this.options.store.finishDagCallback(claim, outcome, this.clock());
+    } catch (error) {
+      log.error('could not record the DAG callback', { error: errorMessage(error) });
+    }
+  }
+
   private readonly unservedWarnedAt = new Map<string, number>();
 
   /** Says, at most once a minute per queue, which queues have work that no worker can take, and why. */
@@ -216,6 +252,7 @@ export class SchedulerService {
   /** Stops after the current iteration, then stops the executor. Idempotent. */
   stop(): Promise<void> {
     return this.lifecycle.stop(async () => {
+      await Promise.all(this.dagCallbacksRunning);
       await this.processor?.stop();
       await this.options.executor.stop();
     });

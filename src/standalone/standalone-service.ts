@@ -21,6 +21,7 @@ import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { LoopStats } from '../scheduler/scheduler-loop.js';
 import type { DagRunRecord, MetadataStore, WorkerIdentity } from '../ports/metadata-store.js';
 import type { AttemptContext } from '../worker/attempt.js';
+import { runDagCallback } from '../worker/dag-callback.js';
 import { runOutcome, type RunOutcome } from './run-watch.js';
 
 /** Worker ids of standalone processes start with this (recovery hands back only their tasks). */
@@ -102,6 +103,7 @@ export class StandaloneService {
       semantics: options.semantics,
       pausedOnCreation: false,
       subscribeToChanges: options.subscribeToChanges,
+      dagCallbacks: (claim) => runDagCallback(context, claim, (line) => options.log.info(`dag callback: ${line}`, { dagId: claim.dagId, runId: claim.runId })),
       onIteration: async (stats) => {
         await options.onIteration?.();
         await this.checkIdle(stats);

@@ -30,7 +30,10 @@ import type {
   WorkerIdentity,
   XcomQuery,
   XcomRow,
+  DagCallbackClaim,
+  DagCallbackRecord,
 } from '../ports/metadata-store.js';
+import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
 import type { TriggerRequest } from '../ports/task-run-contract.js';
 import type { ManifestRegistry, WorkerAction, WorkerRecord, WorkerRegistry } from '../ports/worker-registry.js';
 import * as attempts from './attempt-queries.js';
@@ -119,8 +122,20 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return runs.previousRun(this.#pool, run, state);
   }
 
-  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean> {
-    return runs.setDagRunState(this.#pool, key, from, to, now);
+  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null): Promise<boolean> {
+    return runs.setDagRunState(this.#pool, key, from, to, now, callback);
+  }
+
+  claimDagCallbacks(limit: number, now: number): Promise<DagCallbackClaim[]> {
+    return runs.claimDagCallbacks(this.#pool, limit, now);
+  }
+
+  finishDagCallback(key: RunKey, outcome: { error: string | null; output: string }, now: number): Promise<void> {
+    return runs.finishDagCallback(this.#pool, key, outcome, now);
+  }
+
+  getDagCallback(key: RunKey): Promise<DagCallbackRecord | null> {
+    return runs.getDagCallback(this.#pool, key);
   }
 
   // Task instances

@@ -4,7 +4,8 @@
 import { assertNewRun } from '../dag/new-run.js';
 import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { NotFoundError } from '../lib/errors.js';
-import type { DagRunRecord, RunKey } from '../ports/metadata-store.js';
+import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
+import type { DagCallbackClaim, DagCallbackRecord, DagRunRecord, RunKey } from '../ports/metadata-store.js';
 import { notifyChange, PG_ERROR, pgErrorCode, type Queryable } from './db.js';
 import { jsonParam, mapRun, msParam, RUN_COLUMNS, type RunRow } from './rows.js';
 
@@ -141,19 +142,65 @@ export async function countDagRuns(client: Queryable, query: { dagId: string; lo
 /**
  * Compare-and-set of a run's state, with Airflow's date rules (DagRun.set_state): entering `queued` sets
  * queued_at and clears start/end; entering `running` sets start_date and clears end_date; a finished state
- * sets end_date.
+ * sets end_date. With `callback`, the same statement records the DAG callback as pending, only for the row it
+ * moved (MetadataStore.setDagRunState).
  */
-export async function setDagRunState(client: Queryable, key: RunKey, from: DagRunState, to: DagRunState, now: number): Promise<boolean> {
+export async function setDagRunState(client: Queryable, key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null): Promise<boolean> {
   assertDagRunTransition(`${key.dagId}/${key.runId}`, from, to);
-  const result = await client.query(
-    `UPDATE dag_runs
+  const update = `UPDATE dag_runs
         SET state = $4,
             queued_at = CASE WHEN $4 = 'queued' THEN $5 ELSE queued_at END,
             start_date = CASE WHEN $4 = 'queued' THEN NULL WHEN $4 = 'running' THEN $5 ELSE start_date END,
             end_date = CASE WHEN $4 IN ('success', 'failed') THEN $5::timestamptz ELSE NULL END,
             updated_at = $5
-      WHERE dag_id = $1 AND run_id = $2 AND state = $3`,
-    [key.dagId, key.runId, from, to, new Date(now)],
+      WHERE dag_id = $1 AND run_id = $2 AND state = $3`;
+  const params = [key.dagId, key.runId, from, to, new Date(now)];
+  if (!callback) {
+    const result = await client.query(update, params);
+    return (result.rowCount ?? 0) > 0;
+  }
+  const result = await client.query<{ n: string }>(
+    `WITH moved AS (${update} RETURNING dag_id, run_id),
+          recorded AS (
+            INSERT INTO dag_run_callbacks (dag_id, run_id, kind, reason, state, created_at, updated_at)
+            SELECT dag_id, run_id, $6, $7, 'pending', $5, $5 FROM moved
+            ON CONFLICT (dag_id, run_id) DO UPDATE
+              SET kind = EXCLUDED.kind, reason = EXCLUDED.reason, state = 'pending', error = NULL, output = '',
+                  created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at)
+     SELECT count(*) AS n FROM moved`,
+    [...params, callback.kind, callback.reason],
   );
-  return (result.rowCount ?? 0) > 0;
+  return Number(result.rows[0]?.n ?? 0) > 0;
+}
+
+/** See MetadataStore.claimDagCallbacks. */
+export async function claimDagCallbacks(client: Queryable, limit: number, now: number): Promise<DagCallbackClaim[]> {
+  const result = await client.query<{ dag_id: string; run_id: string; kind: 'success' | 'failure'; reason: DagCallbackRequest['reason'] }>(
+    `UPDATE dag_run_callbacks c SET state = 'running', updated_at = $2
+      WHERE (c.dag_id, c.run_id) IN (
+        SELECT dag_id, run_id FROM dag_run_callbacks WHERE state = 'pending' ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+        AND c.state = 'pending'
+      RETURNING c.dag_id, c.run_id, c.kind, c.reason`,
+    [limit, new Date(now)],
+  );
+  return result.rows.map((row) => ({ dagId: row.dag_id, runId: row.run_id, kind: row.kind, reason: row.reason }));
+}
+
+/** See MetadataStore.finishDagCallback. */
+export async function finishDagCallback(client: Queryable, key: RunKey, outcome: { error: string | null; output: string }, now: number): Promise<void> {
+  await client.query(
+    `UPDATE dag_run_callbacks SET state = 'done', error = $3, output = $4, updated_at = $5
+      WHERE dag_id = $1 AND run_id = $2 AND state = 'running'`,
+    [key.dagId, key.runId, outcome.error, outcome.output, new Date(now)],
+  );
+}
+
+/** See MetadataStore.getDagCallback. */
+export async function getDagCallback(client: Queryable, key: RunKey): Promise<DagCallbackRecord | null> {
+  const result = await client.query<{ kind: 'success' | 'failure'; reason: DagCallbackRequest['reason']; state: DagCallbackRecord['state']; error: string | null; output: string }>(
+    'SELECT kind, reason, state, error, output FROM dag_run_callbacks WHERE dag_id = $1 AND run_id = $2',
+    [key.dagId, key.runId],
+  );
+  const row = result.rows[0];
+  return row ? { dagId: key.dagId, runId: key.runId, ...row } : null;
 }
