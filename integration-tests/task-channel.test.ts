@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TestCluster } from './support/cluster.js';
 
 const FIXTURES = path.join(ROOT, 'integration-tests', 'fixtures', 'channel_dags');
+const CHANNEL_MAX_REQUESTS = 200;
 let cluster: TestCluster;
 let root: string;
 
@@ -19,7 +20,8 @@ beforeAll(async () => {
   cpSync(FIXTURES, path.join(root, 'dags'), { recursive: true });
   cluster = await new TestCluster({ label: 'channel', dagsFolder: path.join(root, 'dags') }).setUp();
   cluster.scheduler();
-  cluster.worker('w1', ['--concurrency', '4']);
+  // A low channel cap, so that the flood test reaches it quickly; the other tests send a handful of requests.
+  cluster.worker('w1', ['--concurrency', '4'], { DAGBRIDGE_CHANNEL_MAX_REQUESTS: String(CHANNEL_MAX_REQUESTS) });
 }, 60_000);
 
 afterAll(async () => {
@@ -52,6 +54,21 @@ describe('the supervisor channel', () => {
     expect(xcoms.templated).toBe('hello-hello');
     expect(JSON.parse((await cluster.store.getVariable('written_by_task')) ?? 'null')).toEqual({ seen: 'hello' });
     expect(await cluster.store.getVariable('to_delete')).toBeNull();
+  }, 120_000);
+
+  it('fails a task that floods its channel past channelMaxRequests, naming the setting, and serves the next task', async () => {
+    await cluster.waitForDags(['channel_flood']);
+    const runId = await cluster.trigger('channel_flood');
+    await cluster.waitForRun('channel_flood', runId);
+    const flood = await cluster.store.getTaskInstance({ dagId: 'channel_flood', runId, taskId: 'flood', mapIndex: -1 });
+    const log = (await cluster.store.readLogLines({ dagId: 'channel_flood', runId, taskId: 'flood', mapIndex: -1 }, 1)).map((l) => l.line).join('\n');
+    expect(flood?.state, log).toBe('failed');
+    // The hello is not a request: every one of the cap was answered, the next refused, naming the setting.
+    expect(log).toContain(`answered ${CHANNEL_MAX_REQUESTS}, then refused: limit`);
+    expect(log).toContain(`variable.get: the task has sent ${CHANNEL_MAX_REQUESTS} channel requests, the limit of one attempt (channelMaxRequests, DAGBRIDGE_CHANNEL_MAX_REQUESTS)`);
+    expect(log).toContain(`the task sent more than ${CHANNEL_MAX_REQUESTS} requests; later requests are refused`);
+    // The same worker goes on: the next task's requests are answered.
+    expect(await xcomsOf('channel_flood', runId)).toEqual({ after: 'unset' });
   }, 120_000);
 
   it('pulls XComs when asked, with Airflow 2.10.5 arguments, defaults and ordering, and refuses a push for another task', async () => {

@@ -95,7 +95,7 @@ export function registerDagTestCommand(dags: Command): void {
         const result = await testDag({
           bundle, dag, python: python.executable, noAirflow: config.noAirflow, concurrency: config.concurrency, logicalDate, conf,
           env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs, logCapBytes: config.logCapBytes, variables: parseVars(options.var),
-          log, forkServers, jsonLimits: jsonLimitsOf(config), connections: localConnections(config),
+          log, forkServers, jsonLimits: jsonLimitsOf(config), channelLimits: { maxRequests: config.channelMaxRequests }, connections: localConnections(config),
           onUpdate: (tis) => view?.update(tis),
           onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${escapeControls(line.line)}\n`) : undefined,
           onCallbackLine: (line) => process.stderr.write(`[dag callback] ${escapeControls(line)}\n`),
@@ -180,7 +180,7 @@ export function registerTaskTestCommand(tasks: Command): void {
       const report = await runAttempt({
         store, identity: { workerId: `local-${process.pid}`, hostname: hostname(), pid: process.pid }, python: python.executable,
         dagsFolder: bundle.dagsFolder, noAirflow: config.noAirflow, env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs,
-        logCapBytes: config.logCapBytes, jsonLimits: jsonLimitsOf(config), log: silentLogger, testMode: true, connections: localConnections(config),
+        logCapBytes: config.logCapBytes, jsonLimits: jsonLimitsOf(config), channelLimits: { maxRequests: config.channelMaxRequests }, log: silentLogger, testMode: true, connections: localConnections(config),
         onLogLine: options.json ? undefined : (_key, line) => process.stdout.write(`${escapeControls(line.line)}\n`),
       }, { dagId, runId, taskId, mapIndex }, 1);
       const ti = await store.getTaskInstance({ dagId, runId, taskId, mapIndex });

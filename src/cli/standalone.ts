@@ -148,6 +148,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
         killGraceMs: config.killGraceMs,
         logCapBytes: config.logCapBytes,
         jsonLimits: jsonLimitsOf(config),
+        channelLimits: { maxRequests: config.channelMaxRequests },
         // Outside the home: a task's `../..` must not reach the home's URL and settings files.
         workBaseDir: undefined,
         runAsUsers: config.runAsUser,

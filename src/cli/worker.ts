@@ -100,6 +100,7 @@ export function registerWorkerCommand(program: Command): Command {
             killGraceMs: config.killGraceMs,
             logCapBytes: config.logCapBytes,
             jsonLimits: jsonLimitsOf(config),
+            channelLimits: { maxRequests: config.channelMaxRequests },
             workBaseDir: undefined,
             runAsUsers: config.runAsUser,
             forkServers,

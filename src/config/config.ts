@@ -93,6 +93,12 @@ export const configSchema = z.object({
    * setting. Default 16777216. Env `DAGBRIDGE_MAX_XCOM_BYTES`.
    */
   maxXcomBytes: positiveInt.default(16 * 1024 * 1024),
+  /**
+   * Requests one task attempt may send over its supervisor channel; later ones are refused (a task in a loop
+   * cannot load the worker and its store without end). Default 100000 (a poke-mode sensor poking every 5 s for a
+   * day sends about 17000). Env `DAGBRIDGE_CHANNEL_MAX_REQUESTS`.
+   */
+  channelMaxRequests: positiveInt.default(100_000),
   /** Deepest nesting of a conf or an XCom value (arrays and objects). Default 64. Env `DAGBRIDGE_MAX_JSON_DEPTH`. */
   maxJsonDepth: positiveInt.default(64),
   /** Deliveries of one message before it is dead-lettered. Default 5. Env `DAGBRIDGE_MAX_DELIVERIES`. */
@@ -190,6 +196,7 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   maxConfBytes: 'DAGBRIDGE_MAX_CONF_BYTES',
   maxJsonDepth: 'DAGBRIDGE_MAX_JSON_DEPTH',
   maxXcomBytes: 'DAGBRIDGE_MAX_XCOM_BYTES',
+  channelMaxRequests: 'DAGBRIDGE_CHANNEL_MAX_REQUESTS',
   maxDeliveries: 'DAGBRIDGE_MAX_DELIVERIES',
   shutdownGraceMs: 'DAGBRIDGE_SHUTDOWN_GRACE_MS',
   killGraceMs: 'DAGBRIDGE_KILL_GRACE_MS',

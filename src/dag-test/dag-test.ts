@@ -51,6 +51,8 @@ export interface DagTestOptions {
   forkServers?: ForkServers | null;
   /** Bounds of XComs and triggered confs (AttemptContext.jsonLimits). */
   jsonLimits?: AttemptContext['jsonLimits'];
+  /** Caps of each attempt's supervisor channel (AttemptContext.channelLimits). */
+  channelLimits?: AttemptContext['channelLimits'];
   /** Where the channel's `connection.get` looks (AttemptContext.connections). */
   connections?: AttemptContext['connections'];
 }
@@ -89,6 +91,7 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
     dagTest: true,
     forkServers: options.forkServers ?? null,
     jsonLimits: options.jsonLimits,
+    channelLimits: options.channelLimits,
     connections: options.connections ?? null,
   };
   const executor = localAttemptExecutor({ context, concurrency: options.concurrency, onSettled: () => wakeup.notify(), log: options.log });

@@ -97,7 +97,7 @@ describe('channel server', () => {
       { v: 1, id: 1, ok: false, error: { code: 'limit', message: expect.stringMatching(/^a channel message of 50\d\d bytes is above the limit of 1000 bytes/) } },
       { v: 1, id: 2, ok: true, result: { text: 'a', taskId: 't' } },
       { v: 1, id: 3, ok: true, result: { text: 'b', taskId: 't' } },
-      { v: 1, id: 4, ok: false, error: { code: 'limit', message: 'echo: the task has sent 3 channel requests, the limit of one attempt (maxRequests)' } },
+      { v: 1, id: 4, ok: false, error: { code: 'limit', message: 'echo: the task has sent 3 channel requests, the limit of one attempt (channelMaxRequests, DAGBRIDGE_CHANNEL_MAX_REQUESTS)' } },
     ]);
   });
 

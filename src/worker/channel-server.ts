@@ -188,9 +188,9 @@ export async function startChannelServer(options: ChannelServerOptions): Promise
       const { kind, payload } = request.data;
       if (stats.requests >= limits.maxRequests) {
         stats.refused += 1;
-        if (!limitReported) problem(`channel: the task sent more than ${limits.maxRequests} requests (maxRequests); later requests are refused`);
+        if (!limitReported) problem(`channel: the task sent more than ${limits.maxRequests} requests; later requests are refused (channelMaxRequests, DAGBRIDGE_CHANNEL_MAX_REQUESTS)`);
         limitReported = true;
-        return fail(id, 'limit', `${kind}: the task has sent ${limits.maxRequests} channel requests, the limit of one attempt (maxRequests)`);
+        return fail(id, 'limit', `${kind}: the task has sent ${limits.maxRequests} channel requests, the limit of one attempt (channelMaxRequests, DAGBRIDGE_CHANNEL_MAX_REQUESTS)`);
       }
       stats.requests += 1;
       const handler = options.handlers.get(kind);
