@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { DagSpec } from '../src/dag/bundle.js';
+import { generateFernetKey } from '../src/lib/fernet.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { insertUser, type Role } from '../src/store/web-queries.js';
@@ -63,7 +64,7 @@ beforeAll(async () => {
   for (const role of ['Viewer', 'User', 'Op', 'Admin'] as const) await insertUser(db.pool, role.toLowerCase(), role, await hashPassword(PASSWORD));
   const context: WebContext = {
     store, pool: db.pool, queue: null, auth: new Authenticator(db.pool), log: silentLogger, leaseMs: 30_000,
-    now: () => T0 + 60_000, notify: async (what) => void notified.push(what), scheduleSemantics: null,
+    now: () => T0 + 60_000, notify: async (what) => void notified.push(what), scheduleSemantics: null, fernetKey: generateFernetKey(),
   };
   app = (await buildWebServer(context)).app;
   await app.ready();
@@ -290,6 +291,50 @@ describe('task instance states', () => {
   });
 });
 
+describe('connections', () => {
+  it('creates, lists, gets, updates and deletes connections as Op, never returning the password', async () => {
+    const created = await airflow('POST', '/api/v1/connections', '/connections', 200, { user: 'Op', body: {
+      connection_id: 'warehouse', conn_type: 'postgres', host: 'db.internal', login: 'etl', password: 's3cret-pw', port: 5432, schema: 'dw', extra: '{"sslmode": "require", "api_key": "k-123"}',
+    } });
+    expect(created).toEqual({ connection_id: 'warehouse', conn_type: 'postgres', description: null, host: 'db.internal', login: 'etl', schema: 'dw', port: 5432, extra: '{"sslmode": "require", "api_key": "***"}' });
+    const stored = await db.pool.query<{ password: string; is_encrypted: boolean }>("SELECT password, is_encrypted FROM connections WHERE conn_id = 'warehouse'");
+    expect(stored.rows[0]?.is_encrypted).toBe(true);
+    expect(stored.rows[0]?.password).not.toContain('s3cret-pw');
+    await airflow('POST', '/api/v1/connections', '/connections', 200, { user: 'Op', body: { connection_id: 'api', conn_type: 'http', host: 'example.com' } });
+
+    const list = await airflow('GET', '/api/v1/connections?order_by=-connection_id', '/connections', 200, { user: 'Op' });
+    expect(list).toEqual({ total_entries: 2, connections: [
+      { connection_id: 'warehouse', conn_type: 'postgres', description: null, host: 'db.internal', login: 'etl', schema: 'dw', port: 5432 },
+      { connection_id: 'api', conn_type: 'http', description: null, host: 'example.com', login: null, schema: null, port: null },
+    ] });
+    const one = await airflow('GET', '/api/v1/connections/warehouse', '/connections/{connection_id}', 200, { user: 'Op' });
+    expect(JSON.stringify(one)).not.toContain('s3cret-pw');
+    expect(one).not.toHaveProperty('password');
+    await airflow('GET', '/api/v1/connections/nope', '/connections/{connection_id}', 404, { user: 'Op' });
+
+    const patched = await airflow('PATCH', '/api/v1/connections/warehouse?update_mask=host', '/connections/{connection_id}', 200, { user: 'Op', body: { host: 'db2.internal', login: 'ignored' } });
+    expect(patched).toMatchObject({ host: 'db2.internal', login: 'etl' });
+    await airflow('PATCH', '/api/v1/connections/warehouse', '/connections/{connection_id}', 200, { user: 'Op', body: { password: 'new-pw' } });
+    const renamed = await airflow('PATCH', '/api/v1/connections/warehouse', '/connections/{connection_id}', 400, { user: 'Op', body: { connection_id: 'other' } });
+    expect(renamed.detail).toContain('body.connection_id');
+
+    const badId = await airflow('POST', '/api/v1/connections', '/connections', 400, { user: 'Op', body: { connection_id: 'a b', conn_type: 'http' } });
+    expect(badId.detail).toContain('body.connection_id');
+    const noType = await airflow('POST', '/api/v1/connections', '/connections', 400, { user: 'Op', body: { connection_id: 'x' } });
+    expect(noType.detail).toContain('body.conn_type');
+    expect((await call('POST', '/api/v1/connections', { user: 'Op', body: { connection_id: 'api', conn_type: 'http' } })).status).toBe(409);
+
+    await airflow('GET', '/api/v1/connections', '/connections', 403, { user: 'User' });
+    await airflow('DELETE', '/api/v1/connections/api', '/connections/{connection_id}', 403, { user: 'User' });
+    const deleted = await call('DELETE', '/api/v1/connections/api', { user: 'Op' });
+    expect(deleted.status).toBe(204);
+    await airflow('DELETE', '/api/v1/connections/api', '/connections/{connection_id}', 404, { user: 'Op' });
+    const events = await call('GET', '/api/v1/eventLogs?owner=op&order_by=event_log_id');
+    expect((events.body.event_logs as Array<{ event: string }>).map((e) => e.event).filter((e) => e.startsWith('connection'))).toEqual(['connection_create', 'connection_create', 'connection_update', 'connection_update', 'connection_delete']);
+    expect(JSON.stringify(events.body)).not.toContain('new-pw');
+  });
+});
+
 describe('pools, variables, import errors, health, version, event logs', () => {
   it('answers in Airflow shapes', async () => {
     const pools = await airflow('GET', '/api/v1/pools', '/pools', 200);
@@ -348,7 +393,8 @@ describe('roles', () => {
   it('serves its own OpenAPI document listing exactly the implemented routes', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/dags', '/api/v1/dags/{dag_id}/dagRuns', '/dagbridge/api/v1/queues']));
-    expect(Object.keys(doc.paths)).not.toContain('/api/v1/connections');
+    expect(Object.keys(doc.paths)).toContain('/api/v1/connections');
+    expect(Object.keys(doc.paths)).not.toContain('/api/v1/datasets');
     for (const path of Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/'))) {
       for (const method of Object.keys(doc.paths[path] as object)) {
         const unprefixed = path.slice('/api/v1'.length);

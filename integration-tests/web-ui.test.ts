@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ConnectionTable } from '../src/connections/connection-table.js';
+import { generateFernetKey } from '../src/lib/fernet.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { triggerDagRun } from '../src/scheduler/run-creator.js';
 import type { RedisTaskQueue } from '../src/queue/redis-queue.js';
@@ -21,6 +23,7 @@ import { DEAD_REASON, REFUSAL, openTestQueue, seedQueueFixture } from './support
 const CHROMIUM = '/usr/bin/chromium';
 const marksDag = dagSpec('marks_dag', { schedule: { type: 'none' } });
 const shots = process.env.DAGBRIDGE_SCREENSHOTS ?? '/tmp';
+const fernetKey = generateFernetKey();
 const PASSWORD = 'a browser password';
 let db: TestDatabase;
 let store: PgStore;
@@ -43,9 +46,10 @@ beforeAll(async () => {
   await insertUser(db.pool, 'alice', 'User', await hashPassword(PASSWORD));
   await insertUser(db.pool, 'victor', 'Viewer', await hashPassword(PASSWORD));
   await insertUser(db.pool, 'olga', 'Op', await hashPassword(PASSWORD));
+  await new ConnectionTable(db.pool, fernetKey).add({ connId: 'warehouse', connType: 'postgres', description: null, host: 'db.internal', schema: 'dw', login: 'etl', password: 'pw-in-the-db', port: 5432, extra: '{"api_key": "k-123", "sslmode": "require"}' });
   const context: WebContext = {
     store, pool: db.pool, queue, auth: new Authenticator(db.pool), log: silentLogger, leaseMs: 30_000,
-    now: Date.now, notify: async () => undefined, scheduleSemantics: null,
+    now: Date.now, notify: async () => undefined, scheduleSemantics: null, fernetKey,
   };
   server = await buildWebServer(context);
   url = await listenWebServer(server, context, { host: '127.0.0.1', port: 0 });
@@ -159,6 +163,25 @@ describe('the UI in Chromium', () => {
     await expect.poll(async () => (await queue.stats(['default']))[0]).toMatchObject({ ready: 1, deadLettered: 0 });
     await expect.poll(() => page.textContent('#flash')).toContain('requeued 1 dead letter(s) of default');
     await page.waitForSelector(row, { state: 'detached' });
+    await page.close();
+  });
+
+  it('shows connections to an Op with the extra masked and never the password; a User has no such page', async () => {
+    const page = await browser.newPage();
+    await logIn(page, 'alice');
+    expect(await page.$('#nav a[href="#/connections"]')).toBeNull();
+    await page.goto(`${url}/#/connections`);
+    await expect.poll(() => page.textContent('#main')).toContain('has role User; this needs Op');
+    await page.click('#logout');
+    await page.waitForSelector('#login');
+
+    await logIn(page, 'olga');
+    await page.click('#nav a[href="#/connections"]');
+    await page.click('tr[data-conn="warehouse"] button.show');
+    await expect.poll(() => page.textContent('#connection-detail')).toContain('"api_key": "***"');
+    expect(await page.textContent('#main')).not.toContain('pw-in-the-db');
+    expect(await page.textContent('#main')).not.toContain('k-123');
+    await page.screenshot({ path: `${shots}/dagbridge-ui-connections.png` });
     await page.close();
   });
 });

@@ -172,6 +172,7 @@ export function createWebContext(app: App): WebContext {
     now: Date.now,
     notify: (what) => notifyChanges(app.pool, what),
     signalWork: (queues) => app.signalWork(queues),
+    fernetKey: app.config.fernetKey,
     scheduleSemantics: app.config.scheduleSemantics,
     confLimits: { maxConfBytes: app.config.maxConfBytes, maxJsonDepth: app.config.maxJsonDepth },
   };

@@ -29,6 +29,8 @@ export interface WebContext {
   /** Wakes idle workers of these queues (after a dead letter is put back); absent without Redis. */
   signalWork?(queues: string[]): Promise<void>;
   scheduleSemantics: 'data_interval' | 'trigger' | null;
+  /** The Fernet key list connections are encrypted under (DAGBRIDGE_FERNET_KEY); null or absent: connections cannot be read or written. */
+  fernetKey?: string | null;
   /** Bounds of a triggered run's conf (`maxConfBytes`, `maxJsonDepth`); default 1 MiB and 64 levels. */
   confLimits?: { maxConfBytes: number; maxJsonDepth: number };
 }

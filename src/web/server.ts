@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ConfigError, errorMessage, NotFoundError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 import { insertAudit, OrderByError } from '../store/web-queries.js';
+import { registerConnectionRoutes } from './api-connections.js';
 import { registerDagRoutes } from './api-dags.js';
 import { registerMiscRoutes } from './api-misc.js';
 import { registerQueueActionRoutes } from './api-queue-actions.js';
@@ -76,6 +77,7 @@ export async function buildWebServer(context: WebContext): Promise<WebServer> {
   registerTaskInstanceRoutes(routes);
   registerTaskInstanceStateRoutes(routes);
   registerMiscRoutes(routes);
+  registerConnectionRoutes(routes);
   registerQueueActionRoutes(routes);
   registerUiRoutes(routes);
 

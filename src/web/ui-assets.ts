@@ -98,6 +98,7 @@ export const APP_JS = String.raw`'use strict';
   function renderNav() {
     put(nav, 
       h('a', { href: '#/' }, 'DAGs'), h('a', { href: '#/queues' }, 'Queues'), h('a', { href: '#/workers' }, 'Workers'),
+      me && (me.role === 'Op' || me.role === 'Admin') ? h('a', { href: '#/connections' }, 'Connections') : null,
       me && me.role === 'Admin' ? h('a', { href: '#/audit' }, 'Audit log') : null,
       me ? h('span', { 'class': 'who' }, me.username + ' (' + me.role + ')') : null,
       me && me.csrf_token ? h('button', { id: 'logout', onclick: function () { api('POST', '/dagbridge/api/v1/logout').then(function () { me = null; location.hash = '#/login'; }); } }, 'Log out') : null
@@ -324,6 +325,25 @@ export const APP_JS = String.raw`'use strict';
     return load().then(function () { poll(load); });
   }
 
+  // Connections (Op): the list has no secrets; Show fetches one, its extra with sensitive values as ***, never the password.
+  function connectionsPage() {
+    var box = h('div', { id: 'connections-page' });
+    var detail = h('pre', { id: 'connection-detail' });
+    function load() {
+      return api('GET', '/api/v1/connections?limit=1000').then(function (r) {
+        put(box, h('table', { id: 'connections' }, h('tr', {}, ['connection', 'type', 'host', 'port', 'schema', 'login', 'description', ''].map(function (c) { return h('th', {}, c); })),
+          r.connections.map(function (c) {
+            return h('tr', { 'data-conn': c.connection_id }, [c.connection_id, c.conn_type, c.host, c.port, c.schema, c.login, c.description].map(function (v) { return h('td', {}, v === null || v === undefined ? '' : String(v)); }),
+              h('td', {}, h('button', { 'class': 'show', onclick: function () {
+                api('GET', '/api/v1/connections/' + enc(c.connection_id)).then(function (one) { detail.textContent = c.connection_id + '\npassword: (never shown)\nextra: ' + (one.extra === null ? '' : one.extra); }).catch(function (err) { flash(err.message, 'error'); });
+              } }, 'Show')));
+          })));
+      });
+    }
+    put(main, h('h1', {}, 'Connections'), box, detail);
+    return load().then(function () { poll(load); });
+  }
+
   function route() {
     clearInterval(timer);
     var parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -336,6 +356,7 @@ export const APP_JS = String.raw`'use strict';
     else if (parts[0] === 'dags' && parts[1]) page = gridPage(parts[1]);
     else if (parts[0] === 'queues') page = queuesPage();
     else if (parts[0] === 'workers') page = workersPage();
+    else if (parts[0] === 'connections') page = connectionsPage();
     else if (parts[0] === 'audit') page = tablePage('Audit log', 'audit', '/api/v1/eventLogs?order_by=-event_log_id&limit=200', function (r) { return r.event_logs; }, [['when', function (e) { return e.when; }], ['who', function (e) { return e.owner; }], ['event', function (e) { return e.event; }], ['dag', function (e) { return e.dag_id; }], ['run', function (e) { return e.run_id; }], ['extra', function (e) { return e.extra; }]]);
     else page = dagsPage();
     page.catch(fail);
