@@ -21,7 +21,8 @@ beforeAll(async () => {
   cluster = await new TestCluster({ label: 'channel', dagsFolder: path.join(root, 'dags') }).setUp();
   cluster.scheduler();
   // A low channel cap, so that the flood test reaches it quickly; the other tests send a handful of requests.
-  cluster.worker('w1', ['--concurrency', '4'], { DAGBRIDGE_CHANNEL_MAX_REQUESTS: String(CHANNEL_MAX_REQUESTS) });
+  // The 25 MiB XCom test needs maxXcomBytes above its default of 16 MiB.
+  cluster.worker('w1', ['--concurrency', '4'], { DAGBRIDGE_CHANNEL_MAX_REQUESTS: String(CHANNEL_MAX_REQUESTS), DAGBRIDGE_MAX_XCOM_BYTES: String(30 * 1024 * 1024) });
 }, 60_000);
 
 afterAll(async () => {
@@ -70,6 +71,24 @@ describe('the supervisor channel', () => {
     // The same worker goes on: the next task's requests are answered.
     expect(await xcomsOf('channel_flood', runId)).toEqual({ after: 'unset' });
   }, 120_000);
+
+  it('sends a 25 MiB XCom only to the task that pulls it: a task of the same run that does not ask is never sent it', async () => {
+    await cluster.waitForDags(['channel_big_xcom']);
+    const runId = await cluster.trigger('channel_big_xcom');
+    const run = await cluster.waitForRun('channel_big_xcom', runId, 180_000);
+    expect(run.state).toBe('success');
+    const size = 25 * 1024 * 1024;
+    expect(await xcomsOf('channel_big_xcom', runId)).toMatchObject({ unrelated: 1, puller: size });
+    // What each task's channel carried, from the line the worker writes at the end of an attempt.
+    const bytesSent = async (taskId: string): Promise<number> => {
+      const lines = (await cluster.store.readLogLines({ dagId: 'channel_big_xcom', runId, taskId, mapIndex: -1 }, 1)).map((l) => l.line);
+      const stats = lines.map((line) => /channel: \d+ requests \(\d+ refused\), \d+ bytes received, (\d+) bytes sent/.exec(line)).find(Boolean);
+      if (!stats) throw new Error(`no channel figures in the log of ${taskId}:\n${lines.join('\n')}`);
+      return Number(stats[1]);
+    };
+    expect(await bytesSent('puller')).toBeGreaterThan(size);
+    expect(await bytesSent('unrelated')).toBeLessThan(10_000);
+  }, 240_000);
 
   it('pulls XComs when asked, with Airflow 2.10.5 arguments, defaults and ordering, and refuses a push for another task', async () => {
     await cluster.waitForDags(['channel_xcoms']);
