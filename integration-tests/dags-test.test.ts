@@ -222,6 +222,23 @@ describe('dags test of one DAG in a folder', () => {
     const typo = await dagbridge(['dags', 'test', 'only_god', '--dags-folder', folder]);
     expect([typo.exitCode, typo.stderr.trim()]).toEqual([1, expect.stringMatching(/^dagbridge: DAG "only_god" is not in .*; did you mean "only_good"\?; 1 file\(s\) failed to import/)]);
   }, 120_000);
+
+  it('parses the DAG file with the --var Variables, as the task does (Variable.get at its top level)', async () => {
+    writeFileSync(path.join(folder, 'var_shaped.py'), [
+      'from datetime import datetime',
+      'from airflow import DAG',
+      'from airflow.models import Variable',
+      'from airflow.operators.bash import BashOperator',
+      'with DAG("var_shaped", start_date=datetime(2024, 1, 1), schedule=None):',
+      '    for i in range(int(Variable.get("shards", default_var="1"))):',
+      '        BashOperator(task_id="shard_%d" % i, bash_command="echo %d" % i)',
+      '',
+    ].join('\n'));
+    const shaped = await dagbridge(['dags', 'test', 'var_shaped', '--var', 'shards=3', '--dags-folder', folder, '--json']);
+    expect(shaped.exitCode).toBe(0);
+    const tis = (JSON.parse(shaped.stdout) as DagTestJson).taskInstances.map((ti) => [ti.taskId, ti.state]);
+    expect(tis).toEqual([['shard_0', 'success'], ['shard_1', 'success'], ['shard_2', 'success']]);
+  }, 120_000);
 });
 
 describe('dags test and the params of the run (DAG.test calls create_dagrun, which validates them)', () => {

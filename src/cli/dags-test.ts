@@ -38,8 +38,12 @@ interface TestOptions extends SharedOptions {
  * The bundle holding `dagId` and its spec: first from only the files that name the id (no need to import the
  * whole folder for one DAG), else from the whole folder, whose import errors then explain a missing DAG.
  */
-async function exportDagOf(config: Config, dagId: string): Promise<{ bundle: DagBundle; dag: DagSpec }> {
-  const base = { dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, ...dagCodeSettingsOf(config) };
+async function exportDagOf(config: Config, dagId: string, variables: Readonly<Record<string, string>>): Promise<{ bundle: DagBundle; dag: DagSpec }> {
+  const base = {
+    dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, ...dagCodeSettingsOf(config),
+    // The run's Variables (--var) are the table `Variable.get` at the top of the file reads, as in its tasks.
+    ...(Object.keys(variables).length > 0 ? { variables: () => Promise.resolve(variables) } : {}),
+  };
   const files = await filesNamingDag(config.dagsFolder, dagId);
   if (files.length > 0 && files.length <= MAX_GUESSED_FILES) {
     const bundle = await exportDags({ ...base, files });
@@ -81,7 +85,7 @@ export function registerDagTestCommand(dags: Command): void {
       const config = configFrom(options, { concurrency: options.concurrency });
       const conf = parseConf(options.conf, config);
       const logicalDate = parseLogicalDate(oneLogicalDate(logicalDateArgument, options.logicalDate));
-      const { bundle, dag } = await exportDagOf(config, dagId);
+      const { bundle, dag } = await exportDagOf(config, dagId, parseVars(options.var));
       const python = await resolvePython(config.python);
       const view = options.json ? null : new LiveView();
       const controller = new AbortController();
@@ -153,7 +157,7 @@ export function registerTaskTestCommand(tasks: Command): void {
       const logicalDate = parseLogicalDate(oneLogicalDate(positionalDate, options.logicalDate)) ?? pythonIsoUtc(Date.now());
       const mapIndex = Number(options.mapIndex ?? '-1');
       if (!Number.isInteger(mapIndex) || mapIndex < -1) throw new UsageError('--map-index must be -1 or a non-negative integer');
-      const { bundle, dag } = await exportDagOf(config, dagId);
+      const { bundle, dag } = await exportDagOf(config, dagId, parseVars(options.var));
       const task = dag.tasks.find((t) => t.taskId === taskId);
       if (!task) throw new UsageError(unknownTaskMessage(taskId, dag));
       const python = await resolvePython(config.python);

@@ -278,12 +278,17 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
       error: { type: 'RunAsUserError', message: user.refused, traceback: '', retryable: false },
     }, 0);
   }
+  // A task whose callable runs in another interpreter gains nothing from a warm parent: its shim starts fresh.
+  // A warm fork server parses the DAG file without a channel: it is given the variables table to parse with
+  // (parsed DAGs are cached per table digest), as a fresh interpreter's parse reads the table over the channel.
+  const forkServers = task.kind === 'external_python' || task.kind === 'virtualenv' ? null : ctx.forkServers ?? null;
+  const parseVariables = forkServers ? await read('the variables', () => ctx.store.listVariables()) : undefined;
   const outcome = await runTaskProcess(
     {
       input,
       command: { kind: 'shim', python: ctx.python, dagsFolder: ctx.dagsFolder, file: entry.spec.file, noAirflow: ctx.noAirflow, fileHash: entry.spec.fileHash },
-      // A task whose callable runs in another interpreter gains nothing from a warm parent: its shim starts fresh.
-      forkServers: task.kind === 'external_python' || task.kind === 'virtualenv' ? null : ctx.forkServers ?? null,
+      forkServers,
+      ...(parseVariables ? { parseVariables } : {}),
       owner: task.owner,
       executionTimeoutSeconds: task.executionTimeoutSeconds,
       killGraceMs: ctx.killGraceMs,

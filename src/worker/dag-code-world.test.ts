@@ -13,6 +13,7 @@ import { MemoryStore } from '../ports/memory-store.js';
 import { exportDags } from '../shim/export.js';
 import { dagCodeSettingsOf, resolvePython } from '../shim/python.js';
 import { runAttempt, type AttemptContext } from './attempt.js';
+import { ForkServers } from './fork-server.js';
 import { taskEnvSettingsOf } from './task-env.js';
 
 // Opens a file relative to the working directory and imports a package from `pythonPath` at parse time, as
@@ -132,6 +133,41 @@ describe('one world for DAG code at parse time and in the task', () => {
       }
     } finally {
       rmSync(include, { force: true });
+    }
+  }, 120_000);
+
+  // Airflow's DAG processor and task runner both parse the file with the variables table at hand.
+  it('Variable.get at the top of a DAG file sees the variables table in a fresh interpreter and in a fork of the warm server', async () => {
+    const folder = path.join(root, 'var_dags');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'parse_vars.py'), [
+      'from datetime import datetime',
+      'from airflow import DAG',
+      'from airflow.models import Variable',
+      'from airflow.operators.python import PythonOperator',
+      'BATCH = Variable.get("batch_size", default_var="unset")',
+      'with DAG("parse_vars", start_date=datetime(2024, 1, 1), schedule=None):',
+      '    PythonOperator(task_id="fresh", python_callable=lambda: BATCH)',
+      '    PythonOperator(task_id="forked", python_callable=lambda: BATCH)',
+      '',
+    ].join('\n'));
+    const bundle = await exportDags({ dagsFolder: folder, python, noAirflow: true, variables: async () => ({ batch_size: '500' }) });
+    expect(bundle.importErrors).toEqual([]);
+    const forkServers = new ForkServers({ socketDir: root, cacheFiles: 8, log: silentLogger });
+    try {
+      const context: AttemptContext = {
+        store: new MemoryStore(), identity: { workerId: 'w1', hostname: 'h', pid: 1 }, python, dagsFolder: folder, noAirflow: true,
+        env: taskEnvSettingsOf({ passEnv: [], pythonPath: [], inheritPythonPath: false, pluginsFolder: null }), killGraceMs: 1_000, logCapBytes: 1024 * 1024, log: silentLogger,
+      };
+      const { store, runId, dagId } = await queued(bundle, context);
+      await store.setVariable('batch_size', '500');
+      const key = (taskId: string) => ({ dagId, runId, taskId, mapIndex: -1 });
+      expect(await runAttempt(context, key('fresh'), 1)).toMatchObject({ status: 'finished', state: 'success' });
+      expect(await runAttempt({ ...context, forkServers }, key('forked'), 1)).toMatchObject({ status: 'finished', state: 'success' });
+      const values = Object.fromEntries((await store.listXcoms({ dagId, runId })).map((x) => [x.taskId, x.value]));
+      expect(values).toEqual({ fresh: '500', forked: '500' });
+    } finally {
+      await forkServers.close();
     }
   }, 120_000);
 });

@@ -129,6 +129,11 @@ export interface TaskProcessSpec {
    * without them, starts a fresh interpreter. Default: none (Airflow's execute_tasks_new_python_interpreter).
    */
   readonly forkServers?: ForkServers | null;
+  /**
+   * The variables table, for a fork server's parse of the DAG file: `Variable.get` at the top of a DAG file sees
+   * it there as in a fresh interpreter (which asks over the channel) and in the export. Default: the input's.
+   */
+  readonly parseVariables?: Readonly<Record<string, string>>;
 }
 
 /** Callbacks of one run. */
@@ -686,7 +691,7 @@ async function launchForked(run: Supervision): Promise<Launched | null> {
     workDir: run.workDir,
     graceMs: settings.graceMs,
     runAs: run.runAs,
-    variables: settings.input.variables,
+    variables: spec.parseVariables ?? settings.input.variables,
     input: JSON.stringify(settings.input),
   });
   if (forked === null) return null;
