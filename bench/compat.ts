@@ -56,6 +56,8 @@ interface Folder {
 interface Expectation {
   source: string;
   skip?: string;
+  /** This DAG's own `--timeout-seconds` (a sensor whose own timeout is longer than the default). */
+  timeoutSeconds?: number;
   /** Airflow refuses to create the run (`DAG.create_dagrun` raises); the text its error contains. */
   refused?: string;
   run?: string;
@@ -154,9 +156,9 @@ function compare(outcome: DagOutcome, expectation: Expectation | undefined): str
   return differences;
 }
 
-async function runDag(bundle: DagBundle, dag: DagSpec, python: string): Promise<Omit<DagOutcome, 'differences' | 'file'>> {
+async function runDag(bundle: DagBundle, dag: DagSpec, python: string, timeoutSeconds?: number): Promise<Omit<DagOutcome, 'differences' | 'file'>> {
   const started = performance.now();
-  const signal = AbortSignal.timeout(positiveInt('--timeout-seconds', values['timeout-seconds']) * 1000);
+  const signal = AbortSignal.timeout((timeoutSeconds ?? positiveInt('--timeout-seconds', values['timeout-seconds'])) * 1000);
   try {
     const result = await testDag({
       bundle, dag, python, noAirflow: true,
@@ -193,7 +195,7 @@ async function reportFolder(folder: Folder, dir: string, python: string, expecta
     const expectation = expected[dag.dagId];
     const reason = reasonNotToRun(dag, expectation);
     const outcome = reason === null
-      ? { ...(await runDag(bundle, dag, python)), file: dag.file, differences: [] as string[] }
+      ? { ...(await runDag(bundle, dag, python, expectation?.timeoutSeconds)), file: dag.file, differences: [] as string[] }
       : { dagId: dag.dagId, file: dag.file, status: reason, runState: null, tasks: {}, seconds: 0, differences: [] };
     outcome.differences = compare(outcome, expectation);
     dags.push(outcome);
