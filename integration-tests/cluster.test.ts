@@ -218,6 +218,23 @@ describe('worker shutdown', () => {
     expect([done?.state, done?.tryNumber, done?.workerId]).toEqual(['success', 2, 'rescuer']);
   }, 150_000);
 
+  it('stops a running task whose instance is marked success meanwhile, as Airflow\'s heartbeat does, and keeps the mark', async () => {
+    const { cluster: c, root } = await newCluster('externally', FIXTURES);
+    c.scheduler();
+    const worker = c.worker('marked', ['--concurrency', '1'], { SLOW_SECONDS: '60' });
+    await c.waitForDags(['slow']);
+    const runId = await c.trigger('slow', ['--run-id', 'marked_meanwhile']);
+    await c.until('the task to start', async () => existsSync(path.join(root, 'starts.log')));
+    const key = { dagId: 'slow', runId, taskId: 'slow_task', mapIndex: -1 };
+    expect((await c.cli(['tasks', 'mark-success', 'slow', runId, 'slow_task'])).exitCode).toBe(0);
+    await c.until('the worker to stop the task', async () => worker.output().includes('State of this instance has been externally set to success. Terminating instance.'));
+    await c.until('the task process to end', async () => (await c.store.readLogLines(key, 1)).some((l) => l.line.includes('dagbridge: State of this instance has been externally set to success')));
+    // It never finished its sleep, and its outcome did not overwrite the mark.
+    expect(readFileSync(path.join(root, 'starts.log'), 'utf8')).toBe('start 1\n');
+    expect(await c.store.getTaskInstance(key)).toMatchObject({ state: 'success', tryNumber: 1 });
+    expect((await c.waitForRun('slow', runId)).state).toBe('success');
+  }, 150_000);
+
   it('--strict exits 1 when the environment satisfies none of the queues, saying what is missing', async () => {
     const { cluster: c } = await newCluster('strict', FIXTURES);
     const manifest = path.join(ROOT, 'integration-tests', 'fixtures', 'manifest_dags', 'dagbridge.manifest.json');

@@ -77,6 +77,11 @@ export type AttemptReport =
   | { status: 'finished'; state: TaskInstanceState; recorded: boolean; durationMs: number }
   | { status: 'handed_back'; reason: string };
 
+/** The abort reason of an attempt whose task instance was set to another state while it ran. */
+export class TaskInstanceChanged extends Error {
+  override name = 'TaskInstanceChanged';
+}
+
 const graphs = new Map<string, { spec: DagSpec; graph: DagGraph }>();
 
 /** The DAG version a run was created with, and its graph (memoised per version). */
@@ -303,6 +308,12 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
   );
 
   if (outcome.aborted) {
+    if (signal?.reason instanceof TaskInstanceChanged) {
+      // Not the worker's to hand back: the instance is already in another state (requeueTry would refuse).
+      logs.add('system', `dagbridge: ${signal.reason.message}`, now());
+      await logs.close();
+      return { status: 'handed_back', reason: signal.reason.message };
+    }
     await logs.close();
     const reason = 'handed back: the worker stopped before the task finished';
     const handedBack = await retrying(() => ctx.store.requeueTry(key, tryNumber, 'running', reason, now()), { what: `hand back ${key.dagId}.${key.taskId}`, log, maxElapsedMs: 30_000 });

@@ -25,8 +25,8 @@ import type { Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import type { ClaimedMessage, TaskQueue } from '../ports/task-queue.js';
 import { parseTaskMessage } from '../ports/task-message.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
-import { runAttempt, type AttemptContext } from './attempt.js';
+import type { MetadataStore, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
+import { runAttempt, TaskInstanceChanged, type AttemptContext } from './attempt.js';
 import { defaultAttemptBase, prepareAttemptBase } from './attempt-dirs.js';
 import { withManifestEnv, type ManifestWatch, type QueueVerdict } from './manifest-gate.js';
 import type { WorkerRecord, WorkerRegistry, WorkerState } from '../ports/worker-registry.js';
@@ -86,6 +86,8 @@ interface Running {
   controller: AbortController;
   startedAt: number;
   done: Promise<void>;
+  /** The task instance and try, once the message is parsed. */
+  attempt?: { key: TaskInstanceKey; tryNumber: number };
 }
 
 /** A running worker. */
@@ -240,6 +242,8 @@ export class WorkerService {
       return;
     }
     const key = { dagId: parsed.dagId, runId: parsed.runId, taskId: parsed.taskId, mapIndex: parsed.mapIndex };
+    const running = this.running.get(message.id);
+    if (running) running.attempt = { key, tryNumber: parsed.tryNumber };
     const pickedUpAt = Date.now();
     let startFailed = false;
     const store = failureWatchedStartTry(this.context.store, () => (startFailed = true));
@@ -317,6 +321,7 @@ export class WorkerService {
           this.options.log.warn('lease lost for a running task; it keeps running here', { messageId: id });
         }
       }
+      await this.stopChangedAttempts();
       const { requestedAction } = await this.heartbeatWorker();
       this.storeAnswered();
       this.options.metrics?.record({ kind: 'heartbeat', ok: true, at: Date.now(), state: this.reportedState(), slotsBusy: this.running.size, concurrency: this.options.concurrency });
@@ -333,6 +338,24 @@ export class WorkerService {
       this.options.metrics?.record({ kind: 'heartbeat', ok: false, at: Date.now(), state: this.reportedState(), slotsBusy: this.running.size, concurrency: this.options.concurrency });
       this.options.log.warn('heartbeat failed; retrying', { error: errorMessage(error) });
     }
+  }
+
+  /**
+   * Ends the attempts whose task instance was set to another state while they ran (marked success or failed,
+   * cleared, handed to another try), as Airflow's task heartbeat does ("State of this instance has been
+   * externally set to ... Terminating instance."): their outcome could no longer be recorded, and a cleared
+   * task would otherwise run twice at once. Before its `startTry` an attempt's instance is still `queued`.
+   */
+  private async stopChangedAttempts(): Promise<void> {
+    const attempts = [...this.running.values()].filter((entry) => entry.attempt && !entry.controller.signal.aborted);
+    await Promise.all(attempts.map(async (entry) => {
+      const { key, tryNumber } = entry.attempt as NonNullable<Running['attempt']>;
+      const ti = await this.options.store.getTaskInstance(key);
+      const reason = externalChange(ti, tryNumber);
+      if (reason === null) return;
+      this.options.log.warn(reason, { dagId: key.dagId, runId: key.runId, taskId: key.taskId, mapIndex: key.mapIndex, tryNumber });
+      entry.controller.abort(new TaskInstanceChanged(reason));
+    }));
   }
 
   private heartbeatWorker(): Promise<{ requestedAction: WorkerRecord['requestedAction'] }> {
@@ -416,4 +439,15 @@ function failureWatchedStartTry<S extends MetadataStore>(store: S, onFailure: ()
       };
     },
   });
+}
+
+/**
+ * Why an attempt of try `tryNumber` must stop, given its task instance as stored now, or null while the
+ * instance is still the attempt's (running or, before the attempt's start, queued on that try).
+ */
+export function externalChange(ti: Pick<TaskInstanceRecord, 'state' | 'tryNumber'> | null, tryNumber: number): string | null {
+  if (ti === null) return 'The task instance no longer exists (its run was deleted). Terminating instance.';
+  if (ti.tryNumber === tryNumber && (ti.state === 'running' || ti.state === 'queued')) return null;
+  const other = ti.tryNumber === tryNumber ? '' : ` on try ${ti.tryNumber}`;
+  return `State of this instance has been externally set to ${ti.state}${other}. Terminating instance.`;
 }
