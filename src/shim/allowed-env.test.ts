@@ -15,6 +15,14 @@ describe('allowedParentEnv', () => {
     expect(allowedParentEnv(parent, {})).toEqual({ PATH: '/usr/bin', HOME: '/home/w', LC_ALL: 'C' });
   });
 
+  // A PythonVirtualenvOperator's pip installs from the worker's index, as an Airflow worker's pip would.
+  it('passes the worker\'s pip index settings by default, not other PIP_ variables', () => {
+    const pip = { PIP_INDEX_URL: 'https://idx/simple', PIP_EXTRA_INDEX_URL: 'https://b/simple', PIP_TRUSTED_HOST: 'idx', PIP_REQUIRE_VIRTUALENV: '1' };
+    expect(allowedParentEnv({ ...parent, ...pip }, {})).toEqual({
+      PATH: '/usr/bin', HOME: '/home/w', LC_ALL: 'C', PIP_INDEX_URL: 'https://idx/simple', PIP_EXTRA_INDEX_URL: 'https://b/simple', PIP_TRUSTED_HOST: 'idx',
+    });
+  });
+
   it('passes Airflow variables, connections and passEnv names or prefixes when asked', () => {
     expect(allowedParentEnv(parent, { passAirflowVariables: true, passAirflowConnections: true, passEnv: ['AWS_*', 'MY_API_TOKEN'] })).toEqual({
       PATH: '/usr/bin', HOME: '/home/w', LC_ALL: 'C', AIRFLOW_VAR_X: '1', AIRFLOW_CONN_Y: 'c', AWS_SECRET_ACCESS_KEY: 'k', AWS_REGION: 'eu', MY_API_TOKEN: 't',

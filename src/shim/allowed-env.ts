@@ -13,6 +13,16 @@ export const BASE_ENV_NAMES: readonly string[] = ['PATH', 'HOME', 'LANG', 'LANGU
 /** Parent PYTHON* variables that only change encoding behaviour and are passed through. */
 export const SAFE_PYTHON_ENV_NAMES: readonly string[] = ['PYTHONIOENCODING', 'PYTHONUTF8'];
 
+/**
+ * Parent pip settings passed when they are set: where a PythonVirtualenvOperator's pip finds packages (the
+ * worker's index, proxies of pip, certificates), as an Airflow worker's pip would. An index URL may carry a
+ * token: it reaches task code as it reaches the worker's own pip.
+ */
+export const PIP_INDEX_ENV_NAMES: readonly string[] = [
+  'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_FIND_LINKS', 'PIP_NO_INDEX', 'PIP_CERT', 'PIP_CLIENT_CERT',
+  'PIP_CONFIG_FILE', 'PIP_PROXY', 'PIP_DEFAULT_TIMEOUT', 'PIP_RETRIES',
+];
+
 /** A valid environment variable name. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -63,7 +73,7 @@ export function pythonPathEntries(
 
 /** Whether `name` is one of the parent variables passed without configuration. */
 export function isAllowedByDefault(name: string): boolean {
-  return BASE_ENV_NAMES.includes(name) || name.startsWith('LC_') || SAFE_PYTHON_ENV_NAMES.includes(name);
+  return BASE_ENV_NAMES.includes(name) || name.startsWith('LC_') || SAFE_PYTHON_ENV_NAMES.includes(name) || PIP_INDEX_ENV_NAMES.includes(name);
 }
 
 /**

@@ -8,9 +8,11 @@ The callable gets ``op_args`` and, as keyword arguments, the context merged with
 External Python: the callable's source runs in another interpreter (``python``) as a script; arguments and the
 return value travel as JSON files (Airflow pickles them; dagbridge's XComs are JSON anyway), datetimes as
 tagged ISO strings turned back into ``datetime`` objects in the child. The child's stdout/stderr are the task's.
-PythonVirtualenvOperator: dagbridge does not create virtualenvs (workers may have no network); the callable
-runs in ``python`` when the operator names one, else in the worker's own interpreter, and ``requirements`` are
-not installed: declare them in the queue's dependency manifest instead. A warning line says so.
+PythonVirtualenvOperator: as Airflow 2.10.5's ``prepare_virtualenv``, a virtualenv is created for the try in its
+temporary folder (``python -m venv``, of ``python{python_version}`` when set, with the system site packages unless
+``system_site_packages=False``), ``index_urls`` written to its ``pip.conf``, then ``pip install
+*pip_install_options -r requirements.txt``; pip reads the worker's index settings (``PIP_INDEX_URL``, ...) from the
+task's environment. A requirement pip cannot install fails the try with pip's error, naming the requirements.
 """
 import sys
 
@@ -128,12 +130,64 @@ def _interpreter(op):
             raise_airflow("AirflowException", "Python Path '%s' must exists" % python)
         return python
     if is_virtualenv:
-        requirements = getattr(op, "requirements", None)
-        log.warning(
-            "dagbridge does not create virtualenvs: running the callable in %s; requirements %s are not installed "
-            "(declare them in the queue's dependency manifest)", sys.executable, requirements or "[]")
-        return sys.executable
+        return None
     raise_airflow("AirflowException", "ExternalPythonOperator needs `python`: the path of the interpreter to run in")
+
+
+def _requirement_list(op):
+    requirements = getattr(op, "requirements", None) or []
+    requirements = [requirements] if isinstance(requirements, str) else list(requirements)
+    return sorted(str(requirement) for requirement in requirements)
+
+
+def _run_setup_step(command, what):
+    # Output goes to the task log; the failure message carries pip's own ERROR lines (they name the requirement).
+    import subprocess
+
+    log.info("Executing cmd: %s", " ".join(command))
+    completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               universal_newlines=True, errors="replace")
+    output = completed.stdout or ""
+    if output:
+        sys.stderr.write(output if output.endswith("\n") else output + "\n")
+    if completed.returncode != 0:
+        errors = [line.strip() for line in output.splitlines() if line.startswith("ERROR")]
+        raise_airflow("AirflowException", "%s failed (exit status %d)%s" % (
+            what, completed.returncode, (": " + " ".join(errors)) if errors else ""))
+
+
+def prepare_virtualenv(op, folder):
+    """The python of a new virtualenv in ``folder`` with the operator's requirements installed."""
+    import os
+
+    venv = os.path.join(folder, "venv")
+    index_urls = getattr(op, "index_urls", None)
+    if isinstance(index_urls, str):
+        index_urls = [index_urls]
+    os.mkdir(venv)
+    if index_urls is not None:
+        # Airflow's _generate_pip_conf: the venv's own pip.conf (pip reads sys.prefix/pip.conf).
+        lines = ["index-url = %s" % index_urls[0]] if index_urls else ["no-index = true"]
+        if len(index_urls) > 1:
+            lines.append("extra-index-url = %s" % " ".join(index_urls[1:]))
+        with open(os.path.join(venv, "pip.conf"), "w", encoding="utf-8") as handle:
+            handle.write("[global]\n" + "\n".join(lines))
+    version = getattr(op, "python_version", None)
+    base = "python%s" % version if version else sys.executable
+    command = [base, "-m", "venv", venv]
+    if getattr(op, "system_site_packages", True):
+        command.append("--system-site-packages")
+    _run_setup_step(command, "Creating the virtualenv with %s -m venv" % base)
+    python = os.path.join(venv, "bin", "python")
+    requirements = _requirement_list(op)
+    if requirements:
+        requirements_file = os.path.join(venv, "requirements.txt")
+        with open(requirements_file, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(requirements))
+        options = [str(option) for option in getattr(op, "pip_install_options", None) or []]
+        _run_setup_step([python, "-m", "pip", "install", *options, "-r", requirements_file],
+                        "pip could not install the requirements %s into the task's virtualenv" % requirements)
+    return python
 
 
 def execute_external_python(op, context):
@@ -160,6 +214,8 @@ def execute_external_python(op, context):
         env = dict(os.environ) if getattr(op, "inherit_env", True) else {}
         env.update({str(k): str(v) for k, v in env_vars.items()})
     with tempfile.TemporaryDirectory(prefix="dagbridge-venv-") as folder:
+        if python is None:
+            python = prepare_virtualenv(op, folder)
         script = os.path.join(folder, "script.py")
         input_path = os.path.join(folder, "script.in")
         output_path = os.path.join(folder, "script.out")

@@ -137,8 +137,8 @@ class _BasePythonVirtualenvOperator(PythonOperator):
 
 
 class PythonVirtualenvOperator(_BasePythonVirtualenvOperator):
-    """Runs the callable in a virtualenv with `requirements` (dagbridge: in `python` or the worker's own
-    interpreter; requirements are not installed, see docs/shim.md)."""
+    """Runs the callable in a new virtualenv with `requirements` installed by pip (dagbridge_shim.execution.python
+    ``prepare_virtualenv``; `venv_cache_path` is not used: each try creates its own)."""
 
     def __init__(
         self,
