@@ -23,6 +23,13 @@ describe('allowedParentEnv', () => {
     });
   });
 
+  it('withholds a pip setting whose URL carries credentials unless passEnv names it, and says so', () => {
+    const pip = { PIP_INDEX_URL: 'https://ci:s3cret@idx/simple', PIP_EXTRA_INDEX_URL: 'https://a/simple https://tok@b/simple', PIP_PROXY: 'http://proxy:3128' };
+    expect(allowedParentEnv({ ...parent, ...pip }, {})).toEqual({ PATH: '/usr/bin', HOME: '/home/w', LC_ALL: 'C', PIP_PROXY: 'http://proxy:3128' });
+    expect(withheldParentEnvNames({ ...parent, ...pip }, {})).toEqual(expect.arrayContaining(['PIP_EXTRA_INDEX_URL', 'PIP_INDEX_URL']));
+    expect(allowedParentEnv({ ...parent, ...pip }, { passEnv: ['PIP_INDEX_URL'] })).toMatchObject({ PIP_INDEX_URL: 'https://ci:s3cret@idx/simple' });
+  });
+
   it('passes Airflow variables, connections and passEnv names or prefixes when asked', () => {
     expect(allowedParentEnv(parent, { passAirflowVariables: true, passAirflowConnections: true, passEnv: ['AWS_*', 'MY_API_TOKEN'] })).toEqual({
       PATH: '/usr/bin', HOME: '/home/w', LC_ALL: 'C', AIRFLOW_VAR_X: '1', AIRFLOW_CONN_Y: 'c', AWS_SECRET_ACCESS_KEY: 'k', AWS_REGION: 'eu', MY_API_TOKEN: 't',

@@ -15,8 +15,8 @@ export const SAFE_PYTHON_ENV_NAMES: readonly string[] = ['PYTHONIOENCODING', 'PY
 
 /**
  * Parent pip settings passed when they are set: where a PythonVirtualenvOperator's pip finds packages (the
- * worker's index, proxies of pip, certificates), as an Airflow worker's pip would. An index URL may carry a
- * token: it reaches task code as it reaches the worker's own pip.
+ * worker's index, proxies of pip, certificates), as an Airflow worker's pip would. One whose value holds a URL
+ * with credentials (`https://user:token@index/simple`) is a secret: it passes only when `passEnv` names it.
  */
 export const PIP_INDEX_ENV_NAMES: readonly string[] = [
   'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_FIND_LINKS', 'PIP_NO_INDEX', 'PIP_CERT', 'PIP_CLIENT_CERT',
@@ -72,8 +72,13 @@ export function pythonPathEntries(
 }
 
 /** Whether `name` is one of the parent variables passed without configuration. */
-export function isAllowedByDefault(name: string): boolean {
-  return BASE_ENV_NAMES.includes(name) || name.startsWith('LC_') || SAFE_PYTHON_ENV_NAMES.includes(name) || PIP_INDEX_ENV_NAMES.includes(name);
+export function isAllowedByDefault(name: string, value = ''): boolean {
+  return BASE_ENV_NAMES.includes(name) || name.startsWith('LC_') || SAFE_PYTHON_ENV_NAMES.includes(name) || (PIP_INDEX_ENV_NAMES.includes(name) && !hasUrlCredentials(value));
+}
+
+/** Whether any whitespace-separated URL of `value` carries a user or password (`scheme://user[:password]@host`). */
+export function hasUrlCredentials(value: string): boolean {
+  return value.split(/\s+/).some((part) => /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(part));
 }
 
 /**
@@ -84,7 +89,7 @@ export function allowedParentEnv(parentEnv: Readonly<Record<string, string | und
   const passed = allowPredicate(allow);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(parentEnv)) {
-    if (value !== undefined && passed(name)) env[name] = value;
+    if (value !== undefined && passed(name, value)) env[name] = value;
   }
   return env;
 }
@@ -96,15 +101,15 @@ export function allowedParentEnv(parentEnv: Readonly<Record<string, string | und
 export function withheldParentEnvNames(parentEnv: Readonly<Record<string, string | undefined>>, allow: EnvAllowList): string[] {
   const passed = allowPredicate(allow);
   return Object.entries(parentEnv)
-    .filter(([name, value]) => value !== undefined && !passed(name))
+    .filter(([name, value]) => value !== undefined && !passed(name, value))
     .map(([name]) => name)
     .sort();
 }
 
-function allowPredicate(allow: EnvAllowList): (name: string) => boolean {
+function allowPredicate(allow: EnvAllowList): (name: string, value: string) => boolean {
   const patterns = (allow.passEnv ?? []).map(parsePassPattern);
-  return (name) =>
-    isAllowedByDefault(name) ||
+  return (name, value) =>
+    isAllowedByDefault(name, value) ||
     (allow.passAirflowVariables === true && name.startsWith('AIRFLOW_VAR_')) ||
     (allow.passAirflowConnections === true && name.startsWith('AIRFLOW_CONN_')) ||
     (allow.passAirflowConfig === true && name.startsWith('AIRFLOW__')) ||
