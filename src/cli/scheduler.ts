@@ -2,6 +2,7 @@
  * `dagbridge scheduler`: parses the DAG folder, creates runs, decides and enqueues to Redis. Run one or more
  * (each write is a compare-and-set, so two schedulers never create the same run or enqueue the same try twice).
  */
+import { attemptSettingsOf, storedConnections } from './attempt-settings.js';
 import type { Command } from 'commander';
 import { RedisExecutor } from '../executor/redis-executor.js';
 import { SchedulerMetrics, serveServiceHttp } from '../http/service-metrics.js';
@@ -13,15 +14,10 @@ import { withConnectionOptions, withDagOptions, type SharedOptions } from './com
 import { onStopSignals, withApp } from './run-command.js';
 import { dagCodeSettingsOf, resolvePython } from '../shim/python.js';
 import { hostname } from 'node:os';
-import { ConnectionTable } from '../connections/connection-table.js';
-import { connectionLookup } from '../connections/sources.js';
-import { FernetKeys } from '../lib/fernet.js';
-import { jsonLimitsOf } from '../lib/json-limits.js';
 import type { Logger } from '../lib/logger.js';
 import type { Config } from '../config/config.js';
 import type { DagCallbackRunner } from '../ports/dag-callback-runner.js';
 import type { AttemptContext } from '../worker/attempt.js';
-import { taskEnvSettingsOf } from '../worker/task-env.js';
 
 /** Registers `scheduler`. */
 export function registerSchedulerCommand(program: Command): void {
@@ -82,18 +78,11 @@ export function registerSchedulerCommand(program: Command): void {
 async function dagCallbackRunner(config: Config, store: ReturnType<typeof requireStore>, log: Logger): Promise<DagCallbackRunner> {
   const python = await resolvePython(config.python);
   const { runDagCallback } = await import('../worker/dag-callback.js');
-  if (config.fernetKey) FernetKeys.parse(config.fernetKey);
   const context: AttemptContext = {
+    ...attemptSettingsOf(config, python.executable),
     store,
     identity: { workerId: `scheduler-${hostname()}-${process.pid}`, hostname: hostname(), pid: process.pid },
-    python: python.executable,
-    dagsFolder: config.dagsFolder,
-    noAirflow: config.noAirflow,
-    env: taskEnvSettingsOf(config),
-    killGraceMs: config.killGraceMs,
-    logCapBytes: config.logCapBytes,
-    jsonLimits: jsonLimitsOf(config),
-    connections: connectionLookup({ env: process.env, connectionsFile: config.connectionsFile, table: new ConnectionTable(store.pool, config.fernetKey) }),
+    connections: storedConnections(config, store),
     log,
   };
   return (claim) => runDagCallback(context, claim, (line) => log.info(`dag callback: ${line}`, { dagId: claim.dagId, runId: claim.runId }));

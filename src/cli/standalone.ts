@@ -6,14 +6,11 @@
  * Ctrl-C (SIGINT) or SIGTERM: running tasks are stopped and handed back (they run again on the next start),
  * the scheduler stops, then PostgreSQL. A second signal makes the database shut down immediately.
  */
+import { attemptSettingsOf, storedConnections } from './attempt-settings.js';
 import type { ForkServers } from '../worker/fork-server.js';
 import type { Command } from 'commander';
 import { createApp, describeUrl, requireStore, type App } from '../app.js';
 import { errorMessage } from '../lib/errors.js';
-import { jsonLimitsOf } from '../lib/json-limits.js';
-import { FernetKeys } from '../lib/fernet.js';
-import { ConnectionTable } from '../connections/connection-table.js';
-import { connectionLookup } from '../connections/sources.js';
 import { createLogger, type LogLevel } from '../lib/logger.js';
 import { assertDagsFolder, cachedExporter } from '../shim/export.js';
 import { resolvePython } from '../shim/python.js';
@@ -32,7 +29,6 @@ import { assertCanRunAsUsers } from '../worker/run-as-user-check.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
 import { onStopSignals } from './run-command.js';
 import { parsePort, startWebServer, type StartedWebServer } from './webserver.js';
-import { taskEnvSettingsOf } from '../worker/task-env.js';
 import { dagCodeSettingsOf } from '../shim/python.js';
 
 interface StandaloneOptions extends SharedOptions {
@@ -135,20 +131,12 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
     const refresh = (): void => void watcher.refresh().catch((error: unknown) => log.warn('could not read run states', { error: errorMessage(error) }));
     const { StandaloneService } = await import('../standalone/standalone-service.js');
     forkServers = (await import('../worker/fork-server.js')).forkServersFor(config, log);
-    if (config.fernetKey) FernetKeys.parse(config.fernetKey);
-    const connections = connectionLookup({ env: process.env, connectionsFile: config.connectionsFile, table: new ConnectionTable(store.pool, config.fernetKey) });
+    const connections = storedConnections(config, store);
     service = new StandaloneService({
       store, log,
       exportBundle: cachedExporter({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, ...dagCodeSettingsOf(config), variables: () => store.listVariables(), cacheDir: config.home }),
       attempt: {
-        python: python.executable,
-        dagsFolder: config.dagsFolder,
-        noAirflow: config.noAirflow,
-        env: taskEnvSettingsOf(config),
-        killGraceMs: config.killGraceMs,
-        logCapBytes: config.logCapBytes,
-        jsonLimits: jsonLimitsOf(config),
-        channelLimits: { maxRequests: config.channelMaxRequests },
+        ...attemptSettingsOf(config, python.executable),
         // Outside the home: a task's `../..` must not reach the home's URL and settings files.
         workBaseDir: undefined,
         runAsUsers: config.runAsUser,

@@ -2,6 +2,7 @@
  * `dagbridge worker`: verify the dependency manifest, register, then claim one task per free slot from the
  * queues the environment satisfies. `dagbridge worker check` (CI) lives in manifest.ts.
  */
+import { attemptSettingsOf, storedConnections } from './attempt-settings.js';
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -12,14 +13,9 @@ import { loadManifest } from '../manifest/manifest.js';
 import { resolvePython } from '../shim/python.js';
 import { planWorkerManifest } from '../worker/manifest-gate.js';
 import { waitForStore } from '../lib/retry.js';
-import { jsonLimitsOf } from '../lib/json-limits.js';
-import { FernetKeys } from '../lib/fernet.js';
-import { ConnectionTable } from '../connections/connection-table.js';
-import { connectionLookup } from '../connections/sources.js';
 import { configFrom, withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
 import { assertCanRunAsUsers } from '../worker/run-as-user-check.js';
 import { onStopSignals, withApp } from './run-command.js';
-import { taskEnvSettingsOf } from '../worker/task-env.js';
 
 interface WorkerOptions extends SharedOptions {
   queues?: string;
@@ -80,9 +76,7 @@ export function registerWorkerCommand(program: Command): Command {
         // The task runner's modules are loaded by the commands that run tasks only.
         const { WorkerService } = await import('../worker/worker-service.js');
         const forkServers = (await import('../worker/fork-server.js')).forkServersFor(config, app.log);
-        // A malformed key stops the worker at start, not at a task's first connection lookup.
-        if (config.fernetKey) FernetKeys.parse(config.fernetKey);
-        const connections = connectionLookup({ env: process.env, connectionsFile: config.connectionsFile, table: new ConnectionTable(store.pool, config.fernetKey) });
+        const connections = storedConnections(config, store);
         const service = new WorkerService({
           workerId: options.workerId ?? defaultWorkerId(),
           store, queue,
@@ -93,14 +87,7 @@ export function registerWorkerCommand(program: Command): Command {
           heartbeatMs: config.heartbeatMs,
           shutdownGraceMs: config.shutdownGraceMs,
           attempt: {
-            python: python.executable,
-            dagsFolder: config.dagsFolder,
-            noAirflow: config.noAirflow,
-            env: taskEnvSettingsOf(config),
-            killGraceMs: config.killGraceMs,
-            logCapBytes: config.logCapBytes,
-            jsonLimits: jsonLimitsOf(config),
-            channelLimits: { maxRequests: config.channelMaxRequests },
+            ...attemptSettingsOf(config, python.executable),
             workBaseDir: undefined,
             runAsUsers: config.runAsUser,
             forkServers,
