@@ -82,7 +82,7 @@ class VirtualenvTest(unittest.TestCase):
         outcome = run("venv_missing")
         self.assertEqual(outcome.result["state"], "failed", outcome)
         message = outcome.result["error"]["message"]
-        self.assertIn("pip could not install the requirements ['dagbridge-no-such-dist==9.9']", message)
+        self.assertIn("Installing the requirements ['dagbridge-no-such-dist==9.9'] into the task's virtualenv with pip failed (exit status 1)", message)
         self.assertIn("satisfies the requirement dagbridge-no-such-dist==9.9", message)
 
 

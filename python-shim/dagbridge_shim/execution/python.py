@@ -186,7 +186,7 @@ def prepare_virtualenv(op, folder):
             handle.write("\n".join(requirements))
         options = [str(option) for option in getattr(op, "pip_install_options", None) or []]
         _run_setup_step([python, "-m", "pip", "install", *options, "-r", requirements_file],
-                        "pip could not install the requirements %s into the task's virtualenv" % requirements)
+                        "Installing the requirements %s into the task's virtualenv with pip" % requirements)
     return python
 
 
