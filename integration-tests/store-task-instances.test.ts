@@ -90,6 +90,7 @@ describe('applyChanges', () => {
       hostname: null,
       pid: null,
       note: null,
+      renderedMapIndex: null,
     };
     expect(await store.getTaskInstance({ dagId: 'ti', runId: run.runId, taskId: 'extract', mapIndex: -1 })).toEqual(expected);
     const load = await store.getTaskInstance({ dagId: 'ti', runId: run.runId, taskId: 'load', mapIndex: -1 });
