@@ -6,6 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCluster } from './support/cluster.js';
 import { startFixtureCluster, type FixtureCluster } from './support/fixture-cluster.js';
+import { silentLogger } from '../src/lib/logger.js';
+import type { PgStore } from '../src/store/pg-store.js';
+import { insertUser } from '../src/store/web-queries.js';
+import { Authenticator } from '../src/web/auth.js';
+import { hashPassword } from '../src/web/passwords.js';
+import type { WebContext } from '../src/web/routes.js';
+import { buildWebServer } from '../src/web/server.js';
 
 let started: FixtureCluster | undefined;
 let cluster: TestCluster;
@@ -125,6 +132,34 @@ describe('ExternalTaskMarker', () => {
     expect((await ti('ext_child', child, 'child_other'))?.tryNumber).toBe(1);
     // Without --downstream the marker is not followed.
     expect(await cluster.cliJson(['tasks', 'clear', 'ext_parent', parent, 'marker'])).toMatchObject({ external: [] });
+  }, 180_000);
+
+  it('the REST API\'s clearTaskInstances with include_downstream follows the marker as the CLI does', async () => {
+    await cluster.waitForDags(['ext_parent', 'ext_child']);
+    const date = '2024-06-08T00:00:00+00:00';
+    const parent = await runAt('ext_parent', date);
+    const child = await runAt('ext_child', date);
+    const store = cluster.store as PgStore;
+    await insertUser(store.pool, 'clearer', 'User', await hashPassword('pw-of-the-clearer'));
+    const context: WebContext = {
+      store, pool: store.pool, queue: null, auth: new Authenticator(store.pool), log: silentLogger, leaseMs: 30_000,
+      now: () => Date.now(), notify: async () => undefined, scheduleSemantics: null, fernetKey: null,
+    };
+    const { app } = await buildWebServer(context);
+    try {
+      const response = await app.inject({
+        method: 'POST', url: '/api/v1/dags/ext_parent/clearTaskInstances',
+        headers: { authorization: `Basic ${Buffer.from('clearer:pw-of-the-clearer').toString('base64')}` },
+        payload: { dag_run_id: parent, task_ids: ['start'], include_downstream: true, dry_run: true },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const listed = (response.json() as { task_instances: Array<{ dag_id: string; dag_run_id: string; task_id: string }> }).task_instances;
+      expect(listed.map((t) => `${t.dag_id}.${t.task_id}@${t.dag_run_id}`).sort()).toEqual([
+        `ext_child.child_end@${child}`, `ext_child.child_start@${child}`, `ext_parent.marker@${parent}`, `ext_parent.start@${parent}`,
+      ]);
+    } finally {
+      await app.close();
+    }
   }, 180_000);
 
   it('past the first marker\'s recursion_depth the clear is refused with Airflow\'s message and nothing changes', async () => {

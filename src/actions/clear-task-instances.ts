@@ -9,13 +9,32 @@ import type { DagSpec } from '../dag/bundle.js';
 import { isExternalTaskMarker, markerTarget, maxRecursionMessage } from '../dag/external-marker.js';
 import { buildGraph, downstreamClosure } from '../dag/graph.js';
 import { NotFoundError, UsageError } from '../lib/errors.js';
-import type { DagRunRecord, MetadataStore } from '../ports/metadata-store.js';
+import type { DagRunRecord, MetadataStore, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 /** One run's part of a clear. */
 export interface RunClear {
   readonly run: DagRunRecord;
   readonly spec: DagSpec;
   readonly taskIds: ReadonlySet<string>;
+}
+
+/** A part's task instances that a clear takes: all of its tasks, or with `onlyFailed` the failed and upstream_failed. */
+export async function clearTargets(store: MetadataStore, part: RunClear, onlyFailed = false): Promise<TaskInstanceRecord[]> {
+  return (await store.listTaskInstances(part.run)).filter((ti) => part.taskIds.has(ti.taskId) && (!onlyFailed || ti.state === 'failed' || ti.state === 'upstream_failed'));
+}
+
+/**
+ * Clears every part of a plan: its targets, and a finished run goes back to `queued` unless `resetDagRuns` is
+ * false (Airflow's `reset_dag_runs`). Returns how many task instances were cleared.
+ */
+export async function applyClear(store: MetadataStore, plan: readonly RunClear[], now: number, options: { onlyFailed?: boolean; resetDagRuns?: boolean } = {}): Promise<number> {
+  let cleared = 0;
+  for (const part of plan) {
+    const targets = (await clearTargets(store, part, options.onlyFailed)).map((ti) => ({ taskId: ti.taskId, mapIndex: ti.mapIndex }));
+    cleared += await store.clearTaskInstances(part.run, part.spec, targets, now);
+    if (options.resetDagRuns !== false && (part.run.state === 'success' || part.run.state === 'failed')) await store.setDagRunState(part.run, part.run.state, 'queued', now);
+  }
+  return cleared;
 }
 
 /** The runs and tasks a clear of `taskIds` in `run` reaches through ExternalTaskMarkers (the first is `run`'s own). */

@@ -14,6 +14,7 @@ import { isoOrNull, taskInstanceJson, tryJson } from './airflow-json.js';
 import { runOr404 } from './api-dags.js';
 import { ApiError } from './problem.js';
 import { dagParams, mappedTaskParams, paging, repeated, runParams, taskParams, type Routes, type WebContext } from './routes.js';
+import { applyClear, clearTargets, planClear } from '../actions/clear-task-instances.js';
 
 async function instanceOr404(context: WebContext, key: TaskInstanceKey): Promise<{ ti: TaskInstanceRecord; run: DagRunRecord; operator: string | null }> {
   const run = await runOr404(context, key.dagId, key.runId);
@@ -143,13 +144,17 @@ export function registerTaskInstanceRoutes(routes: Routes): void {
       if (body.include_downstream) for (const id of downstreamClosure(graph, taskId)) selected.add(id);
       if (body.include_upstream) for (const id of upstreamClosure(graph, taskId)) selected.add(id);
     }
-    const targets = (await context.store.listTaskInstances(run)).filter((ti) => selected.has(ti.taskId) && (!body.only_failed || ti.state === 'failed' || ti.state === 'upstream_failed'));
+    // As `dagbridge tasks clear`: with the downstream, the tasks ExternalTaskMarkers point at in other DAGs too.
+    const plan = body.include_downstream ? await planClear(context.store, run, spec, selected) : [{ run, spec, taskIds: selected }];
+    const targets = (await Promise.all(plan.map(async (part) => (await clearTargets(context.store, part, body.only_failed)).map((ti) => ({ ti, run: part.run }))))).flat();
     if (!body.dry_run) {
-      await context.store.clearTaskInstances(run, spec, targets.map((ti) => ({ taskId: ti.taskId, mapIndex: ti.mapIndex })), context.now());
-      if (body.reset_dag_runs && (run.state === 'success' || run.state === 'failed')) await context.store.setDagRunState(run, run.state, 'queued', context.now());
-      await audit({ event: 'clear', dagId: run.dagId, runId: run.runId, extra: { task_ids: [...selected].sort() } });
+      await applyClear(context.store, plan, context.now(), { onlyFailed: body.only_failed, resetDagRuns: body.reset_dag_runs });
+      for (const part of plan) await audit({ event: 'clear', dagId: part.run.dagId, runId: part.run.runId, extra: { task_ids: [...part.taskIds].sort() } });
       await context.notify('clear');
     }
-    return { task_instances: targets.map((ti) => ({ task_id: ti.taskId, dag_id: ti.dagId, dag_run_id: ti.runId, execution_date: run.logicalDate ?? run.runAfter, map_index: ti.mapIndex })), total_entries: targets.length };
+    return {
+      task_instances: targets.map(({ ti, run: of }) => ({ task_id: ti.taskId, dag_id: ti.dagId, dag_run_id: ti.runId, execution_date: of.logicalDate ?? of.runAfter, map_index: ti.mapIndex })),
+      total_entries: targets.length,
+    };
   });
 }

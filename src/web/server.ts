@@ -9,7 +9,7 @@
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ConfigError, errorMessage, NotFoundError } from '../lib/errors.js';
+import { ConfigError, errorMessage, NotFoundError, UsageError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 import { insertAudit, OrderByError } from '../store/web-queries.js';
 import { registerConnectionRoutes } from './api-connections.js';
@@ -64,6 +64,8 @@ export async function buildWebServer(context: WebContext): Promise<WebServer> {
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).type('application/problem+json').send(problem(error.status, error.detail));
     if (error instanceof NotFoundError) return reply.code(404).type('application/problem+json').send(problem(404, error.message));
+    // An action shared with the CLI refused its input (e.g. a clear past an ExternalTaskMarker's recursion_depth).
+    if (error instanceof UsageError) return reply.code(400).type('application/problem+json').send(problem(400, error.message));
     if (error instanceof OrderByError) return reply.code(400).type('application/problem+json').send(problem(400, `query.order_by: ${error.message}`));
     const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
     if (status < 500) return reply.code(status).type('application/problem+json').send(problem(status, `body: ${errorMessage(error)}`));
