@@ -176,7 +176,8 @@ export function taskInstanceJson(ti: TaskInstanceRecord, logicalDate: string | n
     executor: null,
     executor_config: '{}',
     sla_miss: null,
-    rendered_map_index: ti.mapIndex >= 0 ? String(ti.mapIndex) : null,
+    // Airflow 2.10.5's column: what map_index_template rendered, null without one (the UI shows the map index then).
+    rendered_map_index: ti.renderedMapIndex ?? null,
     rendered_fields: {},
     trigger: null,
     triggerer_job: null,
