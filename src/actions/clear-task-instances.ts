@@ -18,20 +18,27 @@ export interface RunClear {
   readonly taskIds: ReadonlySet<string>;
 }
 
-/** A part's task instances that a clear takes: all of its tasks, or with `onlyFailed` the failed and upstream_failed. */
-export async function clearTargets(store: MetadataStore, part: RunClear, onlyFailed = false): Promise<TaskInstanceRecord[]> {
-  return (await store.listTaskInstances(part.run)).filter((ti) => part.taskIds.has(ti.taskId) && (!onlyFailed || ti.state === 'failed' || ti.state === 'upstream_failed'));
+/** A part of a clear with the task instances it takes. */
+export interface TargetedClear extends RunClear {
+  readonly targets: readonly TaskInstanceRecord[];
+}
+
+/** Each part's task instances that a clear takes: all of its tasks, or with `onlyFailed` the failed and upstream_failed. */
+export async function clearTargets(store: MetadataStore, plan: readonly RunClear[], onlyFailed = false): Promise<TargetedClear[]> {
+  return Promise.all(plan.map(async (part) => ({
+    ...part,
+    targets: (await store.listTaskInstances(part.run)).filter((ti) => part.taskIds.has(ti.taskId) && (!onlyFailed || ti.state === 'failed' || ti.state === 'upstream_failed')),
+  })));
 }
 
 /**
- * Clears every part of a plan: its targets, and a finished run goes back to `queued` unless `resetDagRuns` is
- * false (Airflow's `reset_dag_runs`). Returns how many task instances were cleared.
+ * Clears every part's targets, and a finished run goes back to `queued` unless `resetDagRuns` is false
+ * (Airflow's `reset_dag_runs`). Returns how many task instances were cleared.
  */
-export async function applyClear(store: MetadataStore, plan: readonly RunClear[], now: number, options: { onlyFailed?: boolean; resetDagRuns?: boolean } = {}): Promise<number> {
+export async function applyClear(store: MetadataStore, parts: readonly TargetedClear[], now: number, options: { resetDagRuns?: boolean } = {}): Promise<number> {
   let cleared = 0;
-  for (const part of plan) {
-    const targets = (await clearTargets(store, part, options.onlyFailed)).map((ti) => ({ taskId: ti.taskId, mapIndex: ti.mapIndex }));
-    cleared += await store.clearTaskInstances(part.run, part.spec, targets, now);
+  for (const part of parts) {
+    cleared += await store.clearTaskInstances(part.run, part.spec, part.targets.map((ti) => ({ taskId: ti.taskId, mapIndex: ti.mapIndex })), now);
     if (options.resetDagRuns !== false && (part.run.state === 'success' || part.run.state === 'failed')) await store.setDagRunState(part.run, part.run.state, 'queued', now);
   }
   return cleared;

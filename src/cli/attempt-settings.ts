@@ -1,6 +1,6 @@
 /**
- * What every command that runs task processes (worker, standalone, the scheduler's DAG callbacks) takes from
- * the configuration for each attempt, and the Connections lookup those tasks are served.
+ * What every command that runs task processes (worker, standalone, `tasks test`, the scheduler's DAG callbacks)
+ * takes from the configuration for each attempt, and the Connections lookup those tasks are served.
  */
 import type { Config } from '../config/config.js';
 import { ConnectionTable } from '../connections/connection-table.js';

@@ -3,6 +3,7 @@
  * `dagbridge tasks test DAG_ID TASK_ID` (one task instance, dependencies ignored, like `airflow tasks test`).
  * No database, no Redis: in-memory state and the local executor.
  */
+import { attemptSettingsOf } from './attempt-settings.js';
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { pythonIsoUtc } from '../dag/ids.js';
@@ -182,9 +183,9 @@ export function registerTaskTestCommand(tasks: Command): void {
       await store.markQueued([{ dagId, runId, taskId, mapIndex, tryNumber: 1 }], now);
       const { runAttempt } = await import('../worker/attempt.js');
       const report = await runAttempt({
-        store, identity: { workerId: `local-${process.pid}`, hostname: hostname(), pid: process.pid }, python: python.executable,
-        dagsFolder: bundle.dagsFolder, noAirflow: config.noAirflow, env: taskEnvSettingsOf(config), killGraceMs: config.killGraceMs,
-        logCapBytes: config.logCapBytes, jsonLimits: jsonLimitsOf(config), channelLimits: { maxRequests: config.channelMaxRequests }, log: silentLogger, testMode: true, connections: localConnections(config),
+        ...attemptSettingsOf(config, python.executable), dagsFolder: bundle.dagsFolder,
+        store, identity: { workerId: `local-${process.pid}`, hostname: hostname(), pid: process.pid },
+        log: silentLogger, testMode: true, connections: localConnections(config),
         onLogLine: options.json ? undefined : (_key, line) => process.stdout.write(`${escapeControls(line.line)}\n`),
       }, { dagId, runId, taskId, mapIndex }, 1);
       const ti = await store.getTaskInstance({ dagId, runId, taskId, mapIndex });

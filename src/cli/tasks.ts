@@ -20,7 +20,7 @@ import { renderLogLine } from './log-view.js';
 import { printJson, printLines, renderTable } from './output.js';
 import { withApp } from './run-command.js';
 import { markTaskInstances } from '../actions/mark-task-instances.js';
-import { applyClear, planClear } from '../actions/clear-task-instances.js';
+import { applyClear, clearTargets, planClear } from '../actions/clear-task-instances.js';
 
 /**
  * The run named by its run id or, as Airflow's `execution_date_or_run_id`, by its logical date
@@ -141,7 +141,7 @@ export function registerTaskCommands(tasks: Command): void {
         }
         // Airflow follows ExternalTaskMarkers when the downstream is cleared too; the whole plan is made first.
         const plan = options.downstream ? await planClear(store, run, spec, selected) : [{ run, spec, taskIds: selected }];
-        const cleared = await applyClear(store, plan, Date.now());
+        const cleared = await applyClear(store, await clearTargets(store, plan), Date.now());
         await notifyChanges(app.pool, 'clear');
         const external = plan.slice(1).map((part) => ({ dagId: part.run.dagId, runId: part.run.runId, taskIds: [...part.taskIds].sort() }));
         if (options.json) printJson({ cleared, taskIds: [...selected].sort(), external });

@@ -146,9 +146,10 @@ export function registerTaskInstanceRoutes(routes: Routes): void {
     }
     // As `dagbridge tasks clear`: with the downstream, the tasks ExternalTaskMarkers point at in other DAGs too.
     const plan = body.include_downstream ? await planClear(context.store, run, spec, selected) : [{ run, spec, taskIds: selected }];
-    const targets = (await Promise.all(plan.map(async (part) => (await clearTargets(context.store, part, body.only_failed)).map((ti) => ({ ti, run: part.run }))))).flat();
+    const parts = await clearTargets(context.store, plan, body.only_failed);
+    const targets = parts.flatMap((part) => part.targets.map((ti) => ({ ti, run: part.run })));
     if (!body.dry_run) {
-      await applyClear(context.store, plan, context.now(), { onlyFailed: body.only_failed, resetDagRuns: body.reset_dag_runs });
+      await applyClear(context.store, parts, context.now(), { resetDagRuns: body.reset_dag_runs });
       for (const part of plan) await audit({ event: 'clear', dagId: part.run.dagId, runId: part.run.runId, extra: { task_ids: [...part.taskIds].sort() } });
       await context.notify('clear');
     }
