@@ -340,7 +340,7 @@ describe('pools, variables, import errors, health, version, event logs', () => {
     const pools = await airflow('GET', '/api/v1/pools', '/pools', 200);
     expect(pools).toMatchObject({ total_entries: 1, pools: [{ name: 'default_pool', slots: 128, open_slots: 128 }] });
     await airflow('POST', '/api/v1/pools', '/pools', 200, { user: 'Op', body: { name: 'db', slots: 2, description: 'the database' } });
-    await airflow('PATCH', '/api/v1/pools/db', '/pools/{pool_name}', 200, { user: 'Op', body: { slots: 3 } });
+    await airflow('PATCH', '/api/v1/pools/db?update_mask=slots', '/pools/{pool_name}', 200, { user: 'Op', body: { slots: 3 } });
     expect(await airflow('GET', '/api/v1/pools/db', '/pools/{pool_name}', 200)).toMatchObject({ slots: 3, description: 'the database' });
     await airflow('GET', '/api/v1/pools/nope', '/pools/{pool_name}', 404);
     await db.pool.query("INSERT INTO variables (key, value, description) VALUES ('region', 'eu', 'where')");
@@ -354,6 +354,65 @@ describe('pools, variables, import errors, health, version, event logs', () => {
     const events = await airflow('GET', '/api/v1/eventLogs?order_by=-event_log_id&limit=100', '/eventLogs', 200);
     const kinds = (events.event_logs as Array<{ event: string; owner: string }>).map((e) => `${e.owner}:${e.event}`);
     expect(kinds).toEqual(expect.arrayContaining(['user:trigger', 'user:paused', 'user:clear', 'user:dagrun_failed', 'op:pool_create', 'op:pool_update']));
+  });
+});
+
+describe('variables and pools, written', () => {
+  it('creates, replaces, patches with update_mask and deletes variables as Op, one audit row each', async () => {
+    const created = await airflow('POST', '/api/v1/variables', '/variables', 200, { user: 'Op', body: { key: 'bucket', value: 's3://raw', description: 'landing zone' } });
+    expect(created).toEqual({ key: 'bucket', value: 's3://raw', description: 'landing zone' });
+    // As Airflow's Variable.set: a POST of an existing key overwrites it, description included.
+    expect(await airflow('POST', '/api/v1/variables', '/variables', 200, { user: 'Op', body: { key: 'bucket', value: 's3://raw2' } })).toEqual({ key: 'bucket', value: 's3://raw2' });
+    expect(await airflow('GET', '/api/v1/variables/bucket', '/variables/{variable_key}', 200, { user: 'Op' })).toEqual({ key: 'bucket', value: 's3://raw2', description: null });
+    const masked = await airflow('PATCH', '/api/v1/variables/bucket?update_mask=description', '/variables/{variable_key}', 200, { user: 'Op', body: { key: 'bucket', value: 'ignored', description: 'landing' } });
+    expect(masked).toEqual({ key: 'bucket', value: 's3://raw2', description: 'landing' });
+    const whole = await airflow('PATCH', '/api/v1/variables/bucket', '/variables/{variable_key}', 200, { user: 'Op', body: { key: 'bucket', value: 's3://raw3' } });
+    expect(whole).toEqual({ key: 'bucket', value: 's3://raw3', description: 'landing' });
+    expect((await store.listVariables()).bucket).toBe('s3://raw3');
+    const list = await airflow('GET', '/api/v1/variables?order_by=-key', '/variables', 200, { user: 'Op' });
+    expect((list.variables as Array<{ key: string }>).map((v) => v.key)).toEqual(['region', 'bucket']);
+
+    expect((await badRequest('PATCH', '/api/v1/variables/bucket', '/variables/{variable_key}', { user: 'Op', body: { key: 'other', value: 'x' } })).detail).toContain('body.key');
+    expect((await badRequest('PATCH', '/api/v1/variables/bucket?update_mask=key', '/variables/{variable_key}', { user: 'Op', body: { key: 'bucket', value: 'x' } })).detail).toContain('query.update_mask');
+    expect((await badRequest('POST', '/api/v1/variables', '/variables', { user: 'Op', body: { key: 'n' } })).detail).toContain('body.value');
+    expect((await badRequest('POST', '/api/v1/variables', '/variables', { user: 'Op', body: { key: 'n', value: 3 } })).detail).toContain('body.value');
+    expect((await badRequest('POST', '/api/v1/variables', '/variables', { user: 'Op', body: { value: 'v' } })).detail).toContain('body.key');
+    await airflow('PATCH', '/api/v1/variables/nope', '/variables/{variable_key}', 404, { user: 'Op', body: { key: 'nope', value: 'x' } });
+
+    for (const role of ['Viewer', 'User'] as const) {
+      await airflow('POST', '/api/v1/variables', '/variables', 403, { user: role, body: { key: 'k', value: 'v' } });
+      await airflow('PATCH', '/api/v1/variables/bucket', '/variables/{variable_key}', 403, { user: role, body: { key: 'bucket', value: 'v' } });
+      await airflow('DELETE', '/api/v1/variables/bucket', '/variables/{variable_key}', 403, { user: role });
+    }
+    expect((await call('DELETE', '/api/v1/variables/bucket', { user: 'Op' })).status).toBe(204);
+    await airflow('DELETE', '/api/v1/variables/bucket', '/variables/{variable_key}', 404, { user: 'Op' });
+    expect('bucket' in (await store.listVariables())).toBe(false);
+    const events = await call('GET', '/api/v1/eventLogs?owner=op&order_by=event_log_id');
+    const variableEvents = (events.body.event_logs as Array<{ event: string; extra: string }>).filter((e) => e.event.startsWith('variable'));
+    expect(variableEvents.map((e) => e.event)).toEqual(['variable_create', 'variable_create', 'variable_update', 'variable_update', 'variable_delete']);
+    expect(JSON.stringify(variableEvents)).not.toContain('s3://raw');
+  });
+
+  it('orders, renames, updates with update_mask and deletes pools; default_pool keeps its name and stays', async () => {
+    await airflow('POST', '/api/v1/pools', '/pools', 200, { user: 'Op', body: { name: 'gpu', slots: 4 } });
+    const bySlots = await airflow('GET', '/api/v1/pools?order_by=-slots', '/pools', 200);
+    expect((bySlots.pools as Array<{ name: string }>)[0]?.name).toBe('default_pool');
+    expect((await badRequest('GET', '/api/v1/pools?order_by=open_slots', '/pools')).detail).toContain('query.order_by');
+    const masked = await airflow('PATCH', '/api/v1/pools/gpu?update_mask=slots', '/pools/{pool_name}', 200, { user: 'Op', body: { name: 'ignored', slots: 8, description: 'ignored' } });
+    expect(masked).toMatchObject({ name: 'gpu', slots: 8, description: '' });
+    expect((await badRequest('PATCH', '/api/v1/pools/gpu', '/pools/{pool_name}', { user: 'Op', body: { slots: 2 } })).detail).toContain('body.name');
+    expect((await badRequest('PATCH', '/api/v1/pools/gpu?update_mask=occupied_slots', '/pools/{pool_name}', { user: 'Op', body: { name: 'gpu', slots: 2 } })).detail).toContain('update_mask');
+    expect(await airflow('PATCH', '/api/v1/pools/gpu', '/pools/{pool_name}', 200, { user: 'Op', body: { name: 'accelerators', slots: 2, description: 'cards' } })).toMatchObject({ name: 'accelerators', slots: 2, description: 'cards' });
+    await airflow('GET', '/api/v1/pools/gpu', '/pools/{pool_name}', 404);
+    expect((await badRequest('PATCH', '/api/v1/pools/default_pool', '/pools/{pool_name}', { user: 'Op', body: { name: 'other', slots: 1 } })).detail).toBe("Default Pool's name can't be modified");
+    expect(await airflow('PATCH', '/api/v1/pools/default_pool?update_mask=slots', '/pools/{pool_name}', 200, { user: 'Op', body: { slots: 64 } })).toMatchObject({ name: 'default_pool', slots: 64 });
+    expect((await badRequest('DELETE', '/api/v1/pools/default_pool', '/pools/{pool_name}', { user: 'Op' })).detail).toBe("Default Pool can't be deleted");
+    for (const role of ['Viewer', 'User'] as const) await airflow('DELETE', '/api/v1/pools/accelerators', '/pools/{pool_name}', 403, { user: role });
+    expect((await call('DELETE', '/api/v1/pools/accelerators', { user: 'Op' })).status).toBe(204);
+    await airflow('DELETE', '/api/v1/pools/accelerators', '/pools/{pool_name}', 404, { user: 'Op' });
+    expect((await store.listPools()).map((p) => p.name)).not.toContain('accelerators');
+    const events = await call('GET', '/api/v1/eventLogs?event=pool_delete');
+    expect(events.body.event_logs).toMatchObject([{ owner: 'op', extra: JSON.stringify({ name: 'accelerators' }) }]);
   });
 });
 

@@ -43,3 +43,28 @@ export async function listPools(client: Queryable): Promise<Array<{ name: string
   const result = await client.query<{ name: string; slots: number; description: string }>('SELECT name, slots, description FROM pools ORDER BY name');
   return result.rows;
 }
+
+/** Writes a variable's value and description exactly as given (Airflow's `Variable.set` replaces both). */
+export async function putVariable(client: Queryable, key: string, value: string, description: string | null): Promise<void> {
+  await client.query(
+    `INSERT INTO variables (key, value, description) VALUES ($1, $2, $3)
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, description = EXCLUDED.description`,
+    [key, value, description],
+  );
+}
+
+/** A pool's fields as a PATCH sets them; absent fields are kept. Returns false when the pool does not exist. */
+export async function updatePool(client: Queryable, name: string, fields: { name?: string; slots?: number; description?: string | null }): Promise<boolean> {
+  const result = await client.query(
+    `UPDATE pools SET name = COALESCE($2, name), slots = COALESCE($3, slots), description = CASE WHEN $4 THEN COALESCE($5, '') ELSE description END
+      WHERE name = $1`,
+    [name, fields.name ?? null, fields.slots ?? null, 'description' in fields, fields.description ?? null],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Deletes a pool; false when it did not exist. Task instances keep the pool name they were created with, as in Airflow. */
+export async function deletePool(client: Queryable, name: string): Promise<boolean> {
+  const result = await client.query('DELETE FROM pools WHERE name = $1', [name]);
+  return (result.rowCount ?? 0) > 0;
+}

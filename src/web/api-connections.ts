@@ -13,7 +13,7 @@ import { FernetError } from '../lib/fernet.js';
 import type { ConnectionRecord } from '../ports/connections.js';
 import { listConnectionRows } from '../store/connection-queries.js';
 import { ApiError } from './problem.js';
-import { paging, repeated, type Routes, type WebContext } from './routes.js';
+import { maskOf, paging, repeated, type Routes, type WebContext } from './routes.js';
 
 type Fields = Omit<ConnectionRecord, 'connId'>;
 
@@ -109,7 +109,7 @@ export function registerConnectionRoutes(routes: Routes): void {
     body: z.object({ connection_id: z.string().min(1).optional(), ...fields, conn_type: z.string().min(1).optional() }).strict(),
   }, async ({ params, query, body, audit }) => {
     if (body.connection_id !== undefined && body.connection_id !== params.connection_id) throw new ApiError(400, 'body.connection_id: the connection_id cannot be updated');
-    const mask = query.update_mask ? query.update_mask.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '') : null;
+    const mask = maskOf(query.update_mask);
     const unknown = (mask ?? []).filter((m) => !(m in KEYS));
     if (unknown.length > 0) throw new ApiError(400, `query.update_mask: ${unknown.join(', ')} is not a connection field; use ${Object.keys(KEYS).join(', ')}`);
     const table = tableOf(context);

@@ -1,80 +1,24 @@
 /**
- * Airflow REST API v1: pools, variables, importErrors, eventLogs (the audit log), health and version; and
+ * Airflow REST API v1: importErrors, eventLogs (the audit log), health and version; and
  * dagbridge's own endpoints under `/dagbridge/api/v1` (queues, workers, why a task instance is not running),
  * which read what `dagbridge queue list`, `workers list` and `tasks why` read (src/inspect).
  */
 import { z } from 'zod';
 import { readQueueReport, readWhy, readWorkerRows } from '../inspect/queries.js';
 import { VERSION } from '../lib/version.js';
-import { setPool } from '../store/pool-variable-queries.js';
-import { listAuditPage, listImportErrorRows, listPoolUsage, listVariableRows, type PoolUsage } from '../store/web-queries.js';
+import { listAuditPage, listImportErrorRows } from '../store/web-queries.js';
 import { eventLogJson, isoOrNull } from './airflow-json.js';
 import { queueOr503 } from './api-queue-actions.js';
 import { ApiError } from './problem.js';
 import { paging, type Routes } from './routes.js';
 
-function poolJson(pool: PoolUsage): Record<string, unknown> {
-  const occupied = pool.running + pool.queued;
-  return {
-    name: pool.name, slots: pool.slots, occupied_slots: occupied, running_slots: pool.running, queued_slots: pool.queued,
-    scheduled_slots: pool.scheduled, deferred_slots: 0, open_slots: Math.max(0, pool.slots - occupied), description: pool.description, include_deferred: false,
-  };
-}
-
-function pageOf<T>(items: readonly T[], query: { limit: number; offset: number }): T[] {
-  return items.slice(query.offset, query.offset + query.limit);
-}
-
-const poolName = z.object({ pool_name: z.string().min(1) });
-
 export function registerMiscRoutes(routes: Routes): void {
   const context = routes.context;
-
-  routes.add({ method: 'GET', path: '/api/v1/pools', summary: 'List pools', guard: { role: 'Viewer' }, query: z.object(paging) }, async ({ query }) => {
-    const pools = await listPoolUsage(context.pool);
-    return { pools: pageOf(pools, query).map(poolJson), total_entries: pools.length };
-  });
-  routes.add({ method: 'GET', path: '/api/v1/pools/{pool_name}', summary: 'Get a pool', guard: { role: 'Viewer' }, params: poolName }, async ({ params }) => {
-    const pool = (await listPoolUsage(context.pool)).find((p) => p.name === params.pool_name);
-    if (!pool) throw new ApiError(404, `Pool with name:'${params.pool_name}' not found`);
-    return poolJson(pool);
-  });
-  routes.add({
-    method: 'POST', path: '/api/v1/pools', summary: 'Create a pool', guard: { role: 'Op' },
-    body: z.object({ name: z.string().min(1).max(256), slots: z.number().int().min(0), description: z.string().nullable().optional(), include_deferred: z.boolean().optional() }),
-  }, async ({ body, audit }) => {
-    if ((await listPoolUsage(context.pool)).some((p) => p.name === body.name)) throw new ApiError(409, `Pool: ${body.name} already exists`);
-    await setPool(context.pool, body.name, body.slots, body.description ?? undefined);
-    await audit({ event: 'pool_create', extra: { name: body.name, slots: body.slots } });
-    return poolJson((await listPoolUsage(context.pool)).find((p) => p.name === body.name) as PoolUsage);
-  });
-  routes.add({
-    method: 'PATCH', path: '/api/v1/pools/{pool_name}', summary: 'Update a pool (slots, description)', guard: { role: 'Op' }, params: poolName,
-    body: z.object({ name: z.string().optional(), slots: z.number().int().min(0).optional(), description: z.string().nullable().optional() }).passthrough(),
-  }, async ({ params, body, audit }) => {
-    const pool = (await listPoolUsage(context.pool)).find((p) => p.name === params.pool_name);
-    if (!pool) throw new ApiError(404, `Pool with name:'${params.pool_name}' not found`);
-    if (body.name !== undefined && body.name !== pool.name) throw new ApiError(400, 'body.name: a pool cannot be renamed');
-    await setPool(context.pool, pool.name, body.slots ?? pool.slots, body.description ?? undefined);
-    await audit({ event: 'pool_update', extra: { name: pool.name, slots: body.slots ?? pool.slots } });
-    return poolJson((await listPoolUsage(context.pool)).find((p) => p.name === pool.name) as PoolUsage);
-  });
-
-  // Variables are Op's (Airflow's Viewer and User cannot read them): values may be secrets.
-  routes.add({ method: 'GET', path: '/api/v1/variables', summary: 'List variables', guard: { role: 'Op' }, query: z.object(paging) }, async ({ query }) => {
-    const rows = await listVariableRows(context.pool);
-    return { variables: pageOf(rows, query).map((v) => ({ key: v.key, value: v.value, description: v.description })), total_entries: rows.length };
-  });
-  routes.add({ method: 'GET', path: '/api/v1/variables/{variable_key}', summary: 'Get a variable', guard: { role: 'Op' }, params: z.object({ variable_key: z.string().min(1) }) }, async ({ params }) => {
-    const row = (await listVariableRows(context.pool)).find((v) => v.key === params.variable_key);
-    if (!row) throw new ApiError(404, `Variable does not exist: ${params.variable_key}`);
-    return { key: row.key, value: row.value, description: row.description };
-  });
 
   routes.add({ method: 'GET', path: '/api/v1/importErrors', summary: 'List import errors', guard: { role: 'Viewer' }, query: z.object(paging) }, async ({ query }) => {
     const rows = await listImportErrorRows(context.pool);
     return {
-      import_errors: pageOf(rows, query).map((e) => ({ import_error_id: e.id, timestamp: isoOrNull(e.updatedAt), filename: e.file, stack_trace: e.traceback || `${e.type}: ${e.message}` })),
+      import_errors: rows.slice(query.offset, query.offset + query.limit).map((e) => ({ import_error_id: e.id, timestamp: isoOrNull(e.updatedAt), filename: e.file, stack_trace: e.traceback || `${e.type}: ${e.message}` })),
       total_entries: rows.length,
     };
   });

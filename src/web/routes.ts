@@ -114,6 +114,12 @@ export const paging = {
 /** A query parameter that may repeat (`?tags=a&tags=b`), as a list. */
 export const repeated = z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : [value])).optional();
 
+/** The fields an `update_mask` names (comma-separated or repeated), or null without one. */
+export function maskOf(updateMask: readonly string[] | undefined): string[] | null {
+  if (!updateMask) return null;
+  return updateMask.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
+}
+
 /** `true`/`false` in a query string. */
 export const queryBoolean = z.enum(['true', 'false', 'True', 'False', '1', '0']).transform((value) => value === 'true' || value === 'True' || value === '1');
 

@@ -15,6 +15,7 @@ import { insertAudit, OrderByError } from '../store/web-queries.js';
 import { registerConnectionRoutes } from './api-connections.js';
 import { registerDagRoutes } from './api-dags.js';
 import { registerMiscRoutes } from './api-misc.js';
+import { registerPoolAndVariableRoutes } from './api-pools-variables.js';
 import { registerQueueActionRoutes } from './api-queue-actions.js';
 import { registerTaskInstanceStateRoutes } from './api-task-instance-state.js';
 import { registerTaskInstanceRoutes } from './api-task-instances.js';
@@ -78,6 +79,7 @@ export async function buildWebServer(context: WebContext): Promise<WebServer> {
   registerDagRoutes(routes);
   registerTaskInstanceRoutes(routes);
   registerTaskInstanceStateRoutes(routes);
+  registerPoolAndVariableRoutes(routes);
   registerMiscRoutes(routes);
   registerConnectionRoutes(routes);
   registerQueueActionRoutes(routes);
