@@ -140,12 +140,15 @@ describe('RedisTaskQueue under concurrent claims', () => {
           const ids: string[] = [];
           // Several claims in flight per connection, as a worker with several free slots would issue them.
           await Promise.all(
+            // Half of the connections claim in batches of up to 3, as a worker with 3 free slots does.
             Array.from({ length: 4 }, async () => {
               for (;;) {
-                const claimed = await queue.claim(workerId, ['a', 'b'], 60_000);
-                if (claimed === null) return;
-                ids.push(claimed.id);
-                expect(await queue.ack(workerId, claimed.id)).toBe(true);
+                const batch = index % 2 === 0 ? await queue.claimMany(workerId, ['a', 'b'], 60_000, 3) : [await queue.claim(workerId, ['a', 'b'], 60_000)].filter((m) => m !== null);
+                if (batch.length === 0) return;
+                for (const claimed of batch) {
+                  ids.push(claimed.id);
+                  expect(await queue.ack(workerId, claimed.id)).toBe(true);
+                }
               }
             }),
           );
@@ -233,6 +236,19 @@ describe('RedisTaskQueue scripts', () => {
     expect(await keysUnder(`${p}msg:`)).toEqual([`${p}msg:${taskMessageId(good)}`]);
     expect(await client.zcard(`${p}leases`)).toBe(0);
     expect((await queue.claim('w2', ['default'], 1_000))?.id).toBe(taskMessageId(good));
+  });
+
+  it('skips ready members whose message is gone in a batch claim and still fills the batch', async () => {
+    const queue = await freshQueue();
+    const p = queue.keys.prefix;
+    const messages = ['m0', 'm1', 'm2', 'm3'].map((taskId) => sampleMessage({ taskId }));
+    await queue.enqueueMany(messages);
+    // Partial data loss: the oldest and the third message hashes are gone, their ready members stay.
+    await client.del(`${p}msg:${taskMessageId(messages[0]!)}`, `${p}msg:${taskMessageId(messages[2]!)}`);
+    const claimed = await queue.claimMany('w1', ['default'], 60_000, 2);
+    expect(claimed.map((m) => [m.id, m.deliveries])).toEqual([[taskMessageId(messages[1]!), 1], [taskMessageId(messages[3]!), 1]]);
+    expect(await client.zcard(`${p}queue:default`)).toBe(0);
+    expect((await queue.inFlight('w1')).map((m) => m.id).sort()).toEqual(claimed.map((m) => m.id).sort());
   });
 
   it('reaps in batches of `limit` leases', async () => {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { BUNDLE_SCHEMA_VERSION, type DagBundle, type DagSpec, type TaskSpec } from '../../src/dag/bundle.js';
 import { createPgPool } from '../../src/store/connection.js';
+import { pgErrorCode } from '../../src/store/db.js';
 import { loadMigrations, migrate } from '../../src/store/migrate.js';
 import { databaseServerUrl, uniqueSuffix, withDatabase } from './servers.js';
 import { dagOf, task } from '../../src/dag/spec-fixtures.js';
@@ -86,8 +87,21 @@ export interface TestDatabase {
 
 /** Creates a database with the current schema, cloned from the migrated template. */
 export async function createMigratedDatabase(label: string): Promise<TestDatabase> {
-  return createDatabase(label, await migratedTemplate());
+  for (let attempt = 1; ; attempt += 1) {
+    const from = await migratedTemplate();
+    try {
+      return await createDatabase(label, from);
+    } catch (error) {
+      // Test runs of other migrations on the same server (other checkouts) build their template and drop this
+      // one as stale: build it again rather than fail every later test of this process.
+      if (attempt >= 3 || pgErrorCode(error) !== INVALID_CATALOG_NAME) throw error;
+      template = undefined;
+    }
+  }
 }
+
+/** SQLSTATE of CREATE DATABASE ... TEMPLATE naming a database that does not exist. */
+const INVALID_CATALOG_NAME = '3D000';
 
 /** Creates an empty database (no dagbridge tables), for migration tests. */
 export async function createEmptyDatabase(label: string): Promise<TestDatabase> {

@@ -152,6 +152,12 @@ export interface TaskQueue {
    * `leaseMs`; null when all are empty. One message per call: a worker claims once per free slot.
    */
   claim(workerId: string, queues: readonly string[], leaseMs: number): Promise<ClaimedMessage | null>;
+  /**
+   * `claim` up to `count` times in one round trip: the best ready messages across `queues`, in claim order, each
+   * leased to `workerId` for `leaseMs` and its delivery counted exactly as a single claim does; fewer (or none)
+   * when the queues hold fewer. A worker asks for as many as it has free slots (no prefetch).
+   */
+  claimMany(workerId: string, queues: readonly string[], leaseMs: number, count: number): Promise<ClaimedMessage[]>;
   /** The heartbeat: extends the lease of every id this worker still holds; the others are reported lost. */
   renew(workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewResult>;
   /** Deletes a message this worker holds, leaving no key behind; false when it does not hold it (any more). */

@@ -59,6 +59,11 @@ export function checkLeaseMs(leaseMs: number): void {
   checkArgument(Number.isSafeInteger(leaseMs) && leaseMs > 0, `leaseMs must be a positive integer, got ${String(leaseMs)}`);
 }
 
+/** A claim asks for at least one message. */
+export function checkClaimCount(count: number): void {
+  checkArgument(Number.isSafeInteger(count) && count > 0, `count must be a positive integer, got ${String(count)}`);
+}
+
 /** A claim names at least one queue, each a non-empty string. */
 export function checkQueues(queues: readonly string[]): void {
   checkArgument(Array.isArray(queues) && queues.length > 0, 'claim needs at least one queue name');

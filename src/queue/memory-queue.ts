@@ -6,6 +6,7 @@
  */
 import {
   DEFAULT_DEAD_LETTER_CAP,
+  checkClaimCount,
   checkCount,
   checkLeaseMs,
   checkMessageId,
@@ -167,26 +168,37 @@ export class MemoryTaskQueue implements TaskQueue {
   }
 
   async claim(workerId: string, queues: readonly string[], leaseMs: number): Promise<ClaimedMessage | null> {
+    return (await this.claimMany(workerId, queues, leaseMs, 1))[0] ?? null;
+  }
+
+  async claimMany(workerId: string, queues: readonly string[], leaseMs: number, count: number): Promise<ClaimedMessage[]> {
     checkWorkerId(workerId);
     checkQueues(queues);
     checkLeaseMs(leaseMs);
-    let best: StoredMessage | undefined;
-    for (const queue of new Set(queues)) {
-      const head = this.readyLists.get(queue)?.[0];
-      if (head !== undefined && (best === undefined || claimOrder(head, best) < 0)) best = head;
+    checkClaimCount(count);
+    const deadline = this.now() + leaseMs;
+    const claimed: ClaimedMessage[] = [];
+    const distinct = [...new Set(queues)];
+    while (claimed.length < count) {
+      let best: StoredMessage | undefined;
+      for (const queue of distinct) {
+        const head = this.readyLists.get(queue)?.[0];
+        if (head !== undefined && (best === undefined || claimOrder(head, best) < 0)) best = head;
+      }
+      if (best === undefined) break;
+      this.unready(best);
+      best.deliveries += 1;
+      best.lease = { workerId, deadline };
+      claimed.push({
+        id: best.id,
+        payload: best.payload,
+        queue: best.queue,
+        priority: best.priority,
+        deliveries: best.deliveries,
+        leaseDeadline: deadline,
+      });
     }
-    if (best === undefined) return null;
-    this.unready(best);
-    best.deliveries += 1;
-    best.lease = { workerId, deadline: this.now() + leaseMs };
-    return {
-      id: best.id,
-      payload: best.payload,
-      queue: best.queue,
-      priority: best.priority,
-      deliveries: best.deliveries,
-      leaseDeadline: best.lease.deadline,
-    };
+    return claimed;
   }
 
   async renew(workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewResult> {

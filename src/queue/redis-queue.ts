@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import {
   DEFAULT_DEAD_LETTER_CAP,
+  checkClaimCount,
   checkCount,
   checkLeaseMs,
   checkMessageId,
@@ -161,26 +162,30 @@ export class RedisTaskQueue implements TaskQueue {
   }
 
   async claim(workerId: string, queues: readonly string[], leaseMs: number): Promise<ClaimedMessage | null> {
+    return (await this.claimMany(workerId, queues, leaseMs, 1))[0] ?? null;
+  }
+
+  async claimMany(workerId: string, queues: readonly string[], leaseMs: number, count: number): Promise<ClaimedMessage[]> {
     checkWorkerId(workerId);
     checkQueues(queues);
     checkLeaseMs(leaseMs);
+    checkClaimCount(count);
     const k = this.keys;
     const distinct = [...new Set(queues)];
     const reply = await this.run(
       'claim',
       'claim',
       [k.leases, k.worker(workerId), ...distinct.map((queue) => k.ready(queue))],
-      [workerId, leaseMs, k.messagePrefix, k.agePrefix],
+      [workerId, leaseMs, k.messagePrefix, k.agePrefix, count],
     );
-    if (!Array.isArray(reply)) return null;
-    return {
-      id: text(reply[0]),
-      payload: text(reply[1]),
-      queue: text(reply[2]),
-      priority: num(reply[3]),
-      deliveries: num(reply[4]),
-      leaseDeadline: num(reply[5]),
-    };
+    return rows(reply).map((row) => ({
+      id: text(row[0]),
+      payload: text(row[1]),
+      queue: text(row[2]),
+      priority: num(row[3]),
+      deliveries: num(row[4]),
+      leaseDeadline: num(row[5]),
+    }));
   }
 
   async renew(workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewResult> {

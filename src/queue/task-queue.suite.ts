@@ -117,6 +117,50 @@ export function describeTaskQueueBehaviour(label: string, harness: TaskQueueHarn
       expect(await queue.claim('w1', ['gpu'], 60_000)).toBeNull();
     });
 
+    it('claims up to the asked count in one call, in claim order across queues, each leased and counted', async () => {
+      const queue = await harness.create();
+      const a = sampleMessage({ taskId: 'a', queue: 'q1', priority: 1 });
+      const b = sampleMessage({ taskId: 'b', queue: 'q2', priority: 5 });
+      const c = sampleMessage({ taskId: 'c', queue: 'q1', priority: 5 });
+      const d = sampleMessage({ taskId: 'd', queue: 'q2', priority: 1 });
+      for (const message of [a, b, c, d]) await queue.enqueue(message);
+      const before = await queue.time();
+      const first = await queue.claimMany('w1', ['q1', 'q2'], 60_000, 3);
+      expect(first.map((m) => [m.id, m.deliveries])).toEqual([[idOf(b), 1], [idOf(c), 1], [idOf(a), 1]]);
+      expect(new Set(first.map((m) => m.leaseDeadline)).size).toBe(1);
+      expect(first[0]!.leaseDeadline).toBeGreaterThanOrEqual(before + 60_000);
+      expect(JSON.parse(first[0]!.payload)).toEqual(b);
+      expect((await queue.inFlight('w1')).map((m) => m.id).sort()).toEqual([idOf(a), idOf(b), idOf(c)].sort());
+      // Fewer ready than asked: what there is; then nothing.
+      expect((await queue.claimMany('w2', ['q1', 'q2'], 60_000, 5)).map((m) => m.id)).toEqual([idOf(d)]);
+      expect(await queue.claimMany('w2', ['q1', 'q2'], 60_000, 5)).toEqual([]);
+      expect(await queue.claim('w2', ['q1', 'q2'], 60_000)).toBeNull();
+    });
+
+    it('gives each message of a batch claim the lease, redelivery and dead-letter rules of a single claim', async () => {
+      const queue = await harness.create();
+      const messages = ['x', 'y', 'z'].map((taskId) => sampleMessage({ taskId }));
+      await queue.enqueueMany(messages);
+      const first = await queue.claimMany('w1', ['default'], 1_000, 3);
+      expect(first).toHaveLength(3);
+      // The heartbeat renews one of them; acking another; the third runs out.
+      const renewal = await queue.renew('w1', [first[0]!.id], 600_000);
+      expect(renewal.renewed).toEqual([first[0]!.id]);
+      expect(await queue.ack('w1', first[1]!.id)).toBe(true);
+      const reaped = await queue.reapExpired({ maxDeliveries: 2, now: first[0]!.leaseDeadline + 1 });
+      expect(reaped).toEqual({ requeued: [{ id: first[2]!.id, queue: 'default', workerId: 'w1' }], deadLettered: [] });
+      expect((await queue.inFlight('w1')).map((m) => m.id)).toEqual([first[0]!.id]);
+      // Redelivered in a batch claim of another worker: its delivery counted once more, then dead-lettered at the cap.
+      const second = await queue.claimMany('w2', ['default'], 1_000, 2);
+      expect(second.map((m) => [m.id, m.deliveries])).toEqual([[first[2]!.id, 2]]);
+      const dead = await queue.reapExpired({ maxDeliveries: 2, now: second[0]!.leaseDeadline + 1 });
+      expect(dead.requeued).toEqual([]);
+      expect(dead.deadLettered.map((entry) => [entry.id, entry.reason])).toEqual([[first[2]!.id, 'lease expired after delivery 2 of 2 (last held by worker w2)']]);
+      // A released message of a batch goes back uncounted when asked.
+      expect(await queue.release('w1', first[0]!.id, { uncountDelivery: true })).toBe(true);
+      expect((await queue.claimMany('w3', ['default'], 1_000, 4)).map((m) => [m.id, m.deliveries])).toEqual([[first[0]!.id, 1]]);
+    });
+
     it('puts an expired lease back on its queue at its original place', async () => {
       const queue = await harness.create();
       const old = sampleMessage({ taskId: 'old' });
@@ -462,6 +506,8 @@ export function describeTaskQueueBehaviour(label: string, harness: TaskQueueHarn
       await expect(queue.claim('w1', ['default'], 0)).rejects.toMatchObject(invalid);
       await expect(queue.claim('w1', [], 1000)).rejects.toMatchObject(invalid);
       await expect(queue.claim('', ['default'], 1000)).rejects.toMatchObject(invalid);
+      await expect(queue.claimMany('w1', ['default'], 1000, 0)).rejects.toMatchObject(invalid);
+      await expect(queue.claimMany('w1', ['default'], 1000, 2.5)).rejects.toMatchObject(invalid);
       await expect(queue.renew('w1', ['x'], 1.5)).rejects.toMatchObject(invalid);
       await expect(queue.enqueue(sampleMessage({ priority: 1.5 }))).rejects.toBeInstanceOf(QueueError);
       await expect(queue.enqueueRaw({ id: '', queue: 'default', priority: 0, payload: 'x' })).rejects.toMatchObject(invalid);

@@ -1,6 +1,6 @@
 /**
- * `dagbridge worker`: registers, heartbeats, and claims one task per free slot (no prefetch) from the queues it
- * serves, running each through the shared attempt code (compare-and-set start, subprocess, recorded outcome).
+ * `dagbridge worker`: registers, heartbeats, and claims one task per free slot (no prefetch; all free slots in one
+ * round trip) from the queues it serves, running each through the shared attempt code (compare-and-set start, subprocess, recorded outcome).
  *
  * Delivery: the queue is at-least-once; `startTry` in PostgreSQL is the exactly-once gate. Whatever the attempt
  * reports (started and finished, refused as stale/duplicate, handed back), the message is acknowledged after,
@@ -182,9 +182,11 @@ export class WorkerService {
         if (this.lifecycle.isRunning) await this.heartbeat();
         continue;
       }
-      let message: ClaimedMessage | null = null;
+      let messages: ClaimedMessage[];
       try {
-        message = await this.options.queue.claim(this.options.workerId, this.verdict.served, this.options.leaseMs);
+        // As many as there are free slots, in one round trip: never more (no prefetch).
+        const free = this.options.concurrency - this.running.size;
+        messages = await this.options.queue.claimMany(this.options.workerId, this.verdict.served, this.options.leaseMs, free);
         this.lastPollAt = Date.now();
         this.options.metrics?.record({ kind: 'poll', at: this.lastPollAt });
       } catch (error) {
@@ -192,13 +194,13 @@ export class WorkerService {
         await this.lifecycle.wakeup.wait(Math.min(5_000, 200 * 2 ** Math.min(idle++, 5)), this.lifecycle.signal);
         continue;
       }
-      if (!message) {
+      if (messages.length === 0) {
         // Idle: a wake-up signal (work enqueued, a slot freed) ends the wait early.
         await this.lifecycle.wakeup.wait(this.options.idlePollMs ?? 1_000, this.lifecycle.signal);
         continue;
       }
       idle = 0;
-      this.handle(message);
+      for (const message of messages) this.handle(message);
     }
   }
 
