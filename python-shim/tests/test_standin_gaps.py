@@ -80,10 +80,10 @@ class NotifierTest(unittest.TestCase):
 
 
 class TriggersTest(unittest.TestCase):
-    def test_triggers_import_and_deferral_fails_without_retry(self):
+    def test_deferring_on_a_stand_in_trigger_that_cannot_run_names_it_and_fails_without_retry(self):
         error = run("deferring").result["error"]
-        self.assertEqual((error["type"], error["retryable"]), ("TaskDeferred", False))
-        self.assertIn("dagbridge has no triggerer", error["message"])
+        self.assertEqual((error["type"], error["retryable"]), ("NotSupportedByDagbridge", False))
+        self.assertIn("DagStateTrigger.run: dagbridge's stand-in of this trigger cannot run", error["message"])
 
 
 class StandinGapTest(unittest.TestCase):

@@ -104,6 +104,6 @@ def classify(error):
     if gap is not None:
         (type_name, message), retryable = gap, False
     if "TaskDeferred" in names:
-        message = ("the task deferred itself (a deferrable operator or self.defer()); dagbridge has no triggerer: "
-                   "set deferrable=False on the operator")
+        message = ("the task deferred itself outside execute (in pre_execute or a callback); dagbridge resumes "
+                   "deferrals raised by execute and by the methods it resumes")
     return Outcome("failed", type_name, message, text, retryable)

@@ -132,14 +132,20 @@ class XComNotFound(AirflowException):
 
 
 class TaskDeferred(BaseException):
-    """Deferral is not supported by dagbridge; kept so that DAG files importing it load."""
+    """An operator defers until its trigger fires (``BaseOperator.defer``); dagbridge runs the trigger in the
+    task's process and resumes the task there (dagbridge_shim.execution.deferral)."""
 
-    def __init__(self, *, trigger=None, method_name=None, kwargs=None, timeout=None):
+    def __init__(self, *, trigger, method_name, kwargs=None, timeout=None):
         super().__init__()
         self.trigger = trigger
         self.method_name = method_name
         self.kwargs = kwargs
         self.timeout = timeout
+        if self.timeout is not None and not hasattr(self.timeout, "total_seconds"):
+            raise ValueError("Timeout value must be a timedelta")
+
+    def __repr__(self):
+        return "<TaskDeferred trigger=%s method=%s>" % (self.trigger, self.method_name)
 
 
 class TaskDeferralError(AirflowException):

@@ -533,6 +533,12 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
     def defer(self, *, trigger, method_name, kwargs=None, timeout=None):
         raise TaskDeferred(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=timeout)
 
+    def resume_execution(self, next_method, next_kwargs, context):
+        """Called when a deferred task resumes (Airflow's; see dagbridge_shim.execution.deferral)."""
+        from dagbridge_shim.execution.deferral import resume_execution
+
+        return resume_execution(self, next_method, next_kwargs, context)
+
     def xcom_push(self, context, key, value, execution_date=None):
         context["ti"].xcom_push(key=key, value=value)
 

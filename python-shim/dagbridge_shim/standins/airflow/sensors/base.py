@@ -2,7 +2,7 @@
 The poke loop, reschedule and timeout handling run in dagbridge_shim.execution.sensor."""
 from datetime import timedelta
 
-from airflow.exceptions import AirflowException
+from airflow.exceptions import AirflowException, AirflowSkipException, TaskDeferralError
 from airflow.models.baseoperator import BaseOperator
 
 
@@ -81,6 +81,15 @@ class BaseSensorOperator(BaseOperator):
         from dagbridge_shim.execution.sensor import execute_sensor
 
         return execute_sensor(self, context)
+
+    def resume_execution(self, next_method, next_kwargs, context):
+        """As Airflow 2.10.5's: a resumed sensor that fails (a trigger timeout too) is skipped with ``soft_fail``."""
+        try:
+            return super().resume_execution(next_method, next_kwargs, context)
+        except (AirflowException, TaskDeferralError) as error:
+            if self.soft_fail:
+                raise AirflowSkipException(str(error)) from error
+            raise
 
 
 BaseSensorOperator._dagbridge_accepts_multiple_outputs = False

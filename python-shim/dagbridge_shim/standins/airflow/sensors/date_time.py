@@ -27,8 +27,19 @@ class DateTimeSensor(BaseSensorOperator):
 
 
 class DateTimeSensorAsync(DateTimeSensor):
-    """Deferrable variant; dagbridge pokes it like DateTimeSensor."""
+    """Defers until `target_time`, as Airflow 2.10.5's: its `timeout` does not apply to the wait, only
+    `execution_timeout`."""
 
     def __init__(self, *, end_from_trigger=False, **kwargs):
         super().__init__(**kwargs)
         self.end_from_trigger = end_from_trigger
+
+    def execute(self, context):
+        from airflow.triggers.temporal import DateTimeTrigger
+
+        self.defer(method_name="execute_complete",
+                   trigger=DateTimeTrigger(moment=timezone.parse(self.target_time),
+                                           end_from_trigger=self.end_from_trigger))
+
+    def execute_complete(self, context, event=None):
+        return None

@@ -1,7 +1,9 @@
 """FileSensor: waits for a file or folder (glob) to exist."""
 import os
+from datetime import timedelta
 from glob import glob
 
+from airflow.exceptions import AirflowException
 from airflow.sensors.base import BaseSensorOperator
 
 
@@ -18,6 +20,11 @@ class FileSensor(BaseSensorOperator):
         self.fs_conn_id = fs_conn_id
         self.recursive = recursive
         self.deferrable = deferrable
+        self.start_from_trigger = start_from_trigger
+
+    @property
+    def path(self):
+        return os.path.join(self._base_path(), self.filepath)
 
     def _base_path(self):
         # The fs_default connection's `path` extra; Airflow's default connection has none.
@@ -32,12 +39,29 @@ class FileSensor(BaseSensorOperator):
         return ""
 
     def poke(self, context):
-        full_path = os.path.join(self._base_path(), self.filepath)
-        self.log.info("Poking for file %s", full_path)
-        for path in glob(full_path, recursive=self.recursive):
+        self.log.info("Poking for file %s", self.path)
+        for path in glob(self.path, recursive=self.recursive):
             if os.path.isfile(path):
                 return True
             for _, _, files in os.walk(path):
                 if files:
                     return True
         return False
+
+    def execute(self, context):
+        """As Airflow 2.10.5's: without `deferrable`, the poke loop; then, if the file is not there, a deferral on
+        FileTrigger bounded by `timeout`."""
+        if not self.deferrable:
+            super().execute(context=context)
+        if not self.poke(context=context):
+            from airflow.triggers.file import FileTrigger
+
+            self.defer(timeout=timedelta(seconds=self.timeout),
+                       trigger=FileTrigger(filepath=self.path, recursive=self.recursive,
+                                           poke_interval=self.poke_interval),
+                       method_name="execute_complete")
+
+    def execute_complete(self, context, event=None):
+        if not event:
+            raise AirflowException("%s task failed as %s not found." % (self.task_id, self.filepath))
+        self.log.info("%s completed successfully as %s found.", self.task_id, self.filepath)

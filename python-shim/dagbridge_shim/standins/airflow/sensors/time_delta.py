@@ -33,11 +33,30 @@ class TimeDeltaSensor(BaseSensorOperator):
 
 
 class TimeDeltaSensorAsync(TimeDeltaSensor):
-    """Deferrable variant; dagbridge pokes it like TimeDeltaSensor."""
+    """Defers until `delta` after the end of the run's data interval, as Airflow 2.10.5's: done at once when that
+    has passed; its `timeout` does not apply to the wait, only `execution_timeout`."""
 
     def __init__(self, *, end_from_trigger=False, delta, **kwargs):
         super().__init__(delta=delta, **kwargs)
         self.end_from_trigger = end_from_trigger
+
+    def execute(self, context):
+        from airflow.exceptions import AirflowSkipException
+        from airflow.triggers.temporal import DateTimeTrigger
+
+        target_dttm = _base_time(context) + self.delta
+        if timezone.utcnow() > target_dttm:
+            return True
+        try:
+            trigger = DateTimeTrigger(moment=target_dttm, end_from_trigger=self.end_from_trigger)
+        except (TypeError, ValueError) as error:
+            if self.soft_fail:
+                raise AirflowSkipException("Skipping due to soft_fail is set to True.") from error
+            raise
+        self.defer(trigger=trigger, method_name="execute_complete")
+
+    def execute_complete(self, context, event=None):
+        return None
 
 
 class WaitSensor(BaseSensorOperator):

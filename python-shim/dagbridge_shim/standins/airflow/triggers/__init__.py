@@ -1,5 +1,6 @@
 """Triggers (stand-in of airflow.triggers): deferrable operators hand a trigger to Airflow's triggerer.
 
-dagbridge has no triggerer: triggers can be built and serialised (so DAG files and operators that create them
-load), but a task that defers fails, not retryable, with TaskDeferred (docs/compatibility.md).
+dagbridge has no triggerer: a task that defers runs its trigger in its own process and resumes there, as Airflow's
+``dag.test()`` does (dagbridge_shim.execution.deferral, docs/compatibility.md). The stand-ins' DateTimeTrigger,
+TimeDeltaTrigger, FileTrigger and FileDeleteTrigger run; the others serialise but cannot run.
 """

@@ -1,5 +1,6 @@
 """BaseTrigger and TriggerEvent (stand-in of airflow.triggers.base)."""
 import abc
+import logging
 
 
 class TriggerEvent:
@@ -19,11 +20,16 @@ class TriggerEvent:
 
 class BaseTrigger(abc.ABC):
     """Base of triggers: `serialize()` returns `(classpath, kwargs)`; `run()` is an async generator of
-    TriggerEvents, run by Airflow's triggerer (dagbridge has none)."""
+    TriggerEvents, run by Airflow's triggerer; dagbridge runs it in the deferring task's own process
+    (dagbridge_shim.execution.deferral)."""
 
     def __init__(self, **kwargs):
         self.trigger_id = None
         self.task_instance = None
+
+    @property
+    def log(self):
+        return logging.getLogger("airflow.triggers.%s.%s" % (type(self).__module__, type(self).__name__))
 
     def _set_context(self, context):
         """Called by the triggerer in Airflow."""
@@ -83,8 +89,9 @@ __all__ = ["BaseTaskEndEvent", "BaseTrigger", "StartTriggerArgs", "TaskFailedEve
 
 
 class ArgumentsTrigger(BaseTrigger):
-    """A trigger that keeps its constructor arguments: it serialises as Airflow's would, but nothing here
-    runs it (dagbridge has no triggerer). Base of the stand-ins' concrete triggers (dagbridge only)."""
+    """A trigger that keeps its constructor arguments and serialises as Airflow's would. Base of the stand-ins'
+    concrete triggers (dagbridge only); those that do not implement `run()` raise NotSupportedByDagbridge when a
+    task defers on them."""
 
     def __init__(self, **kwargs):
         super().__init__()
@@ -99,7 +106,7 @@ class ArgumentsTrigger(BaseTrigger):
         from airflow.exceptions import NotSupportedByDagbridge
 
         raise NotSupportedByDagbridge(
-            "%s.run: dagbridge has no triggerer to run triggers; use the operator's non-deferrable mode"
+            "%s.run: dagbridge's stand-in of this trigger cannot run; use the operator's non-deferrable mode"
             % type(self).__name__
         )
         yield  # pragma: no cover - an async generator, as Airflow declares it

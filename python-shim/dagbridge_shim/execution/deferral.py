@@ -1,0 +1,136 @@
+"""Deferred tasks: the trigger runs in the task's own process, and the task resumes there.
+
+Airflow hands a deferring task's trigger (``TaskDeferred``, raised by ``BaseOperator.defer``) to its triggerer
+and frees the worker slot; when the trigger yields its first event the task is scheduled again and resumes with
+``next_method(context, **next_kwargs, event=payload)`` (Airflow 2.10.5's ``BaseTrigger``'s
+``TriggerEvent.handle_submit`` and ``BaseOperator.resume_execution``). dagbridge has no triggerer: it runs the
+trigger where the task runs, as Airflow's ``dag.test()`` does (``_run_inline_trigger`` in models/dag.py), and keeps
+the slot while it waits. The rest follows the triggerer's path:
+
+- a deferral ``timeout`` that passes resumes with ``__fail__`` and Airflow's ``Trigger/execution timeout``
+  (``SchedulerJobRunner.check_trigger_timeouts``); a trigger that raises resumes with ``__fail__`` and
+  ``Trigger failure`` (``Trigger.submit_failure``), its traceback logged as ``Trigger failed:``; both raise
+  ``TaskDeferralError``, which a sensor's ``soft_fail`` turns into a skip (``BaseSensorOperator.resume_execution``);
+- ``TaskSuccessEvent`` / ``TaskFailedEvent`` / ``TaskSkippedEvent`` end the task without resuming it, with their
+  XComs pushed (``BaseTaskEndEvent.handle_submit``); a failed end is not retried, as ``set_state(FAILED)``;
+- a resumed method may defer again; the task's ``execution_timeout`` still bounds the whole try (the worker's
+  supervisor enforces it, as Airflow caps a trigger's timeout at ``start_date + execution_timeout``).
+"""
+import asyncio
+import traceback
+from datetime import timedelta
+
+from dagbridge_shim import log
+from dagbridge_shim.airflow_errors import exceptions
+
+TIMEOUT_ERROR = "Trigger/execution timeout"
+FAILURE_ERROR = "Trigger failure"
+
+_END_EVENTS = {"TaskSuccessEvent": "success", "TaskFailedEvent": "failed", "TaskSkippedEvent": "skipped"}
+
+
+def is_deferral(error):
+    """True when ``error`` is a ``TaskDeferred`` (the stand-in's, Airflow 2's or the task SDK's)."""
+    return any(cls.__name__ == "TaskDeferred" for cls in type(error).__mro__)
+
+
+def _seconds(timeout):
+    if timeout is None:
+        return None
+    if isinstance(timeout, timedelta):
+        return timeout.total_seconds()
+    return float(timeout)
+
+
+async def _first_event(trigger):
+    try:
+        async for event in trigger.run():
+            return event
+        return None
+    finally:
+        cleanup = getattr(trigger, "cleanup", None)
+        if cleanup is not None:
+            await cleanup()
+
+
+def run_trigger(trigger, timeout):
+    """``("event", event)`` for the trigger's first event, ``("timeout", None)`` when ``timeout`` seconds pass
+    first, or ``("failure", traceback lines)`` when the trigger raises or ends without an event."""
+    seconds = _seconds(timeout)
+    try:
+        event = asyncio.run(asyncio.wait_for(_first_event(trigger), seconds))
+    except asyncio.TimeoutError:
+        return "timeout", None
+    except Exception as error:
+        if any(cls.__name__ == "NotSupportedByDagbridge" for cls in type(error).__mro__):
+            raise  # a stand-in trigger dagbridge cannot run: its error names the gap
+        return "failure", traceback.format_exception(type(error), error, error.__traceback__)
+    if event is None:
+        return "failure", ["the trigger %r ended without an event\n" % (trigger,)]
+    return "event", event
+
+
+def _resume(op, method_name, next_kwargs, context):
+    """Airflow's ``resume_execution``: the operator's own (real Airflow's, or a sensor's with ``soft_fail``)
+    when it has one, else ``BaseOperator.resume_execution``'s steps."""
+    own = getattr(op, "resume_execution", None)
+    if callable(own):
+        return own(method_name, next_kwargs, context)
+    return resume_execution(op, method_name, next_kwargs, context)
+
+
+def resume_execution(op, method_name, next_kwargs, context):
+    """``BaseOperator.resume_execution`` of Airflow 2.10.5: ``__fail__`` raises TaskDeferralError with the error
+    (its traceback logged first); else ``getattr(op, method_name)(context, **next_kwargs)``."""
+    if method_name == "__fail__":
+        next_kwargs = next_kwargs or {}
+        lines = next_kwargs.get("traceback")
+        if lines is not None:
+            log.error("Trigger failed:\n%s", "\n".join(lines))
+        raise exceptions().TaskDeferralError(next_kwargs.get("error", "Unknown"))
+    return getattr(op, method_name)(context, **(next_kwargs or {}))
+
+
+def _end(op, event, state, context):
+    errors = exceptions()
+    ti = context["ti"]
+    for key, value in (getattr(event, "xcoms", None) or {}).items():
+        ti.xcom_push(key=key, value=value)
+    if state == "skipped":
+        raise errors.AirflowSkipException("The trigger of %s ended the task as skipped" % op.task_id)
+    if state == "failed":
+        raise errors.AirflowFailException("The trigger of %s ended the task as failed" % op.task_id)
+    log.info("The trigger of %s ended the task as successful", op.task_id)
+
+
+def execute_deferrable(op, execute, context):
+    """``execute(context)``, then for each deferral it raises: the trigger run here and the task resumed."""
+    try:
+        return execute(context)
+    except BaseException as error:
+        if not is_deferral(error):
+            raise
+        deferral = error
+    while True:
+        log.info("Pausing task as DEFERRED. dag_id=%s, task_id=%s; running its trigger %r in this process "
+                 "(dagbridge has no triggerer)", getattr(op, "dag_id", None), op.task_id, deferral.trigger)
+        outcome, detail = run_trigger(deferral.trigger, deferral.timeout)
+        if outcome == "event":
+            state = next((_END_EVENTS[cls.__name__] for cls in type(detail).__mro__ if cls.__name__ in _END_EVENTS),
+                         None)
+            if state is not None:
+                return _end(op, detail, state, context)
+            method_name = deferral.method_name
+            next_kwargs = dict(deferral.kwargs or {})
+            next_kwargs["event"] = detail.payload
+        elif outcome == "timeout":
+            method_name, next_kwargs = "__fail__", {"error": TIMEOUT_ERROR}
+        else:
+            method_name, next_kwargs = "__fail__", {"error": FAILURE_ERROR, "traceback": detail}
+        log.info("Resuming %s with %s", op.task_id, method_name)
+        try:
+            return _resume(op, method_name, next_kwargs, context)
+        except BaseException as error:
+            if not is_deferral(error):
+                raise
+            deferral = error
