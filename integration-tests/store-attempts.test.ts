@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
 import type { DagSpec } from '../src/dag/bundle.js';
 import type { AttemptOutcome, DagRunRecord, LogLine, TaskInstanceKey } from '../src/ports/metadata-store.js';
+import { METADATA_CHANGES_CHANNEL } from '../src/store/db.js';
 import { PgStore } from '../src/store/pg-store.js';
+import { isUnreachable } from '../src/lib/unreachable.js';
 import { dagVersionHash } from '../src/store/version-hash.js';
 import { bundleOf, createMigratedDatabase, dagSpec, taskSpec, type TestDatabase } from './support/database.js';
 
@@ -421,5 +424,99 @@ describe('logs', () => {
     await store.appendLogLines(key, 1, [line(2, 'b'), line(1, 'a')]);
     expect((await store.readLogLines(key, 1)).map((l) => `${l.seq}${l.line}`)).toEqual(['1a', '2b', '3c', '4d']);
     expect((await store.readLogLines(key, 1, 1)).map((l) => l.line)).toEqual(['b', 'c', 'd']);
+  });
+});
+
+// The group commit of attempt writes (src/store/write-coalescer.ts): writes submitted together commit in one
+// transaction and wake a listener once; a batch whose connection is killed mid-transaction leaves none of its
+// writes behind and tells every caller so, and the same writes succeed when sent again.
+async function stateOf(key: TaskInstanceKey): Promise<{ state: string; try_number: number }> {
+  const result = await db.pool.query<{ state: string; try_number: number }>(
+    'SELECT state, try_number FROM task_instances WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4',
+    [key.dagId, key.runId, key.taskId, key.mapIndex],
+  );
+  return result.rows[0]!;
+}
+
+/** Notifications on the changes channel, read up to a marker sent after the writes (delivery is in commit order). */
+async function notificationsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const listener: pg.PoolClient = await db.pool.connect();
+  const seen: string[] = [];
+  let markerSeen!: () => void;
+  const marker = new Promise<void>((resolve) => (markerSeen = resolve));
+  listener.on('notification', (message) => {
+    if (message.payload === 'test-marker') markerSeen();
+    else seen.push(message.payload ?? '');
+  });
+  try {
+    await listener.query(`LISTEN ${METADATA_CHANGES_CHANNEL}`);
+    await work();
+    await db.pool.query('SELECT pg_notify($1, $2)', [METADATA_CHANGES_CHANNEL, 'test-marker']);
+    await marker;
+    await listener.query(`UNLISTEN ${METADATA_CHANGES_CHANNEL}`);
+  } finally {
+    listener.release();
+  }
+  return seen;
+}
+
+describe('attempt writes in one transaction', () => {
+  it('commits 20 finishes submitted together in one transaction, which wakes the scheduler once', async () => {
+    const keys: TaskInstanceKey[] = [];
+    for (let i = 0; i < 20; i += 1) keys.push((await queuedInstance()).key);
+    const starts = await Promise.all(keys.map((key) => store.startTry(key, 1, WORKER, T0 + 2)));
+    expect(starts.every((start) => start.started)).toBe(true);
+    const before = { ...store.attemptWriteCounts! };
+    const notifications = await notificationsDuring(async () => {
+      expect(await Promise.all(keys.map((key) => store.finishTry(outcome(key))))).toEqual(keys.map(() => true));
+    });
+    expect(store.attemptWriteCounts!.batches - before.batches).toBe(1);
+    expect(store.attemptWriteCounts!.writes - before.writes).toBe(20);
+    expect(notifications).toEqual(['task_finished']);
+    for (const key of keys) expect(await stateOf(key)).toEqual({ state: 'success', try_number: 1 });
+  });
+
+  it('runs a batch with a refused write again write by write: only that one fails', async () => {
+    const [a, b] = [(await queuedInstance()).key, (await queuedInstance()).key];
+    await store.startTry(b, 1, WORKER, T0 + 2);
+    // b succeeds; an outcome with an illegal transition (running -> queued) is refused in the same batch.
+    const results = await Promise.allSettled([store.startTry(a, 1, WORKER, T0 + 3), store.finishTry(outcome(b, { state: 'queued' })), store.finishTry(outcome(b))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await stateOf(a)).toEqual({ state: 'running', try_number: 1 });
+    expect(await stateOf(b)).toEqual({ state: 'success', try_number: 1 });
+  });
+
+  it('leaves nothing of a batch whose connection is killed mid-transaction, tells every caller, and succeeds when sent again', async () => {
+    const { key: toStart } = await queuedInstance();
+    const { key: toFinish } = await queuedInstance();
+    expect((await store.startTry(toFinish, 1, WORKER, T0 + 2)).started).toBe(true);
+    // Another session holds the row toFinish's finishTry locks, so the batch stops there, after toStart's start ran.
+    const blocker = await db.pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM task_instances WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 FOR UPDATE', [toFinish.dagId, toFinish.runId, toFinish.taskId]);
+    const batch = Promise.allSettled([store.startTry(toStart, 1, WORKER, T0 + 3), store.finishTry(outcome(toFinish))]);
+    let waiting: number | undefined;
+    for (let i = 0; i < 500 && waiting === undefined; i += 1) {
+      const found = await db.pool.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+      );
+      waiting = found.rows[0]?.pid;
+      if (waiting === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(waiting).toBeDefined();
+    await db.pool.query('SELECT pg_terminate_backend($1)', [waiting]);
+    const results = await batch;
+    await blocker.query('ROLLBACK');
+    blocker.release();
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    for (const result of results) expect(isUnreachable((result as PromiseRejectedResult).reason)).toBe(true);
+    // The start that ran inside the killed transaction was never committed: the try is still queued, unstarted.
+    expect(await stateOf(toStart)).toEqual({ state: 'queued', try_number: 1 });
+    expect(await stateOf(toFinish)).toEqual({ state: 'running', try_number: 1 });
+    // Sent again (as the worker's retries do), both go through, once.
+    const again = await Promise.all([store.startTry(toStart, 1, WORKER, T0 + 4), store.finishTry(outcome(toFinish))]);
+    expect(again[0].started).toBe(true);
+    expect(again[1]).toBe(true);
+    expect(await stateOf(toFinish)).toEqual({ state: 'success', try_number: 1 });
   });
 });

@@ -39,7 +39,8 @@ import type { ManifestRegistry, WorkerAction, WorkerRecord, WorkerRegistry } fro
 import * as attempts from './attempt-queries.js';
 import * as dags from './dag-queries.js';
 import * as datasets from './dataset-queries.js';
-import { notifyChange, withTransaction } from './db.js';
+import { notifyChange, withTransaction, type Queryable } from './db.js';
+import { WriteCoalescer } from './write-coalescer.js';
 import * as pools from './pool-variable-queries.js';
 import * as runs from './run-queries.js';
 import * as instances from './task-instance-queries.js';
@@ -58,17 +59,35 @@ export interface PgStoreOptions {
    * `infer_manual_data_interval`). Default: both ends at the logical date.
    */
   inferManualDataInterval?: attempts.FinishOptions['inferManualDataInterval'];
+  /**
+   * Group-commit the writes of task attempts (`startTry`, `finishTry`, `appendLogLines`, `pushXcom`): those
+   * submitted together go in one transaction (src/store/write-coalescer.ts). Default true; false: one
+   * transaction (or statement) per write.
+   */
+  coalesceAttemptWrites?: boolean;
 }
 
 /** MetadataStore (and the worker registry) on PostgreSQL. */
 export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry {
   readonly #pool: pg.Pool;
   readonly #options: PgStoreOptions;
+  readonly #attemptWrites: WriteCoalescer | null;
   #closing: Promise<void> | undefined;
 
   constructor(pool: pg.Pool, options: PgStoreOptions = {}) {
     this.#pool = pool;
     this.#options = options;
+    this.#attemptWrites = options.coalesceAttemptWrites === false ? null : new WriteCoalescer((work) => withTransaction(pool, work));
+  }
+
+  /** Batches and writes the attempt writes coalesced so far (null when coalescing is off). */
+  get attemptWriteCounts(): WriteCoalescer['counts'] | null {
+    return this.#attemptWrites?.counts ?? null;
+  }
+
+  /** An attempt write: in the next coalesced batch, or on its own (`alone`) when coalescing is off. */
+  #attemptWrite<T>(work: (client: Queryable) => Promise<T>, alone: () => Promise<T>): Promise<T> {
+    return this.#attemptWrites ? this.#attemptWrites.submit(work) : alone();
   }
 
   /** The pool, for the few operations outside the MetadataStore interface (CLI listings, workers). */
@@ -174,13 +193,15 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
 
   // Attempts
   startTry(key: TaskInstanceKey, tryNumber: number, worker: WorkerIdentity, now: number): Promise<StartResult> {
-    return attempts.startTry(this.#pool, key, tryNumber, worker, now);
+    return this.#attemptWrite(
+      (client) => attempts.startTry(client, key, tryNumber, worker, now),
+      () => attempts.startTry(this.#pool, key, tryNumber, worker, now),
+    );
   }
 
   finishTry(outcome: AttemptOutcome): Promise<boolean> {
-    return withTransaction(this.#pool, (client) =>
-      attempts.finishTry(client, outcome, { inferManualDataInterval: this.#options.inferManualDataInterval }),
-    );
+    const work = (client: Queryable): Promise<boolean> => attempts.finishTry(client, outcome, { inferManualDataInterval: this.#options.inferManualDataInterval });
+    return this.#attemptWrite(work, () => withTransaction(this.#pool, work));
   }
 
   requeueTry(key: TaskInstanceKey, tryNumber: number, from: 'queued' | 'running', note: string, now: number): Promise<boolean> {
@@ -209,11 +230,17 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
   }
 
   pushXcom(key: TaskInstanceKey, tryNumber: number, xcomKey: string, value: unknown, now: number): Promise<boolean> {
-    return logs.pushXcom(this.#pool, key, tryNumber, xcomKey, value, now);
+    return this.#attemptWrite(
+      (client) => logs.pushXcom(client, key, tryNumber, xcomKey, value, now),
+      () => logs.pushXcom(this.#pool, key, tryNumber, xcomKey, value, now),
+    );
   }
 
   appendLogLines(key: TaskInstanceKey, tryNumber: number, lines: readonly LogLine[]): Promise<void> {
-    return logs.appendLogLines(this.#pool, key, tryNumber, lines);
+    return this.#attemptWrite(
+      (client) => logs.appendLogLines(client, key, tryNumber, lines),
+      () => logs.appendLogLines(this.#pool, key, tryNumber, lines),
+    );
   }
 
   triggerDagRunForTry(key: TaskInstanceKey, tryNumber: number, request: TriggerRequest, now: number): Promise<{ created: boolean; run: DagRunRecord | null } | null> {
