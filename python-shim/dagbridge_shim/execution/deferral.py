@@ -103,14 +103,9 @@ def _end(op, event, state, context):
     log.info("The trigger of %s ended the task as successful", op.task_id)
 
 
-def execute_deferrable(op, execute, context):
-    """``execute(context)``, then for each deferral it raises: the trigger run here and the task resumed."""
-    try:
-        return execute(context)
-    except BaseException as error:
-        if not is_deferral(error):
-            raise
-        deferral = error
+def resume_deferred(op, deferral, context):
+    """For ``deferral``, raised by ``op``'s execute, and each deferral after it: the trigger run here and the task
+    resumed. Returns what the last resumed method returns."""
     while True:
         log.info("Pausing task as DEFERRED. dag_id=%s, task_id=%s; running its trigger %r in this process "
                  "(dagbridge has no triggerer)", getattr(op, "dag_id", None), op.task_id, deferral.trigger)

@@ -19,7 +19,7 @@ import traceback
 from dagbridge_shim import log, plugins
 from dagbridge_shim.airflow_errors import raise_airflow
 from dagbridge_shim.execution.common import is_bash_decorated
-from dagbridge_shim.execution.deferral import execute_deferrable
+from dagbridge_shim.execution.deferral import is_deferral, resume_deferred
 from dagbridge_shim.execution.outcome import classify
 from dagbridge_shim.run_contract import apply_outcome, empty_result
 from dagbridge_shim.runtime.airflow_vars import context_to_airflow_vars
@@ -153,7 +153,12 @@ def run_task(task, dag, run_input, mode):
                 _run_callbacks(runnable, "on_execute_callback", context)
                 plugins.task_running(context["ti"], mode)
                 try:
-                    value = execute_deferrable(runnable, _operator_callable(runnable, mode), context)
+                    try:
+                        value = _operator_callable(runnable, mode)(context)
+                    except BaseException as error:
+                        if not is_deferral(error):
+                            raise
+                        value = resume_deferred(runnable, error, context)
                 except BaseException:
                     # As Airflow: a template that cannot render must not mask the task's own error.
                     result["renderedMapIndex"] = _map_index_or_none(runnable, context)
