@@ -1,8 +1,9 @@
 """`python -m dagbridge_shim <command>`: `export` (DAG bundle), `run` (one task instance), `dag-callback` (a DAG's
-success/failure callbacks once its run ended) or `fork-server` (the warm parent task attempts are forked from)."""
+success/failure callbacks once its run ended, or a listener's DAG-run hook), `listeners` (which listener hooks the
+plugins implement) or `fork-server` (the warm parent task attempts are forked from)."""
 import sys
 
-USAGE = "usage: python -m dagbridge_shim {export,run,dag-callback,fork-server} [options]"
+USAGE = "usage: python -m dagbridge_shim {export,run,dag-callback,listeners,fork-server} [options]"
 
 
 def main(argv=None):
@@ -24,6 +25,10 @@ def main(argv=None):
         from dagbridge_shim.dag_callback import main as dag_callback_main
 
         return dag_callback_main(rest)
+    if command == "listeners":
+        from dagbridge_shim.listener_probe import main as listeners_main
+
+        return listeners_main(rest)
     if command == "fork-server":
         from dagbridge_shim.fork_server import main as fork_server_main
 

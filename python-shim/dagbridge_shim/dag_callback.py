@@ -1,9 +1,16 @@
 """``python -m dagbridge_shim dag-callback``: call a DAG's ``on_success_callback`` / ``on_failure_callback`` once its
-run has ended (docs/dag-callbacks.md).
+run has ended, or the plugin listeners' DAG-run hook of one state change of a run (docs/dag-callbacks.md).
 
     python -m dagbridge_shim dag-callback --kind success|failure --reason REASON --dag-run-state STATE
         --ti-state STATE --dags-folder DIR --file REL --dag-id ID --task-id ID [--map-index N] --result PATH
         [--no-airflow]
+    python -m dagbridge_shim dag-callback --hook on_dag_run_running|on_dag_run_success|on_dag_run_failed
+        --msg MSG --dag-run-state STATE --dags-folder DIR --file REL --dag-id ID --task-id ID --result PATH
+        [--no-airflow]
+
+With ``--hook``, the task input only carries the run (any task of the DAG names it): the listeners get the run's
+``DagRun`` (with ``dag`` the DAG loaded from its file, ``state`` the state it entered) and ``msg``, as Airflow
+2.10.5's ``DagRun.notify_dagrun_state_changed`` calls them in the scheduler; an error in a listener is logged.
 
 Reads the ``TaskRunInput`` of the run's last task instance that is not ``removed`` on stdin (Airflow 2.10.5's
 ``DAG.fetch_callback`` takes ``tis[-1]``), builds that task instance's context, adds ``reason`` (``success``,
@@ -22,11 +29,12 @@ from dagbridge_shim.run import RunFailure, UsageError, load_task, parse_args, re
 from dagbridge_shim.run_contract import empty_result, failure_result, write_result
 from dagbridge_shim.runtime import channel, secrets_masker
 
-USAGE = ("usage: python -m dagbridge_shim dag-callback --kind success|failure --reason REASON "
-         "--dag-run-state STATE --ti-state STATE --dags-folder DIR --file REL_PATH --dag-id ID --task-id ID "
+USAGE = ("usage: python -m dagbridge_shim dag-callback (--kind success|failure --reason REASON --ti-state STATE | "
+         "--hook HOOK --msg MSG) --dag-run-state STATE --dags-folder DIR --file REL_PATH --dag-id ID --task-id ID "
          "[--map-index N] --result PATH [--no-airflow]")
 
-_OWN = {"--kind": "kind", "--reason": "reason", "--dag-run-state": "dag_run_state", "--ti-state": "ti_state"}
+_OWN = {"--kind": "kind", "--reason": "reason", "--dag-run-state": "dag_run_state", "--ti-state": "ti_state",
+        "--hook": "hook", "--msg": "msg"}
 
 
 def split_args(argv):
@@ -46,6 +54,15 @@ def split_args(argv):
             continue
         rest.append(argv[index])
         index += 1
+    if "hook" in own:
+        from dagbridge_shim.plugins import DAG_RUN_HOOKS
+
+        if own["hook"] not in DAG_RUN_HOOKS.values():
+            raise UsageError("--hook must be one of %s" % ", ".join(sorted(DAG_RUN_HOOKS.values())))
+        if not own.get("dag_run_state"):
+            raise UsageError("missing --dag-run-state")
+        own.setdefault("msg", "")
+        return own, parse_args(rest)
     if own.get("kind") not in ("success", "failure"):
         raise UsageError("--kind must be success or failure")
     for key in ("reason", "dag_run_state", "ti_state"):
@@ -86,6 +103,22 @@ def call_callbacks(dag, task, run_input, mode, own):
                 log.error("failed to invoke dag state update callback\n%s", traceback.format_exc().rstrip())
 
 
+def call_dag_run_hook(dag, run_input, mode, own):
+    """The listeners' DAG-run hook with this run's ``DagRun`` as it was when it entered ``--dag-run-state``.
+    Returns the listener's error, or None."""
+    from dagbridge_shim import plugins
+    from dagbridge_shim.execution.runner import configure_logging
+    from dagbridge_shim.runtime.models import DagRun
+
+    plugins.ensure_loaded(mode)
+    configure_logging()
+    dag_run = DagRun(run_input, dag)
+    dag_run.state = own["dag_run_state"]
+    if dag_run.state == "running":
+        dag_run.end_date = None
+    return plugins.dag_run_changed(dag_run, own["hook"], own["msg"], mode)
+
+
 def execute(own, args, stdin, load=None):
     """Loads the DAG and calls its callbacks; writes the result; the exit code."""
     if not os.path.isdir(args["dags_folder"]):
@@ -96,8 +129,13 @@ def execute(own, args, stdin, load=None):
     try:
         run_input = read_input(stdin, args)
         dag, task, mode = load_task(args, run_input.variables, load)
-        call_callbacks(dag, task, run_input, mode, own)
-        result = empty_result("success")
+        if "hook" in own:
+            error = call_dag_run_hook(dag, run_input, mode, own)
+            result = empty_result("success") if error is None else failure_result(
+                type(error).__name__, str(error), "", False)
+        else:
+            call_callbacks(dag, task, run_input, mode, own)
+            result = empty_result("success")
     except RunFailure as failure:
         log.error("%s", failure)
         result = failure_result(failure.type_name, str(failure), "", False)

@@ -146,3 +146,52 @@ def task_finished(ti, mode, state, error=None):
     except Exception:
         log.error("Error in a listener's on_task_instance_%s hook:\n%s",
                   "success" if state == "success" else "failed", traceback.format_exc().rstrip())
+
+
+# --- DAG-run hooks and the listener probe (the scheduler's side, docs/plugins.md) -------------------------------
+
+#: The hooks of Airflow 2.10.5's listener specs (airflow/listeners/spec/*.py).
+LISTENER_HOOKS = (
+    "on_starting", "before_stopping",
+    "on_dag_run_running", "on_dag_run_success", "on_dag_run_failed",
+    "on_task_instance_running", "on_task_instance_success", "on_task_instance_failed",
+    "on_dataset_created", "on_dataset_changed",
+    "on_new_dag_import_error", "on_existing_dag_import_error",
+)
+
+#: The hook Airflow's DagRun.notify_dagrun_state_changed calls for each state it notifies.
+DAG_RUN_HOOKS = {"running": "on_dag_run_running", "success": "on_dag_run_success", "failed": "on_dag_run_failed"}
+
+
+def _registered_listeners(manager):
+    listeners = getattr(manager, "listeners", None)  # the stand-in's manager
+    if listeners is None:  # Airflow's pluggy manager
+        listeners = manager.pm.get_plugins()
+    return list(listeners)
+
+
+def implemented_hooks(mode):
+    """The listener hooks that at least one registered listener implements (marked with ``@hookimpl``), in the
+    specs' order: what the scheduler asks before it records any DAG-run hook call."""
+    manager = _manager(mode)
+    if manager is None:
+        return []
+    listeners = _registered_listeners(manager)
+    return [name for name in LISTENER_HOOKS
+            if any(hasattr(getattr(listener, name, None), "airflow_impl") for listener in listeners)]
+
+
+def dag_run_changed(dag_run, hook, msg, mode):
+    """Calls ``hook`` (``on_dag_run_running`` / ``_success`` / ``_failed``) with ``dag_run`` and ``msg``, as
+    Airflow 2.10.5's ``DagRun.notify_dagrun_state_changed``. An error in a listener is logged and returned (the
+    run's state was saved before; nothing here changes it), never raised."""
+    if hook not in DAG_RUN_HOOKS.values():
+        raise ValueError("unknown DAG-run hook %r" % (hook,))
+    try:
+        manager = _manager(mode)
+        if manager is not None:
+            getattr(manager.hook, hook)(dag_run=dag_run, msg=msg)
+        return None
+    except Exception as error:
+        log.error("Error in a listener's %s hook:\n%s", hook, traceback.format_exc().rstrip())
+        return error

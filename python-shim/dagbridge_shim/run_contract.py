@@ -57,6 +57,13 @@ class RunInput:
         self.data_interval_end = _instant_field(document, "dataIntervalEnd")
         self.run_after = _instant_field(document, "runAfter")
         self.dag_run_start_date = _instant_field(document, "dagRunStartDate")
+        # Optional (older workers omit them): the run's queued_at, end_date and DAG version hash (dag_hash).
+        self.dag_run_queued_at = _instant_field(document, "dagRunQueuedAt")
+        self.dag_run_end_date = _instant_field(document, "dagRunEndDate")
+        dag_hash = document.get("dagHash")
+        if dag_hash is not None and not isinstance(dag_hash, str):
+            raise RunInputError("task run input field dagHash must be a string, got %r" % (dag_hash,))
+        self.dag_hash = dag_hash
         self.sensor_first_poke_at = _instant_field(document, "sensorFirstPokeAt")
         self.prev_data_interval_start_success = _instant_field(document, "prevDataIntervalStartSuccess")
         self.prev_data_interval_end_success = _instant_field(document, "prevDataIntervalEndSuccess")

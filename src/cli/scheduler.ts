@@ -16,7 +16,8 @@ import { dagCodeSettingsOf, resolvePython } from '../shim/python.js';
 import { hostname } from 'node:os';
 import type { Logger } from '../lib/logger.js';
 import type { Config } from '../config/config.js';
-import type { DagCallbackRunner } from '../ports/dag-callback-runner.js';
+import type { DagCallbackRunner, DagRunListeners } from '../ports/dag-callback-runner.js';
+import { dagRunHooksAtStart } from '../shim/listener-probe.js';
 import type { AttemptContext } from '../worker/attempt.js';
 
 /** Registers `scheduler`. */
@@ -39,7 +40,7 @@ export function registerSchedulerCommand(program: Command): void {
         const executor = new RedisExecutor({ queue, store, signalWork: (queues) => app.signalWork(queues), manifestHash: () => manifestPublisher.hash() });
         const metrics = config.httpPort === null ? undefined : new SchedulerMetrics({ queue, state: (): ServiceState => service.state, redisStatus: () => app.redis?.status ?? null, log: app.log });
         const { SchedulerService } = await import('../scheduler/scheduler-service.js');
-        const dagCallbacks = await dagCallbackRunner(app.config, store, app.log);
+        const { dagCallbacks, dagRunListeners } = await dagCallbackRunner(app.config, store, app.log);
         const service = new SchedulerService({
           store, executor, queue, log: app.log,
           exportBundle: parse,
@@ -55,6 +56,7 @@ export function registerSchedulerCommand(program: Command): void {
           subscribeToChanges: (onChange) => app.subscribeToChanges(onChange),
           metrics,
           dagCallbacks,
+          dagRunListeners,
         });
         await service.start();
         // `/health` also fails when the DAG processor is stuck or has not parsed successfully for too long.
@@ -75,9 +77,9 @@ export function registerSchedulerCommand(program: Command): void {
  * DAG success/failure callbacks run on the scheduler's machine, in a subprocess like a task's (the task
  * environment allow-list, the scheduler's interpreter and DAGs folder): docs/dag-callbacks.md.
  */
-async function dagCallbackRunner(config: Config, store: ReturnType<typeof requireStore>, log: Logger): Promise<DagCallbackRunner> {
+async function dagCallbackRunner(config: Config, store: ReturnType<typeof requireStore>, log: Logger): Promise<{ dagCallbacks: DagCallbackRunner; dagRunListeners: DagRunListeners }> {
   const python = await resolvePython(config.python);
-  const { runDagCallback } = await import('../worker/dag-callback.js');
+  const { runDagCallback, runDagRunListener } = await import('../worker/dag-callback.js');
   const context: AttemptContext = {
     ...attemptSettingsOf(config, python.executable),
     store,
@@ -85,5 +87,9 @@ async function dagCallbackRunner(config: Config, store: ReturnType<typeof requir
     connections: storedConnections(config, store),
     log,
   };
-  return (claim) => runDagCallback(context, claim, (line) => log.info(`dag callback: ${line}`, { dagId: claim.dagId, runId: claim.runId }));
+  const hooks = await dagRunHooksAtStart({ ...dagCodeSettingsOf(config), dagsFolder: config.dagsFolder, pluginsFolder: config.pluginsFolder, python: python.executable, noAirflow: config.noAirflow }, log);
+  return {
+    dagCallbacks: (claim) => runDagCallback(context, claim, (line) => log.info(`dag callback: ${line}`, { dagId: claim.dagId, runId: claim.runId })),
+    dagRunListeners: { hooks, run: (claim) => runDagRunListener(context, claim, (line) => log.info(`listener ${claim.hook}: ${line}`, { dagId: claim.dagId, runId: claim.runId })) },
+  };
 }

@@ -29,6 +29,7 @@ import { assertCanRunAsUsers } from '../worker/run-as-user-check.js';
 import { formatSeconds, printJson, printLines, renderTable } from './output.js';
 import { onStopSignals } from './run-command.js';
 import { parsePort, startWebServer, type StartedWebServer } from './webserver.js';
+import { dagRunHooksAtStart } from '../shim/listener-probe.js';
 import { dagCodeSettingsOf } from '../shim/python.js';
 
 interface StandaloneOptions extends SharedOptions {
@@ -149,6 +150,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
       semantics: config.scheduleSemantics ?? undefined,
       subscribeToChanges: (onChange) => opened.subscribeToChanges(onChange),
       onIteration: refresh,
+      dagRunHooks: await dagRunHooksAtStart({ ...dagCodeSettingsOf(config), dagsFolder: config.dagsFolder, pluginsFolder: config.pluginsFolder, python: python.executable, noAirflow: config.noAirflow }, log),
     });
 
     const sessionStart = Date.now();

@@ -7,14 +7,16 @@ import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { pythonIsoUtc } from '../dag/ids.js';
 import { assertNewRun, refuseInvalidRunRequests } from '../dag/new-run.js';
 import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
+import type { DagRunListenerCall } from '../dag/dag-run-listeners.js';
 import type { DatasetRef } from '../dag/datasets.js';
 import { dagVersionHash } from './dag-version.js';
 import { MemoryDatasets } from './memory-datasets.js';
 import type { TriggerRequest } from './task-run-contract.js';
 import type {
-  AttemptOutcome, DagCallbackClaim, DagCallbackRecord, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
+  AttemptOutcome, DagCallbackClaim, DagCallbackRecord, DagRunListenerClaim, DagRunListenerRecord, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity, XcomQuery, XcomRow,
 } from './metadata-store.js';
+import { LISTENER_CALL_HOLD_MS } from './metadata-store.js';
 
 const SEP = '\u0000';
 const runKeyOf = (key: RunKey): string => `${key.dagId}${SEP}${key.runId}`;
@@ -160,7 +162,7 @@ export class MemoryStore implements MetadataStore {
     return previous ? structuredClone(previous) : null;
   }
 
-  async setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null): Promise<boolean> {
+  async setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null, listener?: DagRunListenerCall | null): Promise<boolean> {
     assertDagRunTransition(`${key.dagId}/${key.runId}`, from, to);
     const run = this.runs.get(runKeyOf(key));
     if (!run || run.state !== from) return false;
@@ -171,7 +173,40 @@ export class MemoryStore implements MetadataStore {
     if (callback) {
       this.dagCallbacks.set(runKeyOf(key), { dagId: key.dagId, runId: key.runId, kind: callback.kind, reason: callback.reason, state: 'pending', error: null, output: '' });
     }
+    if (listener) {
+      this.listenerCalls.push({ id: this.listenerCalls.length + 1, dagId: key.dagId, runId: key.runId, hook: listener.hook, msg: listener.msg, state: 'pending', error: null, output: '', updatedAt: now });
+    }
     return true;
+  }
+
+  private readonly listenerCalls: (DagRunListenerRecord & { updatedAt: number })[] = [];
+
+  async claimDagRunListenerCalls(limit: number, now: number): Promise<DagRunListenerClaim[]> {
+    const claimed: DagRunListenerClaim[] = [];
+    const held = new Set<string>();
+    for (const [index, call] of this.listenerCalls.entries()) {
+      if (claimed.length >= limit) break;
+      const run = runKeyOf(call);
+      const holds = call.state === 'pending' || (call.state === 'running' && now - call.updatedAt < LISTENER_CALL_HOLD_MS);
+      if (call.state === 'pending' && !held.has(run)) {
+        this.listenerCalls[index] = { ...call, state: 'running', updatedAt: now };
+        claimed.push({ id: call.id, dagId: call.dagId, runId: call.runId, hook: call.hook, msg: call.msg });
+      }
+      if (holds) held.add(run);
+    }
+    return claimed;
+  }
+
+  async finishDagRunListenerCall(id: number, outcome: { error: string | null; output: string }, now: number): Promise<void> {
+    const index = this.listenerCalls.findIndex((call) => call.id === id && call.state === 'running');
+    const call = this.listenerCalls[index];
+    if (call) this.listenerCalls[index] = { ...call, state: 'done', ...outcome, updatedAt: now };
+  }
+
+  async listDagRunListenerCalls(key: RunKey): Promise<DagRunListenerRecord[]> {
+    return this.listenerCalls
+      .filter((call) => call.dagId === key.dagId && call.runId === key.runId)
+      .map(({ updatedAt: _updatedAt, ...call }) => ({ ...call }));
   }
 
   private readonly dagCallbacks = new Map<string, DagCallbackRecord>();

@@ -15,6 +15,7 @@
  */
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
+import type { DagRunListenerCall } from '../dag/dag-run-listeners.js';
 import type { DatasetRef } from '../dag/datasets.js';
 import type { TaskInstanceState, DagRunState } from '../dag/states.js';
 import type { OutletEvent, TaskRunError, TriggerRequest } from './task-run-contract.js';
@@ -55,6 +56,25 @@ export interface DagCallbackRecord extends DagCallbackClaim {
   readonly error: string | null;
   readonly output: string;
 }
+
+/** A listener DAG-run hook call handed to one caller by {@link MetadataStore.claimDagRunListenerCalls}. */
+export interface DagRunListenerClaim extends RunKey, DagRunListenerCall {
+  /** The call's id (its order among the run's calls). */
+  readonly id: number;
+}
+
+/** A recorded listener DAG-run hook call: pending, running (claimed) or done. */
+export interface DagRunListenerRecord extends DagRunListenerClaim {
+  readonly state: 'pending' | 'running' | 'done';
+  readonly error: string | null;
+  readonly output: string;
+}
+
+/**
+ * How long a claimed listener call holds back the later calls of its run: past it, a call whose scheduler died
+ * no longer blocks the run's next hook (it is not called again).
+ */
+export const LISTENER_CALL_HOLD_MS = 10 * 60_000;
 
 /** One DAG run. A run keeps the DAG version it was created with. */
 export interface DagRunRecord extends RunKey {
@@ -326,7 +346,18 @@ export interface MetadataStore {
    * `pending` in the same transaction, only when this call won the compare-and-set: of two schedulers finishing
    * the same run, exactly one records it. A run that ends again after a clear records it again.
    */
-  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null): Promise<boolean>;
+  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null, listener?: DagRunListenerCall | null): Promise<boolean>;
+  /**
+   * Claims up to `limit` pending listener DAG-run hook calls (compare-and-set `pending -> running`, SKIP LOCKED),
+   * oldest first, each only when no earlier call of its run is pending or running (running for less than
+   * {@link LISTENER_CALL_HOLD_MS}): a run's hooks are called one after another, in the order of its state changes,
+   * each by exactly one caller (at most once).
+   */
+  claimDagRunListenerCalls(limit: number, now: number): Promise<DagRunListenerClaim[]>;
+  /** Records how a claimed listener call ended (`running -> done`). */
+  finishDagRunListenerCall(id: number, outcome: { error: string | null; output: string }, now: number): Promise<void>;
+  /** A run's listener calls, in order. */
+  listDagRunListenerCalls(key: RunKey): Promise<DagRunListenerRecord[]>;
   /**
    * Claims up to `limit` pending DAG callbacks (compare-and-set `pending -> running`, SKIP LOCKED): each is handed
    * to exactly one caller, ever. One claimed by a process that died stays `running` and is not called again

@@ -68,6 +68,10 @@ export const taskRunInputSchema = z.object({
    * schedule has none; absent from older workers (the shim then assumes an interval as long as this one).
    */
   nextDataInterval: z.object({ start: z.string(), end: z.string() }).nullable().optional(),
+  /** The run's `queued_at`, `end_date` and DAG version hash (`dag_hash`); absent from older workers (read as None). */
+  dagRunQueuedAt: z.string().nullable().optional(),
+  dagRunEndDate: z.string().nullable().optional(),
+  dagHash: z.string().optional(),
   /** The previous successful run's end date (`prev_end_date_success`); read as null when absent. */
   prevEndDateSuccess: z.string().nullable().default(null),
   /** Every recorded event of the task's inlet datasets and aliases, oldest first (`inlet_events`). */

@@ -5,6 +5,7 @@ import { silentLogger } from '../lib/logger.js';
 import type { Executor } from '../ports/executor.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { SchedulerLoop } from './scheduler-loop.js';
+import type { DagRunHook } from '../dag/dag-run-listeners.js';
 import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
 
 /** An executor that records what it was given; the test decides each attempt's outcome. */
@@ -211,5 +212,60 @@ describe('SchedulerLoop and DAG callbacks', () => {
     await loop.tick(5_000);
     await loop.tick(12_000);
     expect(await store.claimDagCallbacks(10, 13_000)).toEqual([{ dagId: 'timeout_cb', runId: run.runId, kind: 'failure', reason: 'timed_out' }]);
+  });
+});
+
+describe('SchedulerLoop and plugin listeners\' DAG-run hooks', () => {
+  const allHooks = new Set(['on_dag_run_running', 'on_dag_run_success', 'on_dag_run_failed'] as const);
+  const calls = async (store: MemoryStore, run: DagRunRecord): Promise<Array<[string, string]>> =>
+    (await store.listDagRunListenerCalls(run)).map((call) => [call.hook, call.msg]);
+  /** A one-task run started and ended `outcome` by a loop that knows `hooks`. */
+  const endedRun = async (outcome: 'success' | 'failed', hooks: ReadonlySet<DagRunHook>): Promise<{ store: MemoryStore; run: DagRunRecord }> => {
+    const { store, run } = await setup(dagOf([task('a')], [], { dagId: 'listened' }));
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger, { dagRunHooks: hooks });
+    await loop.tick(1_000);
+    await finishAll(store, executor, outcome, 2_000);
+    await loop.tick(3_000);
+    return { store, run };
+  };
+
+  // Airflow 2.10.5: SchedulerJobRunner._start_queued_dagruns notifies running with msg ""; DagRun.update_state
+  // notifies success / failed with msg "success" / "task_failure" (airflow/models/dagrun.py).
+  it.each([
+    ['success', [['on_dag_run_running', ''], ['on_dag_run_success', 'success']]],
+    ['failed', [['on_dag_run_running', ''], ['on_dag_run_failed', 'task_failure']]],
+  ] as const)('a run ending %s records %j, in order', async (outcome, expected) => {
+    const { store, run } = await endedRun(outcome, allHooks);
+    expect(await calls(store, run)).toEqual(expected);
+  });
+
+  it('records only the hooks some listener implements, and nothing without listeners', async () => {
+    for (const [hooks, expected] of [[new Set(['on_dag_run_success'] as const), [['on_dag_run_success', 'success']]], [new Set<never>(), []]] as const) {
+      const { store, run } = await endedRun('success', hooks);
+      expect(await calls(store, run)).toEqual(expected);
+    }
+  });
+
+  it('a run failed by dagrun_timeout notifies on_dag_run_failed with an empty msg (SchedulerJobRunner._schedule_dag_run)', async () => {
+    const dag = dagOf([task('a'), task('b')], ['a>b'], { dagId: 'timeout_listened', dagrunTimeoutSeconds: 10 });
+    const { store, run } = await setup(dag);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger, { dagRunHooks: allHooks });
+    await loop.tick(1_000);
+    await finishAll(store, executor, 'success', 2_000);
+    await loop.tick(5_000);
+    await loop.tick(12_000);
+    expect(await calls(store, run)).toEqual([['on_dag_run_running', ''], ['on_dag_run_failed', '']]);
+  });
+
+  it('hands a run\'s calls out one at a time, in order: the next only once the earlier one is done', async () => {
+    const { store, run } = await endedRun('success', allHooks);
+    const first = await store.claimDagRunListenerCalls(10, 4_000);
+    expect(first.map((c) => c.hook)).toEqual(['on_dag_run_running']);
+    expect(await store.claimDagRunListenerCalls(10, 4_000)).toEqual([]);
+    await store.finishDagRunListenerCall(first[0]!.id, { error: null, output: '' }, 5_000);
+    expect((await store.claimDagRunListenerCalls(10, 6_000)).map((c) => c.hook)).toEqual(['on_dag_run_success']);
+    expect((await store.listDagRunListenerCalls(run)).map((c) => c.state)).toEqual(['done', 'running']);
   });
 });

@@ -12,6 +12,7 @@ import type { AdmissionRejection } from '../dag/admission.js';
 import { DEFAULT_MAX_QUEUED_PER_LOOP, replayAdmission } from './admission-input.js';
 import type { DagSpec } from '../dag/bundle.js';
 import { dagCallbackFor } from '../dag/dag-callbacks.js';
+import { dagRunListenerCallFor, type DagRunHook, type DagRunListenerCall } from '../dag/dag-run-listeners.js';
 import { decideRun, type RunChange, type WaitingTaskInstance } from '../dag/decide.js';
 import type { PreviousRun } from '../dag/depends-on-past.js';
 import { buildGraph, type DagGraph } from '../dag/graph.js';
@@ -30,6 +31,11 @@ export interface SchedulerLoopOptions {
   maxQueuedPerLoop?: number;
   /** Where max_active_tasks applies: per DAG (Airflow 2, default) or per DAG run (Airflow 3). */
   maxActiveTasksScope?: 'dag' | 'dag_run';
+  /**
+   * The DAG-run hooks some plugin listener implements (src/shim/listener-probe.ts): each run state change whose
+   * hook is here records one call in the compare-and-set that makes it (docs/dag-callbacks.md). Default none.
+   */
+  dagRunHooks?: ReadonlySet<DagRunHook>;
 }
 
 /** What one iteration did. */
@@ -149,13 +155,19 @@ export class SchedulerLoop {
       const limit = entry?.spec.maxActiveRuns ?? 16;
       const running = runningByDag.get(run.dagId) ?? 0;
       if (running >= limit) continue;
-      if (await this.store.setDagRunState(run, 'queued', 'running', now)) {
+      // Airflow's _start_queued_dagruns notifies without a msg.
+      if (await this.store.setDagRunState(run, 'queued', 'running', now, null, this.listenerCall('running', ''))) {
         run.state = 'running';
         run.startDate = now;
         runningByDag.set(run.dagId, running + 1);
         this.log.info('DAG run started', { dagId: run.dagId, runId: run.runId });
       }
     }
+  }
+
+  private listenerCall(state: 'running' | 'success' | 'failed', msg: string): DagRunListenerCall | null {
+    const hooks = this.options.dagRunHooks;
+    return hooks && hooks.size > 0 ? dagRunListenerCallFor(hooks, state, msg) : null;
   }
 
   private async decide(run: DagRunRecord, now: number, stats: LoopStats): Promise<void> {
@@ -196,7 +208,9 @@ export class SchedulerLoop {
       if (applied.length !== decision.changes.length) return;
     }
     const callback = decision.runEndReason === null ? null : dagCallbackFor(entry.spec, decision.runEndReason);
-    if (decision.runState !== 'running' && (await this.store.setDagRunState(run, 'running', decision.runState, now, callback))) {
+    // update_state notifies with its callback reason as msg (success, task_failure, all_tasks_deadlocked).
+    const listener = decision.runState === 'running' ? null : this.listenerCall(decision.runState, decision.runEndReason ?? '');
+    if (decision.runState !== 'running' && (await this.store.setDagRunState(run, 'running', decision.runState, now, callback, listener))) {
       stats.runsFinished.push({ dagId: run.dagId, runId: run.runId, state: decision.runState });
       this.waiting.delete(`${run.dagId}\u0000${run.runId}`);
       this.log.info(`DAG run ${decision.runState}`, { dagId: run.dagId, runId: run.runId, reason: decision.runStateReason });
@@ -211,7 +225,8 @@ export class SchedulerLoop {
       .filter((ti) => ['none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule'].includes(ti.state))
       .map((ti) => ({ kind: 'transition', taskId: ti.taskId, mapIndex: ti.mapIndex, from: ti.state, to: 'skipped', note: 'dagrun_timeout reached' }));
     await this.store.applyChanges(run, entry.spec, changes, now);
-    if (await this.store.setDagRunState(run, 'running', 'failed', now, dagCallbackFor(entry.spec, 'timed_out'))) {
+    // The scheduler's dagrun_timeout notifies without a msg (its callback's reason is timed_out).
+    if (await this.store.setDagRunState(run, 'running', 'failed', now, dagCallbackFor(entry.spec, 'timed_out'), this.listenerCall('failed', ''))) {
       stats.runsFinished.push({ dagId: run.dagId, runId: run.runId, state: 'failed' });
       this.log.warn('DAG run failed: dagrun_timeout reached', { dagId: run.dagId, runId: run.runId, dagrunTimeoutSeconds: entry.spec.dagrunTimeoutSeconds });
     }

@@ -19,8 +19,8 @@ import { housekeeping, type HousekeepingReport, type UnservedQueue } from './hou
 import { createDatasetTriggeredRuns } from './dataset-trigger.js';
 import { createDueRuns } from './run-creator.js';
 import { SchedulerLoop, type LoopStats } from './scheduler-loop.js';
-import type { DagCallbackRunner } from '../ports/dag-callback-runner.js';
-import type { DagCallbackClaim, MetadataStore } from '../ports/metadata-store.js';
+import type { DagCallbackOutcome, DagCallbackRunner, DagRunListeners } from '../ports/dag-callback-runner.js';
+import type { DagCallbackClaim, DagRunListenerClaim, MetadataStore } from '../ports/metadata-store.js';
 
 /** What the scheduler reports to an optional metrics hook (`/metrics` and `/health`, see src/http/service-metrics.ts). */
 export type SchedulerMetricsEvent =
@@ -73,6 +73,12 @@ export interface SchedulerServiceOptions {
    * loop, at most {@link MAX_DAG_CALLBACKS_AT_ONCE} at a time. Absent: this scheduler calls none (another does).
    */
   dagCallbacks?: DagCallbackRunner;
+  /**
+   * The plugin listeners' DAG-run hooks (docs/dag-callbacks.md): the loop records a call for each run state change
+   * whose hook is in `hooks`, and this scheduler claims and calls them beside the loop as it does DAG callbacks
+   * (sharing their {@link MAX_DAG_CALLBACKS_AT_ONCE} places). Absent or empty: no call is recorded.
+   */
+  dagRunListeners?: DagRunListeners;
 }
 
 /** Most DAG callbacks one scheduler calls at the same time. */
@@ -104,7 +110,7 @@ export class SchedulerService {
   private healthySince = Date.now();
 
   constructor(private readonly options: SchedulerServiceOptions) {
-    this.loop = new SchedulerLoop(options.store, options.executor, options.log);
+    this.loop = new SchedulerLoop(options.store, options.executor, options.log, { dagRunHooks: options.dagRunListeners?.hooks ?? new Set() });
     this.clock = options.clock ?? Date.now;
     this.processor = options.exportBundle === null ? null : new DagProcessor({
       store: options.store,
@@ -171,6 +177,7 @@ export class SchedulerService {
           this.nextRunCreationAt = now + this.options.loopIntervalMs;
         }
         const stats = await this.loop.tick(now);
+        await this.startDagRunListenerCalls(now);
         await this.startDagCallbacks(now);
         if (this.options.queue && this.options.store.listWorkers && now >= this.nextHousekeepingAt) {
           const workerTimeoutMs = this.options.workerTimeoutMs ?? 30_000;
@@ -217,6 +224,29 @@ export class SchedulerService {
     for (const claim of await this.options.store.claimDagCallbacks(free, now)) {
       const running: Promise<void> = this.callDagCallback(runner, claim).finally(() => this.dagCallbacksRunning.delete(running));
       this.dagCallbacksRunning.add(running);
+    }
+  }
+
+  /** Claims pending listener DAG-run hook calls up to the free places and calls them without waiting. */
+  private async startDagRunListenerCalls(now: number): Promise<void> {
+    const listeners = this.options.dagRunListeners;
+    const free = MAX_DAG_CALLBACKS_AT_ONCE - this.dagCallbacksRunning.size;
+    if (!listeners || listeners.hooks.size === 0 || free <= 0) return;
+    for (const claim of await this.options.store.claimDagRunListenerCalls(free, now)) {
+      const running: Promise<void> = this.callDagRunListener(listeners.run, claim).finally(() => this.dagCallbacksRunning.delete(running));
+      this.dagCallbacksRunning.add(running);
+    }
+  }
+
+  private async callDagRunListener(run: (claim: DagRunListenerClaim) => Promise<DagCallbackOutcome>, claim: DagRunListenerClaim): Promise<void> {
+    const log = this.options.log.child({ dagId: claim.dagId, runId: claim.runId, hook: claim.hook });
+    log.info('calling the listeners\' DAG-run hook');
+    try {
+      const outcome = await run(claim);
+      if (outcome.error) log.warn('a listener\'s DAG-run hook failed; the run keeps its state', { error: outcome.error });
+      await this.options.store.finishDagRunListenerCall(claim.id, outcome, this.clock());
+    } catch (error) {
+      log.error('could not record the listener call', { error: errorMessage(error) });
     }
   }
 

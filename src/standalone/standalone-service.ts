@@ -21,7 +21,8 @@ import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { LoopStats } from '../scheduler/scheduler-loop.js';
 import type { DagRunRecord, MetadataStore, WorkerIdentity } from '../ports/metadata-store.js';
 import type { AttemptContext } from '../worker/attempt.js';
-import { runDagCallback } from '../worker/dag-callback.js';
+import { runDagCallback, runDagRunListener } from '../worker/dag-callback.js';
+import type { DagRunHook } from '../dag/dag-run-listeners.js';
 import { runOutcome, type RunOutcome } from './run-watch.js';
 
 /** Worker ids of standalone processes start with this (recovery hands back only their tasks). */
@@ -46,6 +47,8 @@ export interface StandaloneServiceOptions {
   onIteration?: () => void | Promise<void>;
   /** Runs one attempt; default `runAttempt` of the worker with `attempt` (tests replace it). */
   runAttempt?: RunAttempt;
+  /** The DAG-run hooks the plugins' listeners implement (src/shim/listener-probe.ts); default none. */
+  dagRunHooks?: ReadonlySet<DagRunHook>;
 }
 
 /**
@@ -104,6 +107,10 @@ export class StandaloneService {
       pausedOnCreation: false,
       subscribeToChanges: options.subscribeToChanges,
       dagCallbacks: (claim) => runDagCallback(context, claim, (line) => options.log.info(`dag callback: ${line}`, { dagId: claim.dagId, runId: claim.runId })),
+      dagRunListeners: {
+        hooks: options.dagRunHooks ?? new Set(),
+        run: (claim) => runDagRunListener(context, claim, (line) => options.log.info(`listener ${claim.hook}: ${line}`, { dagId: claim.dagId, runId: claim.runId })),
+      },
       onIteration: async (stats) => {
         await options.onIteration?.();
         await this.checkIdle(stats);

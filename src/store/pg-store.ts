@@ -32,7 +32,10 @@ import type {
   XcomRow,
   DagCallbackClaim,
   DagCallbackRecord,
+  DagRunListenerClaim,
+  DagRunListenerRecord,
 } from '../ports/metadata-store.js';
+import type { DagRunListenerCall } from '../dag/dag-run-listeners.js';
 import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
 import type { TriggerRequest } from '../ports/task-run-contract.js';
 import type { ManifestRegistry, WorkerAction, WorkerRecord, WorkerRegistry } from '../ports/worker-registry.js';
@@ -141,8 +144,20 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return runs.previousRun(this.#pool, run, state);
   }
 
-  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null): Promise<boolean> {
-    return runs.setDagRunState(this.#pool, key, from, to, now, callback);
+  setDagRunState(key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null, listener?: DagRunListenerCall | null): Promise<boolean> {
+    return runs.setDagRunState(this.#pool, key, from, to, now, callback, listener);
+  }
+
+  claimDagRunListenerCalls(limit: number, now: number): Promise<DagRunListenerClaim[]> {
+    return runs.claimDagRunListenerCalls(this.#pool, limit, now);
+  }
+
+  finishDagRunListenerCall(id: number, outcome: { error: string | null; output: string }, now: number): Promise<void> {
+    return runs.finishDagRunListenerCall(this.#pool, id, outcome, now);
+  }
+
+  listDagRunListenerCalls(key: RunKey): Promise<DagRunListenerRecord[]> {
+    return runs.listDagRunListenerCalls(this.#pool, key);
   }
 
   claimDagCallbacks(limit: number, now: number): Promise<DagCallbackClaim[]> {

@@ -5,7 +5,8 @@ import { assertNewRun } from '../dag/new-run.js';
 import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
-import type { DagCallbackClaim, DagCallbackRecord, DagRunRecord, RunKey } from '../ports/metadata-store.js';
+import type { DagRunHook, DagRunListenerCall } from '../dag/dag-run-listeners.js';
+import { LISTENER_CALL_HOLD_MS, type DagCallbackClaim, type DagCallbackRecord, type DagRunListenerClaim, type DagRunListenerRecord, type DagRunRecord, type RunKey } from '../ports/metadata-store.js';
 import { notifyChange, PG_ERROR, pgErrorCode, type Queryable } from './db.js';
 import { jsonParam, mapRun, msParam, RUN_COLUMNS, type RunRow } from './rows.js';
 
@@ -145,7 +146,10 @@ export async function countDagRuns(client: Queryable, query: { dagId: string; lo
  * sets end_date. With `callback`, the same statement records the DAG callback as pending, only for the row it
  * moved (MetadataStore.setDagRunState).
  */
-export async function setDagRunState(client: Queryable, key: RunKey, from: DagRunState, to: DagRunState, now: number, callback?: DagCallbackRequest | null): Promise<boolean> {
+export async function setDagRunState(
+  client: Queryable, key: RunKey, from: DagRunState, to: DagRunState, now: number,
+  callback?: DagCallbackRequest | null, listener?: DagRunListenerCall | null,
+): Promise<boolean> {
   assertDagRunTransition(`${key.dagId}/${key.runId}`, from, to);
   const update = `UPDATE dag_runs
         SET state = $4,
@@ -154,23 +158,72 @@ export async function setDagRunState(client: Queryable, key: RunKey, from: DagRu
             end_date = CASE WHEN $4 IN ('success', 'failed') THEN $5::timestamptz ELSE NULL END,
             updated_at = $5
       WHERE dag_id = $1 AND run_id = $2 AND state = $3`;
-  const params = [key.dagId, key.runId, from, to, new Date(now)];
-  if (!callback) {
+  const params: unknown[] = [key.dagId, key.runId, from, to, new Date(now)];
+  if (!callback && !listener) {
     const result = await client.query(update, params);
     return (result.rowCount ?? 0) > 0;
   }
-  const result = await client.query<{ n: string }>(
-    `WITH moved AS (${update} RETURNING dag_id, run_id),
-          recorded AS (
+  // Each side effect is written only for the row the compare-and-set moved (zero rows: none is written).
+  const effects: string[] = [];
+  if (callback) {
+    params.push(callback.kind, callback.reason);
+    effects.push(`recorded AS (
             INSERT INTO dag_run_callbacks (dag_id, run_id, kind, reason, state, created_at, updated_at)
-            SELECT dag_id, run_id, $6, $7, 'pending', $5, $5 FROM moved
+            SELECT dag_id, run_id, $${params.length - 1}, $${params.length}, 'pending', $5, $5 FROM moved
             ON CONFLICT (dag_id, run_id) DO UPDATE
               SET kind = EXCLUDED.kind, reason = EXCLUDED.reason, state = 'pending', error = NULL, output = '',
-                  created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at)
+                  created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at)`);
+  }
+  if (listener) {
+    params.push(listener.hook, listener.msg);
+    effects.push(`notified AS (
+            INSERT INTO dag_run_listener_calls (dag_id, run_id, hook, msg, state, created_at, updated_at)
+            SELECT dag_id, run_id, $${params.length - 1}, $${params.length}, 'pending', $5, $5 FROM moved)`);
+  }
+  const result = await client.query<{ n: string }>(
+    `WITH moved AS (${update} RETURNING dag_id, run_id), ${effects.join(', ')}
      SELECT count(*) AS n FROM moved`,
-    [...params, callback.kind, callback.reason],
+    params,
   );
   return Number(result.rows[0]?.n ?? 0) > 0;
+}
+
+/** See MetadataStore.claimDagRunListenerCalls. */
+export async function claimDagRunListenerCalls(client: Queryable, limit: number, now: number): Promise<DagRunListenerClaim[]> {
+  const result = await client.query<{ id: string; dag_id: string; run_id: string; hook: DagRunHook; msg: string }>(
+    `UPDATE dag_run_listener_calls c SET state = 'running', updated_at = $2
+      WHERE c.id IN (
+        SELECT p.id FROM dag_run_listener_calls p
+         WHERE p.state = 'pending'
+           AND NOT EXISTS (
+             SELECT 1 FROM dag_run_listener_calls e
+              WHERE e.dag_id = p.dag_id AND e.run_id = p.run_id AND e.id < p.id
+                AND (e.state = 'pending' OR (e.state = 'running' AND e.updated_at > $2::timestamptz - make_interval(secs => $3))))
+         ORDER BY p.id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        AND c.state = 'pending'
+      RETURNING c.id, c.dag_id, c.run_id, c.hook, c.msg`,
+    [limit, new Date(now), LISTENER_CALL_HOLD_MS / 1000],
+  );
+  return result.rows
+    .map((row) => ({ id: Number(row.id), dagId: row.dag_id, runId: row.run_id, hook: row.hook, msg: row.msg }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** See MetadataStore.finishDagRunListenerCall. */
+export async function finishDagRunListenerCall(client: Queryable, id: number, outcome: { error: string | null; output: string }, now: number): Promise<void> {
+  await client.query(
+    `UPDATE dag_run_listener_calls SET state = 'done', error = $2, output = $3, updated_at = $4 WHERE id = $1 AND state = 'running'`,
+    [id, outcome.error, outcome.output, new Date(now)],
+  );
+}
+
+/** See MetadataStore.listDagRunListenerCalls. */
+export async function listDagRunListenerCalls(client: Queryable, key: RunKey): Promise<DagRunListenerRecord[]> {
+  const result = await client.query<{ id: string; hook: DagRunHook; msg: string; state: DagRunListenerRecord['state']; error: string | null; output: string }>(
+    'SELECT id, hook, msg, state, error, output FROM dag_run_listener_calls WHERE dag_id = $1 AND run_id = $2 ORDER BY id',
+    [key.dagId, key.runId],
+  );
+  return result.rows.map((row) => ({ ...row, id: Number(row.id), dagId: key.dagId, runId: key.runId }));
 }
 
 /** See MetadataStore.claimDagCallbacks. */

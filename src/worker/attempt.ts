@@ -133,6 +133,9 @@ export function buildRunInput(
     prevEndDateSuccess: iso(previousSuccess?.endDate),
     externalTrigger: run.runType === 'manual' && !(options.dagTest ?? false),
     nextDataInterval: options.nextDataInterval,
+    dagRunQueuedAt: iso(run.queuedAt),
+    dagRunEndDate: iso(run.endDate),
+    dagHash: run.versionHash,
   };
 }
 

@@ -23,6 +23,9 @@ class DagRun:
         self.data_interval_end = run_input.data_interval_end
         self.run_after = run_input.run_after
         self.start_date = run_input.dag_run_start_date
+        self.queued_at = getattr(run_input, "dag_run_queued_at", None)
+        self.end_date = getattr(run_input, "dag_run_end_date", None)
+        self.dag_hash = getattr(run_input, "dag_hash", None)
         self.external_trigger = run_input.external_trigger
         # LatestOnlyOperator's window: the next run's data interval, when the runner input carries it.
         self._next_data_interval_known = getattr(run_input, "next_data_interval_known", False)
@@ -50,8 +53,8 @@ class DagRun:
             self.state, self.start_date, self.end_date = current.state, current.start_date, current.end_date
 
     def __repr__(self):
-        return "<DagRun %s @ %s: %s, state:%s, queued_at: None. externally triggered: %s>" % (
-            self.dag_id, self.logical_date, self.run_id, self.state, self.external_trigger)
+        return "<DagRun %s @ %s: %s, state:%s, queued_at: %s. externally triggered: %s>" % (
+            self.dag_id, self.logical_date, self.run_id, self.state, self.queued_at, self.external_trigger)
 
 
 class TaskInstance:
