@@ -26,6 +26,7 @@ import type { DagBundle, DagSpec } from '../src/dag/bundle.js';
 import { testDag } from '../src/dag-test/dag-test.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { exportDags } from '../src/shim/export.js';
+import { cachedCustomTimetables, shimTimetableEvaluator } from '../src/shim/timetable.js';
 import { resolvePython } from '../src/shim/python.js';
 import { describeMachine } from './support/machine.js';
 
@@ -169,6 +170,11 @@ async function runDag(bundle: DagBundle, dag: DagSpec, python: string, timeoutSe
       logCapBytes: 16 * 1024 * 1024,
       log: silentLogger,
       signal,
+      // Custom timetables (example_workday_timetable) answer from the example folder's own plugins.
+      timetables: cachedCustomTimetables({
+        evaluate: shimTimetableEvaluator({ dagsFolder: bundle.dagsFolder, python, noAirflow: true, timeoutMs: 30_000, passEnv: [], pythonPath: [], inheritPythonPath: true }),
+        log: silentLogger,
+      }),
     });
     const tasks: Record<string, string> = {};
     for (const ti of result.instances) tasks[taskKey(ti.taskId, ti.mapIndex)] = ti.state ?? 'none';

@@ -2,6 +2,7 @@
  * The composition root: the only module that creates the PostgreSQL pool and the Redis clients. Commands ask
  * for what they need (`database`, `redis`) and close the app in `finally`; closing releases in reverse order.
  */
+import { customTimetablesOf } from './shim/timetable.js';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -174,6 +175,7 @@ export function createWebContext(app: App): WebContext {
     signalWork: (queues) => app.signalWork(queues),
     fernetKey: app.config.fernetKey,
     scheduleSemantics: app.config.scheduleSemantics,
+    timetables: customTimetablesOf(app.config, app.log),
     confLimits: { maxConfBytes: app.config.maxConfBytes, maxJsonDepth: app.config.maxJsonDepth },
   };
 }

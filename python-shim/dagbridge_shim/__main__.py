@@ -1,9 +1,10 @@
 """`python -m dagbridge_shim <command>`: `export` (DAG bundle), `run` (one task instance), `dag-callback` (a DAG's
 success/failure callbacks once its run ended, or a listener's DAG-run hook), `listeners` (which listener hooks the
-plugins implement) or `fork-server` (the warm parent task attempts are forked from)."""
+plugins implement), `fork-server` (the warm parent task attempts are forked from) or `timetable` (a custom
+timetable's next run or manual data interval, for the scheduler)."""
 import sys
 
-USAGE = "usage: python -m dagbridge_shim {export,run,dag-callback,listeners,fork-server} [options]"
+USAGE = "usage: python -m dagbridge_shim {export,run,dag-callback,listeners,fork-server,timetable} [options]"
 
 
 def main(argv=None):
@@ -33,6 +34,10 @@ def main(argv=None):
         from dagbridge_shim.fork_server import main as fork_server_main
 
         return fork_server_main(rest)
+    if command == "timetable":
+        from dagbridge_shim.timetables import main as timetable_main
+
+        return timetable_main(rest)
     print("dagbridge_shim: unknown command %r; %s" % (command, USAGE), file=sys.stderr)
     return 2
 

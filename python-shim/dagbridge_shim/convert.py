@@ -6,6 +6,7 @@ Classes are recognised by name along the MRO (never by isinstance against one `a
 import datetime
 import math
 
+from dagbridge_shim import timetables
 from dagbridge_shim.airflow_facts import CRON_PRESETS, OPERATOR_KINDS
 from dagbridge_shim.dataset_spec import condition_spec, condition_uris, is_dataset_like, refs_spec
 
@@ -359,6 +360,8 @@ def schedule_spec(value, dag=None):
     if isinstance(value, (list, tuple, set)) or is_dataset_like(value):
         return _assets_schedule(value)
     names = class_names(value)
+    if timetables.is_custom(value) and not any(hasattr(value, a) for a in ("asset_condition", "dataset_condition")):
+        return timetables.custom_schedule_spec(value, getattr(dag, "dag_id", None), to_json_safe)
     if "NullTimetable" in names:
         return {"type": "none"}
     if "OnceTimetable" in names:

@@ -10,8 +10,9 @@ that fails to import is logged and skipped. Macros follow ``integrate_macros_plu
 under the plugin's own name. Listeners follow ``integrate_listener_plugins``.
 
 Under real Airflow, Airflow's own plugins manager does all of this; this module then only calls the hooks through
-Airflow's listener manager. Timetables, priority weight strategies and the web parts of plugins are not used in
-the task process (docs/compatibility.md).
+Airflow's listener manager. Priority weight strategies and the web parts of plugins are not used in the task
+process; plugin timetables are registered by ``dagbridge_shim.timetables`` (export and the scheduler's
+``timetable`` command, docs/compatibility.md).
 """
 import importlib.machinery
 import importlib.util
@@ -41,8 +42,9 @@ def _plugin_classes(module, base):
             yield value
 
 
-def load_plugins(folder):
-    """Instances of the plugins defined in ``folder``, in file walk order; import errors are logged."""
+def load_plugins(folder, module_prefix=""):
+    """Instances of the plugins defined in ``folder``, in file walk order; import errors are logged. A file's
+    module is named by its stem, under ``module_prefix`` when given (Airflow's example plugins)."""
     from airflow.plugins_manager import AirflowPlugin
 
     from dagbridge_shim.discovery import iter_python_files
@@ -51,6 +53,8 @@ def load_plugins(folder):
     seen = set()
     for file_path in iter_python_files(folder):
         name = os.path.splitext(os.path.basename(file_path))[0]
+        if module_prefix:
+            name = "%s.%s" % (module_prefix, name)
         try:
             loader = importlib.machinery.SourceFileLoader(name, file_path)
             spec = importlib.util.spec_from_loader(name, loader)

@@ -39,7 +39,7 @@ class ClassicOperatorsTest(unittest.TestCase):
         cls.tasks = tasks_by_id(cls.dag)
 
     def test_bundle_header(self):
-        self.assertEqual(self.bundle["schemaVersion"], 3)
+        self.assertEqual(self.bundle["schemaVersion"], 4)
         self.assertEqual(self.bundle["generator"]["name"], "dagbridge_shim")
         self.assertEqual(self.bundle["generator"]["mode"], "standin")
         self.assertIsNone(self.bundle["generator"]["airflowVersion"])

@@ -19,6 +19,8 @@ export function describeSchedule(schedule: Schedule): string {
       return '@continuous';
     case 'timetable':
       return schedule.summary ?? schedule.className;
+    case 'custom':
+      return schedule.summary;
     case 'assets':
       return schedule.timetable === null
         ? `assets: ${describeCondition(schedule.condition)}`

@@ -7,6 +7,7 @@ import { notifyChanges, requireStore } from '../app.js';
 import { didYouMean } from '../lib/did-you-mean.js';
 import { NotFoundError, UsageError } from '../lib/errors.js';
 import { backfillDagRuns, triggerDagRun } from '../scheduler/run-creator.js';
+import { customTimetablesOf } from '../shim/timetable.js';
 import type { ClusterStore } from '../app.js';
 import type { DagRecord } from '../ports/metadata-store.js';
 import { configFrom, parseConf, parseLogicalDate, withConnectionOptions, withJson, type SharedOptions } from './common-options.js';
@@ -35,7 +36,11 @@ export function registerDagClusterCommands(dags: Command): void {
       await withApp(options, { role: 'cli', database: true }, async (app) => {
         const store = requireStore(app);
         const dag = await storedDag(store, dagId);
-        const { run, created } = await triggerDagRun(store, dag, Date.now(), { conf, logicalDate, runId: options.runId, semantics: app.config.scheduleSemantics ?? undefined });
+        const { run, created } = await triggerDagRun(store, dag, Date.now(), {
+          conf, logicalDate, runId: options.runId, semantics: app.config.scheduleSemantics ?? undefined,
+          // A custom timetable is asked with this command's DAGs and plugins folders (docs/scheduling.md).
+          timetables: customTimetablesOf(app.config, app.log),
+        });
         if (!created) throw new UsageError(`DAG run ${run.runId} of ${dagId} already exists; pass another --run-id or --logical-date`);
         await notifyChanges(app.pool, 'trigger');
         if (options.json) printJson(run);

@@ -15,6 +15,7 @@ import { escapeControls } from '../lib/terminal-text.js';
 import { createLogger, silentLogger } from '../lib/logger.js';
 import { MemoryStore } from '../ports/memory-store.js';
 import { exportDags } from '../shim/export.js';
+import { customTimetablesOf } from '../shim/timetable.js';
 import { filesNamingDag, MAX_GUESSED_FILES } from '../shim/dag-file-guess.js';
 import type { Config } from '../config/config.js';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
@@ -105,6 +106,7 @@ export function registerDagTestCommand(dags: Command): void {
           onLogLine: options.showLogs ? (key, line) => process.stderr.write(`[${instanceName(key)}] ${escapeControls(line.line)}\n`) : undefined,
           onCallbackLine: (line) => process.stderr.write(`[dag callback] ${escapeControls(line)}\n`),
           signal: controller.signal,
+          timetables: customTimetablesOf(config, log),
         });
         const ok = result.run.state === 'success';
         // Recorded in the in-memory store only: as in Airflow's dags test, no consumer DAG is triggered.

@@ -8,6 +8,7 @@ import { RedisExecutor } from '../executor/redis-executor.js';
 import { SchedulerMetrics, serveServiceHttp } from '../http/service-metrics.js';
 import type { ServiceState } from '../lib/service-state.js';
 import { cachedExporter } from '../shim/export.js';
+import { customTimetablesOf } from '../shim/timetable.js';
 import { ManifestPublisher } from '../scheduler/manifest-publisher.js';
 import { requireQueue, requireStore } from '../app.js';
 import { withConnectionOptions, withDagOptions, type SharedOptions } from './common-options.js';
@@ -53,6 +54,7 @@ export function registerSchedulerCommand(program: Command): void {
           workerTimeoutMs: config.leaseMs,
           pausedOnCreation: config.pausedOnCreation,
           semantics: config.scheduleSemantics ?? undefined,
+          timetables: customTimetablesOf(config, app.log),
           subscribeToChanges: (onChange) => app.subscribeToChanges(onChange),
           metrics,
           dagCallbacks,

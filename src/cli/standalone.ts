@@ -13,6 +13,7 @@ import { createApp, describeUrl, requireStore, type App } from '../app.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, type LogLevel } from '../lib/logger.js';
 import { assertDagsFolder, cachedExporter } from '../shim/export.js';
+import { customTimetablesOf } from '../shim/timetable.js';
 import { resolvePython } from '../shim/python.js';
 import type { EmbeddedPostgres } from '../standalone/embedded-postgres.js';
 import { homeLayout } from '../standalone/standalone-home.js';
@@ -148,6 +149,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
       parseIntervalMs: config.parseIntervalSeconds * 1000,
       loopIntervalMs: config.schedulerIntervalMs,
       semantics: config.scheduleSemantics ?? undefined,
+      timetables: customTimetablesOf(config, log),
       subscribeToChanges: (onChange) => opened.subscribeToChanges(onChange),
       onIteration: refresh,
       dagRunHooks: await dagRunHooksAtStart({ ...dagCodeSettingsOf(config), dagsFolder: config.dagsFolder, pluginsFolder: config.pluginsFolder, python: python.executable, noAirflow: config.noAirflow }, log),

@@ -86,6 +86,12 @@ export const configSchema = z.object({
    * longer than its deadline). Default 600. Env `DAGBRIDGE_PARSE_STALE_AFTER_SECONDS`.
    */
   parseStaleAfterSeconds: positiveInt.default(600),
+  /**
+   * Deadline of one evaluation of a custom timetable's Python (`next_dagrun_info`, `infer_manual_data_interval`):
+   * after it the process is killed and the DAG gets the error (docs/scheduling.md). Default 5. Env
+   * `DAGBRIDGE_TIMETABLE_TIMEOUT_SECONDS`.
+   */
+  timetableTimeoutSeconds: positiveInt.default(5),
   /** Largest conf of a DAG run, in bytes of JSON. Default 1048576. Env `DAGBRIDGE_MAX_CONF_BYTES`. */
   maxConfBytes: positiveInt.default(1024 * 1024),
   /**
@@ -191,6 +197,7 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   heartbeatMs: 'DAGBRIDGE_HEARTBEAT_MS',
   schedulerIntervalMs: 'DAGBRIDGE_SCHEDULER_INTERVAL_MS',
   parseIntervalSeconds: 'DAGBRIDGE_PARSE_INTERVAL_SECONDS',
+  timetableTimeoutSeconds: 'DAGBRIDGE_TIMETABLE_TIMEOUT_SECONDS',
   parseTimeoutSeconds: 'DAGBRIDGE_PARSE_TIMEOUT_SECONDS',
   parseStaleAfterSeconds: 'DAGBRIDGE_PARSE_STALE_AFTER_SECONDS',
   maxConfBytes: 'DAGBRIDGE_MAX_CONF_BYTES',

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
 import type { LocalExecutor } from '../executor/local-executor.js';
 import { triggerDagRun } from '../scheduler/run-creator.js';
+import type { CustomTimetables } from '../ports/custom-timetable.js';
 import { localAttemptExecutor } from '../standalone/local-attempts.js';
 import type { Logger } from '../lib/logger.js';
 import { Wakeup } from '../lib/sleep.js';
@@ -55,6 +56,8 @@ export interface DagTestOptions {
   channelLimits?: AttemptContext['channelLimits'];
   /** Where the channel's `connection.get` looks (AttemptContext.connections). */
   connections?: AttemptContext['connections'];
+  /** Answers a custom timetable's `infer_manual_data_interval` for the run's logical date, as `dag.test()` asks it. */
+  timetables?: CustomTimetables;
 }
 
 /** The finished (or interrupted) run. */
@@ -73,7 +76,7 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
   const dagRecord = await store.getDag(options.dag.dagId);
   if (!dagRecord) throw new Error(`DAG ${options.dag.dagId} was not stored`);
 
-  const { run } = await triggerDagRun(store, dagRecord, Date.now(), { conf: options.conf, logicalDate: options.logicalDate });
+  const { run } = await triggerDagRun(store, dagRecord, Date.now(), { conf: options.conf, logicalDate: options.logicalDate, timetables: options.timetables });
 
 
   const wakeup = new Wakeup();

@@ -18,7 +18,7 @@ describe('parseBundle', () => {
     expect(parseBundle(JSON.parse(JSON.stringify(value)))).toEqual(value);
   });
 
-  it.each([[1], [2], [4], [0], ['3'], [undefined]])('refuses schemaVersion %j with the version this build reads', (version) => {
+  it.each([[1], [2], [3], [5], [0], ['4'], [undefined]])('refuses schemaVersion %j with the version this build reads', (version) => {
     const value = { ...bundle(), schemaVersion: version };
     expect(() => parseBundle(value, 'bundle of /dags')).toThrow(
       `bundle of /dags: schemaVersion ${JSON.stringify(version)} is not supported (this dagbridge reads schemaVersion ${BUNDLE_SCHEMA_VERSION}); use the python-shim shipped with this dagbridge version`,

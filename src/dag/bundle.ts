@@ -13,8 +13,10 @@ import { keyProblem } from './ids.js';
  * The bundle schema version this build reads and the shim writes. 2: dataset/asset schedules carry their
  * condition and time part, tasks their outlets and inlets (a reader of 1 would drop both without a word).
  * 3: a mapped input can be an `XComArg.zip` or `.concat` of other inputs (a reader of 2 refuses them).
+ * 4: a custom timetable is a `custom` schedule with its serialized form (a reader of 3 took it for a class it
+ * does not know and scheduled nothing).
  */
-export const BUNDLE_SCHEMA_VERSION = 3;
+export const BUNDLE_SCHEMA_VERSION = 4;
 
 /** What kind of work a task does; decides how the runner executes it. */
 export const TASK_KINDS = [...AIRFLOW_FACTS.operatorKinds.kinds, 'custom', 'provider'] as const;
@@ -22,6 +24,24 @@ export type TaskKind = (typeof TASK_KINDS)[number];
 
 const jsonValue: z.ZodType<unknown> = z.unknown();
 const seconds = z.number().finite().nonnegative();
+
+/**
+ * A timetable class the scheduler does not implement (any Timetable subclass but the built-ins of `timetable.ts`):
+ * evaluated by running its own Python (`python -m dagbridge_shim timetable`, docs/scheduling.md). `serialized` is
+ * Airflow's `encode_timetable` form, `{"__type": <registered class path>, "__var": timetable.serialize()}`.
+ */
+function customScheduleSchema() {
+  return z.object({
+    type: z.literal('custom'),
+    className: z.string().min(1),
+    summary: z.string(),
+    description: z.string().nullable(),
+    canBeScheduled: z.boolean(),
+    periodic: z.boolean(),
+    activeRunsLimit: z.number().int().nullable(),
+    serialized: z.object({ __type: z.string().min(1), __var: jsonValue }),
+  });
+}
 
 const timeSchedules = [
   z.object({ type: z.literal('none') }),
@@ -35,6 +55,7 @@ const timeSchedules = [
     summary: z.string().nullable(),
     args: z.record(jsonValue),
   }),
+  customScheduleSchema(),
 ] as const;
 
 /** A schedule by time only: the time part of DatasetOrTimeSchedule / AssetOrTimeSchedule. */

@@ -70,7 +70,21 @@ export function timetableOf(settings: ScheduleSettings): Timetable {
   return createTimetable(settings.schedule, settings.timezone, settings.semantics);
 }
 
-function restrictionOf(settings: ScheduleSettings): TimeRestriction {
+/** A custom timetable schedule (see `bundle.ts`): evaluated by its own Python, not by `timetable.ts`. */
+export type CustomSchedule = Extract<Schedule, { type: 'custom' }>;
+
+/**
+ * The custom timetable that decides a schedule's runs by time: the schedule itself, or the time part of
+ * DatasetOrTimeSchedule / AssetOrTimeSchedule; null when the built-in timetables decide them.
+ */
+export function customScheduleOf(schedule: Schedule): CustomSchedule | null {
+  if (schedule.type === 'custom') return schedule;
+  if (schedule.type === 'assets' && schedule.timetable?.type === 'custom') return schedule.timetable;
+  return null;
+}
+
+/** Airflow's `DAG._time_restriction`: the DAG's start date, end date and catchup. */
+export function restrictionOf(settings: ScheduleSettings): TimeRestriction {
   return {
     earliest: parseOptionalInstant(settings.startDate, 'startDate'),
     latest: parseOptionalInstant(settings.endDate, 'endDate'),

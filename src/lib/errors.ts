@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'FERNET_KEY_INVALID'
   | 'INVALID_TOKEN'
   | 'CONNECTION_INVALID'
+  | 'TIMETABLE_FAILED'
   | 'INTERNAL';
 
 /** Base of every error dagbridge raises on purpose. `userFacing` errors print without a stack trace. */

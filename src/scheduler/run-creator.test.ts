@@ -4,6 +4,7 @@ import { dagOf, task } from '../dag/spec-fixtures.js';
 import { ParamValidationError, UsageError } from '../lib/errors.js';
 import { silentLogger } from '../lib/logger.js';
 import { MemoryStore } from '../ports/memory-store.js';
+import type { CustomTimetables } from '../ports/custom-timetable.js';
 import { backfillDagRuns, createDueRuns, triggerDagRun } from './run-creator.js';
 
 const bundleOf = (...dags: DagSpec[]): DagBundle => ({
@@ -94,5 +95,73 @@ describe('run ids', () => {
     if (!dag) throw new Error('dag missing');
     await expect(triggerDagRun(store, dag, Date.parse('2024-01-05T12:00:00Z'), { runId: '$(id>pwned_runid)' })).rejects.toThrow(UsageError);
     expect(await store.listDagRuns({})).toEqual([]);
+  });
+});
+
+describe('custom timetables', () => {
+  const custom = (): DagSpec =>
+    daily({
+      dagId: 'custom_tt',
+      schedule: {
+        type: 'custom', className: 'plugins.EveryNDays', summary: 'every 3 days', description: null, canBeScheduled: true,
+        periodic: true, activeRunsLimit: null, serialized: { __type: 'plugins.EveryNDays', __var: { days: 3 } },
+      },
+    });
+  const DAY = 86_400_000;
+  const JAN1 = Date.parse('2024-01-01T00:00:00Z');
+  /** Answers like the timetable would, or `pending` for the DAGs in `pendingFor`; records the questions. */
+  const fake = (pendingFor: string[] = []) => {
+    const asked: { dagId: string; last: unknown; restriction: unknown }[] = [];
+    const timetables: CustomTimetables = {
+      peekNextDagRunInfo(dag, last, restriction) {
+        asked.push({ dagId: dag.dagId, last, restriction });
+        if (pendingFor.includes(dag.dagId)) return { status: 'pending' };
+        const start = last === null ? JAN1 : last.end;
+        return { status: 'ready', value: { runAfter: start + 3 * DAY, dataInterval: { start, end: start + 3 * DAY } } };
+      },
+      inferManualDataInterval: (_dag, runAfter) => Promise.resolve({ start: runAfter - 3 * DAY, end: runAfter }),
+    };
+    return { asked, timetables };
+  };
+
+  it("creates the runs the timetable answers, with its data intervals, asking with the DAG's restriction", async () => {
+    const store = new MemoryStore();
+    await store.syncBundle(bundleOf(custom()), 0);
+    const { asked, timetables } = fake();
+    const created = await createDueRuns(store, Date.parse('2024-01-08T00:00:00Z'), silentLogger, undefined, timetables);
+    expect(created.map((r) => [r.runId, r.dataIntervalStart, r.dataIntervalEnd])).toEqual([
+      ['scheduled__2024-01-01T00:00:00+00:00', '2024-01-01T00:00:00+00:00', '2024-01-04T00:00:00+00:00'],
+      ['scheduled__2024-01-04T00:00:00+00:00', '2024-01-04T00:00:00+00:00', '2024-01-07T00:00:00+00:00'],
+    ]);
+    expect(asked[0]).toEqual({ dagId: 'custom_tt', last: null, restriction: { earliest: JAN1, latest: null, catchup: true } });
+    expect(asked[1]?.last).toEqual({ start: JAN1, end: JAN1 + 3 * DAY });
+  });
+
+  it('gives a DAG whose timetable has not answered no run, and the other DAGs theirs', async () => {
+    const store = new MemoryStore();
+    await store.syncBundle(bundleOf(custom(), daily()), 0);
+    const { timetables } = fake(['custom_tt']);
+    const created = await createDueRuns(store, Date.parse('2024-01-02T12:00:00Z'), silentLogger, undefined, timetables);
+    expect(created.map((r) => r.dagId)).toEqual(['daily']);
+  });
+
+  it('without an evaluator creates no run for it, and a manual run with a logical date is refused naming the DAG', async () => {
+    const store = new MemoryStore();
+    await store.syncBundle(bundleOf(custom()), 0);
+    expect(await createDueRuns(store, Date.parse('2024-01-08T00:00:00Z'), silentLogger)).toEqual([]);
+    const dag = await store.getDag('custom_tt');
+    if (!dag) throw new Error('missing');
+    await expect(triggerDagRun(store, dag, 0, { logicalDate: '2024-03-10T00:00:00+00:00' })).rejects.toThrow(
+      'cannot create a run of DAG custom_tt: its custom timetable plugins.EveryNDays needs Python to infer the data interval',
+    );
+  });
+
+  it("triggers a manual run with the timetable's infer_manual_data_interval", async () => {
+    const store = new MemoryStore();
+    await store.syncBundle(bundleOf(custom()), 0);
+    const dag = await store.getDag('custom_tt');
+    if (!dag) throw new Error('missing');
+    const { run } = await triggerDagRun(store, dag, 0, { logicalDate: '2024-03-10T00:00:00+00:00', timetables: fake().timetables });
+    expect([run.logicalDate, run.dataIntervalStart, run.dataIntervalEnd]).toEqual(['2024-03-10T00:00:00+00:00', '2024-03-07T00:00:00+00:00', '2024-03-10T00:00:00+00:00']);
   });
 });

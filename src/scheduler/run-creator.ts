@@ -7,9 +7,22 @@
 import type { DagSpec } from '../dag/bundle.js';
 import { generateRunId, pythonIsoUtc } from '../dag/ids.js';
 import { runParamsProblem } from '../dag/run-params.js';
-import { backfillRunInfos, manualRunInfo, nextDagRunInfo, scheduleSettingsOf, type DagRunInfo, type ScheduleSemantics } from '../dag/schedule.js';
-import { errorMessage, ParamValidationError } from '../lib/errors.js';
+import { parseInstant } from '../dag/durations.js';
+import {
+  backfillRunInfos,
+  customScheduleOf,
+  manualRunInfo,
+  nextDagRunInfo,
+  restrictionOf,
+  scheduleSettingsOf,
+  type DagRunInfo,
+  type ManualRunInfo,
+  type ScheduleSemantics,
+} from '../dag/schedule.js';
+import type { DataInterval } from '../dag/timetable.js';
+import { DagbridgeError, errorMessage, ParamValidationError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { CustomTimetables } from '../ports/custom-timetable.js';
 import type { DagRecord, DagRunRecord, MetadataStore, RunType } from '../ports/metadata-store.js';
 
 /** A created (or already existing) run. */
@@ -35,8 +48,35 @@ function runRecord(dag: DagRecord, runType: RunType, info: { logicalDate: number
   };
 }
 
-/** Creates scheduled runs that are due. Returns the runs it created. */
-export async function createDueRuns(store: MetadataStore, now: number, log: Logger, semantics?: ScheduleSemantics): Promise<DagRunRecord[]> {
+type LastRun = Awaited<ReturnType<MetadataStore['lastAutomatedRun']>>;
+
+/**
+ * The next run of a DAG with a custom timetable, from the cache of `timetables` (null: none; `wait`: not known
+ * yet or the timetable failed, which `timetables` has logged: the DAG gets no run this tick, the others do).
+ * The last interval is the run's recorded one (runs dagbridge creates always have one), else its logical date.
+ */
+function customNextRun(dag: DagRecord, last: LastRun, settings: ReturnType<typeof scheduleSettingsOf>, timetables: CustomTimetables | undefined): DagRunInfo | null | 'wait' {
+  const custom = customScheduleOf(dag.spec.schedule);
+  if (custom === null || !custom.canBeScheduled || timetables === undefined) return null;
+  let interval: DataInterval | null = null;
+  if (last && last.logicalDate !== null) {
+    const at = parseInstant(last.logicalDate, 'logicalDate');
+    interval = {
+      start: last.dataIntervalStart === null ? at : parseInstant(last.dataIntervalStart, 'dataIntervalStart'),
+      end: last.dataIntervalEnd === null ? at : parseInstant(last.dataIntervalEnd, 'dataIntervalEnd'),
+    };
+  }
+  const answer = timetables.peekNextDagRunInfo({ dagId: dag.dagId, versionHash: dag.versionHash, timetable: custom }, interval, restrictionOf(settings));
+  if (answer.status !== 'ready') return 'wait';
+  const info = answer.value;
+  return info === null ? null : { logicalDate: info.dataInterval.start, dataIntervalStart: info.dataInterval.start, dataIntervalEnd: info.dataInterval.end, runAfter: info.runAfter };
+}
+
+/**
+ * Creates scheduled runs that are due. Returns the runs it created. A DAG with a custom timetable is asked
+ * through `timetables` (without it, such a DAG gets no scheduled runs).
+ */
+export async function createDueRuns(store: MetadataStore, now: number, log: Logger, semantics?: ScheduleSemantics, timetables?: CustomTimetables): Promise<DagRunRecord[]> {
   const created: DagRunRecord[] = [];
   const dags = (await store.listDags()).filter((dag) => dag.isActive && !dag.isPaused && dag.spec.schedule.type !== 'none');
   if (dags.length === 0) return created;
@@ -48,12 +88,14 @@ export async function createDueRuns(store: MetadataStore, now: number, log: Logg
       // Catch-up creates one run per interval; max_active_runs bounds how many exist at once.
       while (activeCount < dag.spec.maxActiveRuns) {
         const last = await store.lastAutomatedRun(dag.dagId);
-        const info: DagRunInfo | null = nextDagRunInfo(
-          settings,
-          last && last.logicalDate !== null ? { logicalDate: last.logicalDate, dataIntervalStart: last.dataIntervalStart, dataIntervalEnd: last.dataIntervalEnd } : null,
-          now,
-        );
-        if (info === null || info.runAfter > now) break;
+        const info: DagRunInfo | null | 'wait' = customScheduleOf(dag.spec.schedule)
+          ? customNextRun(dag, last, settings, timetables)
+          : nextDagRunInfo(
+              settings,
+              last && last.logicalDate !== null ? { logicalDate: last.logicalDate, dataIntervalStart: last.dataIntervalStart, dataIntervalEnd: last.dataIntervalEnd } : null,
+              now,
+            );
+        if (info === null || info === 'wait' || info.runAfter > now) break;
         const result = await store.createDagRun(runRecord(dag, 'scheduled', info, {}, now), now);
         if (!result.created) break;
         created.push(result.run as DagRunRecord);
@@ -74,6 +116,25 @@ export interface TriggerOptions {
   logicalDate?: string | null;
   runId?: string;
   semantics?: ScheduleSemantics;
+  /** Answers `infer_manual_data_interval` of a custom timetable; without it such a DAG cannot be triggered with a logical date. */
+  timetables?: CustomTimetables;
+}
+
+/**
+ * The dates of a manual run (Airflow's `create_dagrun` with `timetable.infer_manual_data_interval(run_after=
+ * logical_date)`). A custom timetable is asked through `timetables` and its error (naming the DAG, the class and
+ * the cause) is the trigger's error, as in Airflow, where the trigger fails.
+ */
+async function manualRunDates(dag: DagRecord, logicalDate: string | null, now: number, options: TriggerOptions): Promise<ManualRunInfo> {
+  const settings = scheduleSettingsOf(dag.spec, options.semantics);
+  const custom = customScheduleOf(dag.spec.schedule);
+  if (custom === null || logicalDate === null) return manualRunInfo(settings, logicalDate, now);
+  if (!options.timetables) {
+    throw new DagbridgeError('TIMETABLE_FAILED', `cannot create a run of DAG ${dag.dagId}: its custom timetable ${custom.className} needs Python to infer the data interval, and this command has none configured`);
+  }
+  const at = parseInstant(logicalDate, 'logicalDate');
+  const interval = await options.timetables.inferManualDataInterval({ dagId: dag.dagId, versionHash: dag.versionHash, timetable: custom }, at);
+  return { logicalDate: at, dataIntervalStart: interval.start, dataIntervalEnd: interval.end, runAfter: now };
 }
 
 /**
@@ -84,7 +145,7 @@ export interface TriggerOptions {
 export async function triggerDagRun(store: MetadataStore, dag: DagRecord, now: number, options: TriggerOptions = {}): Promise<CreatedRun> {
   const problem = runParamsProblem(dag.spec.params, options.conf);
   if (problem !== null) throw new ParamValidationError(`cannot create a run of DAG ${dag.dagId}: ${problem}`);
-  const info = manualRunInfo(scheduleSettingsOf(dag.spec, options.semantics), options.logicalDate ?? pythonIsoUtc(now), now);
+  const info = await manualRunDates(dag, options.logicalDate ?? pythonIsoUtc(now), now, options);
   const result = await store.createDagRun(runRecord(dag, 'manual', info, options.conf ?? {}, now, options.runId), now);
   if (!result.run) throw new Error(`run of ${dag.dagId} was neither created nor found`);
   return { run: result.run, created: result.created };

@@ -18,6 +18,7 @@ import { DEFAULT_MAX_QUEUED_PER_LOOP } from './admission-input.js';
 import { housekeeping, type HousekeepingReport, type UnservedQueue } from './housekeeping.js';
 import { createDatasetTriggeredRuns } from './dataset-trigger.js';
 import { createDueRuns } from './run-creator.js';
+import type { CustomTimetables } from '../ports/custom-timetable.js';
 import { SchedulerLoop, type LoopStats } from './scheduler-loop.js';
 import type { DagCallbackOutcome, DagCallbackRunner, DagRunListeners } from '../ports/dag-callback-runner.js';
 import type { DagCallbackClaim, DagRunListenerClaim, MetadataStore } from '../ports/metadata-store.js';
@@ -57,6 +58,8 @@ export interface SchedulerServiceOptions {
   maxDeliveries?: number;
   workerTimeoutMs?: number;
   semantics?: ScheduleSemantics;
+  /** Answers the custom timetables' `next_dagrun_info` (src/shim/timetable.ts); none: such DAGs get no scheduled runs. */
+  timetables?: CustomTimetables;
   /** Newly seen DAGs start paused (Airflow's dags_are_paused_at_creation); default false. */
   pausedOnCreation?: boolean;
   /** Subscribes to "something changed" notifications (a task finished); returns an unsubscribe function. */
@@ -172,7 +175,7 @@ export class SchedulerService {
         // Run creation reads every stored DAG with its spec. Once per loop interval is as often as a schedule needs
         // it; task completions wake the loop far more often than that on a busy cluster.
         if (now >= this.nextRunCreationAt) {
-          await createDueRuns(this.options.store, now, this.options.log, this.options.semantics);
+          await createDueRuns(this.options.store, now, this.options.log, this.options.semantics, this.options.timetables);
           await createDatasetTriggeredRuns(this.options.store, now, this.options.log);
           this.nextRunCreationAt = now + this.options.loopIntervalMs;
         }

@@ -58,7 +58,8 @@ const STDERR_TAIL_BYTES = 64 * 1024;
 /** How long the end of the shim's pipes is waited for once it has exited (a process it left may hold them). */
 const PIPE_GRACE_MS = 2_000;
 
-interface ShimRun {
+/** How one shim process ended, with its stdout and the tail of its stderr. */
+export interface ShimRun {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -74,7 +75,7 @@ interface ShimRun {
  * pipes are then destroyed), so no descendant can keep the caller waiting. At the deadline or on abort the whole
  * group is killed with SIGKILL.
  */
-function runShim(executable: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal | undefined, stdin: string | null): Promise<ShimRun> {
+export function runShim(executable: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal | undefined, stdin: string | null): Promise<ShimRun> {
   return new Promise((resolve) => {
     const child = spawn(executable, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     // A shim that exits before reading its stdin closes the pipe: its exit code tells what happened.
@@ -136,7 +137,7 @@ function runShim(executable: string, args: string[], env: NodeJS.ProcessEnv, tim
 }
 
 /** The last line of `text`, cut to 500 characters. */
-function lastLine(text: string): string {
+export function lastLine(text: string): string {
   const line = text.trim().split('\n').pop() ?? '';
   return line.length > 500 ? `${line.slice(0, 500)}... (${line.length} characters)` : line;
 }

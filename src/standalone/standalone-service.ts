@@ -16,6 +16,7 @@ import type { ServiceState } from '../lib/service-state.js';
 import type { Logger } from '../lib/logger.js';
 import { dueConsumers } from '../scheduler/dataset-trigger.js';
 import { createDueRuns, triggerDagRun } from '../scheduler/run-creator.js';
+import type { CustomTimetables } from '../ports/custom-timetable.js';
 import { localAttemptExecutor } from './local-attempts.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { LoopStats } from '../scheduler/scheduler-loop.js';
@@ -41,6 +42,8 @@ export interface StandaloneServiceOptions {
   parseIntervalMs: number;
   loopIntervalMs: number;
   semantics?: ScheduleSemantics;
+  /** Answers the custom timetables (src/shim/timetable.ts); none: such DAGs get no scheduled runs. */
+  timetables?: CustomTimetables;
   /** Subscribes to change notifications (PostgreSQL LISTEN), so `dags trigger` from another shell wakes the loop. */
   subscribeToChanges?: (onChange: () => void) => Promise<() => Promise<void>>;
   /** Called after every scheduler iteration (live view). */
@@ -104,6 +107,7 @@ export class StandaloneService {
       parseIntervalMs: options.parseIntervalMs,
       loopIntervalMs: options.loopIntervalMs,
       semantics: options.semantics,
+      timetables: options.timetables,
       pausedOnCreation: false,
       subscribeToChanges: options.subscribeToChanges,
       dagCallbacks: (claim) => runDagCallback(context, claim, (line) => options.log.info(`dag callback: ${line}`, { dagId: claim.dagId, runId: claim.runId })),
@@ -148,12 +152,12 @@ export class StandaloneService {
       if (dag.isPaused && (await store.setPaused(dag.dagId, false))) unpaused.push(dag.dagId);
     }
     const resumed = await store.listActiveRuns();
-    const scheduled = await createDueRuns(store, now, log, this.options.semantics);
+    const scheduled = await createDueRuns(store, now, log, this.options.semantics, this.options.timetables);
     const busy = new Set([...resumed, ...scheduled].map((run) => run.dagId));
     const triggered: DagRunRecord[] = [];
     for (const dag of dags.sort((a, b) => a.dagId.localeCompare(b.dagId))) {
       if (busy.has(dag.dagId)) continue;
-      const { run } = await triggerDagRun(store, dag, now, { semantics: this.options.semantics });
+      const { run } = await triggerDagRun(store, dag, now, { semantics: this.options.semantics, timetables: this.options.timetables });
       triggered.push(run);
     }
     return { unpaused, scheduled, triggered, resumed };

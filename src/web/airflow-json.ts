@@ -33,6 +33,7 @@ function timetableDescription(schedule: Schedule): string | null {
     case 'once': return 'Once, as soon as possible';
     case 'continuous': return 'Continuous, as fast as possible';
     case 'timetable': return schedule.summary ?? schedule.className;
+    case 'custom': return schedule.description ?? schedule.summary;
     case 'assets': return `Triggered by assets: ${schedule.assets.join(', ')}`;
     case 'none': return 'Never, external triggers only';
   }

@@ -9,6 +9,7 @@ import { newRunProblem } from '../dag/new-run.js';
 import type { DagRecord, DagRunRecord } from '../ports/metadata-store.js';
 import { runParamsProblem } from '../dag/run-params.js';
 import { triggerDagRun } from '../scheduler/run-creator.js';
+import { DagbridgeError } from '../lib/errors.js';
 import { dagFile, dagRunStats, listDagsPage, listImportErrorRows, listRunsPage } from '../store/web-queries.js';
 import { dagDetailJson, dagJson, dagRunJson, taskInstanceJson, taskJson } from './airflow-json.js';
 import { ApiError } from './problem.js';
@@ -130,6 +131,11 @@ export function registerDagRoutes(routes: Routes): void {
       logicalDate: logicalDate === undefined ? undefined : new Date(logicalDate).toISOString(),
       runId,
       semantics: context.scheduleSemantics ?? undefined,
+      timetables: context.timetables,
+    }).catch((error: unknown) => {
+      // A custom timetable that cannot infer the run's data interval refuses the run, naming the DAG and the cause.
+      if (error instanceof DagbridgeError && error.code === 'TIMETABLE_FAILED') throw new ApiError(400, error.message);
+      throw error;
     });
     if (!created) throw new ApiError(409, `DAGRun with DAG ID: '${params.dag_id}' and DAGRun ID: '${run.runId}' already exists`);
     await audit({ event: 'trigger', dagId: run.dagId, runId: run.runId, extra: { conf: run.conf, logical_date: run.logicalDate } });

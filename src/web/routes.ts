@@ -4,6 +4,7 @@
  * handler. Every declared route is listed in dagbridge's own OpenAPI document (`/api/v1/openapi.json`), so
  * that document names exactly what is implemented.
  */
+import type { CustomTimetables } from '../ports/custom-timetable.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z, type ZodType } from 'zod';
@@ -29,6 +30,8 @@ export interface WebContext {
   /** Wakes idle workers of these queues (after a dead letter is put back); absent without Redis. */
   signalWork?(queues: string[]): Promise<void>;
   scheduleSemantics: 'data_interval' | 'trigger' | null;
+  /** Answers a custom timetable's `infer_manual_data_interval` when a run is triggered (the webserver's own folders, docs/scheduling.md). */
+  timetables?: CustomTimetables;
   /** The Fernet key list connections are encrypted under (DAGBRIDGE_FERNET_KEY); null or absent: connections cannot be read or written. */
   fernetKey?: string | null;
   /** Bounds of a triggered run's conf (`maxConfBytes`, `maxJsonDepth`); default 1 MiB and 64 levels. */

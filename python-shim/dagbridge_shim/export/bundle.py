@@ -5,12 +5,12 @@ import json
 import os
 import sys
 
-from dagbridge_shim import __version__, discovery, loader
+from dagbridge_shim import __version__, discovery, loader, timetables
 from dagbridge_shim.export.cache import read_cache, write_cache
 from dagbridge_shim.export.file_import import describe_file
 from dagbridge_shim.export.fork_pool import default_parallelism, run_forked, run_in_process
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class UsageError(Exception):
@@ -50,6 +50,7 @@ def build_bundle(args):
     if mode == loader.MODE_STANDIN:
         loader.load_airflow_world(args.variables)
     loader.setup_sys_path(dags_folder, args.plugins_folder)
+    timetables.configure(dags_folder, args.plugins_folder)
     airflow_version = None
     if mode == loader.MODE_AIRFLOW:
         airflow_version = loader.airflow_version()

@@ -1,0 +1,77 @@
+/**
+ * Custom timetables through a real cluster (`dagbridge scheduler` + `dagbridge worker` on PostgreSQL and Redis):
+ * a Timetable class registered by a plugin in the plugins folder is evaluated by its own Python
+ * (`python -m dagbridge_shim timetable`), so its DAG gets the scheduled runs with the timetable's data intervals;
+ * one that raises, or hangs past `timetableTimeoutSeconds`, gets no runs and a scheduler log line naming the DAG,
+ * the class and the cause, while the other DAGs get theirs. A manual run (`dags trigger --logical-date`) takes
+ * its data interval from `infer_manual_data_interval`. Fixtures: integration-tests/fixtures/timetable_dags.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DagRunRecord } from '../src/ports/metadata-store.js';
+import { ROOT, TestCluster, type ClusterProcess } from './support/cluster.js';
+
+const FIXTURES = path.join(ROOT, 'integration-tests', 'fixtures', 'timetable_dags');
+let cluster: TestCluster;
+let scheduler: ClusterProcess;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` before the integration tests');
+  cluster = await new TestCluster({
+    label: 'custom_timetables',
+    dagsFolder: path.join(FIXTURES, 'dags'),
+    env: { DAGBRIDGE_PLUGINS_FOLDER: path.join(FIXTURES, 'plugins'), DAGBRIDGE_TIMETABLE_TIMEOUT_SECONDS: '2' },
+  }).setUp();
+  scheduler = cluster.scheduler();
+  cluster.worker('w1', ['--concurrency', '2']);
+  await cluster.waitForDags(['every_3_days', 'raising_timetable', 'hanging_timetable', 'plain_daily']);
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.tearDown();
+});
+
+async function scheduledRuns(dagId: string, count: number): Promise<DagRunRecord[]> {
+  return cluster.until(`${count} scheduled run(s) of ${dagId}`, async () => {
+    const runs = (await cluster.store.listDagRuns({ dagId })).filter((run) => run.runType === 'scheduled');
+    return runs.length >= count ? runs.reverse() : null;
+  }, 120_000);
+}
+
+describe('custom timetables in a cluster', () => {
+  it("creates the plugin timetable's runs with its data intervals, up to the DAG's end date", async () => {
+    const runs = await scheduledRuns('every_3_days', 4);
+    expect(runs.map((run) => [run.runId, run.dataIntervalStart, run.dataIntervalEnd])).toEqual([
+      ['scheduled__2024-01-01T00:00:00+00:00', '2024-01-01T00:00:00+00:00', '2024-01-04T00:00:00+00:00'],
+      ['scheduled__2024-01-04T00:00:00+00:00', '2024-01-04T00:00:00+00:00', '2024-01-07T00:00:00+00:00'],
+      ['scheduled__2024-01-07T00:00:00+00:00', '2024-01-07T00:00:00+00:00', '2024-01-10T00:00:00+00:00'],
+      ['scheduled__2024-01-10T00:00:00+00:00', '2024-01-10T00:00:00+00:00', '2024-01-13T00:00:00+00:00'],
+    ]);
+    // The other DAGs are not held up by the broken timetables.
+    // @daily from a 06:00 start date: the first interval starts at the next midnight.
+    expect((await scheduledRuns('plain_daily', 2)).map((run) => run.logicalDate)).toEqual(['2024-01-02T00:00:00+00:00', '2024-01-03T00:00:00+00:00']);
+  }, 180_000);
+
+  it('a timetable that raises or hangs gives its DAG no runs and a log line naming the DAG, the class and the cause', async () => {
+    await cluster.until('the broken timetables to be reported', async () => {
+      const output = scheduler.output();
+      return output.includes('RuntimeError: calendar service unreachable') && output.includes('no answer within 2 s') ? true : null;
+    }, 60_000);
+    const lines = scheduler.output().split('\n').filter((line) => line.includes('custom timetable failed'));
+    expect(lines.some((line) => line.includes('raising_timetable') && line.includes('calendar_timetables.Raising') && line.includes('RuntimeError: calendar service unreachable'))).toBe(true);
+    expect(lines.some((line) => line.includes('hanging_timetable') && line.includes('calendar_timetables.Hanging') && line.includes('timetableTimeoutSeconds'))).toBe(true);
+    expect(await cluster.store.listDagRuns({ dagId: 'raising_timetable' })).toEqual([]);
+    expect(await cluster.store.listDagRuns({ dagId: 'hanging_timetable' })).toEqual([]);
+  }, 120_000);
+
+  it("dags trigger takes the data interval from the timetable's infer_manual_data_interval, and refuses on its error", async () => {
+    const runId = await cluster.trigger('every_3_days', ['--logical-date', '2024-03-10T15:30:00+00:00']);
+    const run = (await cluster.store.listDagRuns({ dagId: 'every_3_days' })).find((r) => r.runId === runId);
+    expect([run?.dataIntervalStart, run?.dataIntervalEnd]).toEqual(['2024-03-07T00:00:00+00:00', '2024-03-10T00:00:00+00:00']);
+    const refused = await cluster.cli(['dags', 'trigger', 'raising_timetable', '--logical-date', '2024-03-10T00:00:00+00:00']);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain('DAG raising_timetable: custom timetable calendar_timetables.Raising failed in infer_manual_data_interval: RuntimeError: no calendar for 2024-03-10');
+    expect(await cluster.store.listDagRuns({ dagId: 'raising_timetable' })).toEqual([]);
+  }, 120_000);
+});
