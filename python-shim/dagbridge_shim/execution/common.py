@@ -1,6 +1,6 @@
-"""Helpers the operator kinds share: an operator's class names, the keyword arguments a callable accepts, and a
-DAG's task groups."""
-
+"""Helpers the operator kinds share: an operator's class names, a duration in seconds, the keyword arguments a
+callable accepts, and a DAG's task groups."""
+from datetime import timedelta
 
 _CO_VARKEYWORDS = 0x08
 
@@ -8,6 +8,15 @@ _CO_VARKEYWORDS = 0x08
 def class_names(op):
     """The names of the classes along ``op``'s MRO: stand-in and real Airflow classes match by name."""
     return [cls.__name__ for cls in type(op).__mro__]
+
+
+def seconds(value, default):
+    """``value`` (a timedelta or a number of seconds) in seconds; ``default`` when it is None."""
+    if value is None:
+        return default
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
 
 
 def is_bash_decorated(task):

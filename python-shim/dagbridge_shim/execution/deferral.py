@@ -18,10 +18,10 @@ the slot while it waits. The rest follows the triggerer's path:
 """
 import asyncio
 import traceback
-from datetime import timedelta
 
 from dagbridge_shim import log
 from dagbridge_shim.airflow_errors import exceptions
+from dagbridge_shim.execution.common import class_names, seconds
 
 TIMEOUT_ERROR = "Trigger/execution timeout"
 FAILURE_ERROR = "Trigger failure"
@@ -31,15 +31,7 @@ _END_EVENTS = {"TaskSuccessEvent": "success", "TaskFailedEvent": "failed", "Task
 
 def is_deferral(error):
     """True when ``error`` is a ``TaskDeferred`` (the stand-in's, Airflow 2's or the task SDK's)."""
-    return any(cls.__name__ == "TaskDeferred" for cls in type(error).__mro__)
-
-
-def _seconds(timeout):
-    if timeout is None:
-        return None
-    if isinstance(timeout, timedelta):
-        return timeout.total_seconds()
-    return float(timeout)
+    return "TaskDeferred" in class_names(error)
 
 
 async def _first_event(trigger):
@@ -56,13 +48,12 @@ async def _first_event(trigger):
 def run_trigger(trigger, timeout):
     """``("event", event)`` for the trigger's first event, ``("timeout", None)`` when ``timeout`` seconds pass
     first, or ``("failure", traceback lines)`` when the trigger raises or ends without an event."""
-    seconds = _seconds(timeout)
     try:
-        event = asyncio.run(asyncio.wait_for(_first_event(trigger), seconds))
+        event = asyncio.run(asyncio.wait_for(_first_event(trigger), seconds(timeout, None)))
     except asyncio.TimeoutError:
         return "timeout", None
     except Exception as error:
-        if any(cls.__name__ == "NotSupportedByDagbridge" for cls in type(error).__mro__):
+        if "NotSupportedByDagbridge" in class_names(error):
             raise  # a stand-in trigger dagbridge cannot run: its error names the gap
         return "failure", traceback.format_exception(type(error), error, error.__traceback__)
     if event is None:
@@ -111,8 +102,7 @@ def resume_deferred(op, deferral, context):
                  "(dagbridge has no triggerer)", getattr(op, "dag_id", None), op.task_id, deferral.trigger)
         outcome, detail = run_trigger(deferral.trigger, deferral.timeout)
         if outcome == "event":
-            state = next((_END_EVENTS[cls.__name__] for cls in type(detail).__mro__ if cls.__name__ in _END_EVENTS),
-                         None)
+            state = next((_END_EVENTS[name] for name in class_names(detail) if name in _END_EVENTS), None)
             if state is not None:
                 return _end(op, detail, state, context)
             method_name = deferral.method_name

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from dagbridge_shim import log
 from dagbridge_shim.airflow_errors import exceptions
+from dagbridge_shim.execution.common import seconds
 from dagbridge_shim.execution.external_task import poke_external_task
 from dagbridge_shim.runtime.datetimes import utcnow
 
@@ -30,14 +31,6 @@ def _poke(op):
     return op.poke
 
 
-def _seconds(value, default):
-    if value is None:
-        return default
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)
-
-
 def _poke_result(value):
     # PokeReturnValue(is_done, xcom_value) or a plain truthy/falsy value.
     if hasattr(value, "is_done") and hasattr(value, "xcom_value"):
@@ -49,8 +42,8 @@ def next_poke_interval(op, started_at, run_duration, poke_count, reschedule):
     """Seconds until the next poke (Airflow's ``BaseSensorOperator._get_next_poke_interval``)."""
     import hashlib
 
-    poke_interval = _seconds(getattr(op, "poke_interval", 60), 60.0)
-    timeout = _seconds(getattr(op, "timeout", 7 * 24 * 3600), 7 * 24 * 3600.0)
+    poke_interval = seconds(getattr(op, "poke_interval", 60), 60.0)
+    timeout = seconds(getattr(op, "timeout", 7 * 24 * 3600), 7 * 24 * 3600.0)
     if not getattr(op, "exponential_backoff", False):
         return poke_interval
 
@@ -70,7 +63,7 @@ def next_poke_interval(op, started_at, run_duration, poke_count, reschedule):
     interval = min(timeout - int(run_duration()), jittered(poke_count))
     max_wait = getattr(op, "max_wait", None)
     if max_wait:
-        interval = min(_seconds(max_wait, interval), interval)
+        interval = min(seconds(max_wait, interval), interval)
     log.info("new %s interval is %s", "reschedule" if reschedule else "poke", interval)
     return interval
 
@@ -79,7 +72,7 @@ def execute_sensor(op, context):
     """Pokes until done (poke mode) or once (reschedule mode); returns the PokeReturnValue's xcom_value."""
     errors = exceptions()
     reschedule = getattr(op, "mode", "poke") == "reschedule" or getattr(op, "reschedule", False) is True
-    timeout = _seconds(getattr(op, "timeout", 7 * 24 * 3600), 7 * 24 * 3600.0)
+    timeout = seconds(getattr(op, "timeout", 7 * 24 * 3600), 7 * 24 * 3600.0)
     soft_fail = bool(getattr(op, "soft_fail", False))
     never_fail = bool(getattr(op, "never_fail", False))
     silent_fail = bool(getattr(op, "silent_fail", False))
