@@ -7,21 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { DagSpec } from '../src/dag/bundle.js';
 import { generateFernetKey } from '../src/lib/fernet.js';
-import { silentLogger } from '../src/lib/logger.js';
-import { PgStore } from '../src/store/pg-store.js';
-import { insertUser, type Role } from '../src/store/web-queries.js';
-import { Authenticator } from '../src/web/auth.js';
-import { hashPassword } from '../src/web/passwords.js';
-import type { WebContext } from '../src/web/routes.js';
-import { buildWebServer } from '../src/web/server.js';
+import type { PgStore } from '../src/store/pg-store.js';
 import { airflowContractErrors } from './support/airflow-contract.js';
-import { bundleOf, createMigratedDatabase, dagSpec, taskSpec, type TestDatabase } from './support/database.js';
+import { bundleOf, dagSpec, taskSpec, type TestDatabase } from './support/database.js';
+import { openWebApi, webApiClient, type WebApiFixture } from './support/web-api.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0, 0);
 const PASSWORD = 'correct horse battery';
 let db: TestDatabase;
 let store: PgStore;
 let app: FastifyInstance;
+let fixture: WebApiFixture | undefined;
 let notified: string[] = [];
 
 const etl: DagSpec = dagSpec('etl', { tags: ['finance', 'daily'], tasks: [taskSpec('extract', { downstream: ['load'] }), taskSpec('load', { upstream: ['extract'] })] });
@@ -31,49 +27,17 @@ const report: DagSpec = dagSpec('report', {
 });
 const other: DagSpec = dagSpec('other_dag');
 
-const basic = (user: string): string => `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}`;
-
-async function call(method: string, url: string, options: { user?: Role | 'nobody'; body?: unknown; headers?: Record<string, string> } = {}) {
-  const user = options.user ?? 'Admin';
-  const headers: Record<string, string> = { ...(user === 'nobody' ? {} : { authorization: basic(user.toLowerCase()) }), ...options.headers };
-  const response = await app.inject({ method: method as 'GET', url, headers, ...(options.body === undefined ? {} : { payload: options.body as object }) });
-  const type = String(response.headers['content-type'] ?? '');
-  return { status: response.statusCode, type, body: type.includes('json') ? (response.json() as Record<string, unknown>) : (response.body as unknown as Record<string, unknown>) };
-}
-
-/** Calls and checks the answer against Airflow's document for `template` (the path as the document writes it). */
-async function airflow(method: string, url: string, template: string, expected: number, options: Parameters<typeof call>[2] = {}) {
-  const response = await call(method, url, options);
-  expect(response.status, JSON.stringify(response.body)).toBe(expected);
-  expect(airflowContractErrors(template, method, expected, response.body)).toEqual([]);
-  return response.body;
-}
-
-/** A 400 answer: a problem document in the shape of Airflow's Error schema (documented here as 403's). */
-async function badRequest(method: string, url: string, template: string, options: Parameters<typeof call>[2] = {}) {
-  const response = await call(method, url, options);
-  expect(response.status, JSON.stringify(response.body)).toBe(400);
-  expect(airflowContractErrors(template, method, 403, response.body)).toEqual([]);
-  return response.body;
-}
+const { call, airflow, badRequest } = webApiClient(() => app, PASSWORD);
 
 beforeAll(async () => {
-  db = await createMigratedDatabase('web_api');
-  store = new PgStore(db.pool);
-  await store.syncBundle(bundleOf([etl, report, other], [{ file: 'broken.py', type: 'SyntaxError', message: 'invalid syntax', traceback: 'Traceback ...\nSyntaxError: invalid syntax' }]), T0);
-  for (const role of ['Viewer', 'User', 'Op', 'Admin'] as const) await insertUser(db.pool, role.toLowerCase(), role, await hashPassword(PASSWORD));
-  const context: WebContext = {
-    store, pool: db.pool, queue: null, auth: new Authenticator(db.pool), log: silentLogger, leaseMs: 30_000,
-    now: () => T0 + 60_000, notify: async (what) => void notified.push(what), scheduleSemantics: null, fernetKey: generateFernetKey(),
-  };
-  app = (await buildWebServer(context)).app;
-  await app.ready();
+  fixture = await openWebApi('web_api', PASSWORD, async (opened) => {
+    await opened.syncBundle(bundleOf([etl, report, other], [{ file: 'broken.py', type: 'SyntaxError', message: 'invalid syntax', traceback: 'Traceback ...\nSyntaxError: invalid syntax' }]), T0);
+  }, { now: () => T0 + 60_000, notify: async (what) => void notified.push(what), fernetKey: generateFernetKey() });
+  ({ db, store, app } = fixture);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await store?.close();
-  await db?.drop();
+  await fixture?.close();
 });
 
 describe('dags', () => {
@@ -453,7 +417,8 @@ describe('roles', () => {
     const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/dags', '/api/v1/dags/{dag_id}/dagRuns', '/dagbridge/api/v1/queues']));
     expect(Object.keys(doc.paths)).toContain('/api/v1/connections');
-    expect(Object.keys(doc.paths)).not.toContain('/api/v1/datasets');
+    expect(Object.keys(doc.paths)).toContain('/api/v1/datasets/queuedEvent/{uri}');
+    expect(Object.keys(doc.paths)).not.toContain('/api/v1/plugins');
     for (const path of Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/'))) {
       for (const method of Object.keys(doc.paths[path] as object)) {
         const unprefixed = path.slice('/api/v1'.length);

@@ -4,6 +4,7 @@
  * (Airflow's `POST /datasets/events`), which queues the consumer DAGs as a task's event does.
  */
 import type { Command } from 'commander';
+import { createManualDatasetEvent, datasetUriProblem } from '../actions/create-dataset-event.js';
 import { requireStore } from '../app.js';
 import { NotFoundError, UsageError } from '../lib/errors.js';
 import type { DatasetEventRecord } from '../ports/metadata-store.js';
@@ -13,15 +14,10 @@ import { withApp } from './run-command.js';
 
 const isoOf = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
 
-/** Airflow's limit on a dataset URI (DatasetModel.uri is a String(3000)). */
-const MAX_URI_LENGTH = 3000;
-
 /** The URI argument, checked where it enters. */
 export function parseUri(value: string): string {
-  if (value.trim() === '') throw new UsageError('URI: a dataset URI cannot be empty');
-  if (value.length > MAX_URI_LENGTH) throw new UsageError(`URI: longer than ${MAX_URI_LENGTH} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(value)) throw new UsageError('URI: contains a control character');
+  const problem = datasetUriProblem(value);
+  if (problem) throw new UsageError(`URI: ${problem}`);
   return value;
 }
 
@@ -67,7 +63,7 @@ export function registerDatasetCommands(program: Command): void {
       const checked = parseUri(uri);
       const extra = parseJsonObjectOption(options.extra, '--extra');
       await withApp(options, { role: 'cli', database: true }, async (app) => {
-        const event = await requireStore(app).createDatasetEvent(checked, extra, Date.now());
+        const event = await createManualDatasetEvent(requireStore(app), checked, extra, Date.now());
         if (!event) throw new NotFoundError(`dataset ${JSON.stringify(checked)} is not known: no DAG names it (see dagbridge datasets list); nothing was recorded`);
         if (options.json) printJson(event);
         else printLines([`recorded event ${event.id} of ${event.uri} at ${isoOf(event.timestamp)}`]);

@@ -31,7 +31,8 @@ export class OrderByError extends Error {
   }
 }
 
-function orderClause(order: Readonly<Record<string, string>>, requested: string | undefined, fallback: string): string {
+/** The ORDER BY of `requested` (a key of `order`, `-` in front for descending), or of `fallback` without one. */
+export function orderClause(order: Readonly<Record<string, string>>, requested: string | undefined, fallback: string): string {
   if (!requested) return order[fallback] as string;
   const descending = requested.startsWith('-');
   const key = descending ? requested.slice(1) : requested;
@@ -44,7 +45,7 @@ function orderClause(order: Readonly<Record<string, string>>, requested: string 
  * The WHERE clause of a listing, its conditions joined with AND: each `?` in a condition becomes the next `$n`
  * placeholder, and the values travel as parameters, never in the SQL text.
  */
-class Where {
+export class Where {
   readonly values: unknown[] = [];
   readonly #conditions: string[] = [];
 

@@ -80,13 +80,15 @@ export class Routes {
     handler: (call: Call<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>,
   ): void {
     this.declared.push({ method: spec.method, path: spec.path, summary: spec.summary, role: spec.guard.role, airflow: spec.airflow ?? true });
-    const fastifyPath = spec.path.replace(/\{([a-z_]+)\}/g, ':$1');
+    // A trailing `{uri}` is Airflow's `format: path` parameter: a dataset URI may hold slashes, encoded or not.
+    const fastifyPath = spec.path.replace(/\{uri\}$/, '*').replace(/\{([a-z_]+)\}/g, ':$1');
     this.app.route({
       method: spec.method,
       url: fastifyPath,
       handler: async (request, reply) => {
         const user = await authorize(this.context.auth, request, spec.guard);
-        const params = parse('path', spec.params, request.params);
+        const raw = request.params as Record<string, string>;
+        const params = parse('path', spec.params, '*' in raw ? { ...raw, uri: raw['*'] } : raw);
         const query = parse('query', spec.query, request.query);
         const body = parse('body', spec.body, request.body ?? {});
         const audit = (entry: Omit<AuditEntry, 'username'>): Promise<void> => insertAudit(this.context.pool, { ...entry, username: user.username });

@@ -14,6 +14,7 @@ import { VERSION } from '../lib/version.js';
 import { insertAudit, OrderByError } from '../store/web-queries.js';
 import { registerConnectionRoutes } from './api-connections.js';
 import { registerDagRoutes } from './api-dags.js';
+import { registerDatasetRoutes } from './api-datasets.js';
 import { registerMiscRoutes } from './api-misc.js';
 import { registerPoolAndVariableRoutes } from './api-pools-variables.js';
 import { registerQueueActionRoutes } from './api-queue-actions.js';
@@ -82,6 +83,7 @@ export async function buildWebServer(context: WebContext): Promise<WebServer> {
   registerPoolAndVariableRoutes(routes);
   registerMiscRoutes(routes);
   registerConnectionRoutes(routes);
+  registerDatasetRoutes(routes);
   registerQueueActionRoutes(routes);
   registerUiRoutes(routes);
 
