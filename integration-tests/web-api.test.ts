@@ -217,8 +217,8 @@ describe('task instance states', () => {
     expect(await state('extract')).toBe('scheduled');
     const viewer = await airflow('PATCH', one, template, 403, { user: 'Viewer', body: { new_state: 'failed', dry_run: false } });
     expect(viewer.detail).toContain('needs User');
-    const skipped = await badRequest('PATCH', one, template, { user: 'User', body: { new_state: 'skipped', dry_run: false } });
-    expect(skipped.detail).toContain('body.new_state');
+    const running = await badRequest('PATCH', one, template, { user: 'User', body: { new_state: 'running', dry_run: false } });
+    expect(running.detail).toContain('body.new_state');
     const missing = await call('PATCH', one, { user: 'User', body: { dry_run: false } });
     expect(missing.status).toBe(400);
     expect(missing.body.detail).toContain('body.new_state');
@@ -242,8 +242,6 @@ describe('task instance states', () => {
     const done = await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 200, { user: 'User', body: { task_id: 'extract', dag_run_id: 'mark_run', include_downstream: true, new_state: 'success', dry_run: false } });
     expect((done.task_instances as Array<{ task_id: string }>).map((t) => t.task_id)).toEqual(['load']);
     expect([await state('extract'), await state('load')]).toEqual(['success', 'success']);
-    const past = await badRequest('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', { user: 'User', body: { task_id: 'extract', dag_run_id: 'mark_run', include_past: true, new_state: 'failed' } });
-    expect(past.detail).toContain('body.include_past');
     const neither = await badRequest('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', { user: 'User', body: { task_id: 'extract', new_state: 'failed' } });
     expect(neither.detail).toContain('body.dag_run_id');
     await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 404, { user: 'User', body: { task_id: 'ghost', dag_run_id: 'mark_run', new_state: 'failed' } });
@@ -252,6 +250,43 @@ describe('task instance states', () => {
     const events = await call('GET', '/api/v1/eventLogs?event=mark_failed&order_by=event_log_id');
     expect(events.body.event_logs).toMatchObject([{ owner: 'user', event: 'mark_failed', dag_id: 'etl', run_id: 'mark_run', task_id: 'extract' }]);
     expect((await call('GET', '/api/v1/eventLogs?event=mark_success')).body.total_entries).toBe(2);
+  });
+});
+
+describe('task instance states across runs', () => {
+  const bulk = '/api/v1/dags/other_dag/updateTaskInstancesState';
+  const clear = '/api/v1/dags/other_dag/clearTaskInstances';
+  const states = async () => Promise.all(['p1', 'p2', 'p3'].map(async (runId) => (await store.getTaskInstance({ dagId: 'other_dag', runId, taskId: 't1', mapIndex: -1 }))?.state));
+  const runsOf = (body: Record<string, unknown>) => (body.task_instances as Array<{ dag_run_id: string }>).map((t) => t.dag_run_id).sort();
+
+  it('marks skipped, and with include_past / include_future the same task in earlier / later runs by logical date (dry run first)', async () => {
+    for (const [runId, day] of [['p2', '02'], ['p1', '01'], ['p3', '03']] as const) {
+      await airflow('POST', '/api/v1/dags/other_dag/dagRuns', '/dags/{dag_id}/dagRuns', 200, { user: 'User', body: { dag_run_id: runId, logical_date: `2024-05-${day}T00:00:00+00:00` } });
+      const run = (await store.getDagRun({ dagId: 'other_dag', runId }))!;
+      await store.applyChanges(run, other, [{ kind: 'create', taskId: 't1', mapIndex: -1, priorityWeight: 1, state: 'scheduled' }], T0);
+    }
+    const dryPast = await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 200, { user: 'User', body: { task_id: 't1', dag_run_id: 'p2', include_past: true, new_state: 'skipped' } });
+    expect(runsOf(dryPast)).toEqual(['p1', 'p2']);
+    expect(await states()).toEqual(['scheduled', 'scheduled', 'scheduled']);
+    const future = await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 200, { user: 'User', body: { task_id: 't1', dag_run_id: 'p2', include_future: true, new_state: 'skipped', dry_run: false } });
+    expect(runsOf(future)).toEqual(['p2', 'p3']);
+    expect(await states()).toEqual(['scheduled', 'skipped', 'skipped']);
+    const both = await airflow('POST', bulk, '/dags/{dag_id}/updateTaskInstancesState', 200, { user: 'User', body: { task_id: 't1', execution_date: '2024-05-02T00:00:00Z', include_past: true, include_future: true, new_state: 'skipped' } });
+    expect(runsOf(both)).toEqual(['p1']);
+    const one = await airflow('PATCH', '/api/v1/dags/other_dag/dagRuns/p1/taskInstances/t1', '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}', 200, { user: 'User', body: { new_state: 'skipped', dry_run: false } });
+    expect(one).toMatchObject({ dag_run_id: 'p1' });
+    expect(await states()).toEqual(['skipped', 'skipped', 'skipped']);
+    expect((await call('GET', '/api/v1/eventLogs?event=mark_skipped&dag_id=other_dag')).body.total_entries).toBe(3);
+  });
+
+  it('clears with include_past / include_future, dry run first, answering every instance it takes', async () => {
+    const dry = await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { dag_run_id: 'p2', include_past: true } });
+    expect(runsOf(dry)).toEqual(['p1', 'p2']);
+    expect(await states()).toEqual(['skipped', 'skipped', 'skipped']);
+    const done = await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { dag_run_id: 'p2', task_ids: ['t1'], include_future: true, dry_run: false } });
+    expect(runsOf(done)).toEqual(['p2', 'p3']);
+    expect(await states()).toEqual(['skipped', 'none', 'none']);
+    expect((await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { dag_run_id: 'p3', include_past: true, include_future: true, only_failed: true } })).task_instances).toEqual([]);
   });
 });
 

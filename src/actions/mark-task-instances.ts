@@ -1,5 +1,5 @@
 /**
- * Marking task instances success or failed by hand, shared by `dagbridge tasks mark-success|mark-failed` and the
+ * Marking task instances success, failed or skipped by hand, shared by `dagbridge tasks mark-success|mark-failed` and the
  * webserver (Airflow's `PATCH .../taskInstances/{task_id}` and `POST /dags/{dag_id}/updateTaskInstancesState`).
  *
  * As Airflow's `set_task_instance_state`: only instances not already in the target state change, each by a
@@ -11,8 +11,8 @@ import { buildGraph, downstreamClosure, upstreamClosure } from '../dag/graph.js'
 import { canTransition } from '../dag/states.js';
 import type { DagRunRecord, MetadataStore, TaskInstanceRecord } from '../ports/metadata-store.js';
 
-/** The states a user may mark a task instance with. */
-export const MARK_STATES = ['success', 'failed'] as const;
+/** The states a user may mark a task instance with (Airflow 2.10.5's UpdateTaskState). */
+export const MARK_STATES = ['success', 'failed', 'skipped'] as const;
 export type MarkState = (typeof MARK_STATES)[number];
 
 /** What a mark did. */

@@ -69,6 +69,9 @@ describe('task-instance transitions', () => {
     expect(canTransition('success', 'none', 'user')).toBe(true);
     expect(canTransition('running', 'none', 'user')).toBe(false);
     expect(canTransition('running', 'restarting', 'user')).toBe(true);
+    // Airflow 2.10.5's UpdateTaskState: a user may set skipped, but not on a removed instance.
+    expect(canTransition('success', 'skipped', 'user')).toBe(true);
+    expect(canTransition('removed', 'skipped', 'user')).toBe(false);
   });
 
   it('partitions states into finished and unfinished like Airflow', () => {

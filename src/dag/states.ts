@@ -205,6 +205,13 @@ export const TASK_INSTANCE_TRANSITIONS: readonly TiEdge[] = [
     'user',
     'marked failed',
   ),
+  // Airflow 2.10.5's REST API lets a user set skipped too (UpdateTaskState: success, failed, skipped).
+  ...edges(
+    ['none', 'scheduled', 'queued', 'running', 'success', 'failed', 'up_for_retry', 'up_for_reschedule', 'upstream_failed', 'restarting'],
+    'skipped',
+    'user',
+    'marked skipped',
+  ),
 ];
 
 /** The legal DAG-run transitions. */

@@ -5,6 +5,7 @@
  */
 import { CONF_LIMIT_SETTINGS, describeJsonLimitProblem, jsonLimitProblem, MAX_JSON_DEPTH } from '../lib/json-limits.js';
 import { z } from 'zod';
+import type { DagSpec } from '../dag/bundle.js';
 import { newRunProblem } from '../dag/new-run.js';
 import type { DagRecord, DagRunRecord } from '../ports/metadata-store.js';
 import { runParamsProblem } from '../dag/run-params.js';
@@ -27,6 +28,13 @@ export async function runOr404(context: WebContext, dagId: string, runId: string
   const run = await context.store.getDagRun({ dagId, runId });
   if (!run) throw new ApiError(404, `DAGRun with DAG ID: '${dagId}' and DagRun ID: '${runId}' not found`);
   return run;
+}
+
+/** The DAG version a run was created with, or a 404 naming the run. */
+export async function specOf(context: WebContext, run: DagRunRecord): Promise<DagSpec> {
+  const spec = await context.store.getDagVersion(run.dagId, run.versionHash);
+  if (!spec) throw new ApiError(404, `the DAG version of run ${run.runId} is missing`);
+  return spec;
 }
 
 const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)) && /[zZ]|[+-]\d\d:?\d\d$/.test(value), 'an ISO 8601 date-time with a time zone, e.g. 2024-01-01T00:00:00+00:00');

@@ -1,5 +1,5 @@
 /**
- * Airflow REST API v1: marking task instances success or failed (`PATCH .../taskInstances/{task_id}`,
+ * Airflow REST API v1: marking task instances success, failed or skipped (`PATCH .../taskInstances/{task_id}`,
  * `.../{task_id}/{map_index}` and `POST /dags/{dag_id}/updateTaskInstancesState`), with the code
  * `dagbridge tasks mark-success|mark-failed` uses (src/actions/mark-task-instances.ts). As in Airflow,
  * `dry_run` defaults to true: the answer names what would change and nothing is written.
@@ -7,13 +7,13 @@
 import { z } from 'zod';
 import { MARK_STATES, markTaskInstances, planMark, selectTasks, type MarkOutcome, type MarkState } from '../actions/mark-task-instances.js';
 import type { DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
+import { runsInRange } from '../actions/run-range.js';
 import { listRunsPage } from '../store/web-queries.js';
-import { dagOr404, runOr404 } from './api-dags.js';
+import { dagOr404, runOr404, specOf } from './api-dags.js';
 import { ApiError } from './problem.js';
 import { dagParams, mappedTaskParams, taskParams, type Call, type Routes, type WebContext } from './routes.js';
 
-// Airflow also accepts skipped; dagbridge's state machine lets only the scheduler skip (branching, trigger rules).
-const newState = z.enum(MARK_STATES, { errorMap: () => ({ message: `new_state is required and must be one of ${MARK_STATES.join(', ')} (skipped is set by the scheduler only)` }) });
+const newState = z.enum(MARK_STATES, { errorMap: () => ({ message: `new_state is required and must be one of ${MARK_STATES.join(', ')}` }) });
 
 const patchBody = z.object({ dry_run: z.boolean().default(true), new_state: newState }).strict();
 
@@ -32,12 +32,6 @@ const bulkBody = z.object({
 /** Airflow's TaskInstanceReference. */
 function reference(ti: TaskInstanceRecord, run: DagRunRecord): Record<string, unknown> {
   return { task_id: ti.taskId, dag_id: ti.dagId, dag_run_id: ti.runId, execution_date: run.logicalDate ?? run.runAfter };
-}
-
-async function specOf(context: WebContext, run: DagRunRecord) {
-  const spec = await context.store.getDagVersion(run.dagId, run.versionHash);
-  if (!spec) throw new ApiError(404, `the DAG version of run ${run.runId} is missing`);
-  return spec;
 }
 
 /** Marks and audits; a conflict (changed meanwhile, or a removed task) answers 409 naming the instance. */
@@ -67,26 +61,32 @@ export function registerTaskInstanceStateRoutes(routes: Routes): void {
     if (!body.dry_run) await commit(context, call as Call<unknown, unknown, unknown>, run, [ti], body.new_state);
     return reference(ti, run);
   };
-  const patchSummary = 'Set the state of a task instance (new_state success or failed; dry_run defaults to true)';
+  const patchSummary = 'Set the state of a task instance (new_state success, failed or skipped; dry_run defaults to true)';
   routes.add({ method: 'PATCH', path: '/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}', summary: patchSummary, guard: { role: 'User' }, params: taskParams, body: patchBody }, (call) => patchOne(call, -1));
   routes.add({ method: 'PATCH', path: '/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}', summary: `${patchSummary}, mapped`, guard: { role: 'User' }, params: mappedTaskParams, body: patchBody }, (call) => patchOne(call, call.params.map_index));
 
   routes.add({
-    method: 'POST', path: '/api/v1/dags/{dag_id}/updateTaskInstancesState', summary: 'Set the state of a task and, optionally, its upstream/downstream in one run (dry_run defaults to true)', guard: { role: 'User' }, params: dagParams, body: bulkBody,
+    method: 'POST', path: '/api/v1/dags/{dag_id}/updateTaskInstancesState', summary: 'Set the state of a task and, optionally, its upstream/downstream and the same tasks in past/future runs (dry_run defaults to true)', guard: { role: 'User' }, params: dagParams, body: bulkBody,
   }, async (call) => {
     const { params, body } = call;
-    if (body.include_future || body.include_past) throw new ApiError(400, `body.${body.include_future ? 'include_future' : 'include_past'}: dagbridge sets states within one DAG run; leave include_future and include_past false`);
     if ((body.dag_run_id === undefined) === (body.execution_date === undefined)) throw new ApiError(400, 'body.dag_run_id: give either dag_run_id or execution_date, not both and not neither');
     const dag = await dagOr404(context, params.dag_id);
     const run = body.dag_run_id !== undefined ? await runOr404(context, params.dag_id, body.dag_run_id) : await runAt(context, params.dag_id, body.execution_date as string);
     const spec = await specOf(context, run);
     const picked = selectTasks(spec, [body.task_id], { downstream: body.include_downstream, upstream: body.include_upstream });
     if ('unknown' in picked) throw new ApiError(404, `Task ID ${picked.unknown} not found in DAG ${dag.dagId}`);
-    const instances = (await context.store.listTaskInstances(run)).filter((ti) => picked.selected.has(ti.taskId));
-    if (!instances.some((ti) => ti.taskId === body.task_id)) throw new ApiError(404, `Task instance not found for task '${body.task_id}' on DAG run with ID '${run.runId}'`);
-    const { change } = planMark(instances, body.new_state);
-    const touched = body.dry_run ? change : (await commit(context, call as Call<unknown, unknown, unknown>, run, instances, body.new_state)).marked;
-    return { task_instances: touched.map((ti) => reference(ti, run)) };
+    if (!(await context.store.listTaskInstances(run)).some((ti) => ti.taskId === body.task_id)) throw new ApiError(404, `Task instance not found for task '${body.task_id}' on DAG run with ID '${run.runId}'`);
+    // include_past / include_future: the same tasks in the DAG's earlier / later runs, each by its own version.
+    const touched: Array<{ ti: TaskInstanceRecord; run: DagRunRecord }> = [];
+    for (const each of await runsInRange(context.store, run, { past: body.include_past, future: body.include_future })) {
+      const eachSpec = each.runId === run.runId ? spec : await specOf(context, each);
+      const known = new Set(eachSpec.tasks.map((t) => t.taskId));
+      // A removed instance of another run is left out rather than refusing the whole request.
+      const instances = (await context.store.listTaskInstances(each)).filter((ti) => picked.selected.has(ti.taskId) && known.has(ti.taskId) && (each.runId === run.runId || ti.state !== 'removed'));
+      const changed = body.dry_run ? planMark(instances, body.new_state).change : (await commit(context, call as Call<unknown, unknown, unknown>, each, instances, body.new_state)).marked;
+      touched.push(...changed.map((ti) => ({ ti, run: each })));
+    }
+    return { task_instances: touched.map(({ ti, run: of }) => reference(ti, of)) };
   });
 }
 

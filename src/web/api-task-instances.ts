@@ -7,14 +7,15 @@
  * `full_content=true` returns every line, ignoring the token.
  */
 import { z } from 'zod';
-import { buildGraph, downstreamClosure, upstreamClosure } from '../dag/graph.js';
 import type { DagRunRecord, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
 import { listTaskInstancesPage, listTaskXcoms, listTries } from '../store/web-queries.js';
 import { isoOrNull, taskInstanceJson, tryJson } from './airflow-json.js';
-import { runOr404 } from './api-dags.js';
+import { runOr404, specOf } from './api-dags.js';
 import { ApiError } from './problem.js';
 import { dagParams, mappedTaskParams, paging, repeated, runParams, taskParams, type Routes, type WebContext } from './routes.js';
-import { applyClear, clearTargets, planClear } from '../actions/clear-task-instances.js';
+import { applyClear, clearTargets, planClear, type RunClear } from '../actions/clear-task-instances.js';
+import { selectTasks } from '../actions/mark-task-instances.js';
+import { runsInRange } from '../actions/run-range.js';
 
 async function instanceOr404(context: WebContext, key: TaskInstanceKey): Promise<{ ti: TaskInstanceRecord; run: DagRunRecord; operator: string | null }> {
   const run = await runOr404(context, key.dagId, key.runId);
@@ -122,35 +123,37 @@ export function registerTaskInstanceRoutes(routes: Routes): void {
   });
 
   routes.add({
-    method: 'POST', path: '/api/v1/dags/{dag_id}/clearTaskInstances', summary: 'Clear task instances of one run (dag_run_id, task_ids, include_downstream/upstream)', guard: { role: 'User' }, params: dagParams,
+    method: 'POST', path: '/api/v1/dags/{dag_id}/clearTaskInstances', summary: 'Clear task instances of a run (dag_run_id, task_ids, include_downstream/upstream, include_past/future)', guard: { role: 'User' }, params: dagParams,
     body: z.object({
-      dag_run_id: z.string().min(1, 'dag_run_id is required: dagbridge clears within one run'),
+      dag_run_id: z.string().min(1, 'dag_run_id is required: dagbridge clears from one run (include_past / include_future reach the others)'),
       task_ids: z.array(z.string().min(1)).optional(),
       dry_run: z.boolean().default(true),
       include_downstream: z.boolean().default(false),
       include_upstream: z.boolean().default(false),
+      include_past: z.boolean().default(false),
+      include_future: z.boolean().default(false),
       only_failed: z.boolean().default(false),
       reset_dag_runs: z.boolean().default(true),
     }).passthrough(),
   }, async ({ params, body, audit }) => {
     const run = await runOr404(context, params.dag_id, body.dag_run_id);
-    const spec = await context.store.getDagVersion(run.dagId, run.versionHash);
-    if (!spec) throw new ApiError(404, `the DAG version of run ${run.runId} is missing`);
-    const graph = buildGraph(spec);
-    const selected = new Set<string>();
-    for (const taskId of body.task_ids ?? spec.tasks.map((t) => t.taskId)) {
-      if (!graph.tasks.has(taskId)) throw new ApiError(400, `body.task_ids: task "${taskId}" is not in DAG ${params.dag_id}`);
-      selected.add(taskId);
-      if (body.include_downstream) for (const id of downstreamClosure(graph, taskId)) selected.add(id);
-      if (body.include_upstream) for (const id of upstreamClosure(graph, taskId)) selected.add(id);
+    const spec = await specOf(context, run);
+    const picked = selectTasks(spec, body.task_ids ?? spec.tasks.map((t) => t.taskId), { downstream: body.include_downstream, upstream: body.include_upstream });
+    if ('unknown' in picked) throw new ApiError(400, `body.task_ids: task "${picked.unknown}" is not in DAG ${params.dag_id}`);
+    // include_past / include_future: the same tasks in the DAG's earlier / later runs (each by its own version).
+    const plan: RunClear[] = [];
+    for (const each of await runsInRange(context.store, run, { past: body.include_past, future: body.include_future })) {
+      const eachSpec = each.runId === run.runId ? spec : await specOf(context, each);
+      const known = new Set(eachSpec.tasks.map((t) => t.taskId));
+      const taskIds = new Set([...picked.selected].filter((id) => known.has(id)));
+      // As `dagbridge tasks clear`: with the downstream, the tasks ExternalTaskMarkers point at in other DAGs too.
+      plan.push(...(body.include_downstream ? await planClear(context.store, each, eachSpec, taskIds) : [{ run: each, spec: eachSpec, taskIds }]));
     }
-    // As `dagbridge tasks clear`: with the downstream, the tasks ExternalTaskMarkers point at in other DAGs too.
-    const plan = body.include_downstream ? await planClear(context.store, run, spec, selected) : [{ run, spec, taskIds: selected }];
     const parts = await clearTargets(context.store, plan, body.only_failed);
     const targets = parts.flatMap((part) => part.targets.map((ti) => ({ ti, run: part.run })));
     if (!body.dry_run) {
       await applyClear(context.store, parts, context.now(), { resetDagRuns: body.reset_dag_runs });
-      for (const part of plan) await audit({ event: 'clear', dagId: part.run.dagId, runId: part.run.runId, extra: { task_ids: [...part.taskIds].sort() } });
+      for (const part of parts.filter((p) => p.targets.length > 0)) await audit({ event: 'clear', dagId: part.run.dagId, runId: part.run.runId, extra: { task_ids: [...part.taskIds].sort() } });
       await context.notify('clear');
     }
     return {
