@@ -14,7 +14,10 @@ import { maskOf, paging, repeated, type Routes, type WebContext } from './routes
 
 const DEFAULT_POOL = 'default_pool';
 
-/** Airflow's `Pool` object; dagbridge has no deferrable tasks, so deferred slots are 0 and include_deferred false. */
+/**
+ * Airflow's `Pool` object. A deferral runs inline in the task's process (docs/shim.md "Deferred tasks"): the task
+ * stays `running` in its slots while it waits, never `deferred`, so deferred slots are 0 and include_deferred false.
+ */
 function poolJson(pool: PoolUsage): Record<string, unknown> {
   const occupied = pool.running + pool.queued;
   return {
