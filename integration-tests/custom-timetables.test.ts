@@ -4,7 +4,9 @@
  * (`python -m dagbridge_shim timetable`), so its DAG gets the scheduled runs with the timetable's data intervals;
  * one that raises, or hangs past `timetableTimeoutSeconds`, gets no runs and a scheduler log line naming the DAG,
  * the class and the cause, while the other DAGs get theirs. A manual run (`dags trigger --logical-date`) takes
- * its data interval from `infer_manual_data_interval`. Fixtures: integration-tests/fixtures/timetable_dags.
+ * its data interval from `infer_manual_data_interval`; a backfill (`dags backfill`) takes its runs from
+ * `next_dagrun_info` as Airflow 2.10.5's `DAG.iter_dagrun_infos_between` asks it. Fixtures:
+ * integration-tests/fixtures/timetable_dags.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -72,6 +74,27 @@ describe('custom timetables in a cluster', () => {
     const refused = await cluster.cli(['dags', 'trigger', 'raising_timetable', '--logical-date', '2024-03-10T00:00:00+00:00']);
     expect(refused.exitCode).not.toBe(0);
     expect(refused.stderr).toContain('DAG raising_timetable: custom timetable calendar_timetables.Raising failed in infer_manual_data_interval: RuntimeError: no calendar for 2024-03-10');
+    expect(await cluster.store.listDagRuns({ dagId: 'raising_timetable' })).toEqual([]);
+  }, 120_000);
+
+  it("dags backfill creates the runs the timetable's next_dagrun_info gives for the range, and fails on its error", async () => {
+    // EveryNDays(3) starts at midnight of the restriction's earliest and stops past its latest.
+    const result = await cluster.cli(['dags', 'backfill', 'every_3_days', '--from', '2024-01-02T00:00:00+00:00', '--to', '2024-01-09T00:00:00+00:00', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { runId: 'backfill__2024-01-02T00:00:00+00:00', created: true, state: 'queued' },
+      { runId: 'backfill__2024-01-05T00:00:00+00:00', created: true, state: 'queued' },
+      { runId: 'backfill__2024-01-08T00:00:00+00:00', created: true, state: 'queued' },
+    ]);
+    const runs = (await cluster.store.listDagRuns({ dagId: 'every_3_days' })).filter((run) => run.runType === 'backfill');
+    expect(runs.map((run) => [run.logicalDate, run.dataIntervalStart, run.dataIntervalEnd]).sort()).toEqual([
+      ['2024-01-02T00:00:00+00:00', '2024-01-02T00:00:00+00:00', '2024-01-05T00:00:00+00:00'],
+      ['2024-01-05T00:00:00+00:00', '2024-01-05T00:00:00+00:00', '2024-01-08T00:00:00+00:00'],
+      ['2024-01-08T00:00:00+00:00', '2024-01-08T00:00:00+00:00', '2024-01-11T00:00:00+00:00'],
+    ]);
+    const refused = await cluster.cli(['dags', 'backfill', 'raising_timetable', '--from', '2024-01-02T00:00:00+00:00', '--to', '2024-01-09T00:00:00+00:00']);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain('backfill of raising_timetable created no runs: DAG raising_timetable: custom timetable calendar_timetables.Raising failed in next_dagrun_info: RuntimeError: calendar service unreachable');
     expect(await cluster.store.listDagRuns({ dagId: 'raising_timetable' })).toEqual([]);
   }, 120_000);
 });

@@ -6,7 +6,7 @@ Classes are recognised by name along the MRO (never by isinstance against one `a
 import datetime
 import math
 
-from dagbridge_shim import timetables
+from dagbridge_shim import priority_weights, timetables
 from dagbridge_shim.airflow_facts import CRON_PRESETS, OPERATOR_KINDS
 from dagbridge_shim.dataset_spec import condition_spec, condition_uris, is_dataset_like, refs_spec
 
@@ -272,7 +272,7 @@ def task_spec(task):
         "pool": getattr(task, "pool", None) or "default_pool",
         "poolSlots": int(getattr(task, "pool_slots", 1) or 1),
         "priorityWeight": int(getattr(task, "priority_weight", 1)),
-        "weightRule": _str(getattr(task, "weight_rule", None), "downstream"),
+        "weightRule": priority_weights.rule_name(getattr(task, "weight_rule", None)),
         "dependsOnPast": bool(getattr(task, "depends_on_past", False)),
         "waitForDownstream": bool(getattr(task, "wait_for_downstream", False)),
         "ignoreFirstDependsOnPast": bool(getattr(task, "ignore_first_depends_on_past", False)),
@@ -298,6 +298,9 @@ def task_spec(task):
         "outlets": refs_spec(getattr(task, "outlets", None), to_json_safe),
         "inlets": refs_spec(getattr(task, "inlets", None), to_json_safe),
     }
+    custom_weight = priority_weights.custom_weight_spec(task, getattr(task, "weight_rule", None), spec["mapping"] is not None)
+    if custom_weight is not None:
+        spec["customWeight"] = custom_weight
     run_as_user = getattr(task, "run_as_user", None)
     if isinstance(run_as_user, str) and run_as_user:
         # Only when set, so that DAGs without it keep the version hash they had.

@@ -10,8 +10,9 @@ that fails to import is logged and skipped. Macros follow ``integrate_macros_plu
 under the plugin's own name. Listeners follow ``integrate_listener_plugins``.
 
 Under real Airflow, Airflow's own plugins manager does all of this; this module then only calls the hooks through
-Airflow's listener manager. Priority weight strategies and the web parts of plugins are not used in the task
-process; plugin timetables are registered by ``dagbridge_shim.timetables`` (export and the scheduler's
+Airflow's listener manager. Plugin ``priority_weight_strategies`` register the classes a task's ``weight_rule``
+may name (the stand-in ``airflow.task.priority_strategy``; the export evaluates them, dagbridge_shim.
+priority_weights); plugin timetables are registered by ``dagbridge_shim.timetables`` (export and the scheduler's
 ``timetable`` command, docs/compatibility.md).
 """
 import importlib.machinery
@@ -27,6 +28,9 @@ from dagbridge_shim import log
 PLUGINS_FOLDER_ENV = "AIRFLOW__CORE__PLUGINS_FOLDER"
 
 _loaded = None
+
+#: The folders the export and the scheduler's shim commands load plugins from, and what they loaded.
+_export = {"configured": False, "dags": None, "plugins": None, "loaded": None}
 
 
 def plugins_folder(environ=None):
@@ -73,6 +77,47 @@ def load_plugins(folder, module_prefix=""):
     return found
 
 
+def configure_export(dags_folder, plugins_folder):
+    """The folders :func:`export_plugins` loads from (the export and the ``timetable`` command set them)."""
+    _export["configured"] = True
+    _export["dags"] = os.path.abspath(dags_folder) if dags_folder else None
+    _export["plugins"] = os.path.abspath(plugins_folder) if plugins_folder else None
+    _export["loaded"] = None
+
+
+def example_plugins_of(dags_folder):
+    """``(module prefix, folder)`` of Airflow's example plugins when ``dags_folder`` is Airflow's own
+    ``airflow.example_dags`` (dagbridge_shim.source_tree): Airflow with ``load_examples`` loads
+    ``airflow/example_dags/plugins`` as ``airflow.example_dags.plugins.<stem>`` besides the plugins folder
+    (plugins_manager.load_plugins_from_plugin_directory). None otherwise."""
+    from dagbridge_shim.source_tree import airflow_package_of
+
+    packages = airflow_package_of(dags_folder) if dags_folder else []
+    if not packages or packages[-1][0] != "airflow.example_dags":
+        return None
+    folder = os.path.join(packages[-1][1], "plugins")
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        return None
+    return "airflow.example_dags.plugins", folder
+
+
+def dag_code_plugins():
+    """The plugins DAG code registers with: the plugins folder (the one :func:`configure_export` set, else
+    ``AIRFLOW__CORE__PLUGINS_FOLDER``, the task process's) and, for Airflow's example DAGs, Airflow's example
+    plugins. Loaded once, on first use: Airflow's plugins manager loads them when a timetable or priority weight
+    strategy is first looked up."""
+    if _export["loaded"] is None:
+        found = []
+        folder = _export["plugins"] if _export["configured"] else plugins_folder()
+        if folder and os.path.isdir(folder):
+            found.extend(load_plugins(folder))
+        example = example_plugins_of(_export["dags"])
+        if example is not None:
+            found.extend(load_plugins(example[1], module_prefix=example[0]))
+        _export["loaded"] = found
+    return _export["loaded"]
+
+
 def _integrate_macros(plugins):
     from dagbridge_shim import macros
 
@@ -107,7 +152,7 @@ def ensure_loaded(mode):
     folder = plugins_folder()
     if folder is None or mode == "airflow":
         return _loaded
-    _loaded = load_plugins(folder)
+    _loaded = dag_code_plugins()
     _integrate_macros(_loaded)
     _integrate_listeners(_loaded)
     return _loaded

@@ -40,7 +40,6 @@ BUILTIN_CLASSES = frozenset((
 
 USAGE = "usage: python -m dagbridge_shim timetable --dags-folder DIR [--plugins-folder DIR] [--no-airflow] < request.json"
 
-_folders = {"dags": None, "plugins": None}
 _registered = None
 
 
@@ -63,8 +62,9 @@ class SerializationError(ValueError):
 def configure(dags_folder, plugins_folder):
     """The folders plugins are looked for in (export and the ``timetable`` command set them)."""
     global _registered
-    _folders["dags"] = os.path.abspath(dags_folder) if dags_folder else None
-    _folders["plugins"] = os.path.abspath(plugins_folder) if plugins_folder else None
+    from dagbridge_shim import plugins
+
+    plugins.configure_export(dags_folder, plugins_folder)
     _registered = None
 
 
@@ -86,35 +86,14 @@ def is_custom(value):
     return not (klass.__module__.startswith("airflow.timetables.") and klass.__name__ in BUILTIN_CLASSES)
 
 
-def example_plugins_of(dags_folder):
-    """``(module prefix, folder)`` of Airflow's example plugins when ``dags_folder`` is Airflow's own
-    ``airflow.example_dags`` (dagbridge_shim.source_tree): Airflow with ``load_examples`` loads
-    ``airflow/example_dags/plugins`` as ``airflow.example_dags.plugins.<stem>`` besides the plugins folder
-    (plugins_manager.load_plugins_from_plugin_directory). None otherwise."""
-    from dagbridge_shim.source_tree import airflow_package_of
-
-    packages = airflow_package_of(dags_folder) if dags_folder else []
-    if not packages or packages[-1][0] != "airflow.example_dags":
-        return None
-    folder = os.path.join(packages[-1][1], "plugins")
-    if not os.path.isfile(os.path.join(folder, "__init__.py")):
-        return None
-    return "airflow.example_dags.plugins", folder
-
-
 def registered_timetables():
     """Class path -> class of the plugins' ``timetables``, loaded once (``initialize_timetables_plugins``)."""
     global _registered
     if _registered is None:
         from dagbridge_shim import plugins
 
-        found = []
-        if _folders["plugins"] and os.path.isdir(_folders["plugins"]):
-            found.extend(plugins.load_plugins(_folders["plugins"]))
-        example = example_plugins_of(_folders["dags"])
-        if example is not None:
-            found.extend(plugins.load_plugins(example[1], module_prefix=example[0]))
-        _registered = {qualname(klass): klass for plugin in found for klass in (getattr(plugin, "timetables", None) or [])}
+        _registered = {qualname(klass): klass for plugin in plugins.dag_code_plugins()
+                       for klass in (getattr(plugin, "timetables", None) or [])}
     return _registered
 
 

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { assertNewRun } from '../dag/new-run.js';
 import { notifyChanges, requireStore } from '../app.js';
 import { didYouMean } from '../lib/did-you-mean.js';
-import { NotFoundError, UsageError } from '../lib/errors.js';
+import { DagbridgeError, NotFoundError, UsageError } from '../lib/errors.js';
 import { backfillDagRuns, triggerDagRun } from '../scheduler/run-creator.js';
 import { customTimetablesOf } from '../shim/timetable.js';
 import type { ClusterStore } from '../app.js';
@@ -71,10 +71,28 @@ export function registerDagClusterCommands(dags: Command): void {
       await withApp(options, { role: 'cli', database: true }, async (app) => {
         const store = requireStore(app);
         const dag = await storedDag(store, dagId);
-        const runs = await backfillDagRuns(store, dag, from, to, Date.now(), app.config.scheduleSemantics ?? undefined);
+        let timetableError: string | null = null;
+        const runs = await backfillDagRuns(store, dag, from, to, Date.now(), app.config.scheduleSemantics ?? undefined, {
+          // A custom timetable is asked with this command's DAGs and plugins folders (docs/scheduling.md).
+          timetables: customTimetablesOf(app.config, app.log),
+          onTimetableError: (error) => {
+            timetableError = error;
+          },
+        });
+        if (timetableError !== null) {
+          // Airflow logs the error and backfills the runs before it; with none there is nothing to show but it.
+          if (runs.length === 0) throw new DagbridgeError('TIMETABLE_FAILED', `backfill of ${dagId} created no runs: ${timetableError}`);
+          app.log.warn('backfill: the custom timetable failed; the runs before the failure were created', { dagId, error: timetableError });
+        }
         await notifyChanges(app.pool, 'backfill');
         if (options.json) printJson(runs.map((r) => ({ runId: r.run.runId, created: r.created, state: r.run.state })));
-        else printLines([`${runs.filter((r) => r.created).length} run(s) created, ${runs.filter((r) => !r.created).length} already existed`, ...runs.map((r) => `  ${r.run.runId}${r.created ? '' : ' (exists)'}`)]);
+        else {
+          printLines([
+            `${runs.filter((r) => r.created).length} run(s) created, ${runs.filter((r) => !r.created).length} already existed`,
+            ...runs.map((r) => `  ${r.run.runId}${r.created ? '' : ' (exists)'}`),
+            ...(timetableError === null ? [] : [`stopped early: ${timetableError}`]),
+          ]);
+        }
       });
     });
 

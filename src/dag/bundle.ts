@@ -140,7 +140,18 @@ export const taskSchema = z.object({
   pool: z.string().min(1),
   poolSlots: z.number().int().positive(),
   priorityWeight: z.number().int(),
+  /** `absolute`, `downstream`, `upstream`, or a custom PriorityWeightStrategy's class path (then `customWeight`). */
   weightRule: z.string(),
+  /**
+   * A custom strategy's weights, evaluated at export by its own `get_weight` as Airflow calls it when it creates
+   * a task instance (try_number 0): `weight` at map index -1; `byMapIndex` (indexes 0, 1, ...; the last entry holds
+   * for higher ones) when the task is mapped and the strategy reads `map_index`. Absent for built-in rules.
+   */
+  customWeight: z.object({
+    strategy: z.string().min(1),
+    weight: z.number().int(),
+    byMapIndex: z.array(z.number().int()).min(1).nullable(),
+  }).optional(),
   dependsOnPast: z.boolean(),
   waitForDownstream: z.boolean(),
   ignoreFirstDependsOnPast: z.boolean(),

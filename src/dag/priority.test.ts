@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { priorityWeights } from './priority.js';
+import { priorityWeights, weightAt } from './priority.js';
 
 interface MiniTask {
   taskId: string;
@@ -7,6 +7,7 @@ interface MiniTask {
   downstream: string[];
   priorityWeight: number;
   weightRule: string;
+  customWeight?: { strategy: string; weight: number; byMapIndex: number[] | null };
 }
 
 /** Builds tasks from `a>b` edges; weights default to 1. */
@@ -54,6 +55,26 @@ describe('priorityWeights', () => {
     const result = priorityWeights(d);
     expect(Object.fromEntries(result.byTaskId)).toEqual({ a: 31, b: 3, c: 28, d: 8, e: 16 });
     expect(result.unknownWeightRules).toEqual([{ taskId: 'd', weightRule: 'custom' }]);
+  });
+
+  it('takes a custom strategy its exported weights, per map index when it has them', () => {
+    const d = dag(diamond, w);
+    // Exported for a strategy like max(map_index, 1) * 3 (table trimmed after its last change), and one like
+    // Airflow's example plugin, max(3 - try_number + 1, 1), which is 4 at creation (try_number 0).
+    const b = d.tasks.find((t) => t.taskId === 'b');
+    const c = d.tasks.find((t) => t.taskId === 'c');
+    if (!b || !c) throw new Error('fixture');
+    b.weightRule = 'p.ByIndex';
+    b.customWeight = { strategy: 'p.ByIndex', weight: 3, byMapIndex: [3, 3, 6, 9] };
+    c.weightRule = 'p.Decreasing';
+    c.customWeight = { strategy: 'p.Decreasing', weight: 4, byMapIndex: null };
+    const result = priorityWeights(d);
+    // a's downstream total still sums the tasks' own priority_weight (Airflow's _DownstreamPriorityWeightStrategy).
+    expect(Object.fromEntries(result.byTaskId)).toEqual({ a: 31, b: 3, c: 4, d: 8, e: 16 });
+    expect(result.unknownWeightRules).toEqual([]);
+    expect([-1, 0, 1, 2, 3, 4, 1000].map((i) => weightAt(result, 'b', i))).toEqual([3, 3, 3, 6, 9, 9, 9]);
+    expect([-1, 0, 7].map((i) => weightAt(result, 'c', i))).toEqual([4, 4, 4]);
+    expect(weightAt(result, 'a', 2)).toBe(31);
   });
 
   it('handles wide fan-out and fan-in, isolated tasks and negative weights', () => {

@@ -6,8 +6,9 @@
  * - `downstream` (Airflow's default): own weight + the weights of every task reachable downstream, each
  *   counted once (the transitive closure, not the paths).
  * - `upstream`: the same over the upstream closure.
- * - Any other rule (a custom PriorityWeightStrategy class) cannot run here: it is treated as `downstream`,
- *   as Airflow did for unknown rules before strategies were pluggable, and reported in `unknownWeightRules`.
+ * - A custom PriorityWeightStrategy: the weights its `get_weight` gave at export (`customWeight`, per map index
+ *   when it reads `map_index`; docs/scheduling.md). A bundle without them (one exported before dagbridge read
+ *   custom strategies) is weighted as `downstream` and reported in `unknownWeightRules`.
  * - Results are clamped to PostgreSQL's int32 range, like Airflow's `db_safe_priority`.
  *
  * Cost: closures are computed once per task in (reverse) topological order. A task with one child adds the
@@ -32,11 +33,26 @@ export function dbSafePriority(weight: number): number {
 export interface PriorityWeights {
   /** task id -> effective priority weight (what Airflow stores in `task_instance.priority_weight`). */
   readonly byTaskId: ReadonlyMap<string, number>;
-  /** Tasks whose `weightRule` is not one of Airflow's three; weighted as `downstream`. */
+  /** Custom strategies' weights by map index (index 0 first; the last entry holds for higher indexes). */
+  readonly byMapIndex: ReadonlyMap<string, readonly number[]>;
+  /** Tasks whose `weightRule` is not one of Airflow's three and has no exported weight; weighted as `downstream`. */
   readonly unknownWeightRules: ReadonlyArray<{ readonly taskId: string; readonly weightRule: string }>;
 }
 
-type TaskGraphInput = Pick<DagSpec, 'dagId'> & { readonly tasks: ReadonlyArray<Pick<TaskSpec, 'taskId' | 'upstream' | 'downstream' | 'priorityWeight' | 'weightRule'>> };
+type TaskGraphInput = Pick<DagSpec, 'dagId'> & {
+  readonly tasks: ReadonlyArray<Pick<TaskSpec, 'taskId' | 'upstream' | 'downstream' | 'priorityWeight' | 'weightRule' | 'customWeight'>>;
+};
+
+/**
+ * The weight a task instance gets when it is created (Airflow's `TaskInstance.insert_mapping`): a custom
+ * strategy's weight for its map index, else the task's. A mapped task's placeholder renumbered from -1 to 0
+ * keeps the weight it was created with, as in Airflow's `expand_mapped_task`.
+ */
+export function weightAt(weights: PriorityWeights, taskId: string, mapIndex: number): number {
+  const table = mapIndex >= 0 ? weights.byMapIndex.get(taskId) : undefined;
+  if (table && table.length > 0) return dbSafePriority(table[Math.min(mapIndex, table.length - 1)] ?? 1);
+  return weights.byTaskId.get(taskId) ?? 1;
+}
 
 interface IndexedGraph {
   readonly weights: Float64Array;
@@ -156,8 +172,11 @@ export function priorityWeights(dag: TaskGraphInput): PriorityWeights {
   const unknownWeightRules: { taskId: string; weightRule: string }[] = [];
   let needDown = false;
   let needUp = false;
+  const byMapIndex = new Map<string, readonly number[]>();
   for (const task of dag.tasks) {
-    if (task.weightRule === 'upstream') needUp = true;
+    if (task.customWeight) {
+      if (task.customWeight.byMapIndex) byMapIndex.set(task.taskId, task.customWeight.byMapIndex);
+    } else if (task.weightRule === 'upstream') needUp = true;
     else if (task.weightRule !== 'absolute') {
       needDown = true;
       if (task.weightRule !== 'downstream') unknownWeightRules.push({ taskId: task.taskId, weightRule: task.weightRule });
@@ -169,10 +188,11 @@ export function priorityWeights(dag: TaskGraphInput): PriorityWeights {
   const byTaskId = new Map<string, number>();
   dag.tasks.forEach((task, i) => {
     let weight: number;
-    if (task.weightRule === 'absolute') weight = task.priorityWeight;
+    if (task.customWeight) weight = task.customWeight.weight;
+    else if (task.weightRule === 'absolute') weight = task.priorityWeight;
     else if (task.weightRule === 'upstream') weight = upTotals?.[i] ?? task.priorityWeight;
     else weight = downTotals?.[i] ?? task.priorityWeight;
     byTaskId.set(task.taskId, dbSafePriority(weight));
   });
-  return { byTaskId, unknownWeightRules };
+  return { byTaskId, byMapIndex, unknownWeightRules };
 }

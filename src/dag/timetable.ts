@@ -451,6 +451,6 @@ export function createTimetable(schedule: Schedule, timezone: string, semantics:
       return timetableFromClass(schedule, timezone);
     case 'custom':
       // Its own Python answers for it (run-creator.ts asks the shim): nothing to compute here.
-      throw new DagbridgeError('TIMETABLE_FAILED', `schedule: the custom timetable ${schedule.className} is evaluated by its own Python for scheduled and manual runs only; backfill and the other date computations do not support it yet (docs/scheduling.md)`);
+      throw new DagbridgeError('TIMETABLE_FAILED', `schedule: the custom timetable ${schedule.className} is evaluated by its own Python for scheduled, manual and backfill runs only; the other date computations do not support it yet (docs/scheduling.md)`);
   }
 }

@@ -28,4 +28,19 @@ export interface CustomTimetables {
   peekNextDagRunInfo(dag: CustomTimetableDag, last: DataInterval | null, restriction: TimeRestriction): TimetableAnswer<TimetableRunInfo | null>;
   /** Airflow's `timetable.infer_manual_data_interval(run_after=...)`; throws a TIMETABLE_FAILED error naming the DAG. */
   inferManualDataInterval(dag: CustomTimetableDag, runAfter: number): Promise<DataInterval>;
+  /**
+   * The runs of a backfill, Airflow 2.10.5's `DAG.iter_dagrun_infos_between(earliest, latest)`:
+   * `next_dagrun_info(last_automated_data_interval=None, restriction=TimeRestriction(earliest, latest,
+   * catchup=True))`, then again with each answer's data interval, until the timetable answers None (the
+   * timetable itself keeps to `latest`). An error ends the list, as Airflow logs it and keeps the runs before it:
+   * it is in `error`, naming the DAG, the class, the method and the cause. Not cached. Throws a USAGE error past
+   * `maxRuns` runs.
+   */
+  backfillRunInfos(dag: CustomTimetableDag, earliest: number, latest: number, maxRuns: number): Promise<CustomBackfill>;
+}
+
+/** What {@link CustomTimetables.backfillRunInfos} answers. */
+export interface CustomBackfill {
+  readonly infos: readonly TimetableRunInfo[];
+  readonly error: string | null;
 }

@@ -120,9 +120,34 @@ describe('custom timetables', () => {
         return { status: 'ready', value: { runAfter: start + 3 * DAY, dataInterval: { start, end: start + 3 * DAY } } };
       },
       inferManualDataInterval: (_dag, runAfter) => Promise.resolve({ start: runAfter - 3 * DAY, end: runAfter }),
+      backfillRunInfos(dag, earliest, latest) {
+        asked.push({ dagId: dag.dagId, last: null, restriction: { earliest, latest, catchup: true } });
+        const infos = [earliest, earliest + 3 * DAY].map((start) => ({ runAfter: start + 3 * DAY, dataInterval: { start, end: start + 3 * DAY } }));
+        return Promise.resolve({ infos, error: dag.dagId === 'custom_tt' ? 'DAG custom_tt: custom timetable plugins.EveryNDays failed in next_dagrun_info: RuntimeError: no' : null });
+      },
     };
     return { asked, timetables };
   };
+
+  it("backfills the runs the timetable answers for the range, and reports the error that ended them", async () => {
+    const store = new MemoryStore();
+    await store.syncBundle(bundleOf(custom()), 0);
+    const dag = await store.getDag('custom_tt');
+    if (!dag) throw new Error('missing');
+    const { asked, timetables } = fake();
+    const errors: string[] = [];
+    const runs = await backfillDagRuns(store, dag, '2024-02-01T00:00:00+00:00', '2024-02-09T00:00:00+00:00', 0, undefined, {
+      timetables, onTimetableError: (error) => errors.push(error),
+    });
+    expect(asked).toEqual([{ dagId: 'custom_tt', last: null, restriction: { earliest: Date.parse('2024-02-01T00:00:00Z'), latest: Date.parse('2024-02-09T00:00:00Z'), catchup: true } }]);
+    expect(runs.map((r) => [r.run.runId, r.run.runType, r.run.dataIntervalEnd])).toEqual([
+      ['backfill__2024-02-01T00:00:00+00:00', 'backfill', '2024-02-04T00:00:00+00:00'],
+      ['backfill__2024-02-04T00:00:00+00:00', 'backfill', '2024-02-07T00:00:00+00:00'],
+    ]);
+    expect(errors).toEqual(['DAG custom_tt: custom timetable plugins.EveryNDays failed in next_dagrun_info: RuntimeError: no']);
+    await expect(backfillDagRuns(store, dag, '2024-02-01T00:00:00+00:00', '2024-02-09T00:00:00+00:00', 0))
+      .rejects.toThrow('cannot backfill DAG custom_tt: its custom timetable plugins.EveryNDays needs Python');
+  });
 
   it("creates the runs the timetable answers, with its data intervals, asking with the DAG's restriction", async () => {
     const store = new MemoryStore();

@@ -109,6 +109,28 @@ export async function createDueRuns(store: MetadataStore, now: number, log: Logg
   return created;
 }
 
+/** How {@link backfillDagRuns} treats a DAG with a custom timetable. */
+export interface BackfillCustom {
+  /** Asks the custom timetable for the runs; without it such a DAG cannot be backfilled. */
+  timetables?: CustomTimetables;
+  /** Told the timetable's error that ended the list of runs early (the runs before it are still created). */
+  onTimetableError?: (error: string) => void;
+}
+
+const BACKFILL_MAX_RUNS = 100_000;
+
+/** The runs of a backfill: the built-in timetables' own, or a custom timetable's answers (docs/scheduling.md). */
+async function backfillInfos(dag: DagRecord, from: string, to: string, semantics: ScheduleSemantics | undefined, custom: BackfillCustom): Promise<DagRunInfo[]> {
+  const timetable = customScheduleOf(dag.spec.schedule);
+  if (timetable === null) return backfillRunInfos(scheduleSettingsOf(dag.spec as DagSpec, semantics), from, to, { maxRuns: BACKFILL_MAX_RUNS });
+  if (!custom.timetables) {
+    throw new DagbridgeError('TIMETABLE_FAILED', `cannot backfill DAG ${dag.dagId}: its custom timetable ${timetable.className} needs Python to compute the runs, and this command has none configured`);
+  }
+  const answer = await custom.timetables.backfillRunInfos({ dagId: dag.dagId, versionHash: dag.versionHash, timetable }, parseInstant(from, 'from'), parseInstant(to, 'to'), BACKFILL_MAX_RUNS);
+  if (answer.error !== null) custom.onTimetableError?.(answer.error);
+  return answer.infos.map((info) => ({ logicalDate: info.dataInterval.start, dataIntervalStart: info.dataInterval.start, dataIntervalEnd: info.dataInterval.end, runAfter: info.runAfter }));
+}
+
 /** Options of a manual trigger. */
 export interface TriggerOptions {
   conf?: Record<string, unknown>;
@@ -152,8 +174,10 @@ export async function triggerDagRun(store: MetadataStore, dag: DagRecord, now: n
 }
 
 /** Creates the backfill runs of a date range (`dagbridge dags backfill`); existing runs are kept. */
-export async function backfillDagRuns(store: MetadataStore, dag: DagRecord, from: string, to: string, now: number, semantics?: ScheduleSemantics): Promise<CreatedRun[]> {
-  const infos = backfillRunInfos(scheduleSettingsOf(dag.spec as DagSpec, semantics), from, to);
+export async function backfillDagRuns(
+  store: MetadataStore, dag: DagRecord, from: string, to: string, now: number, semantics?: ScheduleSemantics, custom: BackfillCustom = {},
+): Promise<CreatedRun[]> {
+  const infos = await backfillInfos(dag, from, to, semantics, custom);
   const out: CreatedRun[] = [];
   for (const info of infos) {
     const result = await store.createDagRun(runRecord(dag, 'backfill', info, {}, now), now);

@@ -17,7 +17,7 @@ import { decideRun, type RunChange, type WaitingTaskInstance } from '../dag/deci
 import type { PreviousRun } from '../dag/depends-on-past.js';
 import { buildGraph, type DagGraph } from '../dag/graph.js';
 import { mapsFromXcom, xcomMapInputLength, type MapInputLength } from '../dag/mapping.js';
-import { priorityWeights } from '../dag/priority.js';
+import { priorityWeights, weightAt, type PriorityWeights } from '../dag/priority.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Executor } from '../ports/executor.js';
@@ -49,16 +49,16 @@ export interface LoopStats {
 interface VersionEntry {
   spec: DagSpec;
   graph: DagGraph;
-  weights: ReadonlyMap<string, number>;
+  weights: PriorityWeights;
   dependsOnPast: boolean;
   mapsFromXcom: boolean;
 }
 
 /** Turns a decision's change into the store's change (reason -> note, the new try). */
-export function toStoreChange(change: RunChange, weights: ReadonlyMap<string, number>, current: ReadonlyMap<string, TaskInstanceRecord>): TaskInstanceChange {
+export function toStoreChange(change: RunChange, weights: PriorityWeights, current: ReadonlyMap<string, TaskInstanceRecord>): TaskInstanceChange {
   switch (change.kind) {
     case 'create':
-      return { kind: 'create', taskId: change.taskId, mapIndex: change.mapIndex, maxTries: change.maxTries, priorityWeight: weights.get(change.taskId) ?? 1, note: change.reason };
+      return { kind: 'create', taskId: change.taskId, mapIndex: change.mapIndex, maxTries: change.maxTries, priorityWeight: weightAt(weights, change.taskId, change.mapIndex), note: change.reason };
     case 'remap':
       return { kind: 'remap', taskId: change.taskId, mapIndex: -1, toMapIndex: 0, state: change.state, note: change.reason };
     case 'transition': {
@@ -96,7 +96,7 @@ export class SchedulerLoop {
       entry = {
         spec,
         graph,
-        weights: priorityWeights(spec).byTaskId,
+        weights: priorityWeights(spec),
         dependsOnPast: spec.tasks.some((t) => t.dependsOnPast || t.waitForDownstream),
         mapsFromXcom: spec.tasks.some(mapsFromXcom),
       };

@@ -132,3 +132,52 @@ describe('cachedCustomTimetables', () => {
     expect(error).toMatchObject({ code: 'TIMETABLE_FAILED', message: 'DAG custom_tt: custom timetable plugins.EveryNDays failed in infer_manual_data_interval: ValueError: no calendar' });
   });
 });
+
+describe('cachedCustomTimetables.backfillRunInfos', () => {
+  const FEB1 = Date.parse('2024-02-01T00:00:00Z');
+  /** A timetable of 3-day intervals that keeps to the restriction's latest, failing at `failAt` (a start). */
+  const ranged = (failAt: number | null) => (request: TimetableRequest): TimetableWireAnswer => {
+    if (request.kind !== 'next') throw new Error('next only');
+    const latest = Date.parse(request.restriction.latest ?? '');
+    let start = request.last === null ? Date.parse(request.restriction.earliest ?? '') : Date.parse(request.last.end);
+    const infos: ({ start: string; end: string; runAfter: string } | null)[] = [];
+    for (let i = 0; i < request.chain; i += 1, start += 3 * DAY) {
+      if (start === failAt) {
+        if (infos.length === 0) return { ok: false, error: { type: 'RuntimeError', message: `no run at ${iso(start)}` } };
+        break; // the shim ends a chain at an error; the step is asked again on its own
+      }
+      if (start > latest) {
+        infos.push(null);
+        break;
+      }
+      infos.push({ start: iso(start), end: iso(start + 3 * DAY), runAfter: iso(start + 3 * DAY) });
+    }
+    return { ok: true, infos };
+  };
+
+  it('asks next_dagrun_info from no last interval with the range as a catch-up restriction, until None', async () => {
+    const shim = fakeShim(ranged(null));
+    const timetables = cachedCustomTimetables({ evaluate: shim.evaluate, log: recordingLog() });
+    const answer = await timetables.backfillRunInfos(dag(), FEB1, FEB1 + 8 * DAY, 100);
+    expect(answer.error).toBeNull();
+    expect(answer.infos.map((info) => iso(info.dataInterval.start))).toEqual(['2024-02-01T00:00:00+00:00', '2024-02-04T00:00:00+00:00', '2024-02-07T00:00:00+00:00']);
+    expect(shim.calls).toEqual([{ kind: 'next', last: null, chain: 500, restriction: { earliest: '2024-02-01T00:00:00+00:00', latest: '2024-02-09T00:00:00+00:00', catchup: true } }]);
+  });
+
+  it('keeps the runs before an error and names the DAG, class, method and cause', async () => {
+    const shim = fakeShim(ranged(FEB1 + 6 * DAY));
+    const timetables = cachedCustomTimetables({ evaluate: shim.evaluate, log: recordingLog() });
+    const answer = await timetables.backfillRunInfos(dag(), FEB1, FEB1 + 30 * DAY, 100);
+    expect(answer.infos).toHaveLength(2);
+    expect(answer.error).toBe('DAG custom_tt: custom timetable plugins.EveryNDays failed in next_dagrun_info: RuntimeError: no run at 2024-02-07T00:00:00+00:00');
+    expect(shim.calls.map((call) => (call.kind === 'next' ? call.last?.end ?? null : null))).toEqual([null, '2024-02-07T00:00:00+00:00']);
+  });
+
+  it('stops at a timetable that does not advance and refuses more runs than the limit', async () => {
+    const stuck = fakeShim(() => ({ ok: true, infos: [{ start: iso(FEB1), end: iso(FEB1 + DAY), runAfter: iso(FEB1 + DAY) }] }));
+    const timetables = cachedCustomTimetables({ evaluate: stuck.evaluate, log: recordingLog() });
+    expect((await timetables.backfillRunInfos(dag(), FEB1, FEB1 + 30 * DAY, 100)).infos).toHaveLength(1);
+    const endless = cachedCustomTimetables({ evaluate: fakeShim().evaluate, log: recordingLog() });
+    await expect(endless.backfillRunInfos(dag(), FEB1, FEB1 + 30 * DAY, 10)).rejects.toThrow('the range holds more than 10 runs');
+  });
+});

@@ -112,6 +112,17 @@ export function cachedCustomTimetables(options: CustomTimetablesOptions): Cached
     }
   };
 
+  /** One question's answer; a shim that crashes or times out answers a TimetableEvaluationError. */
+  const askOne = async (dag: CustomTimetableDag, request: TimetableRequest): Promise<TimetableWireAnswer> => {
+    try {
+      const [answer] = await options.evaluate(dag, [request]);
+      if (answer === undefined) throw new Error('the shim gave no answer');
+      return answer;
+    } catch (error) {
+      return { ok: false, error: { type: 'TimetableEvaluationError', message: errorMessage(error) } };
+    }
+  };
+
   /** Evaluates `request` once at a time per key; stores every answer it gets (a chain stores one per step). */
   const evaluate = (dag: CustomTimetableDag, key: string, request: TimetableRequest, method: string): Promise<void> => {
     const running = inFlight.get(key);
@@ -119,13 +130,7 @@ export function cachedCustomTimetables(options: CustomTimetablesOptions): Cached
     const started = clock();
     const work = (async () => {
       stats.evaluations += 1;
-      let answer: TimetableWireAnswer | undefined;
-      try {
-        [answer] = await options.evaluate(dag, [request]);
-        if (answer === undefined) throw new Error('the shim gave no answer');
-      } catch (error) {
-        answer = { ok: false, error: { type: 'TimetableEvaluationError', message: errorMessage(error) } };
-      }
+      const answer = await askOne(dag, request);
       const at = clock();
       stats.lastEvaluationMs = at - started;
       if (!answer.ok) {
@@ -194,8 +199,38 @@ export function cachedCustomTimetables(options: CustomTimetablesOptions): Cached
       if (!entry.outcome.ok) throw new DagbridgeError('TIMETABLE_FAILED', entry.outcome.error);
       return entry.outcome.value as DataInterval;
     },
+    async backfillRunInfos(dag, earliest, latest, maxRuns) {
+      const restriction = { earliest: pythonIsoUtc(earliest), latest: pythonIsoUtc(latest), catchup: true };
+      const infos: TimetableRunInfo[] = [];
+      let last: { start: string; end: string } | null = null;
+      for (;;) {
+        // One process answers a chain of next runs; a chain cut short (an error or a step that does not advance)
+        // is asked again from its last answer, so the failing step answers its own error.
+        const request: TimetableRequest = { kind: 'next', last, restriction, chain: BACKFILL_CHAIN };
+        stats.evaluations += 1;
+        const answer = await askOne(dag, request);
+        if (!answer.ok) {
+          stats.failures += 1;
+          return { infos, error: failureText(dag, 'next_dagrun_info', answer) };
+        }
+        if (!('infos' in answer)) return { infos, error: `DAG ${dag.dagId}: custom timetable ${dag.timetable.className}: the shim answered a data interval, not next runs` };
+        for (const info of answer.infos) {
+          if (info === null) return { infos, error: null };
+          const value: TimetableRunInfo = { runAfter: parseInstant(info.runAfter, 'runAfter'), dataInterval: intervalOf(info) };
+          const previous = infos.at(-1);
+          // Airflow would ask a timetable that stops advancing forever; the answer would not change.
+          if (previous && value.dataInterval.start <= previous.dataInterval.start) return { infos, error: null };
+          if (infos.length >= maxRuns) throw new DagbridgeError('USAGE', `backfill: the range holds more than ${maxRuns} runs; narrow --from/--to`);
+          infos.push(value);
+          last = { start: info.start, end: info.end };
+        }
+      }
+    },
   };
 }
+
+/** Next runs one backfill evaluation asks for. */
+const BACKFILL_CHAIN = 500;
 
 function restrictionFromWire(wire: { earliest: string | null; latest: string | null; catchup: boolean }): TimeRestriction {
   return {

@@ -20,6 +20,7 @@ from airflow.models.taskmixin import DAGNode, DependencyMixin
 from airflow.models.xcom_arg import PlainXComArg, XComArg
 from airflow.utils.setup_teardown import SetupTeardownContext, enter_setup_teardown
 from airflow.utils.trigger_rule import TriggerRule
+from airflow.task.priority_strategy import validate_and_load_priority_weight_strategy
 from airflow.utils.weight_rule import WeightRule
 
 from dagbridge_shim.airflow_facts import KEY_MAX_LENGTH, TRIGGER_RULE_ALIASES, key_problem
@@ -255,12 +256,11 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
         self.priority_weight = priority_weight
         if weight_rule is NOTSET:
             weight_rule = conf.get("core", "default_task_weight_rule", fallback=WeightRule.DOWNSTREAM)
-        if not WeightRule.is_valid(weight_rule):
+        if priority_weight is not None and not isinstance(priority_weight, int):
             raise AirflowException(
-                "The weight_rule must be one of %s,'%s:%s'; received '%s'."
-                % (sorted(WeightRule.all_weight_rules()), dag.dag_id if dag else "", task_id, weight_rule)
-            )
-        self.weight_rule = WeightRule(weight_rule)
+                "`priority_weight` for task '%s' only accepts integers, received '%s'." % (task_id, type(priority_weight)))
+        # Airflow 2.9+: a strategy instance (a built-in, or a plugin's registered class), never the name.
+        self.weight_rule = validate_and_load_priority_weight_strategy(weight_rule)
         self.queue = conf.get("operators", "default_queue") if queue is NOTSET or not queue else queue
         self.pool = "default_pool" if pool is None else pool
         if pool_slots < 1:

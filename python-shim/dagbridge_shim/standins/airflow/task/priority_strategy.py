@@ -1,7 +1,9 @@
 """Priority weight strategies (stand-in of airflow.task.priority_strategy): `weight_rule` is a name
-(`absolute`, `downstream`, `upstream`) or a PriorityWeightStrategy. dagbridge's scheduler computes the three
-built-in rules itself (src/dag/priority.ts); a custom strategy class is exported by name and treated as
-`downstream` (docs/compatibility.md)."""
+(`absolute`, `downstream`, `upstream`), a registered class's path, or a PriorityWeightStrategy instance.
+dagbridge's scheduler computes the three built-in rules itself (src/dag/priority.ts); the export evaluates a
+custom strategy's `get_weight` (dagbridge_shim.priority_weights, docs/scheduling.md). A custom class must be in
+a plugin's `priority_weight_strategies`, as Airflow 2.10.5's `validate_and_load_priority_weight_strategy`
+requires."""
 import abc
 
 from airflow.exceptions import AirflowException
@@ -62,19 +64,38 @@ airflow_priority_weight_strategies_classes = {
 }
 
 
+def _registered_priority_weight_strategy(importable_string):
+    """Airflow's `_get_registered_priority_weight_strategy`: a built-in by name, else a plugin's class by its
+    path (`plugins_manager.priority_weight_strategy_classes` holds the built-ins by name and the plugins' classes
+    by `qualname`)."""
+    if importable_string in airflow_priority_weight_strategies:
+        return airflow_priority_weight_strategies[importable_string]
+    from dagbridge_shim import plugins
+
+    for plugin in plugins.dag_code_plugins():
+        for klass in getattr(plugin, "priority_weight_strategies", None) or []:
+            if "%s.%s" % (klass.__module__, klass.__qualname__) == importable_string:
+                return klass
+    return None
+
+
 def validate_and_load_priority_weight_strategy(priority_weight_strategy):
-    """A strategy instance from a rule name, a strategy class or instance (None: absolute)."""
+    """A fresh instance of the registered strategy class named by `priority_weight_strategy` (a name, or the
+    path of an instance's or a class's class); None is `absolute`. Anything not registered raises
+    `AirflowException("Unknown priority strategy <path>")`, Airflow's error, a DAG file's import error."""
     if priority_weight_strategy is None:
         return _AbsolutePriorityWeightStrategy()
     if isinstance(priority_weight_strategy, str):
-        if priority_weight_strategy in airflow_priority_weight_strategies:
-            return airflow_priority_weight_strategies[priority_weight_strategy]()
-        raise AirflowException("Unknown priority strategy %s" % priority_weight_strategy)
-    if isinstance(priority_weight_strategy, PriorityWeightStrategy):
-        return priority_weight_strategy
-    if isinstance(priority_weight_strategy, type) and issubclass(priority_weight_strategy, PriorityWeightStrategy):
-        return priority_weight_strategy()
-    raise AirflowException("Unknown priority strategy %r" % (priority_weight_strategy,))
+        name = str(getattr(priority_weight_strategy, "value", priority_weight_strategy))
+        if name in airflow_priority_weight_strategies:
+            return airflow_priority_weight_strategies[name]()
+    else:
+        klass = priority_weight_strategy if isinstance(priority_weight_strategy, type) else type(priority_weight_strategy)
+        name = "%s.%s" % (klass.__module__, klass.__qualname__)
+    loaded = _registered_priority_weight_strategy(name)
+    if loaded is None:
+        raise AirflowException("Unknown priority strategy %s" % name)
+    return loaded()
 
 
 __all__ = ["PriorityWeightStrategy", "airflow_priority_weight_strategies",
