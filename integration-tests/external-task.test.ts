@@ -150,7 +150,7 @@ describe('ExternalTaskMarker', () => {
       const response = await app.inject({
         method: 'POST', url: '/api/v1/dags/ext_parent/clearTaskInstances',
         headers: { authorization: `Basic ${Buffer.from('clearer:pw-of-the-clearer').toString('base64')}` },
-        payload: { dag_run_id: parent, task_ids: ['start'], include_downstream: true, dry_run: true },
+        payload: { dag_run_id: parent, task_ids: ['start'], include_downstream: true, dry_run: true, only_failed: false },
       });
       expect(response.statusCode, response.body).toBe(200);
       const listed = (response.json() as { task_instances: Array<{ dag_id: string; dag_run_id: string; task_id: string }> }).task_instances;

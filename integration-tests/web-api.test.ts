@@ -168,12 +168,12 @@ describe('dagRuns and task instances', () => {
   });
 
   it('clears task instances (dry run first) and marks a run failed', async () => {
-    const dry = await call('POST', '/api/v1/dags/etl/clearTaskInstances', { user: 'User', body: { dag_run_id: 'api_run_1', task_ids: ['extract'], include_downstream: true } });
+    const dry = await call('POST', '/api/v1/dags/etl/clearTaskInstances', { user: 'User', body: { dag_run_id: 'api_run_1', task_ids: ['extract'], include_downstream: true, only_failed: false } });
     expect(dry.status).toBe(200);
     expect(airflowContractErrors('/dags/{dag_id}/clearTaskInstances', 'POST', 200, dry.body)).toEqual([]);
     expect(dry.body.total_entries).toBe(2);
     expect((await store.getTaskInstance({ dagId: 'etl', runId: 'api_run_1', taskId: 'extract', mapIndex: -1 }))?.state).toBe('success');
-    await call('POST', '/api/v1/dags/etl/clearTaskInstances', { user: 'User', body: { dag_run_id: 'api_run_1', task_ids: ['extract'], dry_run: false } });
+    await call('POST', '/api/v1/dags/etl/clearTaskInstances', { user: 'User', body: { dag_run_id: 'api_run_1', task_ids: ['extract'], dry_run: false, only_failed: false } });
     expect((await store.getTaskInstance({ dagId: 'etl', runId: 'api_run_1', taskId: 'extract', mapIndex: -1 }))?.state).toBe('none');
     const badTask = await call('POST', '/api/v1/dags/etl/clearTaskInstances', { body: { dag_run_id: 'api_run_1', task_ids: ['ghost'] } });
     expect(badTask.status).toBe(400);
@@ -280,13 +280,31 @@ describe('task instance states across runs', () => {
   });
 
   it('clears with include_past / include_future, dry run first, answering every instance it takes', async () => {
-    const dry = await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { dag_run_id: 'p2', include_past: true } });
+    const dry = await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { dag_run_id: 'p2', include_past: true, only_failed: false } });
     expect(runsOf(dry)).toEqual(['p1', 'p2']);
     expect(await states()).toEqual(['skipped', 'skipped', 'skipped']);
-    const done = await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { dag_run_id: 'p2', task_ids: ['t1'], include_future: true, dry_run: false } });
+    const done = await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { dag_run_id: 'p2', task_ids: ['t1'], include_future: true, dry_run: false, only_failed: false } });
     expect(runsOf(done)).toEqual(['p2', 'p3']);
     expect(await states()).toEqual(['skipped', 'none', 'none']);
     expect((await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { dag_run_id: 'p3', include_past: true, include_future: true, only_failed: true } })).task_instances).toEqual([]);
+  });
+
+  it('clears only failed instances unless told otherwise, only running ones with only_running (Airflow 2.10.5 ClearTaskInstancesForm)', async () => {
+    // p1 skipped, p2 none, p3 none after the tests above: make p1 failed and p3 running (as a worker's start would).
+    const p1 = (await store.getDagRun({ dagId: 'other_dag', runId: 'p1' }))!;
+    await store.applyChanges(p1, other, [{ kind: 'transition', taskId: 't1', mapIndex: -1, from: 'skipped', to: 'failed' }], T0);
+    await db.pool.query("UPDATE task_instances SET state = 'running', try_number = 1 WHERE dag_id = 'other_dag' AND run_id = 'p3' AND task_id = 't1'");
+    const range = { dag_run_id: 'p2', include_past: true, include_future: true };
+    expect(runsOf(await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: range }))).toEqual(['p1']);
+    expect(runsOf(await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { ...range, only_failed: false, only_running: true } }))).toEqual(['p3']);
+    expect(runsOf(await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { ...range, only_failed: false } }))).toEqual(['p1', 'p2', 'p3']);
+    const both = await call('POST', clear, { user: 'User', body: { ...range, only_running: true } });
+    expect(both.status).toBe(400);
+    expect(both.body.detail).toContain('only_failed and only_running both are set to True');
+    expect(both.body.detail).toContain('body.only_running');
+    await airflow('POST', clear, '/dags/{dag_id}/clearTaskInstances', 200, { user: 'User', body: { ...range, dry_run: false } });
+    expect(await states()).toEqual(['none', 'none', 'running']);
+    await db.pool.query("UPDATE task_instances SET state = 'none' WHERE dag_id = 'other_dag' AND run_id = 'p3' AND task_id = 't1'");
   });
 });
 

@@ -23,11 +23,23 @@ export interface TargetedClear extends RunClear {
   readonly targets: readonly TaskInstanceRecord[];
 }
 
-/** Each part's task instances that a clear takes: all of its tasks, or with `onlyFailed` the failed and upstream_failed. */
-export async function clearTargets(store: MetadataStore, plan: readonly RunClear[], onlyFailed = false): Promise<TargetedClear[]> {
+/**
+ * Which states a clear takes (Airflow 2.10.5 DAG.clear): every state, with `failed` only the failed and
+ * upstream_failed (`only_failed`, State.failed_states), with `running` only the running (`only_running`).
+ */
+export type ClearOnly = 'all' | 'failed' | 'running';
+
+const TAKEN: Record<ClearOnly, (state: string) => boolean> = {
+  all: () => true,
+  failed: (state) => state === 'failed' || state === 'upstream_failed',
+  running: (state) => state === 'running',
+};
+
+/** Each part's task instances that a clear takes: those of its tasks in the states `only` names. */
+export async function clearTargets(store: MetadataStore, plan: readonly RunClear[], only: ClearOnly = 'all'): Promise<TargetedClear[]> {
   return Promise.all(plan.map(async (part) => ({
     ...part,
-    targets: (await store.listTaskInstances(part.run)).filter((ti) => part.taskIds.has(ti.taskId) && (!onlyFailed || ti.state === 'failed' || ti.state === 'upstream_failed')),
+    targets: (await store.listTaskInstances(part.run)).filter((ti) => part.taskIds.has(ti.taskId) && TAKEN[only](ti.state)),
   })));
 }
 

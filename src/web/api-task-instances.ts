@@ -132,9 +132,11 @@ export function registerTaskInstanceRoutes(routes: Routes): void {
       include_upstream: z.boolean().default(false),
       include_past: z.boolean().default(false),
       include_future: z.boolean().default(false),
-      only_failed: z.boolean().default(false),
+      // Airflow 2.10.5's ClearTaskInstancesForm: only_failed defaults to true, and cannot go with only_running.
+      only_failed: z.boolean().default(true),
+      only_running: z.boolean().default(false),
       reset_dag_runs: z.boolean().default(true),
-    }).passthrough(),
+    }).passthrough().refine((body) => !(body.only_failed && body.only_running), { message: 'only_failed and only_running both are set to True: set only_failed to false to clear only running task instances', path: ['only_running'] }),
   }, async ({ params, body, audit }) => {
     const run = await runOr404(context, params.dag_id, body.dag_run_id);
     const spec = await specOf(context, run);
@@ -149,7 +151,7 @@ export function registerTaskInstanceRoutes(routes: Routes): void {
       // As `dagbridge tasks clear`: with the downstream, the tasks ExternalTaskMarkers point at in other DAGs too.
       plan.push(...(body.include_downstream ? await planClear(context.store, each, eachSpec, taskIds) : [{ run: each, spec: eachSpec, taskIds }]));
     }
-    const parts = await clearTargets(context.store, plan, body.only_failed);
+    const parts = await clearTargets(context.store, plan, body.only_failed ? 'failed' : body.only_running ? 'running' : 'all');
     const targets = parts.flatMap((part) => part.targets.map((ti) => ({ ti, run: part.run })));
     if (!body.dry_run) {
       await applyClear(context.store, parts, context.now(), { resetDagRuns: body.reset_dag_runs });

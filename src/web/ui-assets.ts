@@ -223,7 +223,7 @@ export const APP_JS = String.raw`'use strict';
       return Promise.all([api('GET', base), api('GET', base + '/tries'), api('GET', base + '/xcomEntries'), api('GET', '/dagbridge/api/v1/dags/' + enc(dagId) + '/dagRuns/' + enc(runId) + '/taskInstances/' + enc(taskId) + '/why')]).then(function (res) {
         var ti = res[0], tries = res[1].task_instances, xcoms = res[2].xcom_entries, why = res[3];
         var clear = h('button', { id: 'clear', onclick: function () {
-          api('POST', '/api/v1/dags/' + enc(dagId) + '/clearTaskInstances', { dag_run_id: runId, task_ids: [taskId], dry_run: false, include_downstream: document.getElementById('downstream').checked }).then(function () { flash('cleared ' + taskId); return load(); }).catch(function (err) { flash(err.message, 'error'); });
+          api('POST', '/api/v1/dags/' + enc(dagId) + '/clearTaskInstances', { dag_run_id: runId, task_ids: [taskId], dry_run: false, only_failed: false, include_downstream: document.getElementById('downstream').checked }).then(function () { flash('cleared ' + taskId); return load(); }).catch(function (err) { flash(err.message, 'error'); });
         } }, 'Clear');
         function mark(state) {
           return h('button', { id: 'mark-' + state, onclick: function () {
