@@ -118,6 +118,12 @@ export async function listDagsPage(client: Queryable, filter: DagFilter): Promis
   };
 }
 
+/** The ids of the first `limit` active DAGs by id (the DAG list's default page), without their specs. */
+export async function activeDagIds(client: Queryable, limit: number): Promise<string[]> {
+  const rows = await client.query<{ dag_id: string }>('SELECT dag_id FROM dags WHERE is_active ORDER BY dag_id LIMIT $1', [limit]);
+  return rows.rows.map((row) => row.dag_id);
+}
+
 /** The file a DAG was parsed from (null when the DAG is unknown). */
 export async function dagFile(client: Queryable, dagId: string): Promise<string | null> {
   const result = await client.query<{ file: string }>('SELECT file FROM dags WHERE dag_id = $1', [dagId]);
@@ -155,21 +161,26 @@ export async function listRunsPage(client: Queryable, filter: RunFilter): Promis
   const order = orderClause(RUN_ORDER, filter.orderBy, 'id');
   const total = await client.query<{ n: string }>(`SELECT count(*) AS n FROM dag_runs r ${where.sql}`, where.values);
   const page = where.page(filter);
-  const rows = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM dag_runs r ${where.sql} ORDER BY ${order}, r.dag_id, r.run_id ${page.sql}`, page.values);
+  // The page is cut before its columns are formatted (isoSql), so only the page's rows pay for it, not every match.
+  const rows = await client.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM (SELECT * FROM dag_runs r ${where.sql} ORDER BY ${order}, r.dag_id, r.run_id ${page.sql}) r
+      ORDER BY ${order}, r.dag_id, r.run_id`,
+    page.values,
+  );
   return { total: Number(total.rows[0]?.n ?? 0), items: rows.rows.map(mapRun) };
 }
 
-/** The latest `perDag` runs of each DAG (newest first), for the DAG list's "last runs". */
-export async function latestRunsByDag(client: Queryable, dagIds: readonly string[], perDag: number): Promise<Map<string, DagRunRecord[]>> {
-  const out = new Map<string, DagRunRecord[]>();
+/** The run id and state of the latest `perDag` runs of each DAG (newest first), for the DAG list's "last runs". */
+export async function latestRunsByDag(client: Queryable, dagIds: readonly string[], perDag: number): Promise<Map<string, Array<{ runId: string; state: string }>>> {
+  const out = new Map<string, Array<{ runId: string; state: string }>>();
   if (dagIds.length === 0) return out;
-  const rows = await client.query<RunRow>(
-    `SELECT ${RUN_COLUMNS} FROM unnest($1::text[]) AS ids(dag_id)
-       CROSS JOIN LATERAL (SELECT * FROM dag_runs x WHERE x.dag_id = ids.dag_id
+  const rows = await client.query<{ dag_id: string; run_id: string; state: string }>(
+    `SELECT ids.dag_id, r.run_id, r.state FROM unnest($1::text[]) AS ids(dag_id)
+       CROSS JOIN LATERAL (SELECT x.run_id, x.state FROM dag_runs x WHERE x.dag_id = ids.dag_id
                             ORDER BY COALESCE(x.logical_date, x.run_after) DESC, x.run_after DESC, x.run_id DESC LIMIT $2) r`,
     [dagIds, perDag],
   );
-  for (const run of rows.rows.map(mapRun)) out.set(run.dagId, [...(out.get(run.dagId) ?? []), run]);
+  for (const row of rows.rows) out.set(row.dag_id, [...(out.get(row.dag_id) ?? []), { runId: row.run_id, state: row.state }]);
   return out;
 }
 
@@ -220,12 +231,16 @@ export async function listTaskInstancesPage(client: Queryable, filter: TaskInsta
   if (filter.pools && filter.pools.length > 0) where.add('ti.pool = ANY(?::text[])', filter.pools);
   if (filter.queues && filter.queues.length > 0) where.add('ti.queue = ANY(?::text[])', filter.queues);
   const order = orderClause(TI_ORDER, filter.orderBy, 'task_id');
-  const from = 'FROM task_instances ti JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id';
-  const total = await client.query<{ n: string }>(`SELECT count(*) AS n ${from} ${where.sql}`, where.values);
+  // Every condition is on the instance and every instance has its run (a foreign key), so the count and the page
+  // read task_instances alone; only the page's rows are joined to their run for the logical date.
+  const total = await client.query<{ n: string }>(`SELECT count(*) AS n FROM task_instances ti ${where.sql}`, where.values);
   const page = where.page(filter);
+  const key = `${order}, ti.dag_id, ti.run_id, ti.task_id, ti.map_index`;
   const rows = await client.query<TaskInstanceRow & { logical_date: string | null }>(
-    `SELECT ${TI_COLUMNS}, ${isoSql('COALESCE(r.logical_date, r.run_after)')} AS logical_date ${from} ${where.sql}
-      ORDER BY ${order}, ti.dag_id, ti.run_id, ti.task_id, ti.map_index ${page.sql}`,
+    `SELECT ${TI_COLUMNS}, ${isoSql('COALESCE(r.logical_date, r.run_after)')} AS logical_date
+       FROM (SELECT * FROM task_instances ti ${where.sql} ORDER BY ${key} ${page.sql}) ti
+       JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+      ORDER BY ${key}`,
     page.values,
   );
   return { total: Number(total.rows[0]?.n ?? 0), items: rows.rows.map((row) => ({ ...mapTaskInstance(row), logicalDate: row.logical_date })) };

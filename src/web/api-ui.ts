@@ -4,7 +4,7 @@
  * instance in that run; a mapped task's cell counts its instances and shows the state most in need of attention).
  */
 import { z } from 'zod';
-import { gridStates, latestRunsByDag, listDagsPage } from '../store/web-queries.js';
+import { activeDagIds, gridStates, latestRunsByDag } from '../store/web-queries.js';
 import { dagOr404 } from './api-dags.js';
 import { dagParams, type Routes } from './routes.js';
 
@@ -15,8 +15,7 @@ export function registerUiRoutes(routes: Routes): void {
   const context = routes.context;
 
   routes.add({ method: 'GET', path: '/dagbridge/api/v1/ui/dags/last-runs', summary: 'The latest runs of every active DAG (UI)', guard: { role: 'Viewer' }, airflow: false, query: z.object({ runs: z.coerce.number().int().min(1).max(25).default(8) }) }, async ({ query }) => {
-    const dags = await listDagsPage(context.pool, { limit: 1000, offset: 0 });
-    const latest = await latestRunsByDag(context.pool, dags.items.map((d) => d.dagId), query.runs);
+    const latest = await latestRunsByDag(context.pool, await activeDagIds(context.pool, 1000), query.runs);
     const out: Record<string, Array<{ dag_run_id: string; state: string }>> = {};
     for (const [dagId, runs] of latest) out[dagId] = runs.map((r) => ({ dag_run_id: r.runId, state: r.state }));
     return { last_runs: out };
