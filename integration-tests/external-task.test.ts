@@ -1,7 +1,8 @@
 /**
  * Cross-DAG dependencies through a real scheduler and worker on PostgreSQL and Redis: ExternalTaskSensor asks
  * the worker over the supervisor channel (`external.exists`, `external.count`) for another DAG's states at the
- * same logical date, in poke and reschedule modes, and fails on its failed_states with Airflow's message.
+ * same logical date, in poke and reschedule modes, and fails on its failed_states with Airflow's message; with
+ * deferrable=True it (and TriggerDagRunOperator's wait) defers on Airflow 2.10.5's triggers, run in the task's process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCluster } from './support/cluster.js';
@@ -81,6 +82,37 @@ describe('TriggerDagRunOperator with wait_for_completion', () => {
       'forbidden',
       'channel request dagrun.trigger refused (forbidden): dagrun.trigger: only a TriggerDagRunOperator task may trigger a DAG run; ext_trigger_waiter.not_a_trigger is a PythonOperator',
     ]);
+  }, 180_000);
+});
+
+describe('deferrable waits (Airflow 2.10.5: the trigger runs in the task\'s process over the channel)', () => {
+  it('ExternalTaskSensor(deferrable=True) defers on a WorkflowTrigger and resumes when the other DAG\'s task succeeds', async () => {
+    await cluster.waitForDags(['ext_upstream', 'ext_defer_waiter']);
+    const date = '2024-06-05T00:00:00+00:00';
+    const waiter = await cluster.trigger('ext_defer_waiter', ['--logical-date', date]);
+    await cluster.until('the deferred sensor to be running', async () => (await ti('ext_defer_waiter', waiter, 'wait_deferred'))?.state === 'running');
+    await cluster.until('the sensor to have deferred', async () => (await logOf('ext_defer_waiter', waiter, 'wait_deferred')).includes('Pausing task as DEFERRED'));
+    await cluster.trigger('ext_upstream', ['--logical-date', date]);
+    expect((await cluster.waitForRun('ext_defer_waiter', waiter)).state).toBe('success');
+    const log = await logOf('ext_defer_waiter', waiter, 'wait_deferred');
+    expect(log).toContain('Resuming wait_deferred with execute_complete');
+    expect(log).toContain("External tasks ['final'] has executed successfully.");
+    expect(log).not.toContain('Poking for tasks');
+  }, 180_000);
+
+  it('TriggerDagRunOperator(wait_for_completion=True, deferrable=True) defers on a DagStateTrigger; execute_complete fails on a failed state', async () => {
+    await cluster.waitForDags(['ext_triggered', 'ext_trigger_defer']);
+    const waiter = await cluster.trigger('ext_trigger_defer', ['--logical-date', '2024-06-06T00:00:00+00:00']);
+    expect((await cluster.waitForRun('ext_trigger_defer', waiter)).state).toBe('failed');
+    expect((await ti('ext_trigger_defer', waiter, 'trigger_ok'))?.state).toBe('success');
+    expect((await ti('ext_trigger_defer', waiter, 'trigger_failing'))?.state).toBe('failed');
+    const runs = await cluster.store.listDagRuns({ dagId: 'ext_triggered' });
+    expect(runs.filter((r) => r.runId.endsWith(waiter) && r.runId.startsWith('d')).map((r) => [r.runId, r.state]).sort())
+      .toEqual([[`dfailing__${waiter}`, 'failed'], [`dok__${waiter}`, 'success']]);
+    const ok = await logOf('ext_trigger_defer', waiter, 'trigger_ok');
+    expect(ok).toContain('Pausing task as DEFERRED');
+    expect(ok).toContain('ext_triggered finished with allowed state success');
+    expect(await logOf('ext_trigger_defer', waiter, 'trigger_failing')).toContain('AirflowException: ext_triggered failed with failed state failed');
   }, 180_000);
 });
 

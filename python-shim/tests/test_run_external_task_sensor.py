@@ -25,9 +25,12 @@ def counting(counts, exists=None):
     def answer(kind, payload):
         if kind == "external.exists":
             return exists
-        if kind != "external.count":
+        if kind == "xcom.push":
+            return {}
+        if kind not in ("external.count", "external.dag_ti_count"):
             raise Refusal("unknown_kind", "not served by this fake")
-        value = counts.get(tuple(payload["states"]), 0)
+        prefix = ("dag_ti",) if kind == "external.dag_ti_count" else ()
+        value = counts.get(prefix + tuple(payload["states"]), 0)
         if isinstance(value, list):
             value = value.pop(0) if len(value) > 1 else value[0]
         return {"count": value}
@@ -70,7 +73,7 @@ class ExternalTaskSensorTest(unittest.TestCase):
         self.assertIn("The external task_group 'load' in DAG 'upstream' failed. Skipping due to soft_fail.",
                       outcome.stderr)
 
-    def test_whole_dag_run_failed_airflow_3_path_deferrable_pokes(self):
+    def test_whole_dag_run_failed_airflow_3_path(self):
         outcome, requests = run("wait_dag", counting({("failed",): [0, 1]}))
         self.assertEqual(error_of(outcome), ("failed", "AirflowException", "The external DAG upstream failed.", True))
         self.assertEqual([(p["taskIds"], p["taskGroupId"], p["states"]) for _, p in requests],
@@ -144,6 +147,87 @@ for kwargs in cases:
     except Exception as error:
         print(type(error).__name__, str(error)[:70])
 """
+
+
+def deferred(task_id, answer):
+    """(outcome, the count requests, the return value pushed or None)."""
+    outcome, requests = run(task_id, answer)
+    pushed = [p["value"] for kind, p in requests if kind == "xcom.push" and p["key"] == "return_value"]
+    return outcome, [(k, p) for k, p in requests if k.startswith("external.")], (pushed or [None])[-1]
+
+
+class DeferrableTest(unittest.TestCase):
+    """ExternalTaskSensor(deferrable=True) and the external-task triggers, Airflow 2.10.5's
+    sensors/external_task.py (execute lines 345-362, execute_complete 364-378, BaseSensorOperator.resume_execution
+    in sensors/base.py 342-348) and triggers/external_task.py (WorkflowTrigger.run 99-120, TaskStateTrigger.run
+    194-220, DagStateTrigger.run 290-298), run in the task's process."""
+
+    def test_defers_on_a_workflow_trigger_of_the_allowed_states_only(self):
+        # execute passes neither failed_states nor skipped_states to the trigger (lines 352-360).
+        outcome, requests, value = deferred("defer_task", counting({("success",): [0, 0, 1], ("failed",): 1, ("skipped",): 1}))
+        self.assertEqual(outcome.result["state"], "success", outcome)
+        self.assertEqual([p["states"] for _, p in requests], [["success"]] * 3)
+        self.assertEqual(requests[0][1], {"dagId": "upstream", "taskIds": ["final"], "taskGroupId": None,
+                                          "logicalDates": [LOGICAL], "states": ["success"]})
+        self.assertIn("Pausing task as DEFERRED", outcome.stderr)
+        self.assertIn("Resuming defer_task with execute_complete", outcome.stderr)
+
+    def test_execution_timeout_ends_the_wait_as_a_task_timeout_soft_fail_or_not(self):
+        # The trigger's timeout is capped at start_date + execution_timeout and the task, resumed past it, raises
+        # AirflowTaskTimeout before resuming (models/taskinstance.py lines 1723-1732, 748-760): soft_fail does
+        # not apply (it is BaseSensorOperator.resume_execution's, never reached).
+        for task_id in "defer_soft", "defer_hard":
+            outcome, requests, _ = deferred(task_id, counting({}))
+            self.assertEqual(error_of(outcome)[:2], ("failed", "AirflowTaskTimeout"), outcome)
+            self.assertTrue(error_of(outcome)[3])
+            self.assertGreater(len(requests), 0)
+
+    def test_a_trigger_failure_fails_the_sensor_or_skips_it_with_soft_fail(self):
+        def refuse(kind, payload):
+            raise Refusal("unavailable", "the store is unreachable")
+
+        outcome, _, _ = deferred("defer_soft", refuse)
+        self.assertEqual(outcome.result["state"], "skipped", outcome)
+        self.assertIn("Trigger failed:", outcome.stderr)
+        outcome, _, _ = deferred("defer_hard", refuse)
+        self.assertEqual(error_of(outcome)[:3], ("failed", "TaskDeferralError", "Trigger failure"))
+
+    def test_workflow_trigger_with_failed_states_decides_on_its_first_count(self):
+        # Lines 102-109: a failed count is "failed", none is "success" at once, without looking at allowed states.
+        outcome, requests, value = deferred("workflow_failed", counting({("failed",): 1}))
+        self.assertEqual((outcome.result["state"], value), ("success", {"status": "failed"}))
+        outcome, requests, value = deferred("workflow_failed", counting({("failed",): 0}))
+        self.assertEqual(value, {"status": "success"})
+        self.assertEqual([p["states"] for _, p in requests], [["failed"]])
+
+    def test_workflow_trigger_skipped_states_then_allowed_states(self):
+        outcome, requests, value = deferred("workflow_skipped", counting({("skipped",): [0, 1], ("success",): 0}))
+        self.assertEqual(value, {"status": "skipped"})
+        self.assertEqual([p["states"] for _, p in requests], [["skipped"], ["success"], ["skipped"]])
+        self.assertEqual((requests[0][1]["taskIds"], requests[0][1]["taskGroupId"]), (None, None))
+
+    def test_task_state_trigger_waits_for_the_task_and_times_out_after_60_seconds(self):
+        outcome, requests, value = deferred("task_state", counting({("dag_ti", "running", "success"): 1, ("success",): [0, 1]}))
+        self.assertEqual(value, {"status": "success"}, outcome)
+        self.assertEqual([k for k, _ in requests], ["external.dag_ti_count", "external.count"] * 2)
+        self.assertEqual(requests[1][1]["taskIds"], ["final"])
+        outcome, requests, value = deferred("task_state_late", counting({("success",): 1}))
+        self.assertEqual((value, requests), ({"status": "timeout"}, []))
+
+    def test_task_state_trigger_failed_when_a_count_raises(self):
+        def refuse(kind, payload):
+            raise Refusal("unavailable", "the store is unreachable")
+
+        outcome, requests, value = deferred("task_state", refuse)
+        self.assertEqual(value, {"status": "failed"})
+
+    def test_dag_state_trigger_yields_its_serialization_once_every_date_has_a_run_in_the_states(self):
+        outcome, requests, value = deferred("dag_state", counting({("success", "failed"): [0, 1]}))
+        self.assertEqual(value,
+                         ["airflow.triggers.external_task.DagStateTrigger", ["success", "failed"]], outcome)
+        self.assertEqual(requests[0][1], {"dagId": "upstream", "taskIds": None, "taskGroupId": None,
+                                          "logicalDates": [LOGICAL], "states": ["success", "failed"]})
+        self.assertEqual(len(requests), 2)
 
 
 class ConstructorTest(unittest.TestCase):

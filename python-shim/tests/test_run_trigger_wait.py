@@ -19,6 +19,8 @@ def target(states, created=True, run=RUN):
             return dict(RUN, state=states.pop(0) if len(states) > 1 else states[0])
         if kind == "xcom.push":
             return {}
+        if kind == "external.count":  # the deferred wait's DagStateTrigger: the run is in a state waited for
+            return {"count": 1}
         raise Refusal("unknown_kind", "not served by this fake")
 
     return answer
@@ -50,12 +52,21 @@ class WaitForCompletionTest(unittest.TestCase):
         self.assertEqual(error_of(outcome), ("failed", "AirflowException", "target failed with failed states failed",
                                              True))
 
-    def test_allowed_and_failed_states_as_given_deferrable_waits_too(self):
-        outcome, _ = run("wait_flipped", target(["success"]))
+    def test_deferrable_defers_on_a_dag_state_trigger_then_execute_complete_reads_the_run(self):
+        # Airflow 2.10.5 operators/trigger_dagrun.py: defer on DagStateTrigger(states=allowed_states + failed_states,
+        # execution_dates=[the run's logical date]) (lines 243-253); execute_complete (lines 275-300).
+        outcome, requests = run("wait_flipped", target(["success"]))
         self.assertEqual(error_of(outcome)[:3], ("failed", "AirflowException",
-                                                 "target failed with failed states success"))
+                                                 "target failed with failed state success"))
+        self.assertEqual(requests[3:], [
+            ("external.count", {"dagId": "target", "taskIds": None, "taskGroupId": None,
+                                "logicalDates": ["2024-02-01T00:00:00+00:00"], "states": ["failed", "success"]}),
+            ("dagrun.get", {"dagId": "target", "runId": "child"})])
         outcome, _ = run("wait_flipped", target(["failed"]))
         self.assertEqual(outcome.result["state"], "success", outcome)
+        outcome, _ = run("wait_flipped", target(["running"]))
+        self.assertEqual(error_of(outcome)[:3], ("failed", "AirflowException",
+                                                 "target return running which is not in ['success'] or ['failed']"))
 
     def test_an_existing_run_is_dag_run_already_exists_or_a_skip_or_waited_on_with_reset(self):
         outcome, requests = run("wait", target(["success"], created=False))

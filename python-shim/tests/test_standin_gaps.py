@@ -80,10 +80,11 @@ class NotifierTest(unittest.TestCase):
 
 
 class TriggersTest(unittest.TestCase):
-    def test_deferring_on_a_stand_in_trigger_that_cannot_run_names_it_and_fails_without_retry(self):
+    def test_deferring_on_a_trigger_dagbridge_cannot_run_names_it_and_fails_without_retry(self):
         error = run("deferring").result["error"]
         self.assertEqual((error["type"], error["retryable"]), ("NotSupportedByDagbridge", False))
-        self.assertIn("DagStateTrigger.run: dagbridge's stand-in of this trigger cannot run", error["message"])
+        self.assertIn("DagStateTrigger without execution_dates (run_ids only) is not supported by dagbridge",
+                      error["message"])
 
 
 class StandinGapTest(unittest.TestCase):

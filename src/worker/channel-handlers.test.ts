@@ -55,3 +55,18 @@ describe('dagrun.trigger', () => {
     expect(await store.listDagRuns({ dagId: 'target' })).toEqual([]);
   });
 });
+
+describe('external.dag_ti_count', () => {
+  it('counts the instances of any of the DAG\'s tasks at the logical dates in the states (TaskStateTrigger.count_running_dags)', async () => {
+    const { store, scope } = await running();
+    const handler = taskChannelHandlers({ store }).get('external.dag_ti_count');
+    if (!handler) throw new Error('external.dag_ti_count is not served');
+    const ask = (payload: unknown) => handler.handle(handler.payload.parse(payload), scope('plain'));
+    const at = { dagId: 'd', logicalDates: ['2024-01-01T00:00:00+00:00'] };
+    expect(await ask({ ...at, states: ['running', 'success'] })).toEqual({ count: 2 });
+    expect(await ask({ ...at, states: ['success'] })).toEqual({ count: 0 });
+    expect(await ask({ ...at, logicalDates: ['2024-01-02T00:00:00+00:00'], states: ['running'] })).toEqual({ count: 0 });
+    expect(await ask({ ...at, dagId: 'nowhere', states: ['running'] })).toEqual({ count: 0 });
+    expect(() => handler.payload.parse({ ...at, states: 'running' })).toThrow();
+  });
+});

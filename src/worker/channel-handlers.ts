@@ -52,6 +52,8 @@ const externalSchema = z.object({
   logicalDates: z.array(z.string().datetime({ offset: true })).max(1000),
 });
 
+const externalStates = z.array(z.string().max(50)).max(20);
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** A task instance as the task reads it. */
@@ -185,9 +187,20 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
       }),
     ],
     [
-      // ExternalTaskSensor's _get_count (Airflow 2.10.5 utils/sensor_helper.py), for any DAG.
+      // ExternalTaskSensor's _get_count (Airflow 2.10.5 utils/sensor_helper.py), for any DAG; also WorkflowTrigger's
+      // and DagStateTrigger's counts (no task ids, no group: the DAG's runs).
       'external.count',
-      channelHandler(externalSchema.extend({ states: z.array(z.string().max(50)).max(20) }), async (query) => ({ count: await externalCount(store, query) })),
+      channelHandler(externalSchema.extend({ states: externalStates }), async (query) => ({ count: await externalCount(store, query) })),
+    ],
+    [
+      // TaskStateTrigger.count_running_dags (Airflow 2.10.5 triggers/external_task.py): instances of any of the
+      // DAG's tasks (as last parsed) at the logical dates in the states.
+      'external.dag_ti_count',
+      channelHandler(externalSchema.pick({ dagId: true, logicalDates: true }).extend({ states: externalStates }), async ({ dagId, logicalDates, states }) => {
+        const taskIds = (await store.getDag(dagId))?.spec.tasks.map((t) => t.taskId) ?? [];
+        if (taskIds.length === 0 || logicalDates.length === 0) return { count: 0 };
+        return { count: await store.countTaskInstances({ dagId, logicalDates, states, taskIds }) };
+      }),
     ],
     [
       // ExternalTaskSensor's check_existence: the DAG, its tasks or its task group, as last parsed.

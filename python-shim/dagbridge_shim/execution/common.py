@@ -10,6 +10,11 @@ def class_names(op):
     return [cls.__name__ for cls in type(op).__mro__]
 
 
+def defining_class(op, name):
+    """The class in ``op``'s MRO whose ``name`` attribute ``op`` uses (None when none defines it)."""
+    return next((klass for klass in type(op).__mro__ if name in vars(klass)), None)
+
+
 def seconds(value, default):
     """``value`` (a timedelta or a number of seconds) in seconds; ``default`` when it is None."""
     if value is None:

@@ -13,15 +13,18 @@ the slot while it waits. The rest follows the triggerer's path:
   ``TaskDeferralError``, which a sensor's ``soft_fail`` turns into a skip (``BaseSensorOperator.resume_execution``);
 - ``TaskSuccessEvent`` / ``TaskFailedEvent`` / ``TaskSkippedEvent`` end the task without resuming it, with their
   XComs pushed (``BaseTaskEndEvent.handle_submit``); a failed end is not retried, as ``set_state(FAILED)``;
-- a resumed method may defer again; the task's ``execution_timeout`` still bounds the whole try (the worker's
-  supervisor enforces it, as Airflow caps a trigger's timeout at ``start_date + execution_timeout``).
+- a resumed method may defer again; the task's ``execution_timeout`` bounds the whole try: the trigger's timeout
+  is capped at ``start_date + execution_timeout`` and a trigger timing out there fails the task with
+  ``AirflowTaskTimeout`` before it resumes, as Airflow (the worker's supervisor enforces the same bound).
 """
 import asyncio
 import traceback
 
 from dagbridge_shim import log
 from dagbridge_shim.airflow_errors import exceptions
-from dagbridge_shim.execution.common import class_names, seconds
+from dagbridge_shim.execution.common import class_names, defining_class, seconds
+from dagbridge_shim.execution.external_triggers import events_of
+from dagbridge_shim.runtime.datetimes import utcnow
 
 TIMEOUT_ERROR = "Trigger/execution timeout"
 FAILURE_ERROR = "Trigger failure"
@@ -36,7 +39,7 @@ def is_deferral(error):
 
 async def _first_event(trigger):
     try:
-        async for event in trigger.run():
+        async for event in events_of(trigger):
             return event
         return None
     finally:
@@ -63,7 +66,12 @@ def run_trigger(trigger, timeout):
 
 def _resume(op, method_name, next_kwargs, context):
     """Airflow's ``resume_execution``: the operator's own (real Airflow's, or a sensor's with ``soft_fail``)
-    when it has one, else ``BaseOperator.resume_execution``'s steps."""
+    when it has one, else ``BaseOperator.resume_execution``'s steps. TriggerDagRunOperator's ``execute_complete``
+    (Airflow's reads the triggered run from the metadata database) is dagbridge's, over the channel."""
+    if method_name == "execute_complete" and getattr(defining_class(op, "execute_complete"), "__name__", None) == "TriggerDagRunOperator":
+        from dagbridge_shim.execution.trigger import complete_trigger_dagrun
+
+        return complete_trigger_dagrun(op, context, **(next_kwargs or {}))
     own = getattr(op, "resume_execution", None)
     if callable(own):
         return own(method_name, next_kwargs, context)
@@ -94,13 +102,31 @@ def _end(op, event, state, context):
     log.info("The trigger of %s ended the task as successful", op.task_id)
 
 
+def _execution_time_left(op, context):
+    """Seconds left of ``execution_timeout`` since the try started (None without one). Airflow caps a trigger's
+    timeout at ``start_date + execution_timeout`` (models/taskinstance.py lines 1723-1732) and a task resumed past
+    it raises AirflowTaskTimeout before resuming (lines 748-760)."""
+    limit = seconds(getattr(op, "execution_timeout", None), None)
+    started = getattr(context.get("ti"), "start_date", None)
+    if limit is None or started is None:
+        return None
+    return limit - (utcnow() - started).total_seconds()
+
+
 def resume_deferred(op, deferral, context):
     """For ``deferral``, raised by ``op``'s execute, and each deferral after it: the trigger run here and the task
     resumed. Returns what the last resumed method returns."""
     while True:
         log.info("Pausing task as DEFERRED. dag_id=%s, task_id=%s; running its trigger %r in this process "
                  "(dagbridge has no triggerer)", getattr(op, "dag_id", None), op.task_id, deferral.trigger)
-        outcome, detail = run_trigger(deferral.trigger, deferral.timeout)
+        remaining = _execution_time_left(op, context)
+        timeout = seconds(deferral.timeout, None)
+        if remaining is not None:
+            timeout = remaining if timeout is None else min(timeout, remaining)
+        outcome, detail = run_trigger(deferral.trigger, timeout)
+        if outcome == "timeout" and remaining is not None and _execution_time_left(op, context) <= 0:
+            # The task resumes past its execution_timeout: Airflow fails it before resuming (AirflowTaskTimeout).
+            raise exceptions().AirflowTaskTimeout()
         if outcome == "event":
             state = next((_END_EVENTS[name] for name in class_names(detail) if name in _END_EVENTS), None)
             if state is not None:

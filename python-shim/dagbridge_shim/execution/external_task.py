@@ -5,8 +5,8 @@ try, every reschedule in reschedule mode, as Airflow's ``_has_checked_existence`
 failed, skipped and allowed states at the logical dates the sensor watches.
 
 The poke runs inside the shim's sensor loop (``execution.sensor.execute_sensor``): poke and reschedule modes,
-timeouts, ``soft_fail``/``never_fail``/``silent_fail`` behave as for any sensor. ``deferrable=True`` pokes too:
-dagbridge has no triggerer, and a poke every ``poke_interval`` answers what the WorkflowTrigger would.
+timeouts, ``soft_fail``/``never_fail``/``silent_fail`` behave as for any sensor. ``deferrable=True`` defers on a
+WorkflowTrigger instead, as Airflow 2.10.5 (execution.external_triggers runs it in the task's process).
 """
 from datetime import datetime
 
@@ -23,7 +23,7 @@ def _task_ids(op):
     return list(task_ids) if task_ids else None
 
 
-def _dates(op, context):
+def logical_dates(op, context):
     """Airflow's ``_get_dttm_filter``: the logical dates to look at, as a list."""
     delta = getattr(op, "execution_delta", None)
     date_fn = getattr(op, "execution_date_fn", None)
@@ -94,7 +94,7 @@ def poke_external_task(op, context):
     dag_id = op.external_dag_id
     if task_ids and len(task_ids) > len(set(task_ids)):
         raise ValueError("Duplicate task_ids passed in external_task_ids parameter")
-    raw_dates = _dates(op, context)
+    raw_dates = logical_dates(op, context)
     dates = [_iso(op, d) for d in raw_dates]
     shown = ",".join(dates)
     if task_ids:

@@ -7,6 +7,8 @@
   the runner reports ``up_for_reschedule`` and ``rescheduleAt``, the scheduler starts the task again then. The
   timeout counts from the first poke of this try (``sensorFirstPokeAt`` in the run input).
 - A poke returning a PokeReturnValue: its ``is_done`` decides and its ``xcom_value`` becomes the return value.
+- ExternalTaskSensor(deferrable=True): its own ``execute``, which defers on a WorkflowTrigger
+  (execution.external_triggers runs it).
 - ExternalTaskSensor (its own ``poke``, stand-in or Airflow's, whose poke would query the metadata database):
   ``execution.external_task.poke_external_task``, which asks the worker over the supervisor channel.
 """
@@ -15,7 +17,7 @@ from datetime import timedelta
 
 from dagbridge_shim import log
 from dagbridge_shim.airflow_errors import exceptions
-from dagbridge_shim.execution.common import seconds
+from dagbridge_shim.execution.common import defining_class, seconds
 from dagbridge_shim.execution.external_task import poke_external_task
 from dagbridge_shim.runtime.datetimes import utcnow
 
@@ -23,11 +25,8 @@ from dagbridge_shim.runtime.datetimes import utcnow
 def _poke(op):
     """The poke to call: ``poke_external_task`` when ``op`` uses ExternalTaskSensor's own poke (Airflow's
     queries the metadata database), else ``op.poke``."""
-    for klass in type(op).__mro__:
-        if "poke" in vars(klass):
-            if klass.__name__ == "ExternalTaskSensor":
-                return lambda context: poke_external_task(op, context)
-            break
+    if getattr(defining_class(op, "poke"), "__name__", None) == "ExternalTaskSensor":
+        return lambda context: poke_external_task(op, context)
     return op.poke
 
 
@@ -71,6 +70,10 @@ def next_poke_interval(op, started_at, run_duration, poke_count, reschedule):
 def execute_sensor(op, context):
     """Pokes until done (poke mode) or once (reschedule mode); returns the PokeReturnValue's xcom_value."""
     errors = exceptions()
+    if getattr(op, "deferrable", False) and getattr(defining_class(op, "execute"), "__name__", None) == "ExternalTaskSensor":
+        # Airflow 2.10.5's ExternalTaskSensor.execute (sensors/external_task.py lines 345-362): defer on a
+        # WorkflowTrigger (allowed_states only), run here by execution.deferral, resumed in execute_complete.
+        return op.execute(context)
     reschedule = getattr(op, "mode", "poke") == "reschedule" or getattr(op, "reschedule", False) is True
     timeout = seconds(getattr(op, "timeout", 7 * 24 * 3600), 7 * 24 * 3600.0)
     soft_fail = bool(getattr(op, "soft_fail", False))

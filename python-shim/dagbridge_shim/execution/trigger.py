@@ -7,7 +7,9 @@ JSON; the ``trigger_run_id`` and ``trigger_execution_date_iso`` XComs are pushed
 supervisor channel (``dagrun.trigger``: only for this task instance while it runs this try, idempotent on the
 run id), then its state is read (``dagrun.get``) every ``poke_interval`` seconds until it is in
 ``allowed_states`` (success) or ``failed_states`` (AirflowException), as Airflow 2.10.5's loop.
-``deferrable=True`` waits the same way (no triggerer).
+``deferrable=True`` defers instead on a DagStateTrigger for ``allowed_states + failed_states`` at the run's
+logical date (Airflow 2.10.5 operators/trigger_dagrun.py lines 243-253), run in the task's process
+(execution.external_triggers); ``complete_trigger_dagrun`` is its ``execute_complete`` (lines 275-300).
 """
 import json
 import time
@@ -121,10 +123,16 @@ def _trigger_and_wait(op, ti, request):
     run = _trigger_now(op, request)
     ti.xcom_push(key="trigger_execution_date_iso", value=run["logicalDate"])
     ti.xcom_push(key="trigger_run_id", value=run["runId"])
-    allowed = [str(s) for s in (getattr(op, "allowed_states", None) or ["success"])]
-    failed = [str(s) for s in (getattr(op, "failed_states", None) or ["failed"])]
+    allowed, failed = _wait_states(op)
     poke_interval = float(getattr(op, "poke_interval", 60) or 0)
     logical_date = parse_instant(run["logicalDate"]) if run.get("logicalDate") else None
+    if getattr(op, "deferrable", False) or getattr(op, "_defer", False):
+        from airflow.triggers.external_task import DagStateTrigger
+
+        op._dagbridge_triggered_run = run
+        op.defer(trigger=DagStateTrigger(dag_id=request["dagId"], states=allowed + failed,
+                                         execution_dates=[logical_date], poll_interval=poke_interval),
+                 method_name="execute_complete")
     while True:
         log.info("Waiting for %s on %s to become allowed state %s ...", request["dagId"], logical_date, allowed)
         time.sleep(poke_interval)
@@ -135,3 +143,30 @@ def _trigger_and_wait(op, ti, request):
         if state in allowed:
             log.info("%s finished with allowed state %s", request["dagId"], state)
             return None
+
+
+def _wait_states(op):
+    """The allowed and failed run states (Airflow's defaults: success, and failed unless ``failed_states=[]``)."""
+    allowed = getattr(op, "allowed_states", None) or ["success"]
+    failed = getattr(op, "failed_states", None)
+    return [str(getattr(s, "value", s)) for s in allowed], [str(getattr(s, "value", s)) for s in (["failed"] if failed is None else failed)]
+
+
+def complete_trigger_dagrun(op, context, event=None):
+    """TriggerDagRunOperator.execute_complete of Airflow 2.10.5 (lines 275-300): the triggered run read again
+    (over the channel, not the database) fails the task in ``failed_states``, returns in ``allowed_states``,
+    and fails naming both otherwise."""
+    errors = exceptions()
+    allowed, failed = _wait_states(op)
+    logical_date = event[1]["execution_dates"][0] if event else None
+    triggered = getattr(op, "_dagbridge_triggered_run", None)
+    current = channel.request("dagrun.get", {"dagId": triggered["dagId"], "runId": triggered["runId"]}) if triggered else None
+    if current is None:
+        raise errors.AirflowException("No DAG run found for DAG %s and logical date %s" % (op.trigger_dag_id, logical_date))
+    state = current.get("state")
+    if state in failed:
+        raise errors.AirflowException("%s failed with failed state %s" % (op.trigger_dag_id, state))
+    if state in allowed:
+        log.info("%s finished with allowed state %s", op.trigger_dag_id, state)
+        return None
+    raise errors.AirflowException("%s return %s which is not in %s or %s" % (op.trigger_dag_id, state, failed, allowed))

@@ -36,7 +36,8 @@ class TriggerDagRunOperator(BaseOperator):
         self.wait_for_completion = wait_for_completion
         self.poke_interval = poke_interval
         self.allowed_states = list(allowed_states) if allowed_states else ["success"]
-        self.failed_states = list(failed_states) if failed_states else ["failed"]
+        # As Airflow 2.10.5: failed_states=[] means none fails the wait (None: failed).
+        self.failed_states = ["failed"] if failed_states is None else list(failed_states)
         self.skip_when_already_exists = skip_when_already_exists
         self.deferrable = deferrable
         date = logical_date if logical_date is not None else execution_date
@@ -51,3 +52,9 @@ class TriggerDagRunOperator(BaseOperator):
         from dagbridge_shim.execution.trigger import execute_trigger_dagrun
 
         return execute_trigger_dagrun(self, context)
+
+    def execute_complete(self, context, event=None):
+        """Resumes a deferred wait_for_completion (dagbridge_shim.execution.trigger.complete_trigger_dagrun)."""
+        from dagbridge_shim.execution.trigger import complete_trigger_dagrun
+
+        return complete_trigger_dagrun(self, context, event)

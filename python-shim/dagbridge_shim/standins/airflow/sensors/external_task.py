@@ -1,6 +1,6 @@
 """ExternalTaskSensor and ExternalTaskMarker (Airflow 2.10.5's arguments and checks). The sensor's poke asks the
 worker for the other DAG's states over the supervisor channel (dagbridge_shim.execution.external_task)."""
-from airflow.exceptions import AirflowException
+from airflow.exceptions import AirflowException, AirflowSkipException
 from airflow.models.baseoperator import BaseOperator
 from airflow.sensors.base import BaseSensorOperator
 from airflow.utils.state import State
@@ -79,6 +79,40 @@ class ExternalTaskSensor(BaseSensorOperator):
         from dagbridge_shim.execution.external_task import poke_external_task
 
         return poke_external_task(self, context)
+
+    def execute(self, context):
+        """As Airflow 2.10.5's: poke, or with ``deferrable`` defer on a WorkflowTrigger watching the allowed
+        states only (its failed and skipped states are not passed), bounded by ``execution_timeout``."""
+        if not self.deferrable:
+            return super().execute(context)
+        from airflow.triggers.external_task import WorkflowTrigger
+        from dagbridge_shim.execution.external_task import logical_dates
+
+        self.defer(
+            timeout=self.execution_timeout,
+            trigger=WorkflowTrigger(
+                external_dag_id=self.external_dag_id,
+                external_task_group_id=self.external_task_group_id,
+                external_task_ids=self.external_task_ids,
+                execution_dates=logical_dates(self, context),
+                allowed_states=self.allowed_states,
+                poke_interval=self.poll_interval,
+                soft_fail=self.soft_fail,
+            ),
+            method_name="execute_complete",
+        )
+
+    def execute_complete(self, context, event=None):
+        """Airflow 2.10.5's: ``success`` returns, ``skipped`` skips, anything else fails (skips with soft_fail)."""
+        if event["status"] == "success":
+            self.log.info("External tasks %s has executed successfully.", self.external_task_ids)
+        elif event["status"] == "skipped":
+            raise AirflowSkipException("External job has skipped skipping.")
+        elif self.soft_fail:
+            raise AirflowSkipException("External job has failed skipping.")
+        else:
+            raise AirflowException("Error occurred while trying to retrieve task status. Please, check the "
+                                   "name of executed task and Dag.")
 
 
 class ExternalTaskMarker(BaseOperator):
