@@ -8,7 +8,8 @@
  * `next_dagrun_info` as Airflow 2.10.5's `DAG.iter_dagrun_infos_between` asks it. Fixtures:
  * integration-tests/fixtures/timetable_dags.
  */
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagRunRecord } from '../src/ports/metadata-store.js';
@@ -96,5 +97,37 @@ describe('custom timetables in a cluster', () => {
     expect(refused.exitCode).not.toBe(0);
     expect(refused.stderr).toContain('backfill of raising_timetable created no runs: DAG raising_timetable: custom timetable calendar_timetables.Raising failed in next_dagrun_info: RuntimeError: calendar service unreachable');
     expect(await cluster.store.listDagRuns({ dagId: 'raising_timetable' })).toEqual([]);
+  }, 120_000);
+
+  it('dags errors and dags show report a failing timetable with its DAG, class and message, and no longer once it is fixed', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'dagbridge-timetables-'));
+    try {
+      cpSync(FIXTURES, folder, { recursive: true });
+      const flags = ['--dags-folder', path.join(folder, 'dags'), '--plugins-folder', path.join(folder, 'plugins')];
+      type Listed = { file: string; type: string; message: string; dagId?: string; timetable?: string; method?: string };
+      const errors = async (): Promise<Listed[]> => {
+        const result = await cluster.cli(['dags', 'errors', '--json', ...flags]);
+        expect(result.exitCode, result.stderr).toBe(0);
+        return JSON.parse(result.stdout) as Listed[];
+      };
+      const listed = await errors();
+      expect(listed.filter((e) => e.dagId !== undefined).map((e) => [e.file, e.dagId, e.timetable, e.method, e.type, e.message]).sort()).toEqual([
+        ['custom_timetables.py', 'hanging_timetable', 'calendar_timetables.Hanging', 'next_dagrun_info', 'TimetableEvaluationError', 'no answer within 2 s (timetableTimeoutSeconds); its process was killed'],
+        ['custom_timetables.py', 'raising_timetable', 'calendar_timetables.Raising', 'next_dagrun_info', 'RuntimeError', 'calendar service unreachable'],
+      ]);
+      const text = await cluster.cli(['dags', 'errors', ...flags]);
+      expect(text.stdout).toContain('custom_timetables.py: DAG raising_timetable: custom timetable calendar_timetables.Raising failed in next_dagrun_info: RuntimeError: calendar service unreachable');
+      const shown = JSON.parse((await cluster.cli(['dags', 'show', 'raising_timetable', '--json', ...flags])).stdout) as { timetableError: Listed | null };
+      expect(shown.timetableError).toMatchObject({ dagId: 'raising_timetable', timetable: 'calendar_timetables.Raising', type: 'RuntimeError', message: 'calendar service unreachable' });
+      expect((JSON.parse((await cluster.cli(['dags', 'show', 'every_3_days', '--json', ...flags])).stdout) as { timetableError: unknown }).timetableError).toBeNull();
+      // Fixed: the timetable answers (no next run), and it is listed no more.
+      const plugin = path.join(folder, 'plugins', 'calendar_timetables.py');
+      writeFileSync(plugin, readFileSync(plugin, 'utf8').replace('raise RuntimeError("calendar service unreachable")', 'return None'));
+      expect((await errors()).map((e) => e.dagId).filter(Boolean)).toEqual(['hanging_timetable']);
+      const fixed = JSON.parse((await cluster.cli(['dags', 'show', 'raising_timetable', '--json', ...flags])).stdout) as { timetableError: unknown };
+      expect(fixed.timetableError).toBeNull();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   }, 120_000);
 });

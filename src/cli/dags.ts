@@ -1,5 +1,6 @@
 /**
- * `dagbridge dags ...`: reading a DAG folder through the shim (list, show, export, errors).
+ * `dagbridge dags ...`: reading a DAG folder through the shim (list, show, export, errors); `show` and `errors`
+ * also ask each custom timetable once what the scheduler asks first, and report its failure.
  * Commands that need the metadata database (trigger, pause, backfill) and `dags test` live in their own files.
  */
 import type { Command } from 'commander';
@@ -11,12 +12,36 @@ import { configFrom, withDagOptions, withJson, type SharedOptions } from './comm
 import { describeSchedule, renderTaskTree } from './dag-view.js';
 import { printJson, printLines, renderTable } from './output.js';
 import { dagCodeSettingsOf } from '../shim/python.js';
+import { firstNextRunFailure, timetableEvaluatorOf, type TimetableFailure } from '../shim/timetable.js';
+import { customScheduleOf, restrictionOf, scheduleSettingsOf } from '../dag/schedule.js';
 
 /** Exports the configured DAG folder. */
 async function loadBundle(options: SharedOptions): Promise<DagBundle> {
   const config = configFrom(options);
   return exportDags({ dagsFolder: config.dagsFolder, python: config.python, pluginsFolder: config.pluginsFolder, noAirflow: config.noAirflow, ...dagCodeSettingsOf(config) });
 }
+
+/**
+ * The failures of the custom timetables of `dags` (those that can be scheduled), each asked once what the
+ * scheduler asks first (docs/scheduling.md "Custom timetables"): what is true of the DAG folder now.
+ */
+async function timetableFailures(options: SharedOptions, dags: readonly DagSpec[]): Promise<Map<string, TimetableFailure>> {
+  const failures = new Map<string, TimetableFailure>();
+  const custom = dags.flatMap((dag) => {
+    const timetable = customScheduleOf(dag.schedule);
+    return timetable?.canBeScheduled ? [{ dag, timetable }] : [];
+  });
+  if (custom.length === 0) return failures;
+  const evaluate = timetableEvaluatorOf(configFrom(options));
+  for (const { dag, timetable } of custom) {
+    const failure = await firstNextRunFailure(evaluate, { dagId: dag.dagId, versionHash: '', timetable }, restrictionOf(scheduleSettingsOf(dag)));
+    if (failure) failures.set(dag.dagId, failure);
+  }
+  return failures;
+}
+
+/** One line of a timetable failure, worded as the scheduler logs it. */
+const failureLine = (f: TimetableFailure): string => `DAG ${f.dagId}: custom timetable ${f.timetable} failed in ${f.method}: ${f.type}: ${f.message}`;
 
 /** Finds a DAG in a bundle, or a NotFoundError that lists what exists. */
 export function findDag(bundle: DagBundle, dagId: string): DagSpec {
@@ -63,8 +88,9 @@ export function registerDagFolderCommands(dags: Command): void {
     async (dagId: string, options: SharedOptions) => {
       const bundle = await loadBundle(options);
       const dag = findDag(bundle, dagId);
+      const timetableError = (await timetableFailures(options, [dag])).get(dag.dagId) ?? null;
       if (options.json) {
-        printJson(dag);
+        printJson({ ...dag, timetableError });
         return;
       }
       const settings: Array<[string, string]> = [
@@ -78,6 +104,7 @@ export function registerDagFolderCommands(dags: Command): void {
         ['tags', dag.tags.join(', ') || '-'],
         ['params', Object.keys(dag.params).join(', ') || '-'],
         ['tasks', String(dag.tasks.length)],
+        ...(timetableError ? [['timetable_error', failureLine(timetableError)] as [string, string]] : []),
       ];
       printLines(settings.map(([key, value]) => `${key.padEnd(17)} ${value}`));
       printLines(['', ...renderTaskTree(dag)]);
@@ -88,18 +115,26 @@ export function registerDagFolderCommands(dags: Command): void {
     printJson(await loadBundle(options));
   });
 
-  withJson(withDagOptions(dags.command('errors').description('list the files that failed to import'))).action(async (options: SharedOptions) => {
+  withJson(withDagOptions(dags.command('errors').description('list the files that failed to import and the custom timetables that fail'))).action(async (options: SharedOptions) => {
     const bundle = await loadBundle(options);
+    const fileOf = new Map(bundle.dags.map((dag) => [dag.dagId, dag.file]));
+    // A timetable's failure is listed as an import error of its DAG's file, with the DAG, class and method.
+    const failing = [...(await timetableFailures(options, bundle.dags)).values()].map((f) => ({
+      file: fileOf.get(f.dagId) ?? '', type: f.type, message: f.message, traceback: f.traceback, dagId: f.dagId, timetable: f.timetable, method: f.method,
+    }));
     if (options.json) {
-      printJson(bundle.importErrors);
+      printJson([...bundle.importErrors, ...failing]);
       return;
     }
-    if (bundle.importErrors.length === 0) {
+    if (bundle.importErrors.length === 0 && failing.length === 0) {
       printLines([`no import errors in ${bundle.dagsFolder}`]);
       return;
     }
     for (const error of bundle.importErrors) {
       printLines([`${error.file}: ${error.type}: ${error.message}`, ...error.traceback.trimEnd().split('\n').map((line) => `    ${line}`), '']);
+    }
+    for (const failure of failing) {
+      printLines([`${failure.file}: ${failureLine(failure)}`, ...failure.traceback.trimEnd().split('\n').filter(Boolean).map((line) => `    ${line}`), '']);
     }
   });
 }

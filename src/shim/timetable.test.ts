@@ -3,7 +3,7 @@ import type { CustomSchedule } from '../dag/schedule.js';
 import { DagbridgeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { CustomTimetableDag } from '../ports/custom-timetable.js';
-import { cachedCustomTimetables, type TimetableRequest, type TimetableWireAnswer } from './timetable.js';
+import { cachedCustomTimetables, firstNextRunFailure, type TimetableRequest, type TimetableWireAnswer } from './timetable.js';
 
 const timetable: CustomSchedule = {
   type: 'custom', className: 'plugins.EveryNDays', summary: 'every 3 days', description: null, canBeScheduled: true,
@@ -179,5 +179,19 @@ describe('cachedCustomTimetables.backfillRunInfos', () => {
     expect((await timetables.backfillRunInfos(dag(), FEB1, FEB1 + 30 * DAY, 100)).infos).toHaveLength(1);
     const endless = cachedCustomTimetables({ evaluate: fakeShim().evaluate, log: recordingLog() });
     await expect(endless.backfillRunInfos(dag(), FEB1, FEB1 + 30 * DAY, 10)).rejects.toThrow('the range holds more than 10 runs');
+  });
+});
+
+describe('firstNextRunFailure', () => {
+  it("asks next_dagrun_info once without a last interval and answers the failure with the DAG, class and cause, or null", async () => {
+    const working = fakeShim();
+    expect(await firstNextRunFailure(working.evaluate, dag(), { earliest: JAN1, latest: null, catchup: false })).toBeNull();
+    expect(working.calls).toEqual([{ kind: 'next', last: null, chain: 1, restriction: { earliest: '2024-01-01T00:00:00+00:00', latest: null, catchup: false } }]);
+    const raising = fakeShim(() => ({ ok: false, error: { type: 'RuntimeError', message: 'no', traceback: 'Traceback...\nRuntimeError: no\n' } }));
+    expect(await firstNextRunFailure(raising.evaluate, dag(), restriction)).toEqual({
+      dagId: 'custom_tt', timetable: 'plugins.EveryNDays', method: 'next_dagrun_info', type: 'RuntimeError', message: 'no', traceback: 'Traceback...\nRuntimeError: no\n',
+    });
+    const crashing = { evaluate: () => Promise.reject(new Error('no answer within 5 s (timetableTimeoutSeconds); its process was killed')) };
+    expect(await firstNextRunFailure(crashing.evaluate, dag(), restriction)).toMatchObject({ type: 'TimetableEvaluationError', message: 'no answer within 5 s (timetableTimeoutSeconds); its process was killed', traceback: '' });
   });
 });

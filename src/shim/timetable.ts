@@ -92,6 +92,42 @@ function intervalOf(wire: { start: string; end: string }): DataInterval {
   return { start: parseInstant(wire.start, 'start'), end: parseInstant(wire.end, 'end') };
 }
 
+/** One question's answer; a shim that crashes or times out answers a TimetableEvaluationError. */
+async function askOnce(evaluate: TimetableEvaluate, dag: CustomTimetableDag, request: TimetableRequest): Promise<TimetableWireAnswer> {
+  try {
+    const [answer] = await evaluate(dag, [request]);
+    if (answer === undefined) throw new Error('the shim gave no answer');
+    return answer;
+  } catch (error) {
+    return { ok: false, error: { type: 'TimetableEvaluationError', message: errorMessage(error) } };
+  }
+}
+
+/** A custom timetable's failure as `dags errors` and `dags show` report it. */
+export interface TimetableFailure {
+  readonly dagId: string;
+  /** The timetable's class (module.Class). */
+  readonly timetable: string;
+  readonly method: 'next_dagrun_info';
+  /** The exception's class (TimetableEvaluationError when the shim timed out or crashed) and message. */
+  readonly type: string;
+  readonly message: string;
+  readonly traceback: string;
+}
+
+/**
+ * The scheduler's first question to a DAG's custom timetable (`next_dagrun_info` without a last interval, the
+ * DAG's own restriction), asked once, uncached: its failure, or null when it answers.
+ */
+export async function firstNextRunFailure(evaluate: TimetableEvaluate, dag: CustomTimetableDag, restriction: TimeRestriction): Promise<TimetableFailure | null> {
+  const answer = await askOnce(evaluate, dag, {
+    kind: 'next', last: null, chain: 1,
+    restriction: { earliest: isoOrNull(restriction.earliest), latest: isoOrNull(restriction.latest), catchup: restriction.catchup },
+  });
+  if (answer.ok) return null;
+  return { dagId: dag.dagId, timetable: dag.timetable.className, method: 'next_dagrun_info', type: answer.error.type, message: answer.error.message, traceback: answer.error.traceback ?? '' };
+}
+
 /** Custom timetables answered by `evaluate`, cached as the module comment says. */
 export function cachedCustomTimetables(options: CustomTimetablesOptions): CachedCustomTimetables {
   const maxAgeMs = options.maxAgeMs ?? 30_000;
@@ -112,16 +148,7 @@ export function cachedCustomTimetables(options: CustomTimetablesOptions): Cached
     }
   };
 
-  /** One question's answer; a shim that crashes or times out answers a TimetableEvaluationError. */
-  const askOne = async (dag: CustomTimetableDag, request: TimetableRequest): Promise<TimetableWireAnswer> => {
-    try {
-      const [answer] = await options.evaluate(dag, [request]);
-      if (answer === undefined) throw new Error('the shim gave no answer');
-      return answer;
-    } catch (error) {
-      return { ok: false, error: { type: 'TimetableEvaluationError', message: errorMessage(error) } };
-    }
-  };
+  const askOne = (dag: CustomTimetableDag, request: TimetableRequest): Promise<TimetableWireAnswer> => askOnce(options.evaluate, dag, request);
 
   /** Evaluates `request` once at a time per key; stores every answer it gets (a chain stores one per step). */
   const evaluate = (dag: CustomTimetableDag, key: string, request: TimetableRequest, method: string): Promise<void> => {
@@ -296,18 +323,19 @@ export interface CustomTimetableSettings extends DagCodeSettings {
  * answer kept for one parse interval (Airflow asks again at each parse of the DAG file).
  */
 export function customTimetablesOf(settings: CustomTimetableSettings, log: Logger): CachedCustomTimetables {
-  return cachedCustomTimetables({
-    evaluate: shimTimetableEvaluator({
-      dagsFolder: settings.dagsFolder,
-      pluginsFolder: settings.pluginsFolder,
-      python: settings.python,
-      noAirflow: settings.noAirflow,
-      timeoutMs: settings.timetableTimeoutSeconds * 1000,
-      passEnv: settings.passEnv,
-      pythonPath: settings.pythonPath,
-      inheritPythonPath: settings.inheritPythonPath,
-    }),
-    log,
-    maxAgeMs: settings.parseIntervalSeconds * 1000,
+  return cachedCustomTimetables({ evaluate: timetableEvaluatorOf(settings), log, maxAgeMs: settings.parseIntervalSeconds * 1000 });
+}
+
+/** The shim evaluator of a deployment's custom timetables (no cache). */
+export function timetableEvaluatorOf(settings: Omit<CustomTimetableSettings, 'parseIntervalSeconds'>): TimetableEvaluate {
+  return shimTimetableEvaluator({
+    dagsFolder: settings.dagsFolder,
+    pluginsFolder: settings.pluginsFolder,
+    python: settings.python,
+    noAirflow: settings.noAirflow,
+    timeoutMs: settings.timetableTimeoutSeconds * 1000,
+    passEnv: settings.passEnv,
+    pythonPath: settings.pythonPath,
+    inheritPythonPath: settings.inheritPythonPath,
   });
 }
