@@ -5,14 +5,17 @@
  *
  *   npm run bench:compare -- [--tasks 300] [--python /usr/bin/python3] [--deadline-seconds 1200]
  *                            [--parts cluster,dags-test,standalone,celery,floors] [--modes fork,fresh]
+ *                            [--workers 2] [--slots 1] [--count-calls]
  *
  * Each dagbridge system runs twice, once per `--modes` entry: tasks forked from the warm fork server
  * (`fork`, executeTasksNewPythonInterpreter false) and a fresh interpreter per task (`fresh`).
  *
- * 1. cluster: 1 `dagbridge scheduler` + `--workers` (2) `dagbridge worker` x 1 slot, PostgreSQL and Redis; tasks
+ * 1. cluster: 1 `dagbridge scheduler` + `--workers` (2) `dagbridge worker` x `--slots` (1), PostgreSQL and Redis; tasks
  *    per second over the run's queued_at -> end_date (from PostgreSQL), and CPU per task by process: task
  *    processes, workers (node), scheduler, PostgreSQL backends, and the Redis server's own CPU over the run (the
- *    server is shared, so other clients' work counts too; read from INFO cpu).
+ *    server is shared, so other clients' work counts too; read from INFO cpu). With `--count-calls`, the
+ *    scheduler and the workers load bench/support/count-calls.mjs, and the SQL statements and Redis commands
+ *    (and round trips) per task of each kind of process over the run are printed too.
  * 2. dags test: testDag in this process at concurrency 2 (wall time of the call), CPU per task of the task
  *    processes (and fork server) and of this process.
  * 3. standalone: `dagbridge standalone --until-idle --concurrency 2 --database-url <the bench database>`; tasks
@@ -47,6 +50,7 @@ import { cpuSince, cpuTime, processCpuMs } from './support/cpu.js';
 import { ForkServers, type TaskStarts } from '../src/worker/fork-server.js';
 import { defaultAttemptBase } from '../src/worker/attempt-dirs.js';
 import { pythonNoopDag } from './support/dags.js';
+import { callsBetween, countCallsSetup, describeCallsPerTask, snapshotCalls, type CallCounts } from './support/call-counts.js';
 import { describeMachine } from './support/machine.js';
 
 const PARTS = ['cluster', 'dags-test', 'standalone', 'celery', 'floors'] as const;
@@ -55,6 +59,8 @@ const { values } = parseArgs({
   options: {
     tasks: { type: 'string', default: '300' },
     workers: { type: 'string', default: '2' },
+    slots: { type: 'string', default: '1' },
+    'count-calls': { type: 'boolean', default: false },
     python: { type: 'string', default: '/usr/bin/python3' },
     'deadline-seconds': { type: 'string', default: '1200' },
     parts: { type: 'string', default: PARTS.join(',') },
@@ -70,6 +76,8 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 const tasks = positiveInt('--tasks', values.tasks);
 const workerCount = positiveInt('--workers', values.workers);
+const workerSlots = positiveInt('--slots', values.slots);
+const countCalls = values['count-calls'] === true;
 const deadlineAt = Date.now() + positiveInt('--deadline-seconds', values['deadline-seconds']) * 1000;
 const parts = new Set((values.parts ?? '').split(',').map((part) => part.trim()).filter(Boolean));
 for (const part of parts) {
@@ -84,7 +92,7 @@ const adminDatabaseUrl = process.env.DAGBRIDGE_BENCH_DATABASE_URL ?? 'postgres:/
 const redisUrl = process.env.DAGBRIDGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Celery runs on Debian's interpreter, where apt installs it. */
 const CELERY_PYTHON = '/usr/bin/python3';
-/** Slots on every side: 2 workers x 1 slot, concurrency 2, prefork -c 2, two floors at a time. */
+/** Slots of dags test, standalone, Celery and the floors: concurrency 2, prefork -c 2, two floors at a time (the cluster: --workers x --slots). */
 const SLOTS = 2;
 
 const say = (line: string): void => console.log(line);
@@ -126,20 +134,29 @@ const MODES: readonly Mode[] = ['fork server', 'fresh interpreter'];
 /** The setting that chooses the mode (Airflow's execute_tasks_new_python_interpreter). */
 const modeEnv = (mode: Mode): Record<string, string> => ({ DAGBRIDGE_EXECUTE_TASKS_NEW_PYTHON_INTERPRETER: mode === 'fresh interpreter' ? 'true' : 'false' });
 
-async function measureCluster(cluster: BenchCluster, dagId: string, mode: Mode): Promise<void> {
+async function measureCluster(cluster: BenchCluster, dagId: string, mode: Mode, scratch: string): Promise<void> {
   const store = cluster.store as PgStore;
-  cluster.start('scheduler', ['scheduler']);
-  for (let i = 1; i <= workerCount; i += 1) cluster.start(`worker-${i}`, ['worker', '--worker-id', `compare-${i}`, '--concurrency', '1'], modeEnv(mode));
+  const counted: Array<{ kind: 'scheduler' | 'workers'; pid: number; file: string }> = [];
+  const start = (kind: 'scheduler' | 'workers', name: string, args: string[], env: Record<string, string> = {}): void => {
+    const file = path.join(scratch, `calls-${name}.json`);
+    const setup = countCalls ? countCallsSetup(file) : { nodeArgs: [], env: {} };
+    const proc = cluster.start(name, args, { ...env, ...setup.env }, setup.nodeArgs);
+    if (countCalls) counted.push({ kind, pid: proc.pid, file });
+  };
+  start('scheduler', 'scheduler', ['scheduler']);
+  for (let i = 1; i <= workerCount; i += 1) start('workers', `worker-${i}`, ['worker', '--worker-id', `compare-${i}`, '--concurrency', String(workerSlots)], modeEnv(mode));
   await until(cluster, 'the scheduler to store the DAG', async () => ((await store.listDags()).some((dag) => dag.dagId === dagId) ? true : null), 200);
   await until(cluster, 'the workers to register', async () => ((await store.listWorkers()).filter((w) => w.state === 'running').length >= workerCount ? true : null), 200);
   const dag = (await store.getDag(dagId))?.spec;
   if (!dag) throw new Error(`DAG ${dagId} is not stored`);
   const redis = cluster.redis as Redis;
+  const callsBefore = await Promise.all(counted.map((proc) => snapshotCalls(proc.pid, proc.file)));
   const cpuBefore = await clusterCpu(cluster);
   const redisBefore = await redisCpuMs(redis);
   const { run, instances } = await waitForRun(cluster, await createRun(store, dag, `compare_${mode === 'fork server' ? 'fork' : 'fresh'}`));
   const cpu = cpuBetween(cpuBefore, await clusterCpu(cluster));
   const redisAfter = await redisCpuMs(redis);
+  const callsAfter = await Promise.all(counted.map((proc) => snapshotCalls(proc.pid, proc.file)));
   for (const proc of [...cluster.processes]) await cluster.stop(proc);
   const n = instances.length;
   const per = (ms: number | null): number | null => (ms === null ? null : ms / n);
@@ -148,13 +165,17 @@ async function measureCluster(cluster: BenchCluster, dagId: string, mode: Mode):
     ? ((cpu.workers as number) + (cpu.scheduler as number) + (cpu.database as number) + (redisMs as number)) / n
     : null;
   report({
-    name: `dagbridge cluster (1 scheduler + ${workerCount} workers x 1 slot), ${mode}`,
+    name: `dagbridge cluster (1 scheduler + ${workerCount} workers x ${workerSlots} slot${workerSlots === 1 ? '' : 's'}), ${mode}`,
     tasksPerSecond: (n / ((run.endDate as number) - run.queuedAt)) * 1000,
     cpuPerTask: {
       'task processes': per(cpu.tasks), 'workers (node)': per(cpu.workers), scheduler: per(cpu.scheduler),
       'PostgreSQL backends': per(cpu.database), 'Redis server (shared)': per(redisMs), 'control plane': controlPlane,
     },
   });
+  for (const kind of ['workers', 'scheduler'] as const) {
+    const pairs = counted.flatMap((proc, i) => (proc.kind === kind ? [{ before: callsBefore[i] as CallCounts, after: callsAfter[i] as CallCounts }] : []));
+    if (pairs.length > 0) say(`     calls per task, ${kind}: ${describeCallsPerTask(callsBetween(pairs), n)}`);
+  }
 }
 
 async function measureDagsTest(dagsFolder: string, python: string, dagId: string, mode: Mode): Promise<void> {
@@ -417,14 +438,14 @@ async function main(): Promise<void> {
   await writeFile(path.join(dagsFolder, 'compare_noop.py'), pythonNoopDag(dagId, tasks, { maxActiveTasks: Math.max(16, tasks) }));
   const cluster = new BenchCluster({ adminDatabaseUrl, redisUrl, dagsFolder, env: { DAGBRIDGE_NO_AIRFLOW: 'true', DAGBRIDGE_PYTHON: python }, deadlineAt });
   say(`machine: ${describeMachine()}`);
-  say(`load: one DAG of ${tasks} independent no-op @task tasks (python ${interpreter.version}, ${python}, stand-ins); ${SLOTS} task slots on every side`);
+  say(`load: one DAG of ${tasks} independent no-op @task tasks (python ${interpreter.version}, ${python}, stand-ins); ${SLOTS} task slots on every side but the cluster's (${workerCount} workers x ${workerSlots})`);
   try {
     if (parts.has('cluster') || parts.has('standalone')) {
       await cluster.setUp();
       say(`servers: PostgreSQL ${redactUrl(adminDatabaseUrl)} (database ${cluster.databaseName}), Redis ${redactUrl(redisUrl)} (prefix ${cluster.prefix})`);
     }
     // The two modes alternate within each system, so that both see the same machine load.
-    for (const mode of modes) if (parts.has('cluster')) await measureCluster(cluster, dagId, mode);
+    for (const mode of modes) if (parts.has('cluster')) await measureCluster(cluster, dagId, mode, scratch);
     for (const mode of modes) if (parts.has('dags-test')) await measureDagsTest(dagsFolder, python, dagId, mode);
     for (const mode of modes) if (parts.has('standalone')) await measureStandalone(cluster, python, dagId, mode);
     if (parts.has('celery')) await measureCelery(scratch);

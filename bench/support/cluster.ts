@@ -125,10 +125,10 @@ export class BenchCluster {
     };
   }
 
-  /** Starts `dagbridge <args>`, with `env` added to {@link env}'s. */
-  start(name: string, args: string[], env: Record<string, string> = {}): BenchProcess {
+  /** Starts `dagbridge <args>`, with `env` added to {@link env}'s and `nodeArgs` to the cluster's node options. */
+  start(name: string, args: string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): BenchProcess {
     let output = '';
-    const child = execa(process.execPath, [...(this.options.nodeArgs ?? []), CLI, ...args], { env: { ...this.env(), ...env }, extendEnv: false, reject: false, all: true, cwd: ROOT });
+    const child = execa(process.execPath, [...(this.options.nodeArgs ?? []), ...nodeArgs, CLI, ...args], { env: { ...this.env(), ...env }, extendEnv: false, reject: false, all: true, cwd: ROOT });
     child.all?.on('data', (chunk: Buffer) => {
       // Keep the tail only: enough to explain a failure.
       output = (output + chunk.toString()).slice(-20_000);
