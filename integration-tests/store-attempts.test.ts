@@ -476,6 +476,23 @@ describe('attempt writes in one transaction', () => {
     for (const key of keys) expect(await stateOf(key)).toEqual({ state: 'success', try_number: 1 });
   });
 
+  it('sends a lone finish as one statement without a transaction: it wakes the scheduler, and a second finish of the try is refused', async () => {
+    const { key } = await queuedInstance();
+    expect((await store.startTry(key, 1, WORKER, T0 + 2)).started).toBe(true);
+    const before = { ...store.attemptWriteCounts! };
+    const notifications = await notificationsDuring(async () => {
+      expect(await store.finishTry(outcome(key))).toBe(true);
+    });
+    expect(store.attemptWriteCounts!.untransacted - before.untransacted).toBe(1);
+    expect(notifications).toEqual(['task_finished']);
+    expect(await stateOf(key)).toEqual({ state: 'success', try_number: 1 });
+    const again = await notificationsDuring(async () => {
+      expect(await store.finishTry({ ...outcome(key), state: 'failed' })).toBe(false);
+    });
+    expect(again).toEqual([]);
+    expect(await stateOf(key)).toEqual({ state: 'success', try_number: 1 });
+  });
+
   it('runs a batch with a refused write again write by write: only that one fails', async () => {
     const [a, b] = [(await queuedInstance()).key, (await queuedInstance()).key];
     await store.startTry(b, 1, WORKER, T0 + 2);

@@ -4,10 +4,10 @@
  */
 import type { DagSpec, ParamSpec } from '../dag/bundle.js';
 import { refuseInvalidRunRequests, type ParamsOf } from '../dag/new-run.js';
-import { assertTransition } from '../dag/states.js';
+import { assertTransition, canTransition } from '../dag/states.js';
 import type { AttemptOutcome, DagRunRecord, StartResult, TaskInstanceKey, WorkerIdentity } from '../ports/metadata-store.js';
 import type { TriggerRequest } from '../ports/task-run-contract.js';
-import { notifyChange, type Queryable } from './db.js';
+import { METADATA_CHANGES_CHANNEL, type Queryable } from './db.js';
 import { recordOutletEvents } from './dataset-queries.js';
 import { createDagRun } from './run-queries.js';
 import { jsonParam, mapRun, mapTaskInstance, msToAirflowIso, RUN_COLUMNS, textParam, TI_COLUMNS, type RunRow, type TaskInstanceRow } from './rows.js';
@@ -82,88 +82,93 @@ export interface FinishOptions {
 export async function finishTry(client: Queryable, reported: AttemptOutcome, options: FinishOptions = {}): Promise<boolean> {
   const outcome = refuseInvalidRunRequests(reported, await paramsOfTriggeredDags(client, reported.triggerDagRuns));
   const { key, tryNumber } = outcome;
-  const locked = await client.query<{ state: string; try_number: number }>(
-    `SELECT state, try_number FROM task_instances WHERE ${KEY_MATCH} FOR UPDATE`,
-    keyParams(key),
-  );
-  const current = locked.rows[0];
-  if (!current || current.try_number !== tryNumber || (current.state !== 'running' && current.state !== 'restarting')) return false;
-  const restarting = current.state === 'restarting';
+  const subject = `${key.dagId}/${key.runId}/${key.taskId}[${key.mapIndex}]`;
+  const legal = canTransition('running', outcome.state);
   const endDate = new Date(outcome.endDate);
   const note = outcome.error ? `${outcome.error.type}: ${outcome.error.message}` : outcome.state === 'success' ? null : outcome.exitReason;
-
-  if (restarting) {
-    await client.query(
-      `UPDATE task_instances
-          SET state = 'up_for_retry', end_date = $5, next_retry_at = $5, max_tries = GREATEST(max_tries, try_number),
-              sensor_first_poke_at = NULL,
-              note = 'cleared while running: retrying', updated_at = $5
-        WHERE ${KEY_MATCH}`,
-      [...keyParams(key), endDate],
-    );
-  } else {
-    assertTransition(`${key.dagId}/${key.runId}/${key.taskId}[${key.mapIndex}]`, 'running', outcome.state);
-    await client.query(
-      `UPDATE task_instances
-          SET state = $5, end_date = $6, note = $7, updated_at = $6,
-              next_retry_at = CASE WHEN $5 = 'up_for_retry' THEN $8::timestamptz END,
-              reschedule_at = CASE WHEN $5 = 'up_for_reschedule' THEN $9::timestamptz END,
-              sensor_first_poke_at = CASE WHEN $5 = 'up_for_reschedule' THEN sensor_first_poke_at END,
-              rendered_map_index = COALESCE($10, rendered_map_index)
-        WHERE ${KEY_MATCH}`,
-      [
-        ...keyParams(key),
-        outcome.state,
-        endDate,
-        textParam(note),
-        outcome.nextRetryAt === null ? null : new Date(outcome.nextRetryAt),
-        outcome.rescheduleAt === null ? null : new Date(outcome.rescheduleAt),
-        textParam(outcome.renderedMapIndex ?? null),
-      ],
-    );
-    if (outcome.xcoms.length > 0) {
-      const payload = outcome.xcoms.map((xcom) => ({ key: xcom.key, value: xcom.value === undefined ? null : xcom.value }));
-      await client.query(
-        `INSERT INTO xcoms (dag_id, run_id, task_id, map_index, key, value, updated_at)
-         SELECT $1, $2, $3, $4, x.key, x.value, $6 FROM jsonb_to_recordset($5::jsonb) AS x(key text, value jsonb)
-         ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
-        [...keyParams(key), jsonParam(dedupeXcoms(payload)), endDate],
-      );
-    }
-    if (outcome.skipTaskIds.length > 0) {
-      await client.query(
-        `UPDATE task_instances
-            SET state = 'skipped', start_date = COALESCE(start_date, $4), end_date = $4, note = $5, updated_at = $4
-          WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[]) AND state NOT IN ('skipped', 'removed')
-            AND ($6::integer IS NULL OR map_index = $6)`,
-        [key.dagId, key.runId, outcome.skipTaskIds, endDate, `skipped by ${key.taskId}`, outcome.skipMapIndex ?? null],
-      );
-    }
-  }
-
-  await client.query(
-    `UPDATE task_instance_tries
-        SET end_date = $6, state = $7, exit_code = $8, signal = $9, exit_reason = $10, error = $11::jsonb,
-            duration_seconds = CASE WHEN start_date IS NULL THEN NULL ELSE extract(epoch FROM ($6::timestamptz - start_date))::float8 END
-      WHERE ${KEY_MATCH} AND try_number = $5`,
+  const xcoms = outcome.xcoms.map((xcom) => ({ key: xcom.key, value: xcom.value === undefined ? null : xcom.value }));
+  // One statement: the compare-and-set on the instance (locked first, so that a concurrent change is seen), its
+  // new state (a restarting instance: up_for_retry, nothing else of the outcome), the XComs, the try's history
+  // row, and the change announcement (delivered at commit). An illegal transition matches no running row.
+  const finished = await client.query<{ was: string }>(
+    `WITH old AS (
+       SELECT state FROM task_instances
+        WHERE ${KEY_MATCH} AND try_number = $5 AND (state = 'restarting' OR (state = 'running' AND $6::boolean))
+          FOR UPDATE
+     ), ti AS (
+       UPDATE task_instances t
+          SET state = CASE WHEN old.state = 'restarting' THEN 'up_for_retry' ELSE $7::text END,
+              end_date = $8, updated_at = $8,
+              note = CASE WHEN old.state = 'restarting' THEN 'cleared while running: retrying' ELSE $9::text END,
+              next_retry_at = CASE WHEN old.state = 'restarting' THEN $8 WHEN $7::text = 'up_for_retry' THEN $10::timestamptz END,
+              max_tries = CASE WHEN old.state = 'restarting' THEN GREATEST(t.max_tries, t.try_number) ELSE t.max_tries END,
+              reschedule_at = CASE WHEN old.state = 'restarting' THEN t.reschedule_at WHEN $7::text = 'up_for_reschedule' THEN $11::timestamptz END,
+              sensor_first_poke_at = CASE WHEN old.state = 'running' AND $7::text = 'up_for_reschedule' THEN t.sensor_first_poke_at END,
+              rendered_map_index = CASE WHEN old.state = 'restarting' THEN t.rendered_map_index ELSE COALESCE($12, t.rendered_map_index) END
+         FROM old
+        WHERE t.dag_id = $1 AND t.run_id = $2 AND t.task_id = $3 AND t.map_index = $4
+        RETURNING old.state AS was, t.state
+     ), pushed AS (
+       INSERT INTO xcoms (dag_id, run_id, task_id, map_index, key, value, updated_at)
+       SELECT $1, $2, $3, $4, x.key, x.value, $8 FROM ti, jsonb_to_recordset($13::jsonb) AS x(key text, value jsonb)
+        WHERE ti.was = 'running'
+       ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
+     ), tried AS (
+       UPDATE task_instance_tries h
+          SET end_date = $8, state = ti.state, exit_code = $14, signal = $15, exit_reason = $16, error = $17::jsonb,
+              duration_seconds = CASE WHEN h.start_date IS NULL THEN NULL ELSE extract(epoch FROM ($8::timestamptz - h.start_date))::float8 END
+         FROM ti
+        WHERE h.dag_id = $1 AND h.run_id = $2 AND h.task_id = $3 AND h.map_index = $4 AND h.try_number = $5
+     )
+     SELECT ti.was, pg_notify($18, 'task_finished') FROM ti`,
     [
       ...keyParams(key),
       tryNumber,
+      legal,
+      outcome.state,
       endDate,
-      restarting ? 'up_for_retry' : outcome.state,
+      textParam(note),
+      outcome.nextRetryAt === null ? null : new Date(outcome.nextRetryAt),
+      outcome.rescheduleAt === null ? null : new Date(outcome.rescheduleAt),
+      textParam(outcome.renderedMapIndex ?? null),
+      jsonParam(dedupeXcoms(xcoms)),
       outcome.exitCode,
       outcome.signal,
       textParam(outcome.exitReason),
       outcome.error === null ? null : jsonParam(outcome.error),
+      METADATA_CHANGES_CHANNEL,
     ],
   );
-
-  if (!restarting) {
-    for (const request of outcome.triggerDagRuns) await triggerDagRun(client, request, outcome.endDate, options);
-    if (outcome.state === 'success') await recordOutletEvents(client, key, outcome.outletEvents ?? [], outcome.endDate);
+  const was = finished.rows[0]?.was;
+  if (was === undefined) {
+    if (!legal) {
+      // Nothing matched: when that is because the outcome is not a state a running try may take, say so.
+      const current = await getTaskInstance(client, key);
+      if (current && current.state === 'running' && current.tryNumber === tryNumber) assertTransition(subject, 'running', outcome.state);
+    }
+    return false;
   }
-  await notifyChange(client, 'task_finished');
+  if (was === 'restarting') return true;
+  if (outcome.skipTaskIds.length > 0) {
+    await client.query(
+      `UPDATE task_instances
+          SET state = 'skipped', start_date = COALESCE(start_date, $4), end_date = $4, note = $5, updated_at = $4
+        WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[]) AND state NOT IN ('skipped', 'removed')
+          AND ($6::integer IS NULL OR map_index = $6)`,
+      [key.dagId, key.runId, outcome.skipTaskIds, endDate, `skipped by ${key.taskId}`, outcome.skipMapIndex ?? null],
+    );
+  }
+  for (const request of outcome.triggerDagRuns) await triggerDagRun(client, request, outcome.endDate, options);
+  if (outcome.state === 'success') await recordOutletEvents(client, key, outcome.outletEvents ?? [], outcome.endDate);
   return true;
+}
+
+/**
+ * Whether `finishTry` of this outcome writes in one statement (no skips, DAG runs to trigger or dataset events),
+ * so that on its own it needs no transaction around it.
+ */
+export function finishTryIsOneStatement(outcome: AttemptOutcome): boolean {
+  return outcome.skipTaskIds.length === 0 && outcome.triggerDagRuns.length === 0 && (outcome.state !== 'success' || (outcome.outletEvents ?? []).length === 0);
 }
 
 /** The params of the current version of each DAG a TriggerDagRunOperator asks a run of (none asked: no query). */

@@ -43,7 +43,10 @@ import * as attempts from './attempt-queries.js';
 import * as dags from './dag-queries.js';
 import * as datasets from './dataset-queries.js';
 import { notifyChange, withTransaction, type Queryable } from './db.js';
-import { WriteCoalescer } from './write-coalescer.js';
+import { WriteCoalescer, type SubmitOptions } from './write-coalescer.js';
+
+/** startTry, pushXcom and appendLogLines each write in one statement (startTry's other statement only reads). */
+const ONE_STATEMENT: SubmitOptions = { oneStatement: true };
 import * as pools from './pool-variable-queries.js';
 import * as runs from './run-queries.js';
 import * as instances from './task-instance-queries.js';
@@ -80,7 +83,7 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
   constructor(pool: pg.Pool, options: PgStoreOptions = {}) {
     this.#pool = pool;
     this.#options = options;
-    this.#attemptWrites = options.coalesceAttemptWrites === false ? null : new WriteCoalescer((work) => withTransaction(pool, work));
+    this.#attemptWrites = options.coalesceAttemptWrites === false ? null : new WriteCoalescer((work) => withTransaction(pool, work), { direct: pool });
   }
 
   /** Batches and writes the attempt writes coalesced so far (null when coalescing is off). */
@@ -89,8 +92,8 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
   }
 
   /** An attempt write: in the next coalesced batch, or on its own (`alone`) when coalescing is off. */
-  #attemptWrite<T>(work: (client: Queryable) => Promise<T>, alone: () => Promise<T>): Promise<T> {
-    return this.#attemptWrites ? this.#attemptWrites.submit(work) : alone();
+  #attemptWrite<T>(work: (client: Queryable) => Promise<T>, alone: () => Promise<T>, options?: SubmitOptions): Promise<T> {
+    return this.#attemptWrites ? this.#attemptWrites.submit(work, options) : alone();
   }
 
   /** The pool, for the few operations outside the MetadataStore interface (CLI listings, workers). */
@@ -211,12 +214,13 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return this.#attemptWrite(
       (client) => attempts.startTry(client, key, tryNumber, worker, now),
       () => attempts.startTry(this.#pool, key, tryNumber, worker, now),
+      ONE_STATEMENT,
     );
   }
 
   finishTry(outcome: AttemptOutcome): Promise<boolean> {
     const work = (client: Queryable): Promise<boolean> => attempts.finishTry(client, outcome, { inferManualDataInterval: this.#options.inferManualDataInterval });
-    return this.#attemptWrite(work, () => withTransaction(this.#pool, work));
+    return this.#attemptWrite(work, () => withTransaction(this.#pool, work), { oneStatement: attempts.finishTryIsOneStatement(outcome) });
   }
 
   requeueTry(key: TaskInstanceKey, tryNumber: number, from: 'queued' | 'running', note: string, now: number): Promise<boolean> {
@@ -248,6 +252,7 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return this.#attemptWrite(
       (client) => logs.pushXcom(client, key, tryNumber, xcomKey, value, now),
       () => logs.pushXcom(this.#pool, key, tryNumber, xcomKey, value, now),
+      ONE_STATEMENT,
     );
   }
 
@@ -255,6 +260,7 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return this.#attemptWrite(
       (client) => logs.appendLogLines(client, key, tryNumber, lines),
       () => logs.appendLogLines(this.#pool, key, tryNumber, lines),
+      ONE_STATEMENT,
     );
   }
 

@@ -58,7 +58,7 @@ describe('WriteCoalescer', () => {
     open();
     expect(await Promise.all(writes)).toEqual(['done start a', 'done log a', 'done finish b']);
     expect(db.events).toEqual(['BEGIN', 'start a', 'log a', 'finish b', 'COMMIT']);
-    expect(coalescer.counts).toEqual({ batches: 1, writes: 3, fallbacks: 0 });
+    expect(coalescer.counts).toEqual({ batches: 1, writes: 3, fallbacks: 0, untransacted: 0 });
   });
 
   it('gathers the writes submitted while a transaction is in flight into the next one, after it', async () => {
@@ -108,5 +108,40 @@ describe('WriteCoalescer', () => {
     settings.unreachable = false;
     expect(await coalescer.submit(write('after'))).toBe('done after');
     expect(db.committed).toEqual(['after']);
+  });
+
+  describe('a lone one-statement write', () => {
+    const direct = (events: string[], failing = new Set<string>()): Queryable => ({
+      query: async (text: string) => {
+        if (failing.has(text)) throw new Error(`refused ${text}`);
+        events.push(`direct ${text}`);
+        return { rows: [], rowCount: 1 };
+      },
+    }) as unknown as Queryable;
+
+    it('goes without BEGIN/COMMIT when alone in its batch, and in the transaction when not alone', async () => {
+      const db = fakeDatabase();
+      const coalescer = new WriteCoalescer(db.transact, { direct: direct(db.events) });
+      expect(await coalescer.submit(write('finish a'), { oneStatement: true })).toBe('done finish a');
+      expect(db.events).toEqual(['direct finish a']);
+      await Promise.all([coalescer.submit(write('start b'), { oneStatement: true }), coalescer.submit(write('log b'), { oneStatement: true })]);
+      expect(db.events).toEqual(['direct finish a', 'BEGIN', 'start b', 'log b', 'COMMIT']);
+      expect(coalescer.counts).toEqual({ batches: 2, writes: 3, fallbacks: 0, untransacted: 1 });
+    });
+
+    it('keeps a transaction for a write of several statements, even alone', async () => {
+      const db = fakeDatabase();
+      const coalescer = new WriteCoalescer(db.transact, { direct: direct(db.events) });
+      await coalescer.submit(write('finish a'));
+      expect(db.events).toEqual(['BEGIN', 'finish a', 'COMMIT']);
+    });
+
+    it('fails alone with its own error', async () => {
+      const db = fakeDatabase();
+      const coalescer = new WriteCoalescer(db.transact, { direct: direct(db.events, new Set(['bad'])) });
+      await expect(coalescer.submit(write('bad'), { oneStatement: true })).rejects.toThrow('refused bad');
+      expect(await coalescer.submit(write('after'), { oneStatement: true })).toBe('done after');
+      expect(db.events).toEqual(['direct after']);
+    });
   });
 });

@@ -18,6 +18,10 @@
  * - A batch that failed because the server went away fails every write of it with that error, and nothing is
  *   run again here: a COMMIT whose reply was lost may have been applied, and each caller already decides what
  *   to do about an unreachable store (the worker releases a message it could not start, retries an outcome).
+ *
+ * A write submitted as one statement (`oneStatement`: it writes in a single statement, and any other statement
+ * it sends only reads) that turns out to be alone in its batch is sent on its own, without BEGIN/COMMIT: a
+ * statement is its own transaction, so what it writes is as atomic and as durable at its reply as in a batch.
  */
 import { isUnreachable } from '../lib/unreachable.js';
 import type { Queryable } from './db.js';
@@ -27,6 +31,7 @@ export type Transact = <T>(work: (client: Queryable) => Promise<T>) => Promise<T
 
 interface Pending {
   work: (client: Queryable) => Promise<unknown>;
+  oneStatement: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -35,6 +40,14 @@ interface Pending {
 export interface WriteCoalescerOptions {
   /** Most writes in one transaction; the rest go in the next. Default 64. */
   maxBatch?: number;
+  /** Where a lone one-statement write is sent without a transaction (the pool); absent: in a transaction too. */
+  direct?: Queryable;
+}
+
+/** Options of one write. */
+export interface SubmitOptions {
+  /** The write is one statement (other statements it sends only read): alone, it needs no transaction. */
+  oneStatement?: boolean;
 }
 
 /** Batches writes into one transaction per turn (see the file header). */
@@ -44,16 +57,18 @@ export class WriteCoalescer {
   private scheduled = false;
   private readonly maxBatch: number;
   /** Transactions committed or failed so far, and writes they carried (tests, metrics). */
-  readonly counts = { batches: 0, writes: 0, fallbacks: 0 };
+  readonly counts = { batches: 0, writes: 0, fallbacks: 0, untransacted: 0 };
+  private readonly direct: Queryable | undefined;
 
   constructor(private readonly transact: Transact, options: WriteCoalescerOptions = {}) {
     this.maxBatch = options.maxBatch ?? 64;
+    this.direct = options.direct;
   }
 
   /** Runs `work` in the next batch; settles after that batch's transaction ended. */
-  submit<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+  submit<T>(work: (client: Queryable) => Promise<T>, options: SubmitOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ work, oneStatement: options.oneStatement === true, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -84,6 +99,16 @@ export class WriteCoalescer {
   private async runBatch(batch: Pending[]): Promise<void> {
     this.counts.batches += 1;
     this.counts.writes += batch.length;
+    const [only] = batch;
+    if (only && batch.length === 1 && only.oneStatement && this.direct) {
+      this.counts.untransacted += 1;
+      try {
+        only.resolve(await only.work(this.direct));
+      } catch (error) {
+        only.reject(error);
+      }
+      return;
+    }
     let results: unknown[];
     try {
       results = await this.transact(async (client) => {

@@ -173,13 +173,14 @@ function processFailure(outcome: TaskProcessOutcome): { result: TaskRunResult; e
 
 /**
  * The task instances applyTaskResult needs: the run's other instances only when a success skips some of them
- * (branch, short-circuit, LatestOnly); otherwise the finished instance alone. Reading the whole run for every
- * attempt made each task cost O(tasks in the run) in database reads.
+ * (branch, short-circuit, LatestOnly); otherwise the instance as startTry returned it, not read again: what the
+ * result needs of it (running on this try, its max tries) changes while it runs only by a clear (restarting) or
+ * a state set by hand, and finishTry's compare-and-set decides those. Reading the whole run for every attempt
+ * made each task cost O(tasks in the run) in database reads.
  */
-async function instancesForResult(store: MetadataStore, run: DagRunRecord, key: TaskInstanceKey, result: TaskRunResult): Promise<TaskInstanceRecord[]> {
+async function instancesForResult(store: MetadataStore, run: DagRunRecord, started: TaskInstanceRecord, result: TaskRunResult): Promise<TaskInstanceRecord[]> {
   if (result.state === 'success' && (result.skipTaskIds.length > 0 || result.followTaskIds !== null)) return store.listTaskInstances(run);
-  const own = await store.getTaskInstance(key);
-  return own ? [own] : [];
+  return [started];
 }
 
 /** Runs one attempt of `key` on try `tryNumber`. Never throws for task failures. */
@@ -335,7 +336,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
   let retryAt: number | null = null;
   let rescheduleAt: number | null = null;
   try {
-    const tis = await instancesForResult(ctx.store, run, key, result);
+    const tis = await instancesForResult(ctx.store, run, instance, result);
     const decision = applyTaskResult(entry.spec, tis, {
       taskId: key.taskId,
       mapIndex: key.mapIndex,
