@@ -38,7 +38,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       'no-empty': ['error', { allowEmptyCatch: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -48,6 +48,18 @@ export default tseslint.config(
     },
   },
   ...boundaries,
+  // The web UI (ui/, built by Vite) runs in the browser: it may import only its own files, React and the pure core.
+  {
+    files: ['ui/src/**/*.ts', 'ui/src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'pg', 'ioredis', 'execa', 'fastify'], message: 'ui/ runs in the browser: it talks to the server through its API only.' },
+          { group: ['../../src/*', '!../../src/dag'], message: 'ui/ may import only src/dag (the pure core) from the server code.' },
+        ],
+      }],
+    },
+  },
   {
     files: ['bin/**/*.js', 'scripts/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },

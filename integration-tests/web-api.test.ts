@@ -194,8 +194,15 @@ describe('the UI reads', () => {
     const last = await call('GET', '/dagbridge/api/v1/ui/dags/last-runs');
     expect(last.status).toBe(200);
     expect((last.body.last_runs as Record<string, unknown[]>).etl).toHaveLength(2);
+    const next = await call('GET', '/dagbridge/api/v1/ui/dags/last-runs?dag_ids=etl');
+    expect(Object.keys(next.body.next_runs as object)).toEqual(['etl']);
     const grid = await call('GET', '/dagbridge/api/v1/ui/dags/etl/grid');
-    expect(grid.body.cells).toMatchObject({ api_run_1: { extract: { state: 'none', count: 1 }, load: { state: 'none', count: 1 } } });
+    const body = grid.body as { runs: Array<{ dag_run_id: string }>; tasks: Array<{ task_id: string; mapped: boolean }>; states: string[]; legend: Record<string, string> };
+    const run = body.runs.findIndex((r) => r.dag_run_id === 'api_run_1');
+    expect(run).toBeGreaterThanOrEqual(0);
+    const cell = (taskId: string): string | undefined => body.legend[body.states[body.tasks.findIndex((t) => t.task_id === taskId)]?.[run] ?? ''];
+    expect([cell('extract'), cell('load')]).toEqual(['none', 'none']);
+    expect(body.states.every((row) => row.length === body.runs.length)).toBe(true);
     expect((await call('GET', '/dagbridge/api/v1/ui/dags/nope/grid')).status).toBe(404);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * The UI in a real headless Chromium (Debian's chromium, driven by playwright-core): a User logs in, pauses and
- * unpauses a DAG from the list, triggers the DAG from the form, and sees the new run in the DAG's page; a
- * Viewer's trigger is refused with the role named; logging out ends the session.
+ * The UI in a real headless Chromium (Debian's chromium, driven by playwright-core) on an in-process webserver
+ * with a Redis queue picture: a User logs in, pauses and unpauses a DAG from the list, triggers the DAG from the
+ * form, and sees the new run in the DAG's page; logging out ends the session. One test per role boundary: a
+ * Viewer cannot trigger or mark, a User cannot drain a worker or requeue a dead letter (Op), an Op cannot read the
+ * audit log (Admin). Runs that really execute are in web-ui-run.test.ts.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ConnectionTable } from '../src/connections/connection-table.js';
 import { generateFernetKey } from '../src/lib/fernet.js';
 import { silentLogger } from '../src/lib/logger.js';
@@ -17,14 +18,12 @@ import { Authenticator } from '../src/web/auth.js';
 import { hashPassword } from '../src/web/passwords.js';
 import type { WebContext } from '../src/web/routes.js';
 import { buildWebServer, listenWebServer, type WebServer } from '../src/web/server.js';
+import { launchChromium, logIn as logInAt, PASSWORD, shots } from './support/browser.js';
 import { createMigratedDatabase, dagSpec, type TestDatabase } from './support/database.js';
 import { DEAD_REASON, REFUSAL, openTestQueue, seedQueueFixture } from './support/web-queue-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const marksDag = dagSpec('marks_dag', { schedule: { type: 'none' } });
-const shots = process.env.DAGBRIDGE_SCREENSHOTS ?? '/tmp';
 const fernetKey = generateFernetKey();
-const PASSWORD = 'a browser password';
 let db: TestDatabase;
 let store: PgStore;
 let server: WebServer;
@@ -34,7 +33,6 @@ let closeQueue: () => Promise<void>;
 let queue: RedisTaskQueue;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
   db = await createMigratedDatabase('web_ui');
   store = new PgStore(db.pool);
   const opened = await openTestQueue('web-ui');
@@ -46,17 +44,16 @@ beforeAll(async () => {
   await insertUser(db.pool, 'alice', 'User', await hashPassword(PASSWORD));
   await insertUser(db.pool, 'victor', 'Viewer', await hashPassword(PASSWORD));
   await insertUser(db.pool, 'olga', 'Op', await hashPassword(PASSWORD));
+  await insertUser(db.pool, 'ada', 'Admin', await hashPassword(PASSWORD));
   await new ConnectionTable(db.pool, fernetKey).add({ connId: 'warehouse', connType: 'postgres', description: null, host: 'db.internal', schema: 'dw', login: 'etl', password: 'pw-in-the-db', port: 5432, extra: '{"api_key": "k-123", "sslmode": "require"}' });
   const context: WebContext = {
-    store, pool: db.pool, queue, auth: new Authenticator(db.pool), log: silentLogger, leaseMs: 30_000,
+    // A long lease: the fixture's worker w1 heartbeats once, and must still count as running at the last test.
+    store, pool: db.pool, queue, auth: new Authenticator(db.pool), log: silentLogger, leaseMs: 600_000,
     now: Date.now, notify: async () => undefined, scheduleSemantics: null, fernetKey,
   };
   server = await buildWebServer(context);
   url = await listenWebServer(server, context, { host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -67,13 +64,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function logIn(page: Page, username: string): Promise<void> {
-  await page.goto(`${url}/#/login`);
-  await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login button[type=submit]');
-  await page.waitForSelector('tr[data-dag="browser_dag"]');
-}
+const logIn = (page: Page, username: string): Promise<void> => logInAt(page, url, username, 'tr[data-dag="browser_dag"]');
 
 describe('the UI in Chromium', () => {
   it('logs in, pauses and unpauses, triggers a DAG and sees its run, logs out', async () => {
@@ -144,6 +135,11 @@ describe('the UI in Chromium', () => {
     await page.click('tr[data-worker="w1"] button.drain');
     await expect.poll(() => page.textContent('#flash')).toContain('has role User; this needs Op');
     expect((await store.listWorkers())[0]?.requestedAction).toBeNull();
+    await page.goto(`${url}/#/queues`);
+    await page.click('#flash .dismiss');
+    await page.click('section.dead-letters[data-queue="default"] button.requeue');
+    await expect.poll(() => page.textContent('#flash')).toContain('has role User; this needs Op');
+    expect((await queue.stats(['default']))[0]).toMatchObject({ deadLettered: 1 });
     await page.click('#logout');
     await page.waitForSelector('#login');
 
@@ -182,6 +178,24 @@ describe('the UI in Chromium', () => {
     expect(await page.textContent('#main')).not.toContain('pw-in-the-db');
     expect(await page.textContent('#main')).not.toContain('k-123');
     await page.screenshot({ path: `${shots}/dagbridge-ui-connections.png` });
+    await page.close();
+  });
+
+  it('shows the audit log to an Admin; an Op has no such page', async () => {
+    const page = await browser.newPage();
+    await logIn(page, 'olga');
+    expect(await page.$('#nav a[href="#/audit"]')).toBeNull();
+    await page.goto(`${url}/#/audit`);
+    await expect.poll(() => page.textContent('#main')).toContain('has role Op; this needs Admin');
+    await page.click('#logout');
+    await page.waitForSelector('#login');
+
+    await logIn(page, 'ada');
+    await page.click('#nav a[href="#/audit"]');
+    await page.waitForSelector('#audit tr[data-event="login"]');
+    // Earlier tests' changes are rows: alice's pause and trigger.
+    await page.waitForSelector('#audit tr[data-event="paused"]');
+    await page.screenshot({ path: `${shots}/dagbridge-ui-audit.png` });
     await page.close();
   });
 });

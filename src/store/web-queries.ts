@@ -444,14 +444,63 @@ export async function listAuditPage(client: Queryable, filter: AuditFilter): Pro
   };
 }
 
-/** Task instance states of a DAG's latest `limit` runs, counted per run, task and state (the UI's grid). */
-export async function gridStates(client: Queryable, dagId: string, limit: number): Promise<Array<{ runId: string; taskId: string; state: string; count: number }>> {
-  const rows = await client.query<{ run_id: string; task_id: string; state: string; n: string }>(
-    `WITH runs AS (SELECT run_id FROM dag_runs WHERE dag_id = $1
-                    ORDER BY COALESCE(logical_date, run_after) DESC, run_after DESC, run_id DESC LIMIT $2)
-     SELECT ti.run_id, ti.task_id, ti.state, count(*) AS n FROM task_instances ti JOIN runs USING (run_id)
-      WHERE ti.dag_id = $1 GROUP BY ti.run_id, ti.task_id, ti.state`,
+/** One run of the UI's grid, oldest first. */
+export interface GridRun {
+  runId: string;
+  state: string;
+  runType: string;
+  logicalDate: string | null;
+}
+
+/** One task's row of the UI's grid: for each run it has instances in, the run's position and the cell. */
+export interface GridTaskRow {
+  taskId: string;
+  /** Positions in the runs list (oldest first, 0-based), ascending. */
+  positions: number[];
+  /** Per position, the 1-based rank in `attention` of the state most in need of attention among its instances. */
+  ranks: number[];
+  /** Per position, how many instances (more than one only for a mapped task). */
+  counts: number[];
+}
+
+/**
+ * A DAG's latest `limit` runs (oldest first) and, per task, the cell of each run: the task's instances counted,
+ * and the state that comes first in `attention` (a mapped task's instances in one cell; states not in the list
+ * rank last). One row per task, aggregated in PostgreSQL, so a 1,000-task DAG with 50 runs is 1,000 rows.
+ */
+export async function gridRows(client: Queryable, dagId: string, limit: number, attention: readonly string[]): Promise<{ runs: GridRun[]; tasks: GridTaskRow[] }> {
+  const runs = await client.query<{ run_id: string; state: string; run_type: string; logical_date: string | null }>(
+    `SELECT run_id, state, run_type, ${isoSql('logical_date')} AS logical_date FROM (
+       SELECT * FROM dag_runs WHERE dag_id = $1
+        ORDER BY COALESCE(logical_date, run_after) DESC, run_after DESC, run_id DESC LIMIT $2) r
+      ORDER BY COALESCE(logical_date, run_after), run_after, run_id`,
     [dagId, limit],
   );
-  return rows.rows.map((row) => ({ runId: row.run_id, taskId: row.task_id, state: row.state, count: Number(row.n) }));
+  const runIds = runs.rows.map((row) => row.run_id);
+  const cells = await client.query<{ task_id: string; positions: number[]; ranks: number[]; counts: number[] }>(
+    `WITH runs AS (SELECT run_id, ord - 1 AS pos FROM unnest($2::text[]) WITH ORDINALITY AS x(run_id, ord)),
+          cells AS (SELECT ti.task_id, runs.pos, min(COALESCE(array_position($3::text[], ti.state), $4)) AS rank, count(*)::int AS n
+                      FROM task_instances ti JOIN runs ON runs.run_id = ti.run_id
+                     WHERE ti.dag_id = $1 GROUP BY ti.task_id, runs.pos)
+     SELECT task_id, array_agg(pos ORDER BY pos) AS positions, array_agg(rank ORDER BY pos) AS ranks, array_agg(n ORDER BY pos) AS counts
+       FROM cells GROUP BY task_id`,
+    [dagId, runIds, attention, attention.length + 1],
+  );
+  return {
+    runs: runs.rows.map((row) => ({ runId: row.run_id, state: row.state, runType: row.run_type, logicalDate: row.logical_date })),
+    tasks: cells.rows.map((row) => ({ taskId: row.task_id, positions: row.positions.map(Number), ranks: row.ranks.map(Number), counts: row.counts.map(Number) })),
+  };
+}
+
+/** The latest scheduled or backfill run of each DAG (the DAG list's next run is computed from it). */
+export async function lastAutomatedRuns(client: Queryable, dagIds: readonly string[]): Promise<Map<string, { logicalDate: string; dataIntervalStart: string | null; dataIntervalEnd: string | null }>> {
+  const rows = await client.query<{ dag_id: string; logical_date: string; data_interval_start: string | null; data_interval_end: string | null }>(
+    `SELECT ids.dag_id, ${isoSql('r.logical_date')} AS logical_date, ${isoSql('r.data_interval_start')} AS data_interval_start, ${isoSql('r.data_interval_end')} AS data_interval_end
+       FROM unnest($1::text[]) AS ids(dag_id)
+       CROSS JOIN LATERAL (SELECT x.logical_date, x.data_interval_start, x.data_interval_end FROM dag_runs x
+                            WHERE x.dag_id = ids.dag_id AND x.run_type IN ('scheduled', 'backfill') AND x.logical_date IS NOT NULL
+                            ORDER BY x.logical_date DESC LIMIT 1) r`,
+    [dagIds],
+  );
+  return new Map(rows.rows.map((row) => [row.dag_id, { logicalDate: row.logical_date, dataIntervalStart: row.data_interval_start, dataIntervalEnd: row.data_interval_end }]));
 }

@@ -136,6 +136,8 @@ export function registerTaskInstanceRoutes(routes: Routes): void {
       only_failed: z.boolean().default(true),
       only_running: z.boolean().default(false),
       reset_dag_runs: z.boolean().default(true),
+      // Airflow's "Recursive" (DAG.clear's include_dependent_dags): follow ExternalTaskMarkers into other DAGs.
+      include_subdags: z.boolean().default(false),
     }).passthrough().refine((body) => !(body.only_failed && body.only_running), { message: 'only_failed and only_running both are set to True: set only_failed to false to clear only running task instances', path: ['only_running'] }),
   }, async ({ params, body, audit }) => {
     const run = await runOr404(context, params.dag_id, body.dag_run_id);
@@ -148,8 +150,9 @@ export function registerTaskInstanceRoutes(routes: Routes): void {
       const eachSpec = each.runId === run.runId ? spec : await specOf(context, each);
       const known = new Set(eachSpec.tasks.map((t) => t.taskId));
       const taskIds = new Set([...picked.selected].filter((id) => known.has(id)));
-      // As `dagbridge tasks clear`: with the downstream, the tasks ExternalTaskMarkers point at in other DAGs too.
-      plan.push(...(body.include_downstream ? await planClear(context.store, each, eachSpec, taskIds) : [{ run: each, spec: eachSpec, taskIds }]));
+      // As `dagbridge tasks clear`: with the downstream (or include_subdags, Airflow's "Recursive"), the tasks
+      // ExternalTaskMarkers point at in other DAGs too.
+      plan.push(...(body.include_downstream || body.include_subdags ? await planClear(context.store, each, eachSpec, taskIds) : [{ run: each, spec: eachSpec, taskIds }]));
     }
     const parts = await clearTargets(context.store, plan, body.only_failed ? 'failed' : body.only_running ? 'running' : 'all');
     const targets = parts.flatMap((part) => part.targets.map((ti) => ({ ti, run: part.run })));
