@@ -2,7 +2,7 @@
  * A migrated database per test, quickly: the migrations are applied once to a template database named after
  * their checksums (`dagbridge_tpl_<hash>`, kept between runs and shared by test processes), and each test
  * database is `CREATE DATABASE x TEMPLATE tpl` (a file copy, milliseconds) instead of running the migrations.
- * A template of other migrations is dropped when a new one is built.
+ * When a new template is built, templates of other migrations beyond the newest few are dropped.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -15,6 +15,9 @@ import { dagOf, task } from '../../src/dag/spec-fixtures.js';
 
 /** Advisory lock (on the admin database) held while a template is built. */
 const TEMPLATE_LOCK_KEY = '7237005577332262214';
+
+/** Templates of other migrations left in place when a new one is built (the rest are dropped). */
+const KEPT_TEMPLATES = 3;
 
 let template: Promise<string> | undefined;
 
@@ -45,7 +48,12 @@ async function buildTemplate(): Promise<string> {
     try {
       const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (exists.rowCount) return name;
-      const stale = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'dagbridge\\_tpl\\_%'`);
+      // Keep the newest templates of other migrations: other checkouts on the same server (a branch with one
+      // more migration) may be cloning theirs right now.
+      const stale = await admin.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname LIKE 'dagbridge\\_tpl\\_%' ORDER BY oid DESC OFFSET $1`,
+        [KEPT_TEMPLATES],
+      );
       for (const row of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
       // Build under a temporary name and rename at the end, so a half-built template is never used.
       const building = `${name}_building`;
