@@ -43,8 +43,19 @@ export function DagsPage({ me }: { me: Me }) {
     return { dags: dags.dags, total: dags.total_entries, errors: errors.import_errors, lastRuns: runs.last_runs, nextRuns: runs.next_runs };
   }, [search, tags]);
 
+  // What the user last asked for, shown until a read after the PATCH answers: a second click before that read
+  // toggles what the checkbox shows, not the listing read before the first click.
+  const [asked, setAsked] = useState<Record<string, boolean>>({});
+  const paused = (dag: Dag): boolean => asked[dag.dag_id] ?? dag.is_paused;
   const togglePause = (dag: Dag): void => {
-    void flash.run(() => api('PATCH', `${paths.dag(dag.dag_id)}?update_mask=is_paused`, { is_paused: !dag.is_paused }), () => `${dag.is_paused ? 'unpaused' : 'paused'} ${dag.dag_id}`, reload);
+    const want = !paused(dag);
+    setAsked((a) => ({ ...a, [dag.dag_id]: want }));
+    const settle = async (): Promise<void> => {
+      await reload();
+      setAsked((a) => (a[dag.dag_id] === want ? Object.fromEntries(Object.entries(a).filter(([id]) => id !== dag.dag_id)) : a));
+    };
+    // flash.run shows a failure and does not throw; the read after it shows the server's state either way.
+    void flash.run(() => api('PATCH', `${paths.dag(dag.dag_id)}?update_mask=is_paused`, { is_paused: want }), () => `${want ? 'paused' : 'unpaused'} ${dag.dag_id}`).then(settle);
   };
 
   return (
@@ -66,7 +77,7 @@ export function DagsPage({ me }: { me: Me }) {
               const next = data.nextRuns[d.dag_id];
               return (
                 <tr key={d.dag_id} data-dag={d.dag_id}>
-                  <td><input type="checkbox" className="pause" data-dag={d.dag_id} checked={d.is_paused} disabled={!atLeast(me, 'User')} title={d.is_paused ? 'paused: click to unpause' : 'active: click to pause'} onChange={() => togglePause(d)} /></td>
+                  <td><input type="checkbox" className="pause" data-dag={d.dag_id} checked={paused(d)} disabled={!atLeast(me, 'User')} title={paused(d) ? 'paused: click to unpause' : 'active: click to pause'} onChange={() => togglePause(d)} /></td>
                   <td><a href={`#/dags/${enc(d.dag_id)}`}>{d.dag_id}</a>{d.description && <div className="muted">{d.description}</div>}</td>
                   <td>{d.timetable_description ?? ''}</td>
                   <td className="next-run" title={next?.logical_date ? `logical date ${when(next.logical_date)}` : ''}>{next?.run_after ? when(next.run_after) : ''}</td>
