@@ -6,8 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { DagSpec } from '../src/dag/bundle.js';
+import { nextDagRunInfo, scheduleSettingsOf } from '../src/dag/schedule.js';
 import { generateFernetKey } from '../src/lib/fernet.js';
 import type { PgStore } from '../src/store/pg-store.js';
+import { lastAutomatedRuns } from '../src/store/web-queries.js';
+import { isoOrNull } from '../src/web/airflow-json.js';
 import { airflowContractErrors } from './support/airflow-contract.js';
 import { bundleOf, dagSpec, taskSpec, type TestDatabase } from './support/database.js';
 import { openWebApi, webApiClient, type WebApiFixture } from './support/web-api.js';
@@ -194,8 +197,15 @@ describe('the UI reads', () => {
     const last = await call('GET', '/dagbridge/api/v1/ui/dags/last-runs');
     expect(last.status).toBe(200);
     expect((last.body.last_runs as Record<string, unknown[]>).etl).toHaveLength(2);
-    const next = await call('GET', '/dagbridge/api/v1/ui/dags/last-runs?dag_ids=etl');
-    expect(Object.keys(next.body.next_runs as object)).toEqual(['etl']);
+    const next = await call('GET', '/dagbridge/api/v1/ui/dags/last-runs?dag_ids=etl,report');
+    // The next run read from the scheduling fields alone is the one the whole spec gives.
+    const lastAutomated = (await lastAutomatedRuns(db.pool, ['etl'])).get('etl') ?? null;
+    const expected = nextDagRunInfo(scheduleSettingsOf(etl), lastAutomated, T0 + 60_000);
+    expect(expected).not.toBeNull();
+    expect(next.body.next_runs).toEqual({
+      etl: { logical_date: isoOrNull(expected!.logicalDate), run_after: isoOrNull(expected!.runAfter) },
+      report: null,
+    });
     const grid = await call('GET', '/dagbridge/api/v1/ui/dags/etl/grid');
     const body = grid.body as { runs: Array<{ dag_run_id: string }>; tasks: Array<{ task_id: string; mapped: boolean }>; states: string[]; legend: Record<string, string> };
     const run = body.runs.findIndex((r) => r.dag_run_id === 'api_run_1');

@@ -60,8 +60,11 @@ export function defaultSemantics(airflowStyle: 2 | 3): ScheduleSemantics {
   return airflowStyle === 3 ? 'trigger' : 'data_interval';
 }
 
+/** The fields of a bundle `DagSpec` that decide its schedule. */
+export type DagScheduleFields = Pick<DagSpec, 'schedule' | 'startDate' | 'endDate' | 'catchup' | 'timezone' | 'airflowStyle'>;
+
 /** {@link ScheduleSettings} from a bundle `DagSpec`; `semantics` defaults from its `airflowStyle`. */
-export function scheduleSettingsOf(dag: DagSpec, semantics: ScheduleSemantics = defaultSemantics(dag.airflowStyle)): ScheduleSettings {
+export function scheduleSettingsOf(dag: DagScheduleFields, semantics: ScheduleSemantics = defaultSemantics(dag.airflowStyle)): ScheduleSettings {
   return { schedule: dag.schedule, startDate: dag.startDate, endDate: dag.endDate, catchup: dag.catchup, timezone: dag.timezone, semantics };
 }
 

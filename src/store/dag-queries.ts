@@ -2,6 +2,7 @@
  * DAGs, their content-addressed versions and import errors.
  */
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import type { DagScheduleFields } from '../dag/schedule.js';
 import type { DagRecord, SyncReport } from '../ports/metadata-store.js';
 import type { Queryable } from './db.js';
 import { jsonParam, toMs } from './rows.js';
@@ -123,6 +124,18 @@ export async function listDags(client: Queryable): Promise<DagRecord[]> {
 export async function getDag(client: Queryable, dagId: string): Promise<DagRecord | null> {
   const result = await client.query<DagRow>(`${DAG_SELECT} WHERE d.dag_id = $1`, [dagId]);
   return result.rows[0] ? mapDag(result.rows[0]) : null;
+}
+
+/** The scheduling fields of the current version of each DAG of `dagIds` (not the whole spec), by DAG id. */
+export async function dagScheduleFields(client: Queryable, dagIds: readonly string[]): Promise<Map<string, DagScheduleFields>> {
+  const result = await client.query<{ dag_id: string; fields: DagScheduleFields }>(
+    `SELECT d.dag_id, jsonb_build_object('schedule', v.spec->'schedule', 'startDate', v.spec->'startDate', 'endDate', v.spec->'endDate',
+            'catchup', v.spec->'catchup', 'timezone', v.spec->'timezone', 'airflowStyle', v.spec->'airflowStyle') AS fields
+       FROM dags d JOIN dag_versions v ON v.dag_id = d.dag_id AND v.version_hash = d.version_hash
+      WHERE d.dag_id = ANY($1::text[])`,
+    [dagIds],
+  );
+  return new Map(result.rows.map((row) => [row.dag_id, row.fields]));
 }
 
 export async function getDagVersion(client: Queryable, dagId: string, versionHash: string): Promise<DagSpec | null> {

@@ -8,9 +8,9 @@
  * the state most in need of attention (`ATTENTION`, first wins).
  */
 import { z } from 'zod';
-import type { DagSpec } from '../dag/bundle.js';
-import { customScheduleOf, nextDagRunInfo, scheduleSettingsOf, type LastAutomatedRun, type ScheduleSemantics } from '../dag/schedule.js';
+import { customScheduleOf, nextDagRunInfo, scheduleSettingsOf, type DagScheduleFields, type LastAutomatedRun, type ScheduleSemantics } from '../dag/schedule.js';
 import { activeDagIds, gridRows, lastAutomatedRuns, latestRunsByDag } from '../store/web-queries.js';
+import { dagScheduleFields } from '../store/dag-queries.js';
 import { isoOrNull } from './airflow-json.js';
 import { dagOr404, runOr404, specOf } from './api-dags.js';
 import { ApiError } from './problem.js';
@@ -55,10 +55,10 @@ export function registerUiRoutes(routes: Routes): void {
     for (const [dagId, runs] of latest) out[dagId] = runs.map((r) => ({ dag_run_id: r.runId, state: r.state }));
     const next: Record<string, { logical_date: string | null; run_after: string | null } | null> = {};
     if (query.dag_ids) {
-      const last = await lastAutomatedRuns(context.pool, ids);
+      const [last, fields] = await Promise.all([lastAutomatedRuns(context.pool, ids), dagScheduleFields(context.pool, ids)]);
       for (const dagId of ids) {
-        const dag = await context.store.getDag(dagId);
-        if (dag) next[dagId] = nextRunOf(dag.spec, last.get(dagId) ?? null, context.scheduleSemantics, context.now());
+        const dag = fields.get(dagId);
+        if (dag) next[dagId] = nextRunOf(dag, last.get(dagId) ?? null, context.scheduleSemantics, context.now());
       }
     }
     return { last_runs: out, next_runs: next };
@@ -109,7 +109,7 @@ export function registerUiRoutes(routes: Routes): void {
  * The next automated run (Airflow's `next_dagrun` and `next_dagrun_create_after`), or null: none, or a custom
  * timetable (its Python decides, in the scheduler).
  */
-function nextRunOf(spec: DagSpec, last: LastAutomatedRun | null, semantics: ScheduleSemantics | null, now: number): { logical_date: string | null; run_after: string | null } | null {
+function nextRunOf(spec: DagScheduleFields, last: LastAutomatedRun | null, semantics: ScheduleSemantics | null, now: number): { logical_date: string | null; run_after: string | null } | null {
   if (spec.schedule.type === 'none' || customScheduleOf(spec.schedule)) return null;
   try {
     const info = nextDagRunInfo(scheduleSettingsOf(spec, semantics ?? undefined), last, now);
