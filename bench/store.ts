@@ -14,10 +14,10 @@ import { migrate } from '../src/store/migrate.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { dagVersionHash } from '../src/store/version-hash.js';
 import { bundleOf, dagSpec, taskSpec } from '../integration-tests/support/database.js';
+import { positiveIntOption } from './support/args.js';
 
 const adminUrl = process.env.DAGBRIDGE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const argIndex = process.argv.indexOf('--instances');
-const instances = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 2000;
+const instances = positiveIntOption('instances', 2000);
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
