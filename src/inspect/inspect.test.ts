@@ -160,6 +160,14 @@ describe('tasks why', () => {
     ]);
   });
 
+  it('says a task run by a standalone process runs there, not on a lost worker', () => {
+    const target = ti('extract', { state: 'running', tryNumber: 1, workerId: 'standalone-node-1-77', hostname: 'node-1', pid: 77, startDate: NOW - 5_000 });
+    expect(why({ ti: target, workers: [] }).reasons).toEqual([
+      { kind: 'running', message: 'it is running: try 1 on worker standalone-node-1-77 (node-1, pid 77) since 2024-01-01T11:59:55.000Z (5s)' },
+      { kind: 'standalone', message: 'it runs inside the standalone process standalone-node-1-77 (no worker registry in standalone); if that process stops, the next dagbridge standalone on this database hands it back' },
+    ]);
+  });
+
   it('says a finished instance is finished', () => {
     const target = ti('extract', { state: 'failed', tryNumber: 3, note: 'exit code 3' });
     expect(why({ ti: target }).reasons).toEqual([{ kind: 'finished', message: 'it is failed (finished after try 3): exit code 3' }]);

@@ -12,7 +12,7 @@ import type { PreviousRun } from '../dag/depends-on-past.js';
 import type { MapInputLength } from '../dag/mapping.js';
 import { FINISHED_STATES, type TaskInstanceState } from '../dag/states.js';
 import type { DagRecord, DagRunRecord, TaskInstanceRecord } from '../ports/metadata-store.js';
-import type { WorkerRecord } from '../ports/worker-registry.js';
+import { STANDALONE_WORKER_PREFIX, type WorkerRecord } from '../ports/worker-registry.js';
 import { eligibleWorkers, ineligibility, workerDisplayState } from './workers-view.js';
 
 /** Where the task instance's message is in Redis (for a `queued` instance). */
@@ -48,6 +48,7 @@ export type WhyKind =
   | 'finished'
   | 'running'
   | 'worker_lost'
+  | 'standalone'
   | 'restarting'
   | 'run_finished'
   | 'run_queued'
@@ -205,7 +206,9 @@ export function explainTaskInstance(input: WhyInput): WhyReport {
       ? { kind: 'running', message: `it is running: try ${ti.tryNumber} on worker ${ti.workerId ?? '?'} (${ti.hostname ?? '?'}, pid ${ti.pid ?? '?'})${since}` }
       : { kind: 'restarting', message: `it was cleared while running on worker ${ti.workerId ?? '?'}; that worker's result becomes a retry` });
     const state = worker ? workerDisplayState(worker, now, leaseMs) : null;
-    if (!worker || state === 'lost' || state === 'stopped') {
+    if (!worker && ti.workerId?.startsWith(STANDALONE_WORKER_PREFIX)) {
+      reasons.push({ kind: 'standalone', message: `it runs inside the standalone process ${ti.workerId} (no worker registry in standalone); if that process stops, the next dagbridge standalone on this database hands it back` });
+    } else if (!worker || state === 'lost' || state === 'stopped') {
       reasons.push({ kind: 'worker_lost', message: worker
         ? `its worker ${worker.workerId} is ${state} (last heartbeat ${inSeconds(now - worker.lastHeartbeatAt)} ago): the scheduler's housekeeping hands the task back for another worker`
         : `its worker ${ti.workerId ?? '?'} is not registered: the scheduler's housekeeping hands the task back for another worker` });

@@ -4,6 +4,12 @@
  */
 
 /** What an operator asks a worker to do (`dagbridge workers drain|shutdown`). */
+/**
+ * The worker id prefix of a `dagbridge standalone` process: it runs tasks itself and is not in the worker
+ * registry; a later standalone process hands back what a stopped one left running.
+ */
+export const STANDALONE_WORKER_PREFIX = 'standalone-';
+
 export type WorkerAction = 'drain' | 'shutdown' | 'cold_shutdown';
 
 /** Lifecycle state a worker reports. */

@@ -21,13 +21,13 @@ import { localAttemptExecutor } from './local-attempts.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { LoopStats } from '../scheduler/scheduler-loop.js';
 import type { DagRunRecord, MetadataStore, WorkerIdentity } from '../ports/metadata-store.js';
+import { STANDALONE_WORKER_PREFIX } from '../ports/worker-registry.js';
 import type { AttemptContext } from '../worker/attempt.js';
 import { runDagCallback, runDagRunListener } from '../worker/dag-callback.js';
 import type { DagRunHook } from '../dag/dag-run-listeners.js';
 import { runOutcome, type RunOutcome } from './run-watch.js';
 
 /** Worker ids of standalone processes start with this (recovery hands back only their tasks). */
-export const STANDALONE_WORKER_PREFIX = 'standalone-';
 
 /** Settings and collaborators of the standalone service. */
 export interface StandaloneServiceOptions {
