@@ -110,11 +110,10 @@ def execute(args, stdin, load=None):
 
 def redact_result(result):
     """The result with secrets masked where Airflow masks them: the error's message and traceback (as logged),
-    and the rendered template fields (as ``RenderedTaskInstanceFields`` stores them)."""
-    if not secrets_masker.active():
-        return result
+    and the rendered template fields (as ``RenderedTaskInstanceFields`` stores them). Values under a sensitive
+    name (``env={"API_PASSWORD": ...}``) are masked even when no secret was registered."""
     error = result.get("error")
-    if isinstance(error, dict):
+    if isinstance(error, dict) and secrets_masker.active():
         for key in ("message", "traceback"):
             if isinstance(error.get(key), str):
                 error[key] = secrets_masker.redact_text(error[key])

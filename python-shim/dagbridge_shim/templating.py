@@ -11,6 +11,7 @@ Jinja2 is imported only when a value needs it (it contains ``{{``, ``{%`` or ``{
 treatment Jinja would give them (newlines normalised, one trailing newline dropped; literal evaluation in native
 mode) without the import, so a task without templates starts fast and runs on a bare interpreter.
 """
+import json
 import os
 
 from dagbridge_shim import log
@@ -287,15 +288,47 @@ def render_map_index(op, context):
     return None if value is None else str(value)[:MAP_INDEX_NAME_LIMIT]
 
 
+#: Airflow's ``[core] max_templated_field_length`` default (2.9 and later).
+DEFAULT_MAX_TEMPLATED_FIELD_LENGTH = 4096
+
+
+def max_templated_field_length(environ=None):
+    """``AIRFLOW__CORE__MAX_TEMPLATED_FIELD_LENGTH``, or Airflow's default when it is unset or not a number."""
+    raw = (os.environ if environ is None else environ).get("AIRFLOW__CORE__MAX_TEMPLATED_FIELD_LENGTH", "")
+    try:
+        return int(raw) if raw.strip() else DEFAULT_MAX_TEMPLATED_FIELD_LENGTH
+    except ValueError:
+        return DEFAULT_MAX_TEMPLATED_FIELD_LENGTH
+
+
+def serialize_template_field(value, max_length):
+    """One rendered field as Airflow 2.10.5 stores it (airflow/serialization/helpers.py): a value JSON cannot
+    hold becomes its ``str``; one whose ``str`` is longer than ``max_length`` becomes Airflow's "Truncated." text
+    with the repr of its first ``max_length - 79`` characters. Secrets are masked afterwards by name."""
+    try:
+        json.dumps(value)
+    except (TypeError, OverflowError, ValueError):
+        value = str(value)
+    else:
+        if not value:
+            return value
+    serialized = str(value)
+    if len(serialized) > max_length:
+        return ("Truncated. You can change this behaviour in [core]max_templated_field_length. "
+                f"{serialized[:max_length - 79]!r}... ")
+    return value
+
+
 def rendered_fields(op):
-    """``{field: value}`` of the rendered template fields, JSON-safe (what Airflow stores as rendered fields:
-    values JSON cannot hold become their ``str``)."""
+    """``{field: value}`` of the rendered template fields as Airflow stores them (``serialize_template_field``),
+    JSON-safe."""
     fields = getattr(op, "template_fields", ()) or ()
     if isinstance(fields, str):
         fields = (fields,)
+    max_length = max_templated_field_length()
     result = {}
     for name in fields:
-        result[name] = json_safe(getattr(op, name, None))
+        result[name] = json_safe(serialize_template_field(getattr(op, name, None), max_length))
     return result
 
 

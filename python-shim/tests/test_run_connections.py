@@ -137,6 +137,18 @@ class MaskingTest(unittest.TestCase):
         ''', env)
         self.assertEqual(value, "p@ss before, partial *** after\ntail ***")
 
+    def test_rendered_fields_under_sensitive_names_are_masked_with_no_secret_registered(self):
+        # RenderedTaskInstanceFields._redact masks by field and key name whether or not a secret was registered.
+        value = standin_eval('''
+            import json
+            from dagbridge_shim.run import redact_result
+            result = {"error": None, "renderedFields": {"env": {"API_PASSWORD": "pw-1", "LABEL": "daily"},
+                                                        "bash_command": "echo pw-1", "secret_value": "s"}}
+            print(json.dumps(redact_result(result)["renderedFields"]))
+        ''')
+        self.assertEqual(value, {"env": {"API_PASSWORD": "***", "LABEL": "daily"}, "bash_command": "echo pw-1",
+                                 "secret_value": "***"})
+
     def test_masker_follows_airflows_sensitive_names(self):
         value = standin_eval('''
             import json

@@ -92,10 +92,25 @@ class PlainValuesTest(unittest.TestCase):
             self.assertIn(type(caught.exception).__name__, ("TemplateNotFound",))
             self.assertTrue(isinstance(caught.exception, TemplateNotFound) or HAVE_JINJA)
 
-    def test_rendered_fields_are_json_safe(self):
+    def test_rendered_fields_are_stored_as_airflow_stores_them(self):
+        # airflow/serialization/helpers.py serialize_template_field: a value json.dumps refuses becomes its str,
+        # a JSON value stays as it is (tuples as lists).
         op = render(Op(Dag(), command="x", items=[{1, 2}], mapping={"when": run_input().logical_date}))
-        self.assertEqual(rendered_fields(op), {"command": "x", "items": [[1, 2]], "empty": "",
-                                               "mapping": {"when": "2024-03-05T00:00:00+00:00"}})
+        op.empty = ("a", 1)
+        self.assertEqual(rendered_fields(op), {"command": "x", "items": "[{1, 2}]", "empty": ["a", 1],
+                                               "mapping": str(op.mapping)})
+
+    def test_a_long_rendered_field_is_truncated_as_airflow_does(self):
+        op = render(Op(Dag(), command="y" * 5000, items=[], mapping={}))
+        command = rendered_fields(op)["command"]
+        # [core] max_templated_field_length 4096: the notice, then the repr of the first 4096 - 79 characters.
+        self.assertEqual(command, "Truncated. You can change this behaviour in [core]max_templated_field_length. "
+                         + repr("y" * 4017) + "... ")
+        os.environ["AIRFLOW__CORE__MAX_TEMPLATED_FIELD_LENGTH"] = "6000"
+        try:
+            self.assertEqual(rendered_fields(op)["command"], "y" * 5000)
+        finally:
+            del os.environ["AIRFLOW__CORE__MAX_TEMPLATED_FIELD_LENGTH"]
 
 
 @unittest.skipIf(HAVE_JINJA, "Jinja2 is installed in this interpreter")
