@@ -4,6 +4,7 @@ import type { DagSpec } from '../src/dag/bundle.js';
 import type { AttemptOutcome, DagRunRecord, LogLine, TaskInstanceKey } from '../src/ports/metadata-store.js';
 import { METADATA_CHANGES_CHANNEL } from '../src/store/db.js';
 import { PgStore } from '../src/store/pg-store.js';
+import { latestRenderedFields, listTries } from '../src/store/web-queries.js';
 import { isUnreachable } from '../src/lib/unreachable.js';
 import { dagVersionHash } from '../src/store/version-hash.js';
 import { bundleOf, createMigratedDatabase, dagSpec, taskSpec, type TestDatabase } from './support/database.js';
@@ -175,6 +176,21 @@ describe('finishTry', () => {
     await store.startTry(key, 2, WORKER, T0 + 20_002);
     expect(await store.finishTry(outcome(key, { tryNumber: 2, state: 'failed', renderedMapIndex: null }))).toBe(true);
     expect(await store.getTaskInstance(key)).toMatchObject({ state: 'failed', tryNumber: 2, renderedMapIndex: 'file b.csv' });
+  });
+
+  it("stores each try's rendered template fields on its history row; the latest try that rendered some is the instance's", async () => {
+    const { run, key } = await queuedInstance('left');
+    await store.startTry(key, 1, WORKER, T0 + 2_000);
+    const rendered = { bash_command: 'echo 2024-01-01', env: { API_PASSWORD: '***' } };
+    expect(await store.finishTry(outcome(key, { state: 'up_for_retry', nextRetryAt: T0 + 20_000, renderedFields: rendered }))).toBe(true);
+    expect(await latestRenderedFields(db.pool, key)).toEqual({ tryNumber: 1, fields: rendered });
+    await store.applyChanges(run, spec, [{ kind: 'transition', taskId: 'left', mapIndex: -1, from: 'up_for_retry', to: 'scheduled', newTry: true }], T0 + 20_000);
+    await store.markQueued([{ ...key, tryNumber: 2 }], T0 + 20_001);
+    await store.startTry(key, 2, WORKER, T0 + 20_002);
+    // A try that ended before rendering reports none: the instance keeps try 1's, as Airflow keeps its row.
+    expect(await store.finishTry(outcome(key, { tryNumber: 2, state: 'failed', renderedFields: {} }))).toBe(true);
+    expect((await listTries(db.pool, key)).map((t) => [t.tryNumber, t.renderedFields])).toEqual([[1, rendered], [2, null]]);
+    expect(await latestRenderedFields(db.pool, key)).toEqual({ tryNumber: 1, fields: rendered });
   });
 
   // Airflow 2.10.5 SkipMixin._skip_all_except skips the task instance with the branch's own map index only.

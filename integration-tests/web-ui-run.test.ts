@@ -39,7 +39,12 @@ with DAG(
         "mode": Param("fast", enum=["fast", "slow"]),
     },
 ) as dag:
-    hello = BashOperator(task_id="hello", bash_command="echo rows={{ params.rows }} mode={{ params.mode }}")
+    hello = BashOperator(
+        task_id="hello",
+        bash_command="echo rows={{ params.rows }} mode={{ params.mode }}",
+        env={"API_PASSWORD": "pw-{{ params.label }}", "LABEL": "{{ params.label }}"},
+        append_env=True,
+    )
     slow = BashOperator(task_id="slow", bash_command='for i in $(seq 1 30); do echo "line $i"; sleep 0.4; done')
     after = BashOperator(task_id="after", bash_command="echo done")
     hello >> slow >> after
@@ -153,6 +158,19 @@ describe('the UI with a running standalone', () => {
     await page.waitForSelector('#tries tr[data-try="2"]', { timeout: 60_000 });
     await expect.poll(async () => (await apiGet(page, '/api/v1/dags/ui_run/dagRuns/from_form/taskInstances/after')).state, { timeout: 60_000 }).toBe('success');
     await expect.poll(async () => (await apiGet(page, '/api/v1/dags/ui_run/dagRuns/from_form')).state, { timeout: 30_000 }).toBe('success');
+
+    // The template fields as the try rendered them, a sensitive env value masked: on the page and in the API.
+    await page.goto(`${url}/#/dags/ui_run/runs/from_form/tasks/hello`);
+    await page.waitForSelector('#templates tr[data-field="bash_command"] pre.rendered');
+    expect(await page.textContent('#templates tr[data-field="bash_command"] pre.template')).toBe('echo rows={{ params.rows }} mode={{ params.mode }}');
+    expect(await page.textContent('#templates tr[data-field="bash_command"] pre.rendered')).toBe('echo rows=7 mode=slow');
+    const renderedEnv = JSON.parse((await page.textContent('#templates tr[data-field="env"] pre.rendered')) ?? 'null') as Record<string, string>;
+    expect(renderedEnv).toEqual({ API_PASSWORD: '***', LABEL: 'daily' });
+    const hello = await apiGet(page, '/api/v1/dags/ui_run/dagRuns/from_form/taskInstances/hello');
+    expect(hello.rendered_fields).toMatchObject({ bash_command: 'echo rows=7 mode=slow', env: { API_PASSWORD: '***', LABEL: 'daily' } });
+    const tries = (await apiGet(page, '/api/v1/dags/ui_run/dagRuns/from_form/taskInstances/hello/tries')).task_instances as Array<Record<string, unknown>>;
+    expect(tries.map((t) => (t.rendered_fields as Record<string, unknown>).bash_command)).toEqual(['echo rows=7 mode=slow']);
+    await page.screenshot({ path: `${shots}/dagbridge-ui-rendered.png`, fullPage: true });
 
     // Mark the run failed from the run list.
     await page.goto(`${url}/#/dags/ui_run`);

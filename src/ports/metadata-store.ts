@@ -189,6 +189,11 @@ export interface AttemptOutcome {
   outletEvents?: OutletEvent[];
   /** The name the try's `map_index_template` rendered to; null or absent keeps the instance's earlier name. */
   renderedMapIndex?: string | null;
+  /**
+   * The template fields as the try rendered them (masked by the task process), stored on the try's history
+   * row; absent or empty: none (the try ended before rendering).
+   */
+  renderedFields?: Record<string, unknown>;
 }
 
 /** A dataset (asset) the metadata knows: named by a DAG, attached through an alias, or given an event. */

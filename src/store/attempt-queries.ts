@@ -76,8 +76,8 @@ export interface FinishOptions {
  * - restarting: like Airflow (a task cleared while running is always eligible for retry) the instance goes to
  *   `up_for_retry`, retry-able at once, and nothing else of the outcome applies: the try was cleared.
  *
- * The try's history row gets the outcome either way, and the change is announced on METADATA_CHANGES_CHANNEL
- * (delivered when the caller's transaction commits).
+ * The try's history row gets the outcome (and the rendered template fields) either way, and the change is
+ * announced on METADATA_CHANGES_CHANNEL (delivered when the caller's transaction commits).
  */
 export async function finishTry(client: Queryable, reported: AttemptOutcome, options: FinishOptions = {}): Promise<boolean> {
   const outcome = refuseInvalidRunRequests(reported, await paramsOfTriggeredDags(client, reported.triggerDagRuns));
@@ -116,6 +116,7 @@ export async function finishTry(client: Queryable, reported: AttemptOutcome, opt
      ), tried AS (
        UPDATE task_instance_tries h
           SET end_date = $8, state = ti.state, exit_code = $14, signal = $15, exit_reason = $16, error = $17::jsonb,
+              rendered_fields = COALESCE($19::jsonb, h.rendered_fields),
               duration_seconds = CASE WHEN h.start_date IS NULL THEN NULL ELSE extract(epoch FROM ($8::timestamptz - h.start_date))::float8 END
          FROM ti
         WHERE h.dag_id = $1 AND h.run_id = $2 AND h.task_id = $3 AND h.map_index = $4 AND h.try_number = $5
@@ -137,6 +138,7 @@ export async function finishTry(client: Queryable, reported: AttemptOutcome, opt
       textParam(outcome.exitReason),
       outcome.error === null ? null : jsonParam(outcome.error),
       METADATA_CHANGES_CHANNEL,
+      outcome.renderedFields && Object.keys(outcome.renderedFields).length > 0 ? jsonParam(outcome.renderedFields) : null,
     ],
   );
   const was = finished.rows[0]?.was;

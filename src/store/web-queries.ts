@@ -258,19 +258,36 @@ export interface TryRow {
   durationSeconds: number | null;
   exitReason: string | null;
   logLines: number;
+  /** The template fields as this try rendered them; null: it reported none. */
+  renderedFields: Record<string, unknown> | null;
 }
 
 export async function listTries(client: Queryable, key: TaskInstanceKey): Promise<TryRow[]> {
-  const rows = await client.query<{ try_number: number; state: string; worker_id: string | null; hostname: string | null; pid: number | null; start_date: Date | null; end_date: Date | null; duration_seconds: number | null; exit_reason: string | null; log_lines: string }>(
-    `SELECT try_number, state, worker_id, hostname, pid, start_date, end_date, duration_seconds, exit_reason, log_lines
+  const rows = await client.query<{ try_number: number; state: string; worker_id: string | null; hostname: string | null; pid: number | null; start_date: Date | null; end_date: Date | null; duration_seconds: number | null; exit_reason: string | null; log_lines: string; rendered_fields: Record<string, unknown> | null }>(
+    `SELECT try_number, state, worker_id, hostname, pid, start_date, end_date, duration_seconds, exit_reason, log_lines, rendered_fields
        FROM task_instance_tries WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 ORDER BY try_number`,
     [key.dagId, key.runId, key.taskId, key.mapIndex],
   );
   return rows.rows.map((row) => ({
     tryNumber: row.try_number, state: row.state, workerId: row.worker_id, hostname: row.hostname, pid: row.pid,
     startDate: toMsOrNull(row.start_date), endDate: toMsOrNull(row.end_date), durationSeconds: row.duration_seconds,
-    exitReason: row.exit_reason, logLines: Number(row.log_lines),
+    exitReason: row.exit_reason, logLines: Number(row.log_lines), renderedFields: row.rendered_fields,
   }));
+}
+
+/**
+ * The rendered template fields of the latest try that reported them, with that try's number (Airflow keeps one
+ * `rendered_task_instance_fields` row per instance, replaced by each try that renders); null: none yet.
+ */
+export async function latestRenderedFields(client: Queryable, key: TaskInstanceKey): Promise<{ tryNumber: number; fields: Record<string, unknown> } | null> {
+  const rows = await client.query<{ try_number: number; rendered_fields: Record<string, unknown> }>(
+    `SELECT try_number, rendered_fields FROM task_instance_tries
+      WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 AND rendered_fields IS NOT NULL
+      ORDER BY try_number DESC LIMIT 1`,
+    [key.dagId, key.runId, key.taskId, key.mapIndex],
+  );
+  const row = rows.rows[0];
+  return row ? { tryNumber: row.try_number, fields: row.rendered_fields } : null;
 }
 
 /** XComs of one task instance, by key. */

@@ -148,8 +148,11 @@ export function dagRunJson(run: DagRunRecord): Record<string, unknown> {
   };
 }
 
-/** Airflow's `TaskInstance` object; `operator` from the run's DAG version when known. */
-export function taskInstanceJson(ti: TaskInstanceRecord, logicalDate: string | null, operator: string | null): Record<string, unknown> {
+/**
+ * Airflow's `TaskInstance` object; `operator` from the run's DAG version when known; `renderedFields` its
+ * rendered template fields where the caller read them (the lists do not: `{}`).
+ */
+export function taskInstanceJson(ti: TaskInstanceRecord, logicalDate: string | null, operator: string | null, renderedFields: Record<string, unknown> = {}): Record<string, unknown> {
   const duration = ti.startDate !== null && ti.endDate !== null ? (ti.endDate - ti.startDate) / 1000 : null;
   return {
     task_id: ti.taskId,
@@ -179,7 +182,7 @@ export function taskInstanceJson(ti: TaskInstanceRecord, logicalDate: string | n
     sla_miss: null,
     // Airflow 2.10.5's column: what map_index_template rendered, null without one (the UI shows the map index then).
     rendered_map_index: ti.renderedMapIndex ?? null,
-    rendered_fields: {},
+    rendered_fields: renderedFields,
     trigger: null,
     triggerer_job: null,
     note: ti.note,
@@ -190,7 +193,7 @@ export function taskInstanceJson(ti: TaskInstanceRecord, logicalDate: string | n
 export function tryJson(ti: TaskInstanceRecord, attempt: TryRow, logicalDate: string | null, operator: string | null): Record<string, unknown> {
   const state = attempt.state === 'handed_back' ? 'restarting' : attempt.state;
   return {
-    ...taskInstanceJson(ti, logicalDate, operator),
+    ...taskInstanceJson(ti, logicalDate, operator, attempt.renderedFields ?? {}),
     try_number: attempt.tryNumber,
     start_date: isoOrNull(attempt.startDate),
     end_date: isoOrNull(attempt.endDate),

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { DagRunRecord, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
-import { listTaskInstancesPage, listTaskXcoms, listTries } from '../store/web-queries.js';
+import { latestRenderedFields, listTaskInstancesPage, listTaskXcoms, listTries } from '../store/web-queries.js';
 import { isoOrNull, taskInstanceJson, tryJson } from './airflow-json.js';
 import { runOr404, specOf } from './api-dags.js';
 import { ApiError } from './problem.js';
@@ -57,7 +57,8 @@ export function registerTaskInstanceRoutes(routes: Routes): void {
 
   const getOne = async (key: TaskInstanceKey): Promise<Record<string, unknown>> => {
     const { ti, run, operator } = await instanceOr404(context, key);
-    return taskInstanceJson(ti, run.logicalDate ?? run.runAfter, operator);
+    const rendered = await latestRenderedFields(context.pool, key);
+    return taskInstanceJson(ti, run.logicalDate ?? run.runAfter, operator, rendered?.fields ?? {});
   };
   routes.add({ method: 'GET', path: '/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}', summary: 'Get a task instance', guard: { role: 'Viewer' }, params: taskParams }, ({ params }) =>
     getOne({ dagId: params.dag_id, runId: params.dag_run_id, taskId: params.task_id, mapIndex: -1 }));

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { customScheduleOf, nextDagRunInfo, scheduleSettingsOf, type DagScheduleFields, type LastAutomatedRun, type ScheduleSemantics } from '../dag/schedule.js';
-import { activeDagIds, gridRows, lastAutomatedRuns, latestRunsByDag } from '../store/web-queries.js';
+import { activeDagIds, gridRows, lastAutomatedRuns, latestRenderedFields, latestRunsByDag } from '../store/web-queries.js';
 import { dagScheduleFields } from '../store/dag-queries.js';
 import { isoOrNull } from './airflow-json.js';
 import { dagOr404, runOr404, specOf } from './api-dags.js';
@@ -34,15 +34,16 @@ export function registerUiRoutes(routes: Routes): void {
   const context = routes.context;
 
   routes.add({
-    method: 'GET', path: '/dagbridge/api/v1/ui/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/templates', summary: 'The template fields of a task as its run\'s DAG version declares them, not rendered (UI)', guard: { role: 'Viewer' }, airflow: false,
-    params: taskParams,
-  }, async ({ params }) => {
+    method: 'GET', path: '/dagbridge/api/v1/ui/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/templates', summary: 'The template fields of a task as its run\'s DAG version declares them, and as its latest try rendered them (UI)', guard: { role: 'Viewer' }, airflow: false,
+    params: taskParams, query: z.object({ map_index: z.coerce.number().int().min(-1).default(-1) }),
+  }, async ({ params, query }) => {
     const run = await runOr404(context, params.dag_id, params.dag_run_id);
     const task = (await specOf(context, run)).tasks.find((t) => t.taskId === params.task_id);
     if (!task) throw new ApiError(404, `Task with id '${params.task_id}' not found in DAG '${params.dag_id}' (run ${params.dag_run_id}'s version)`);
-    // The task renders them in its own process and reports them in its result; the worker does not store them
-    // (no column holds them), so only the templates are known here.
-    return { template_fields: task.templateFields, rendered: false };
+    // The task renders them in its own process and reports them (masked) in its result; finishTry stores them
+    // on the try's row.
+    const rendered = await latestRenderedFields(context.pool, { dagId: params.dag_id, runId: params.dag_run_id, taskId: params.task_id, mapIndex: query.map_index });
+    return { template_fields: task.templateFields, rendered_fields: rendered?.fields ?? null, rendered_try_number: rendered?.tryNumber ?? null };
   });
 
   routes.add({

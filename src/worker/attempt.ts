@@ -380,6 +380,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     triggerDagRuns: result.triggerDagRuns,
     outletEvents: result.outletEvents,
     renderedMapIndex: result.renderedMapIndex,
+    renderedFields: result.renderedFields,
   }, outcome.durationMs);
 }
 

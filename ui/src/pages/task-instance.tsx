@@ -31,6 +31,18 @@ interface TaskJson {
   doc_md?: string | null;
 }
 
+/** The task's template fields (`.../templates`): declared, and as the latest try that rendered them rendered them. */
+interface TemplatesJson {
+  template_fields: Record<string, unknown>;
+  rendered_fields: Record<string, unknown> | null;
+  rendered_try_number: number | null;
+}
+
+/** A template or rendered value as text: a string as it is, anything else as indented JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+}
+
 /** How often a running try's log is read again. */
 const LOG_MS = 1000;
 
@@ -92,11 +104,11 @@ export function TaskInstancePage({ dagId, runId, taskId, mapIndex }: { dagId: st
       api<{ task_instances: TiJson[] }>('GET', `${self}/tries`),
       api<{ xcom_entries: Array<{ key: string }> }>('GET', `${base}/xcomEntries${mi}`),
       api<{ reasons?: Array<{ message: string }> }>('GET', `/dagbridge/api/v1/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}/why${mi}`).catch(() => null),
-      api<{ template_fields: Record<string, unknown> }>('GET', `/dagbridge/api/v1/ui/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}/templates`).catch(() => null),
+      api<TemplatesJson>('GET', `/dagbridge/api/v1/ui/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}/templates${mi}`).catch(() => null),
     ]);
     const values = await Promise.all(xcoms.xcom_entries.slice(0, 50).map((x) =>
       api<{ value: unknown }>('GET', `${base}/xcomEntries/${enc(x.key)}?stringify=false${mapIndex >= 0 ? `&map_index=${mapIndex}` : ''}`).then((v) => ({ key: x.key, value: v.value }), () => ({ key: x.key, value: '(could not be read)' }))));
-    return { task, mapped: null, ti, tries: tries.task_instances, xcoms: values, why, templates: templates?.template_fields ?? null };
+    return { task, mapped: null, ti, tries: tries.task_instances, xcoms: values, why, templates };
   }, [dagId, runId, taskId, mapIndex]);
 
   const ti = data?.ti ?? null;
@@ -193,11 +205,21 @@ export function TaskInstancePage({ dagId, runId, taskId, mapIndex }: { dagId: st
         </Table>
       )}
       <h2>Template fields</h2>
-      {data.templates === null || Object.keys(data.templates).length === 0 ? <p className="muted">None.</p> : (
+      {data.templates === null || Object.keys(data.templates.template_fields).length === 0 ? <p className="muted">None.</p> : (
         <>
-          <p className="muted">As the DAG file declares them; the task renders them in its own process, and the rendered values are not kept.</p>
-          <Table id="templates" head={['field', 'template']}>
-            {Object.entries(data.templates).map(([name, value]) => <tr key={name}><td>{name}</td><td><pre className="template">{typeof value === 'string' ? value : JSON.stringify(value, null, 2)}</pre></td></tr>)}
+          <p className="muted">
+            {data.templates.rendered_try_number === null
+              ? 'As the DAG file declares them; no try has rendered them yet.'
+              : `As the DAG file declares them, and as try ${data.templates.rendered_try_number} rendered them (sensitive values masked).`}
+          </p>
+          <Table id="templates" head={['field', 'template', 'rendered']}>
+            {Object.entries(data.templates.template_fields).map(([name, value]) => (
+              <tr key={name} data-field={name}>
+                <td>{name}</td>
+                <td><pre className="template">{shown(value)}</pre></td>
+                <td><pre className="rendered">{data.templates?.rendered_fields && name in data.templates.rendered_fields ? shown(data.templates.rendered_fields[name]) : ''}</pre></td>
+              </tr>
+            ))}
           </Table>
         </>
       )}
