@@ -2,12 +2,13 @@
  * The UI in a real headless Chromium (Debian's chromium, driven by playwright-core) on an in-process webserver
  * with a Redis queue picture: a User logs in, pauses and unpauses a DAG from the list, triggers the DAG from the
  * form, and sees the new run in the DAG's page; logging out ends the session. One test per role boundary: a
- * Viewer cannot trigger or mark, a User cannot drain a worker or requeue a dead letter (Op), an Op cannot read the
- * audit log (Admin). Runs that really execute are in web-ui-run.test.ts.
+ * Viewer cannot trigger or mark, a User cannot drain a worker or requeue a dead letter, change a pool or read
+ * variables (Op), an Op cannot read the audit log (Admin). Pools, variables and datasets pages are used as an Op. Runs that really execute are in web-ui-run.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ConnectionTable } from '../src/connections/connection-table.js';
+import { consumerDag, producerDag } from '../src/ports/dataset-store.suite.js';
 import { generateFernetKey } from '../src/lib/fernet.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { triggerDagRun } from '../src/scheduler/run-creator.js';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   const opened = await openTestQueue('web-ui');
   queue = opened.queue;
   closeQueue = opened.close;
-  await seedQueueFixture(store, queue, Date.now(), [dagSpec('browser_dag', { tags: ['ui'], schedule: { type: 'none' } }), marksDag]);
+  await seedQueueFixture(store, queue, Date.now(), [dagSpec('browser_dag', { tags: ['ui'], schedule: { type: 'none' } }), marksDag, producerDag, consumerDag]);
   const { run } = await triggerDagRun(store, (await store.getDag('marks_dag'))!, Date.now(), { conf: {}, runId: 'to_mark' });
   await store.applyChanges(run, marksDag, [{ kind: 'create', taskId: 't1', mapIndex: -1, priorityWeight: 1, state: 'scheduled' }], Date.now());
   await insertUser(db.pool, 'alice', 'User', await hashPassword(PASSWORD));
@@ -178,6 +179,59 @@ describe('the UI in Chromium', () => {
     expect(await page.textContent('#main')).not.toContain('pw-in-the-db');
     expect(await page.textContent('#main')).not.toContain('k-123');
     await page.screenshot({ path: `${shots}/dagbridge-ui-connections.png` });
+    await page.close();
+  });
+
+  it('lets an Op add and resize a pool and set a variable shown masked until asked; a User can only look at pools; datasets show who produces and who waits', async () => {
+    const page = await browser.newPage();
+    await logIn(page, 'alice');
+    await page.click('#nav a[href="#/pools"]');
+    await page.waitForSelector('#pools tr[data-pool="default_pool"]');
+    expect(await page.$('#pool-form')).toBeNull();
+    expect(await page.$('#pools button.edit')).toBeNull();
+    expect(await page.$('#nav a[href="#/variables"]')).toBeNull();
+    await page.goto(`${url}/#/variables`);
+    await expect.poll(() => page.textContent('#main')).toContain('has role User; this needs Op');
+
+    await page.goto(`${url}/#/datasets`);
+    await page.waitForSelector('#datasets tr[data-uri="s3://bucket/a"]');
+    expect(await page.textContent('#datasets tr[data-uri="s3://bucket/a"]')).toContain('producer.make');
+    expect(await page.textContent('#datasets tr[data-uri="s3://bucket/a"]')).toContain('consumer');
+    await page.fill('#dataset-search', 'bucket/b');
+    await expect.poll(() => page.locator('#datasets tbody tr').count()).toBe(1);
+    await page.screenshot({ path: `${shots}/dagbridge-ui-datasets.png` });
+    await page.click('#logout');
+    await page.waitForSelector('#login');
+
+    await logIn(page, 'olga');
+    await page.click('#nav a[href="#/pools"]');
+    await page.fill('#pool-name', 'etl_pool');
+    await page.fill('#pool-slots', '4');
+    await page.fill('#pool-description', 'the warehouse loaders');
+    await page.click('#pool-form button[type=submit]');
+    await page.waitForSelector('#pools tr[data-pool="etl_pool"]');
+    await page.click('#pools tr[data-pool="etl_pool"] button.edit');
+    await expect.poll(() => page.inputValue('#pool-slots')).toBe('4');
+    await page.fill('#pool-slots', '6');
+    await page.click('#pool-form button[type=submit]');
+    await expect.poll(async () => (await db.pool.query<{ slots: number }>("SELECT slots FROM pools WHERE name = 'etl_pool'")).rows[0]?.slots).toBe(6);
+    await page.screenshot({ path: `${shots}/dagbridge-ui-pools.png` });
+
+    await page.click('#nav a[href="#/variables"]');
+    await page.fill('#variable-key', 'warehouse_password');
+    await page.fill('#variable-value', 'v-secret-1');
+    await page.click('#variable-form button[type=submit]');
+    await page.waitForSelector('#variables tr[data-key="warehouse_password"]');
+    await page.fill('#variable-key', 'region');
+    await page.fill('#variable-value', 'eu-1');
+    await page.click('#variable-form button[type=submit]');
+    await page.waitForSelector('#variables tr[data-key="region"]');
+    expect(await page.textContent('#variables tr[data-key="region"] code')).toBe('eu-1');
+    expect(await page.textContent('#variables tr[data-key="warehouse_password"] code')).toBe('***');
+    expect(await page.textContent('#main')).not.toContain('v-secret-1');
+    await page.screenshot({ path: `${shots}/dagbridge-ui-variables.png` });
+    await page.click('#variables tr[data-key="warehouse_password"] button.show');
+    expect(await page.textContent('#variables tr[data-key="warehouse_password"] code')).toBe('v-secret-1');
     await page.close();
   });
 
