@@ -41,6 +41,7 @@ function endpoints(latestBigRun: string): Array<[string, string]> {
     ['eventLogs', '/api/v1/eventLogs?limit=100'],
     ['UI: last runs of every DAG', '/dagbridge/api/v1/ui/dags/last-runs'],
     ['UI: last and next runs of a page of 100', `/dagbridge/api/v1/ui/dags/last-runs?dag_ids=${hundred}`],
+    ['UI: grid of the 1,000-task DAG, 25 runs', `/dagbridge/api/v1/ui/dags/${BIG}/grid?limit=25`],
     ['UI: grid of the 1,000-task DAG, 50 runs', `/dagbridge/api/v1/ui/dags/${BIG}/grid?limit=50`],
   ];
 }
