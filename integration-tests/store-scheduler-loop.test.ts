@@ -144,3 +144,90 @@ describe('SchedulerLoop on PgStore', () => {
     await other.close();
   });
 });
+
+describe('run change stamps on PgStore (migration 0011)', () => {
+  const stampOf = async (run: DagRunRecord): Promise<string | undefined> =>
+    (await store.runChangeStamps()).find((s) => s.dagId === run.dagId && s.runId === run.runId)?.stamp;
+  const rowsOf = async (run: DagRunRecord): Promise<{ rows: number; total: number }> => {
+    const result = await db.pool.query<{ rows: number; total: number }>(
+      'SELECT count(*)::int AS rows, COALESCE(sum(changes), 0)::int AS total FROM dag_run_changes WHERE dag_id = $1 AND run_id = $2',
+      [run.dagId, run.runId],
+    );
+    return result.rows[0]!;
+  };
+
+  it('moves with every write of a run\'s instances, XComs or row, whoever makes it, and only then', async () => {
+    const run = await setup(dagOf([task('a'), task('b')], ['a>b'], { dagId: 'stamps' }));
+    const loop = new SchedulerLoop(store, new RecordingExecutor(), silentLogger);
+    await loop.tick(T + 1);
+    const writes = [
+      `UPDATE task_instances SET note = 'by hand' WHERE dag_id = $1 AND run_id = $2 AND task_id = 'b'`,
+      `INSERT INTO xcoms (dag_id, run_id, task_id, map_index, key, value, updated_at) VALUES ($1, $2, 'a', -1, 'k', '1', now())`,
+      `UPDATE xcoms SET value = '2' WHERE dag_id = $1 AND run_id = $2`,
+      `DELETE FROM xcoms WHERE dag_id = $1 AND run_id = $2`,
+      `UPDATE dag_runs SET conf = '{"x": 1}' WHERE dag_id = $1 AND run_id = $2`,
+    ];
+    for (const sql of writes) {
+      const before = await stampOf(run);
+      expect(await stampOf(run)).toBe(before);
+      await db.pool.query(sql, [run.dagId, run.runId]);
+      expect(await stampOf(run), sql).not.toBe(before);
+    }
+    // A compare-and-set that matches nothing is no change.
+    const before = await stampOf(run);
+    await db.pool.query(`UPDATE task_instances SET state = 'success' WHERE dag_id = $1 AND run_id = $2 AND state = 'restarting'`, [run.dagId, run.runId]);
+    expect(await stampOf(run)).toBe(before);
+  });
+
+  it('moves for a change that commits after the stamp was read, whatever order the transactions commit in', async () => {
+    const run = await setup(dagOf([task('a'), task('b')], [], { dagId: 'late_commit' }));
+    await new SchedulerLoop(store, new RecordingExecutor(), silentLogger).tick(T + 1);
+    const early = await db.pool.connect();
+    try {
+      await early.query('BEGIN');
+      await early.query(`UPDATE task_instances SET note = 'early' WHERE dag_id = $1 AND run_id = $2 AND task_id = 'a'`, [run.dagId, run.runId]);
+      // A later writer commits first; the reader reads between the two commits.
+      await db.pool.query(`UPDATE task_instances SET note = 'late' WHERE dag_id = $1 AND run_id = $2 AND task_id = 'b'`, [run.dagId, run.runId]);
+      const between = await stampOf(run);
+      await early.query('COMMIT');
+      expect(await stampOf(run)).not.toBe(between);
+    } finally {
+      early.release();
+    }
+  });
+
+  it('folds a run\'s many change rows into one with the same total, and a finished run\'s at once', async () => {
+    const run = await setup(dagOf([task('a')], [], { dagId: 'folded' }));
+    for (let i = 0; i < 40; i += 1) await db.pool.query(`UPDATE dag_runs SET conf = $3::jsonb WHERE dag_id = $1 AND run_id = $2`, [run.dagId, run.runId, JSON.stringify({ i })]);
+    const before = await rowsOf(run);
+    expect(before.rows).toBeGreaterThan(32);
+    const first = await stampOf(run);
+    expect(await rowsOf(run)).toEqual({ rows: 1, total: before.total });
+    // Folding gives the stamp a new row id once (a false "changed" is harmless); then it holds still.
+    const second = await stampOf(run);
+    expect(second).not.toBe(first);
+    expect(await stampOf(run)).toBe(second);
+    await db.pool.query(`UPDATE dag_runs SET state = 'failed' WHERE dag_id = $1 AND run_id = $2`, [run.dagId, run.runId]);
+    expect(await rowsOf(run)).toEqual({ rows: 1, total: before.total + 1 });
+    await db.pool.query('DELETE FROM dag_runs WHERE dag_id = $1 AND run_id = $2', [run.dagId, run.runId]);
+    expect(await rowsOf(run)).toEqual({ rows: 0, total: 0 });
+  });
+
+  it('lets the loop leave an unchanged run alone and decide it again after any write to it', async () => {
+    const run = await setup(dagOf([task('a'), task('b')], ['a>b'], { dagId: 'idle_pg' }));
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(T + 1);
+    await loop.tick(T + 2);
+    // Runs of the earlier tests are still running too, unchanged: none of them is decided either.
+    expect((await loop.tick(T + 3)).runsDecided).toBe(0);
+    // Marked success by hand (as an API or an operator in psql would): b must be scheduled on the next tick.
+    await db.pool.query(`UPDATE task_instances SET state = 'success' WHERE dag_id = $1 AND run_id = $2 AND task_id = 'a'`, [run.dagId, run.runId]);
+    executor.given.splice(0);
+    expect((await loop.tick(T + 4)).runsDecided).toBe(1);
+    expect(executor.given.map((ti) => ti.taskId)).toEqual(['b']);
+    await finishAll(executor, 'success', T + 5);
+    await loop.tick(T + 6);
+    expect(await store.getDagRun(run)).toMatchObject({ state: 'success' });
+  });
+});

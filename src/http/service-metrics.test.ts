@@ -69,7 +69,7 @@ describe('SchedulerMetrics', () => {
     await queue.claim('w1', ['aws'], 30_000);
     const metrics = new SchedulerMetrics({ queue, state: () => 'running', staleAfterMs: 60_000, clock: () => T0 });
     expect(metrics.health(T0 + 1000)[1]).toEqual({ name: 'loop', ok: true, detail: 'no successful iteration yet (started 1.0s ago) (stale after 60.0s)' });
-    metrics.record({ kind: 'iteration', ok: true, at: T0 + 2000, durationMs: 250, stats: { runsDecided: 2, changesApplied: 5, queued: 3, runsFinished: [{ dagId: 'd', runId: 'r', state: 'success' }] } });
+    metrics.record({ kind: 'iteration', ok: true, at: T0 + 2000, durationMs: 250, stats: { runsDecided: 2, runsUnchanged: 0, changesApplied: 5, queued: 3, runsFinished: [{ dagId: 'd', runId: 'r', state: 'success' }] } });
     metrics.record({ kind: 'iteration', ok: false, at: T0 + 4000, durationMs: 10, error: 'connection refused' });
     metrics.record({ kind: 'housekeeping', at: T0 + 4000, report: { leasesRequeued: 1, deadLettered: 0, handedBack: 2, failedLost: 0, reenqueued: 0, unserved: [] } });
     await metrics.settled();

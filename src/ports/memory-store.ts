@@ -13,7 +13,7 @@ import { dagVersionHash } from './dag-version.js';
 import { MemoryDatasets } from './memory-datasets.js';
 import type { TriggerRequest } from './task-run-contract.js';
 import type {
-  AttemptOutcome, DagCallbackClaim, DagCallbackRecord, DagRunListenerClaim, DagRunListenerRecord, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunKey, StartResult, SyncReport,
+  AttemptOutcome, DagCallbackClaim, DagCallbackRecord, DagRunListenerClaim, DagRunListenerRecord, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunChangeStamp, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity, XcomQuery, XcomRow,
 } from './metadata-store.js';
 import { LISTENER_CALL_HOLD_MS } from './metadata-store.js';
@@ -49,6 +49,9 @@ export class MemoryStore implements MetadataStore {
   private readonly tis = new Map<string, TaskInstanceRecord>();
   private readonly xcomWrites = new Map<string, number>();
   private writeSeq = 0;
+  /** Per run, the sequence number of its latest change (see runChangeStamps). */
+  private readonly runChanges = new Map<string, number>();
+  private changeSeq = 0;
   private readonly xcoms = new Map<string, Map<string, { taskId: string; mapIndex: number; key: string; value: unknown }>>();
   private readonly logs = new Map<string, LogLine[]>();
   private readonly pools = new Map<string, { slots: number; description: string }>([['default_pool', { slots: DEFAULT_POOL_SLOTS, description: 'Default pool' }]]);
@@ -124,6 +127,7 @@ export class MemoryStore implements MetadataStore {
     }
     const record: DagRunRecord = { ...structuredClone(run), state: run.state ?? 'queued', startDate: null, endDate: null };
     this.runs.set(key, record);
+    this.touch(record);
     return { created: true, run: structuredClone(record) };
   }
 
@@ -134,6 +138,12 @@ export class MemoryStore implements MetadataStore {
 
   async listActiveRuns(): Promise<DagRunRecord[]> {
     return [...this.runs.values()].filter((run) => run.state === 'queued' || run.state === 'running').map((run) => structuredClone(run));
+  }
+
+  async runChangeStamps(): Promise<RunChangeStamp[]> {
+    return [...this.runs.values()]
+      .filter((run) => run.state === 'queued' || run.state === 'running')
+      .map((run) => ({ dagId: run.dagId, runId: run.runId, stamp: String(this.runChanges.get(runKeyOf(run)) ?? 0) }));
   }
 
   async listDagRuns(filter: { dagId?: string; limit?: number }): Promise<DagRunRecord[]> {
@@ -167,6 +177,7 @@ export class MemoryStore implements MetadataStore {
     const run = this.runs.get(runKeyOf(key));
     if (!run || run.state !== from) return false;
     run.state = to;
+    this.touch(run);
     if (to === 'running' && run.startDate === null) run.startDate = now;
     if (to === 'success' || to === 'failed') run.endDate = now;
     if (to === 'queued' || to === 'running') run.endDate = null;
@@ -296,6 +307,7 @@ export class MemoryStore implements MetadataStore {
       }
       applied.push(change);
     }
+    if (applied.length > 0) this.touch(run);
     return applied;
   }
 
@@ -326,6 +338,7 @@ export class MemoryStore implements MetadataStore {
       if (!ti || ti.state !== 'scheduled' || ti.tryNumber !== key.tryNumber) continue;
       ti.state = 'queued';
       ti.queuedAt = now;
+      this.touch(ti);
       moved.push(copyInstance(ti));
     }
     return moved;
@@ -347,6 +360,7 @@ export class MemoryStore implements MetadataStore {
     const run = this.runs.get(runKeyOf(key));
     if (!run) return { started: false, reason: 'DAG run does not exist' };
     ti.state = 'running';
+    this.touch(ti);
     ti.startDate = now;
     ti.endDate = null;
     ti.workerId = worker.workerId;
@@ -364,6 +378,7 @@ export class MemoryStore implements MetadataStore {
     if (!ti || (ti.state !== 'running' && ti.state !== 'restarting') || ti.tryNumber !== outcome.tryNumber) return false;
     const restarting = ti.state === 'restarting';
     ti.state = outcome.state;
+    this.touch(ti);
     ti.endDate = outcome.endDate;
     ti.nextRetryAt = outcome.nextRetryAt;
     ti.rescheduleAt = outcome.rescheduleAt;
@@ -421,6 +436,7 @@ export class MemoryStore implements MetadataStore {
     const ti = this.tis.get(tiKeyOf(key));
     if (!ti || ti.state !== from || ti.tryNumber !== tryNumber) return false;
     ti.state = 'scheduled';
+    this.touch(ti);
     ti.tryNumber += 1;
     ti.maxTries += 1;
     ti.note = note;
@@ -454,6 +470,7 @@ export class MemoryStore implements MetadataStore {
         ti.rescheduleAt = null;
       }
       ti.note = `cleared at ${new Date(now).toISOString()}`;
+      this.touch(ti);
       changed += 1;
     }
     return changed;
@@ -470,6 +487,12 @@ export class MemoryStore implements MetadataStore {
     runXcoms.delete(id);
     runXcoms.set(id, { taskId: key.taskId, mapIndex: key.mapIndex, key: xcomKey, value: structuredClone(value) });
     this.xcomWrites.set(`${runKeyOf(key)}${SEP}${id}`, ++this.writeSeq);
+    this.touch(key);
+  }
+
+  /** Records a change of the run (its row, an instance or an XCom of it). */
+  private touch(key: RunKey): void {
+    this.runChanges.set(runKeyOf(key), ++this.changeSeq);
   }
 
   async countTaskInstances(query: Parameters<MetadataStore['countTaskInstances']>[0]): Promise<number> {

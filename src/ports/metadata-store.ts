@@ -91,6 +91,12 @@ export interface DagRunRecord extends RunKey {
   endDate: number | null;
 }
 
+/** What {@link MetadataStore.runChangeStamps} says about one run. */
+export interface RunChangeStamp extends RunKey {
+  /** Opaque; compare for equality only. */
+  readonly stamp: string;
+}
+
 /** One task instance (the row, not the history). */
 export interface TaskInstanceRecord extends TaskInstanceKey {
   state: TaskInstanceState;
@@ -338,6 +344,14 @@ export interface MetadataStore {
   getDagRun(key: RunKey): Promise<DagRunRecord | null>;
   /** Runs in `queued` or `running`. */
   listActiveRuns(): Promise<DagRunRecord[]>;
+  /**
+   * A change stamp per queued or running run: two reads give a run the same stamp only if no change of the run
+   * committed in between: a task instance or XCom of it inserted, updated or deleted (by anyone: scheduler,
+   * worker, API), or the run's row inserted or updated. Equal stamps may still hide nothing (a different stamp
+   * may mean no real change). A run may be missing (then nothing is known). Read it before reading the runs it
+   * guards: a change that commits after this read changes the next read's stamp.
+   */
+  runChangeStamps(): Promise<RunChangeStamp[]>;
   listDagRuns(filter: { dagId?: string; limit?: number }): Promise<DagRunRecord[]>;
   /** The latest scheduled/backfill run of a DAG by logical date (for the next schedule). */
   lastAutomatedRun(dagId: string): Promise<DagRunRecord | null>;

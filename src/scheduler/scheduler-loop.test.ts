@@ -269,3 +269,131 @@ describe('SchedulerLoop and plugin listeners\' DAG-run hooks', () => {
     expect((await store.listDagRunListenerCalls(run)).map((c) => c.state)).toEqual(['done', 'running']);
   });
 });
+
+describe('SchedulerLoop decides only the runs that changed', () => {
+  /** A loop over a run of a -> b whose `a` is queued, ticked until its own writes are behind it. */
+  const settled = async (dag = dagOf([task('a'), task('b')], ['a>b'], { dagId: 'idle' })) => {
+    const { store, run } = await setup(dag);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1);
+    // The first tick's own writes (creates, a -> scheduled -> queued) are changes: the next tick decides again.
+    expect((await loop.tick(2)).runsDecided).toBe(1);
+    return { store, run, executor, loop };
+  };
+  const decided = (stats: { runsDecided: number; runsUnchanged: number }): [number, number] => [stats.runsDecided, stats.runsUnchanged];
+
+  it('does not decide a run that nothing changed, tick after tick', async () => {
+    const { loop } = await settled();
+    expect(decided(await loop.tick(3))).toEqual([0, 1]);
+    expect(decided(await loop.tick(4))).toEqual([0, 1]);
+  });
+
+  it('decides a run again once a worker finished one of its instances', async () => {
+    const { store, run, executor, loop } = await settled();
+    await loop.tick(3);
+    await finishAll(store, executor, 'success', 4);
+    expect(decided(await loop.tick(5))).toEqual([1, 0]);
+    expect(executor.given.map((ti) => ti.taskId)).toEqual(['b']);
+    expect(await states(store, run)).toEqual({ a: 'success', b: 'queued' });
+  });
+
+  it('decides a run again once a worker started an instance, or handed one back', async () => {
+    const { store, executor, loop } = await settled();
+    const [a] = executor.given;
+    await store.startTry(a!, a!.tryNumber, { workerId: 'w1', hostname: 'h', pid: 1 }, 3);
+    expect(decided(await loop.tick(4))).toEqual([1, 0]);
+    expect(decided(await loop.tick(5))).toEqual([0, 1]);
+    await store.requeueTry(a!, a!.tryNumber, 'running', 'worker lost', 6);
+    expect(decided(await loop.tick(7))).toEqual([1, 0]);
+  });
+
+  it('decides a run again once its instances were cleared through the store', async () => {
+    const { store, run, executor, loop } = await settled(dagOf([task('a')], [], { dagId: 'cleared' }));
+    await finishAll(store, executor, 'failed', 3);
+    const spec = await store.getDagVersion(run.dagId, run.versionHash);
+    // The run is still running as far as the store knows: the loop has not decided it since `a` failed.
+    expect(await store.clearTaskInstances(run, spec!, [{ taskId: 'a', mapIndex: -1 }], 4)).toBe(1);
+    expect(decided(await loop.tick(5))).toEqual([1, 0]);
+    expect(executor.given.map((ti) => [ti.taskId, ti.tryNumber])).toEqual([['a', 2]]);
+  });
+
+  it('decides a run again once another scheduler changed it', async () => {
+    const { store, executor, loop } = await settled();
+    const other = new SchedulerLoop(store, new RecordingExecutor(), silentLogger);
+    await finishAll(store, executor, 'success', 3);
+    // The other scheduler queues b first; this loop must see b queued, not decide from what it saw before.
+    expect((await other.tick(4)).queued).toBe(1);
+    expect(decided(await loop.tick(5))).toEqual([1, 0]);
+    expect(executor.given).toEqual([]);
+  });
+
+  it('decides a run again once an XCom of it was pushed', async () => {
+    const { store, executor, loop } = await settled();
+    const [a] = executor.given;
+    await store.startTry(a!, a!.tryNumber, { workerId: 'w1', hostname: 'h', pid: 1 }, 3);
+    await loop.tick(4);
+    expect(decided(await loop.tick(5))).toEqual([0, 1]);
+    expect(await store.pushXcom(a!, a!.tryNumber, 'return_value', [1, 2])).toBe(true);
+    expect(decided(await loop.tick(7))).toEqual([1, 0]);
+  });
+
+  it('decides a run waiting on a retry delay when the delay ends, not before', async () => {
+    const { store, run, executor, loop } = await settled(dagOf([task('a', { retries: 1 })], [], { dagId: 'retry_idle' }));
+    await finishAll(store, executor, 'failed', 3, 1_000);
+    expect(decided(await loop.tick(4))).toEqual([1, 0]);
+    expect(decided(await loop.tick(500))).toEqual([0, 1]);
+    expect(decided(await loop.tick(1_000))).toEqual([1, 0]);
+    expect(executor.given.map((ti) => [ti.taskId, ti.tryNumber])).toEqual([['a', 2]]);
+    expect(await states(store, run)).toEqual({ a: 'queued' });
+  });
+
+  it('decides a run waiting on a sensor\'s next poke when it is due', async () => {
+    const { store, executor, loop } = await settled(dagOf([task('s')], [], { dagId: 'poke_idle' }));
+    const [s] = executor.given.splice(0);
+    await store.startTry(s!, s!.tryNumber, { workerId: 'w1', hostname: 'h', pid: 1 }, 3);
+    await store.finishTry({
+      key: s!, tryNumber: s!.tryNumber, state: 'up_for_reschedule', endDate: 4, xcoms: [], skipTaskIds: [],
+      nextRetryAt: null, rescheduleAt: 2_000, error: null, exitCode: 0, signal: null, exitReason: null, triggerDagRuns: [],
+    });
+    await loop.tick(5);
+    expect(decided(await loop.tick(1_999))).toEqual([0, 1]);
+    await loop.tick(2_000);
+    expect(executor.given.map((ti) => [ti.taskId, ti.tryNumber])).toEqual([['s', 1]]);
+  });
+
+  it('fails an unchanged run once its dagrun_timeout has passed', async () => {
+    const { store, run, loop } = await settled(dagOf([task('a')], [], { dagId: 'timeout_idle', dagrunTimeoutSeconds: 10 }));
+    expect(decided(await loop.tick(3))).toEqual([0, 1]);
+    expect((await loop.tick(10_002)).runsFinished).toEqual([{ dagId: 'timeout_idle', runId: run.runId, state: 'failed' }]);
+    expect((await store.getDagRun(run))?.state).toBe('failed');
+  });
+
+  it('decides every tick a run that waits on its previous run (depends_on_past)', async () => {
+    const dag = dagOf([task('a', { dependsOnPast: true })], [], { dagId: 'past' });
+    const { store, run } = await setup(dag);
+    await store.createDagRun({
+      dagId: 'past', runId: 'manual__2023-12-31T00:00:00+00:00', versionHash: run.versionHash, runType: 'manual',
+      logicalDate: '2023-12-31T00:00:00+00:00', dataIntervalStart: null, dataIntervalEnd: null, runAfter: '2023-12-31T00:00:00+00:00', conf: {}, queuedAt: 0,
+    }, 0);
+    const loop = new SchedulerLoop(store, new RecordingExecutor(0), silentLogger);
+    await loop.tick(1);
+    await loop.tick(2);
+    // The later run waits for the earlier one's `a`; the earlier run, with nothing to do, is left alone.
+    expect(decided(await loop.tick(3))).toEqual([1, 1]);
+    expect(decided(await loop.tick(4))).toEqual([1, 1]);
+  });
+
+  it('queues a waiting instance of an unchanged run once its pool has room', async () => {
+    const dag = dagOf([task('a', { pool: 'tiny' })], [], { dagId: 'pool_idle' });
+    const { store } = await setup(dag);
+    await store.setPool('tiny', 0);
+    const executor = new RecordingExecutor();
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(1);
+    await loop.tick(2);
+    expect([decided(await loop.tick(3)), executor.given.length]).toEqual([[0, 1], 0]);
+    await store.setPool('tiny', 1);
+    expect((await loop.tick(4)).queued).toBe(1);
+  });
+});

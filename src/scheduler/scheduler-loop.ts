@@ -7,6 +7,12 @@
  *
  * Every write is a compare-and-set, so two schedulers running this at once never apply the same change twice:
  * the loser's change is refused and it decides again from fresh rows on its next iteration.
+ *
+ * A run is decided again only when deciding it could give another answer: its change stamp
+ * (MetadataStore.runChangeStamps, read before anything else of the tick) moved since its last decision, or
+ * time-based work of that decision is due (a retry delay or a sensor's next poke ends, dagrun_timeout passes),
+ * or it waits on another run (depends_on_past). Otherwise its last decision stands and the run is not read at
+ * all, so an idle tick costs what changed, not the size of the active runs (docs/scheduling.md).
  */
 import type { AdmissionRejection } from '../dag/admission.js';
 import { DEFAULT_MAX_QUEUED_PER_LOOP, replayAdmission } from './admission-input.js';
@@ -41,9 +47,19 @@ export interface SchedulerLoopOptions {
 /** What one iteration did. */
 export interface LoopStats {
   runsDecided: number;
+  /** Running runs not decided again: nothing changed and nothing became due since their last decision. */
+  runsUnchanged: number;
   changesApplied: number;
   queued: number;
   runsFinished: Array<{ dagId: string; runId: string; state: 'success' | 'failed' }>;
+}
+
+/** What the last decision of a run depends on, to tell whether deciding it again could change anything. */
+interface LastDecision {
+  /** The run's change stamp read before that decision read the run. */
+  stamp: string;
+  /** The earliest time at which that decision would differ without any change (a retry or poke due); Infinity: none. */
+  dueAt: number;
 }
 
 interface VersionEntry {
@@ -52,6 +68,27 @@ interface VersionEntry {
   weights: PriorityWeights;
   dependsOnPast: boolean;
   mapsFromXcom: boolean;
+}
+
+const runKey = (key: { dagId: string; runId: string }): string => `${key.dagId}\u0000${key.runId}`;
+
+/** Whether the run has passed its dagrun_timeout (Airflow fails it then). */
+function timedOut(run: DagRunRecord, spec: DagSpec, now: number): boolean {
+  return spec.dagrunTimeoutSeconds !== null && run.startDate !== null && now - run.startDate > spec.dagrunTimeoutSeconds * 1000;
+}
+
+/**
+ * The earliest future time at which an instance's wait ends by itself: an `up_for_retry` instance's next try, an
+ * `up_for_reschedule` sensor's next poke (decideRun schedules them once that time is reached). Times already
+ * reached are left out: an instance that still waits then waits on something else, whose change moves the stamp.
+ */
+function nextTimeDue(tis: readonly TaskInstanceRecord[], now: number): number {
+  let due = Number.POSITIVE_INFINITY;
+  for (const ti of tis) {
+    const at = ti.state === 'up_for_retry' ? ti.nextRetryAt : ti.state === 'up_for_reschedule' ? ti.rescheduleAt : null;
+    if (at != null && at > now && at < due) due = at;
+  }
+  return due;
 }
 
 /** Turns a decision's change into the store's change (reason -> note, the new try). */
@@ -78,6 +115,8 @@ export class SchedulerLoop {
   readonly waiting = new Map<string, readonly WaitingTaskInstance[]>();
   /** Scheduled instances the last admission left waiting, with the reason (pool full, limits). */
   lastRejections: readonly AdmissionRejection[] = [];
+  /** Per running run, its last complete decision (dropped when the run is no longer running). */
+  private readonly decided = new Map<string, LastDecision>();
 
   constructor(
     private readonly store: MetadataStore,
@@ -121,18 +160,36 @@ export class SchedulerLoop {
   }
 
   async tick(now: number): Promise<LoopStats> {
-    const stats: LoopStats = { runsDecided: 0, changesApplied: 0, queued: 0, runsFinished: [] };
+    const stats: LoopStats = { runsDecided: 0, runsUnchanged: 0, changesApplied: 0, queued: 0, runsFinished: [] };
+    // First: every change committed after this read moves the stamp of its run for the next tick.
+    const stamps = new Map((await this.store.runChangeStamps()).map((s) => [runKey(s), s.stamp]));
     const paused = await this.pausedDags(now);
     const active = (await this.store.listActiveRuns()).filter((run) => !paused.has(run.dagId));
     await this.startQueuedRuns(active, now);
+    const running = new Set<string>();
     for (const run of active) {
       if (run.state !== 'running') continue;
+      const key = runKey(run);
+      running.add(key);
+      const stamp = stamps.get(key);
+      const last = this.decided.get(key);
+      this.decided.delete(key);
+      if (stamp !== undefined && last !== undefined && last.stamp === stamp && now < last.dueAt) {
+        const entry = await this.version(run);
+        if (entry && !timedOut(run, entry.spec, now)) {
+          this.decided.set(key, last);
+          stats.runsUnchanged += 1;
+          continue;
+        }
+      }
       try {
-        await this.decide(run, now, stats);
+        const dueAt = await this.decide(run, now, stats);
+        if (stamp !== undefined && dueAt !== null) this.decided.set(key, { stamp, dueAt });
       } catch (error) {
         this.log.error('could not decide a DAG run; will try again', { dagId: run.dagId, runId: run.runId, error: errorMessage(error) });
       }
     }
+    for (const key of this.decided.keys()) if (!running.has(key)) this.decided.delete(key);
     stats.queued = await this.queueRunnable(now, paused);
     return stats;
   }
@@ -170,12 +227,16 @@ export class SchedulerLoop {
     return hooks && hooks.size > 0 ? dagRunListenerCallFor(hooks, state, msg) : null;
   }
 
-  private async decide(run: DagRunRecord, now: number, stats: LoopStats): Promise<void> {
+  /**
+   * Decides one running run and applies the decision. Returns when deciding it again could first give another
+   * answer without any change to it (Infinity: never; null: decide it again next tick).
+   */
+  private async decide(run: DagRunRecord, now: number, stats: LoopStats): Promise<number | null> {
     const entry = await this.version(run);
     if (!entry) {
       this.log.error('the DAG version of this run is missing; failing the run', { dagId: run.dagId, runId: run.runId });
       await this.store.setDagRunState(run, 'running', 'failed', now);
-      return;
+      return null;
     }
     const tis = await this.store.listTaskInstances(run);
     const byKey = new Map(tis.map((ti) => [`${ti.taskId}\u0000${ti.mapIndex}`, ti]));
@@ -205,7 +266,7 @@ export class SchedulerLoop {
       const applied = await this.store.applyChanges(run, entry.spec, decision.changes.map((c) => toStoreChange(c, entry.weights, byKey)), now);
       stats.changesApplied += applied.length;
       // A refused change means another writer got there first: decide again next time from fresh rows.
-      if (applied.length !== decision.changes.length) return;
+      if (applied.length !== decision.changes.length) return null;
     }
     const callback = decision.runEndReason === null ? null : dagCallbackFor(entry.spec, decision.runEndReason);
     // update_state notifies with its callback reason as msg (success, task_failure, all_tasks_deadlocked).
@@ -214,9 +275,15 @@ export class SchedulerLoop {
       stats.runsFinished.push({ dagId: run.dagId, runId: run.runId, state: decision.runState });
       this.waiting.delete(`${run.dagId}\u0000${run.runId}`);
       this.log.info(`DAG run ${decision.runState}`, { dagId: run.dagId, runId: run.runId, reason: decision.runStateReason });
-    } else if (entry.spec.dagrunTimeoutSeconds !== null && run.startDate !== null && now - run.startDate > entry.spec.dagrunTimeoutSeconds * 1000) {
+      return null;
+    } else if (timedOut(run, entry.spec, now)) {
       await this.timeOutRun(run, entry, tis, now, stats);
+      return null;
     }
+    if (decision.runState !== 'running') return null;
+    // The previous run's instances are not in this run's stamp: a run that waits on them is decided every tick.
+    if (entry.dependsOnPast && decision.waiting.length > 0) return null;
+    return nextTimeDue(tis, now);
   }
 
   /** dagrun_timeout: the run fails and its unfinished task instances are skipped, as in Airflow. */

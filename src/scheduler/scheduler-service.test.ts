@@ -110,7 +110,7 @@ describe('SchedulerService with a parse that does not end', () => {
 
 describe('decideAgainAtOnce', () => {
   const stats = (changesApplied: number, queued: number, finished: number): LoopStats => ({
-    runsDecided: 1, changesApplied, queued,
+    runsDecided: 1, runsUnchanged: 0, changesApplied, queued,
     runsFinished: Array.from({ length: finished }, (_, i) => ({ dagId: 'd', runId: `r${i}`, state: 'success' as const })),
   });
 

@@ -36,6 +36,7 @@ export const MIGRATION_LOCK_KEY = 0x6461_6762_7264_6d67n;
  * the tables in a migrated database, so a migration that adds a table must add it here.
  */
 export const DAGBRIDGE_TABLES: readonly string[] = [
+  'dag_run_changes',
   'dag_run_listener_calls',
   'dag_run_callbacks',
   'connections',

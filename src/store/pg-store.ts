@@ -21,6 +21,7 @@ import type {
   LogLine,
   MetadataStore,
   Occupancy,
+  RunChangeStamp,
   RunKey,
   StartResult,
   SyncReport,
@@ -133,6 +134,10 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
 
   listActiveRuns(): Promise<DagRunRecord[]> {
     return runs.listActiveRuns(this.#pool);
+  }
+
+  runChangeStamps(): Promise<RunChangeStamp[]> {
+    return runs.runChangeStamps(this.#pool);
   }
 
   listDagRuns(filter: { dagId?: string; limit?: number }): Promise<DagRunRecord[]> {

@@ -6,7 +6,7 @@ import { assertDagRunTransition, type DagRunState } from '../dag/states.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
 import type { DagRunHook, DagRunListenerCall } from '../dag/dag-run-listeners.js';
-import { LISTENER_CALL_HOLD_MS, type DagCallbackClaim, type DagCallbackRecord, type DagRunListenerClaim, type DagRunListenerRecord, type DagRunRecord, type RunKey } from '../ports/metadata-store.js';
+import { LISTENER_CALL_HOLD_MS, type DagCallbackClaim, type DagCallbackRecord, type DagRunListenerClaim, type DagRunListenerRecord, type DagRunRecord, type RunChangeStamp, type RunKey } from '../ports/metadata-store.js';
 import { notifyChange, PG_ERROR, pgErrorCode, type Queryable } from './db.js';
 import { jsonParam, mapRun, msParam, RUN_COLUMNS, type RunRow } from './rows.js';
 
@@ -256,4 +256,29 @@ export async function getDagCallback(client: Queryable, key: RunKey): Promise<Da
   );
   const row = result.rows[0];
   return row ? { dagId: key.dagId, runId: key.runId, ...row } : null;
+}
+
+/** Runs with more rows than this in `dag_run_changes` have them folded into one when their stamps are read. */
+const FOLD_CHANGES_ABOVE = 32;
+
+/**
+ * The change stamp of every queued or running run (migration 0011): the sum of its change rows, which only grows
+ * when a change commits, and the newest row's id, which tells a run from an earlier run of the same id. Runs
+ * with many rows then have them folded into one (same sum), so the read stays proportional to the active runs.
+ */
+export async function runChangeStamps(client: Queryable): Promise<RunChangeStamp[]> {
+  const result = await client.query<{ dag_id: string; run_id: string; stamp: string; rows: number }>(
+    `SELECT c.dag_id, c.run_id, sum(c.changes)::text || ':' || max(c.id)::text AS stamp, count(*)::int AS rows
+       FROM dag_runs r JOIN dag_run_changes c ON c.dag_id = r.dag_id AND c.run_id = r.run_id
+      WHERE r.state IN ('queued', 'running')
+      GROUP BY c.dag_id, c.run_id`,
+  );
+  const crowded = result.rows.filter((row) => row.rows > FOLD_CHANGES_ABOVE);
+  if (crowded.length > 0) {
+    await client.query('SELECT compact_dag_run_changes(k.dag_id, k.run_id) FROM unnest($1::text[], $2::text[]) AS k(dag_id, run_id)', [
+      crowded.map((row) => row.dag_id),
+      crowded.map((row) => row.run_id),
+    ]);
+  }
+  return result.rows.map((row) => ({ dagId: row.dag_id, runId: row.run_id, stamp: row.stamp }));
 }
