@@ -70,6 +70,7 @@ describe('syncBundle', () => {
       ['sync_b', false, false],
       ['sync_c', false, false],
     ]);
+    expect((await store.listPausedDagIds()).filter((id) => id.startsWith('sync_'))).toEqual(['sync_a']);
   });
 });
 

@@ -94,6 +94,10 @@ export class MemoryStore implements MetadataStore {
     return [...this.dags.values()].map((dag) => structuredClone(dag));
   }
 
+  async listPausedDagIds(): Promise<string[]> {
+    return [...this.dags.values()].filter((dag) => dag.isPaused).map((dag) => dag.dagId);
+  }
+
   async getDag(dagId: string): Promise<DagRecord | null> {
     const dag = this.dags.get(dagId);
     return dag ? structuredClone(dag) : null;

@@ -329,6 +329,8 @@ export interface MetadataStore {
   /** Stores every DAG of a bundle (new versions by content hash), import errors, and deactivates DAGs that are gone. */
   syncBundle(bundle: DagBundle, now: number, options?: { pausedOnCreation?: boolean }): Promise<SyncReport>;
   listDags(): Promise<DagRecord[]>;
+  /** The ids of the paused DAGs (without their specs: the scheduler reads them every few seconds). */
+  listPausedDagIds(): Promise<string[]>;
   getDag(dagId: string): Promise<DagRecord | null>;
   /** The spec a run was created with. */
   getDagVersion(dagId: string, versionHash: string): Promise<DagSpec | null>;

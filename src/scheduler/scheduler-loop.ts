@@ -154,7 +154,7 @@ export class SchedulerLoop {
 
   private async pausedDags(now: number): Promise<Set<string>> {
     if (now - this.paused.at > 2_000 || now < this.paused.at) {
-      this.paused = { ids: new Set((await this.store.listDags()).filter((dag) => dag.isPaused).map((dag) => dag.dagId)), at: now };
+      this.paused = { ids: new Set(await this.store.listPausedDagIds()), at: now };
     }
     return this.paused.ids;
   }

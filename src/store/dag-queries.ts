@@ -143,6 +143,12 @@ export async function getDagVersion(client: Queryable, dagId: string, versionHas
   return result.rows[0]?.spec ?? null;
 }
 
+/** The ids of the paused DAGs. */
+export async function listPausedDagIds(client: Queryable): Promise<string[]> {
+  const result = await client.query<{ dag_id: string }>('SELECT dag_id FROM dags WHERE is_paused');
+  return result.rows.map((row) => row.dag_id);
+}
+
 /** Sets `is_paused`; false when the DAG is unknown. */
 export async function setPaused(client: Queryable, dagId: string, paused: boolean): Promise<boolean> {
   const result = await client.query('UPDATE dags SET is_paused = $2 WHERE dag_id = $1', [dagId, paused]);

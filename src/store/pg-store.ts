@@ -111,6 +111,10 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return dags.listDags(this.#pool);
   }
 
+  listPausedDagIds(): Promise<string[]> {
+    return dags.listPausedDagIds(this.#pool);
+  }
+
   getDag(dagId: string): Promise<DagRecord | null> {
     return dags.getDag(this.#pool, dagId);
   }
