@@ -252,12 +252,17 @@ export async function applyChanges(
   return changes.filter((_change, ord) => applied.has(ord));
 }
 
-/** Every `scheduled` instance of a queued or running run, highest priority first, then oldest run. */
+/**
+ * Every `scheduled` instance of a queued or running run, highest priority first, then oldest run. The instances
+ * are read first (`OFFSET 0` keeps the planner from folding the subquery into the join), from the partial index
+ * on active states: without fresh statistics, the planner otherwise walks each active run's whole primary-key
+ * range (15 ms for a run of 100,000 instances, on every tick, with nothing scheduled).
+ */
 export async function listScheduled(client: Queryable): Promise<TaskInstanceRecord[]> {
   const result = await client.query<TaskInstanceRow>(
-    `SELECT ${TI_COLUMNS} FROM task_instances ti
+    `SELECT ${TI_COLUMNS} FROM (SELECT * FROM task_instances WHERE state = 'scheduled' OFFSET 0) ti
        JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
-      WHERE ti.state = 'scheduled' AND r.state IN ('queued', 'running')
+      WHERE r.state IN ('queued', 'running')
       ORDER BY ti.priority_weight DESC, COALESCE(r.logical_date, r.run_after), r.run_after, ti.dag_id, ti.run_id, ti.task_id, ti.map_index`,
   );
   return result.rows.map(mapTaskInstance);
