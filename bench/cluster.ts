@@ -22,8 +22,9 @@
  *    testDag call's wall time; enqueue -> start (queued_at -> start_date) percentiles of the cluster's tasks.
  * 3. Scheduler decisions/s: no processes; SchedulerLoop.tick in this process over PgStore and the Redis
  *    executor, on one run of a `--wide`-task DAG (10 layers of parallel chains, max_active_tasks = --wide):
- *    the first ticks (create every task instance, schedule and queue the first layer), an idle tick, and the
- *    tick after a whole layer succeeded.
+ *    the first ticks (create every task instance, schedule and queue the first layer) until a tick has nothing
+ *    to change, then idle ticks (nothing changed since: the loop does not decide the run again), and the ticks
+ *    after a whole layer succeeded. `--wide 100000` measures the idle tick on a run of 100,000 instances.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -179,7 +180,8 @@ async function timedTick(loop: SchedulerLoop, store: PgStore, run: DagRunRecord)
   const started = performance.now();
   const stats = await loop.tick(Date.now());
   const ms = performance.now() - started;
-  return { stats, ms, instances: await store.listTaskInstances(run) };
+  // A run left alone was not read: reading it here would only leave garbage for the next tick's collector.
+  return { stats, ms, instances: stats.runsDecided > 0 ? await store.listTaskInstances(run) : [] };
 }
 
 /** Part 3: decisions per second of the scheduler loop on one run of a very wide DAG. */
@@ -189,7 +191,8 @@ async function measureDecisions(cluster: BenchCluster, python: string, scratch: 
   const layers = 10;
   await writeFile(path.join(folder, 'bench_wide.py'), bashNoopDag('bench_wide', wide, { layers, maxActiveTasks: wide }));
   let started = performance.now();
-  const bundle = await exportDags({ dagsFolder: folder, python, noAirflow: true });
+  // Building a DAG of 100,000 tasks takes longer than the default 30 s import timeout on a loaded machine.
+  const bundle = await exportDags({ dagsFolder: folder, python, noAirflow: true, fileTimeoutSeconds: Math.max(30, Math.ceil(wide / 1_000)) });
   const exportMs = performance.now() - started;
   const store = cluster.store as PgStore;
   started = performance.now();
@@ -207,11 +210,36 @@ async function measureDecisions(cluster: BenchCluster, python: string, scratch: 
   const run = await createRun(store, dag, 'wide');
   const perLayer = Math.ceil(wide / layers);
   const line = (what: string, tick: { stats: LoopStats; ms: number; instances: TaskInstanceRecord[] }): void => {
-    const decided = tick.instances.length;
+    // A run the loop left alone (unchanged since its last decision) had none of its instances read or decided.
+    const decided = tick.stats.runsDecided > 0 ? tick.instances.length : 0;
     say(
-      `   ${what.padEnd(40)} ${tick.ms.toFixed(0).padStart(6)} ms: ${decided} task instances decided (${((decided / tick.ms) * 1000).toFixed(0)}/s), ` +
-        `${tick.stats.changesApplied} changes applied, ${tick.stats.queued} queued`,
+      `   ${what.padEnd(40)} ${tick.ms.toFixed(1).padStart(7)} ms: ${decided} task instances decided (${((decided / tick.ms) * 1000).toFixed(0)}/s), ` +
+        `${tick.stats.changesApplied} changes applied, ${tick.stats.queued} queued, run ${tick.stats.runsDecided > 0 ? 'decided' : 'left alone (unchanged)'}`,
     );
+  };
+  const idleTicks = async (what: string): Promise<void> => {
+    const times: number[] = [];
+    for (let tick = 1; tick <= 5; tick += 1) {
+      const result = await timedTick(loop, store, run);
+      line(`${what} ${tick}`, result);
+      times.push(result.ms);
+    }
+    times.sort((a, b) => a - b);
+    say(`   ${what}: median ${times[2]?.toFixed(1)} ms of 5`);
+    // The store reads an idle tick still makes (its other work is in memory).
+    const reads: Array<[string, () => Promise<unknown>]> = [
+      ['runChangeStamps', () => store.runChangeStamps()],
+      ['listActiveRuns', () => store.listActiveRuns()],
+      ['listPausedDagIds', () => store.listPausedDagIds()],
+      ['listScheduled', () => store.listScheduled()],
+    ];
+    const parts: string[] = [];
+    for (const [name, read] of reads) {
+      const at = performance.now();
+      await read();
+      parts.push(`${name} ${(performance.now() - at).toFixed(1)} ms`);
+    }
+    say(`   ${what}, its store reads once more: ${parts.join(', ')}`);
   };
   // First wave: tick until a tick changes nothing (the loop queues at most 512 per tick).
   let firstWaveMs = 0;
@@ -219,7 +247,7 @@ async function measureDecisions(cluster: BenchCluster, python: string, scratch: 
   for (let tick = 1; ; tick += 1) {
     const result = await timedTick(loop, store, run);
     if (result.stats.changesApplied === 0 && result.stats.queued === 0) {
-      line('idle tick (nothing to change)', result);
+      line('tick with nothing to change', result);
       break;
     }
     firstWaveMs += result.ms;
@@ -228,8 +256,9 @@ async function measureDecisions(cluster: BenchCluster, python: string, scratch: 
     if (tick >= 50 || Date.now() > deadlineAt) throw new Error('the first wave did not settle within 50 ticks or by the deadline');
   }
   say(`   first wave: ${wide} task instances created, ${queued} of the first layer's ${perLayer} queued, in ${firstWaveMs.toFixed(0)} ms of ticks`);
+  await idleTicks('idle tick');
 
-  // Where an idle tick's time goes: reading the run's task instances, and the pure decision over them.
+  // What deciding the run costs when it has changed: reading its task instances, and the pure decision over them.
   let at = performance.now();
   const tis = await store.listTaskInstances(run);
   const readMs = performance.now() - at;
@@ -252,6 +281,7 @@ async function measureDecisions(cluster: BenchCluster, python: string, scratch: 
     line(tick === 1 ? `tick after ${queued} tasks succeeded` : `tick ${tick} after`, result);
     if (result.stats.changesApplied === 0 && result.stats.queued === 0) break;
   }
+  await idleTicks('idle tick after the layer');
 }
 
 async function main(): Promise<void> {
