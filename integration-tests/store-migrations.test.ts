@@ -112,6 +112,8 @@ describe('resetDatabase', () => {
     await db.pool.query(`INSERT INTO variables (key, value) VALUES ('a', 'b')`);
     await resetDatabase(db.pool);
     expect(await tables(db)).toEqual(['not_ours']);
+    const functions = await db.pool.query(`SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace`);
+    expect(functions.rows).toEqual([]);
     expect((await checkSchema(db.pool)).current).toBe(0);
     await migrate(db.pool);
     const variables = await db.pool.query('SELECT * FROM variables');

@@ -220,8 +220,16 @@ export async function assertSchemaCurrent(pool: pg.Pool, source?: readonly Embed
   }
 }
 
+/** Every function the migrations create (0010's triggers' and folding's), dropped by a reset with the tables. */
+export const DAGBRIDGE_FUNCTIONS: readonly string[] = [
+  'record_dag_run_changes()',
+  'record_dag_run_row_changes()',
+  'forget_dag_run_changes()',
+  'compact_dag_run_changes(text, text)',
+];
+
 /**
- * Drops every dagbridge table (`dagbridge db reset`), under the migration lock. Other tables in the
+ * Drops every dagbridge table and function (`dagbridge db reset`), under the migration lock. Other tables in the
  * database are left alone. Run `migrate` afterwards for an empty schema.
  */
 export async function resetDatabase(pool: pg.Pool): Promise<void> {
@@ -229,6 +237,7 @@ export async function resetDatabase(pool: pg.Pool): Promise<void> {
     await client.query('BEGIN');
     try {
       await client.query(`DROP TABLE IF EXISTS ${DAGBRIDGE_TABLES.map((name) => `"${name}"`).join(', ')} CASCADE`);
+      await client.query(`DROP FUNCTION IF EXISTS ${DAGBRIDGE_FUNCTIONS.join(', ')}`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {
