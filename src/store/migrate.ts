@@ -220,7 +220,7 @@ export async function assertSchemaCurrent(pool: pg.Pool, source?: readonly Embed
   }
 }
 
-/** Every function the migrations create (0010's triggers' and folding's), dropped by a reset with the tables. */
+/** Every function the migrations create (0011's triggers' and folding's), dropped by a reset with the tables. */
 export const DAGBRIDGE_FUNCTIONS: readonly string[] = [
   'record_dag_run_changes()',
   'record_dag_run_row_changes()',
