@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dagCodeSettingsOf, PARSE_ALLOW, SHIM_ROOT, shimProcessEnv } from '../shim/python.js';
-import { airflowContextEnv, buildTaskEnv, taskEnvSettingsOf, type AirflowContextFacts, type TaskEnvInput } from './task-env.js';
+import { airflowContextEnv, buildBaseTaskEnv, buildTaskEnv, taskEnvFromBase, taskEnvSettingsOf, type AirflowContextFacts, type TaskEnvInput } from './task-env.js';
 
 const context: AirflowContextFacts = {
   dagId: 'etl',
@@ -125,6 +125,26 @@ describe('buildTaskEnv', () => {
     expect(() => build({ settings: { passEnv: ['*'] } })).toThrow('passEnv: "*"');
     expect(() => build({ settings: { taskEnv: { 'A=B': 'x' } } })).toThrow('taskEnv: "A=B"');
     expect(() => build({ settings: { taskEnv: { A: 'x\0y' } } })).toThrow('A contains a NUL byte');
+  });
+});
+
+describe('taskEnvFromBase', () => {
+  it('is buildTaskEnv from the base, and gives each attempt an environment of its own', () => {
+    const base = buildBaseTaskEnv({ parentEnv, settings: {}, shimRoot: '/opt/dagbridge/python-shim' });
+    const baseCopy = { ...base };
+    const first = taskEnvFromBase(base, { tmpDir: '/var/tmp/attempt/tmp', context });
+    expect(first).toEqual(build());
+    const second = taskEnvFromBase(base, { tmpDir: '/var/tmp/other/tmp', context: { ...context, taskId: 'other', tryNumber: 1 } });
+    expect(second).toEqual(build({ tmpDir: '/var/tmp/other/tmp', context: { ...context, taskId: 'other', tryNumber: 1 } }));
+    expect(second).not.toBe(first);
+    second.EXTRA = 'x';
+    expect(first.EXTRA).toBeUndefined();
+    expect(base).toEqual(baseCopy);
+  });
+
+  it('rejects a NUL byte in what it adds', () => {
+    const base = buildBaseTaskEnv({ parentEnv, settings: {}, shimRoot: '/opt/dagbridge/python-shim' });
+    expect(() => taskEnvFromBase(base, { tmpDir: '/tmp/a\0b', context })).toThrow(/NUL/);
   });
 });
 

@@ -93,9 +93,18 @@ function pythonIsoformat(instant: string): string {
 
 /** Builds a task's whole environment. Throws a RangeError for a malformed name or a value with a NUL byte. */
 export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
-  const env = buildBaseTaskEnv(input);
-  Object.assign(env, { TMPDIR: input.tmpDir, ...airflowContextEnv(input.context) });
-  return withoutNul(env);
+  return taskEnvFromBase(buildBaseTaskEnv(input), input);
+}
+
+/**
+ * {@link buildTaskEnv} from a {@link buildBaseTaskEnv} already built for the same input: a new object (the base
+ * is not changed), so an attempt that has the base for its fork server does not build it twice.
+ */
+export function taskEnvFromBase(
+  base: Readonly<Record<string, string>>,
+  input: Pick<TaskEnvInput, 'tmpDir' | 'context'>,
+): Record<string, string> {
+  return withoutNul({ ...base, TMPDIR: input.tmpDir, ...airflowContextEnv(input.context) });
 }
 
 /**

@@ -29,7 +29,7 @@ import { DagbridgeError, errorMessage } from '../lib/errors.js';
 import { SHIM_ROOT } from '../shim/python.js';
 import { LogCapture, LOG_MARKER_PREFIX, type LogLine } from './log-lines.js';
 import { describeReaped, SUPERVISOR_MARGIN_MS, SupervisorReports, supervisorArgv, type SupervisorReport } from './task-supervisor.js';
-import { buildBaseTaskEnv, buildTaskEnv, type TaskEnvSettings } from './task-env.js';
+import { buildBaseTaskEnv, taskEnvFromBase, type TaskEnvSettings } from './task-env.js';
 import type { ForkServers } from './fork-server.js';
 import { defaultAttemptBase, describeBaseError, prepareAttemptBase, writeAttemptMarker } from './attempt-dirs.js';
 import { taskRunInputSchema, type TaskRunInput, type TaskRunResult } from '../ports/task-run-contract.js';
@@ -368,16 +368,9 @@ export async function runTaskProcess(spec: TaskProcessSpec, hooks: TaskProcessHo
   let argv: string[];
   let runAs: { user: string; chown: string[] } | null;
   try {
-    if (spec.forkServers && spec.command.kind === 'shim') {
-      baseEnv = buildBaseTaskEnv({ parentEnv: spec.parentEnv ?? process.env, settings: spec.env ?? {}, shimRoot: SHIM_ROOT });
-    }
-    env = buildTaskEnv({
-      parentEnv: spec.parentEnv ?? process.env,
-      settings: spec.env ?? {},
-      shimRoot: SHIM_ROOT,
-      tmpDir: path.join(attemptDir, 'tmp'),
-      context: { ...input, owner: spec.owner ?? null },
-    });
+    const base = buildBaseTaskEnv({ parentEnv: spec.parentEnv ?? process.env, settings: spec.env ?? {}, shimRoot: SHIM_ROOT });
+    if (spec.forkServers && spec.command.kind === 'shim') baseEnv = base;
+    env = taskEnvFromBase(base, { tmpDir: path.join(attemptDir, 'tmp'), context: { ...input, owner: spec.owner ?? null } });
     if (channel) Object.assign(env, { [CHANNEL_SOCKET_ENV]: channel.address.socket, [CHANNEL_TOKEN_ENV]: channel.address.token });
     const taskArgv =
       spec.command.kind === 'shim'
