@@ -54,6 +54,19 @@ const externalSchema = z.object({
 
 const externalStates = z.array(z.string().max(50)).max(20);
 
+// The payload schemas, built once per process: every attempt's registry shares them (zod schemas are immutable).
+const connectionGetSchema = z.object({ connId: idText });
+const variableKeySchema = z.object({ key: idText });
+const variableSetSchema = z.object({ key: idText, value: z.string(), description: z.string().nullable().optional() });
+const externalCountSchema = externalSchema.extend({ states: externalStates });
+const externalDagTiCountSchema = externalSchema.pick({ dagId: true, logicalDates: true }).extend({ states: externalStates });
+const externalExistsSchema = externalSchema.omit({ logicalDates: true });
+const dagRunGetSchema = z.object({ dagId: idText.optional(), runId: idText.optional() });
+const dagRunTriggerSchema = triggerRequestSchema.extend({ dagId: idText, runId: idText.nullable() });
+const taskInstancesSchema = z.object({ states: z.array(z.string().nullable()).max(20).nullable() });
+const previousSchema = z.object({ state: z.string().max(50).nullable() });
+const heartbeatSchema = z.object({});
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** A task instance as the task reads it. */
@@ -131,23 +144,23 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
   const handlers: Array<[string, ChannelHandler]> = [
     [
       'connection.get',
-      channelHandler(z.object({ connId: idText }), async ({ connId }) => (sources.connections ? sources.connections.getConnection(connId) : null)),
+      channelHandler(connectionGetSchema, async ({ connId }) => (sources.connections ? sources.connections.getConnection(connId) : null)),
     ],
     [
       'variable.get',
-      channelHandler(z.object({ key: idText }), async ({ key }) => ({ value: await store.getVariable(key) })),
+      channelHandler(variableKeySchema, async ({ key }) => ({ value: await store.getVariable(key) })),
     ],
     [
       // Variables are global in Airflow: any task may write any key (the Task SDK's PUT /variables/{key}).
       'variable.set',
-      channelHandler(z.object({ key: idText, value: z.string(), description: z.string().nullable().optional() }), async ({ key, value, description }) => {
+      channelHandler(variableSetSchema, async ({ key, value, description }) => {
         await store.setVariable(key, value, description ?? null);
         return {};
       }),
     ],
     [
       'variable.delete',
-      channelHandler(z.object({ key: idText }), async ({ key }) => ({ deleted: (await store.deleteVariable(key)) ? 1 : 0 })),
+      channelHandler(variableKeySchema, async ({ key }) => ({ deleted: (await store.deleteVariable(key)) ? 1 : 0 })),
     ],
     [
       'xcom.pull',
@@ -190,13 +203,13 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
       // ExternalTaskSensor's _get_count (Airflow 2.10.5 utils/sensor_helper.py), for any DAG; also WorkflowTrigger's
       // and DagStateTrigger's counts (no task ids, no group: the DAG's runs).
       'external.count',
-      channelHandler(externalSchema.extend({ states: externalStates }), async (query) => ({ count: await externalCount(store, query) })),
+      channelHandler(externalCountSchema, async (query) => ({ count: await externalCount(store, query) })),
     ],
     [
       // TaskStateTrigger.count_running_dags (Airflow 2.10.5 triggers/external_task.py): instances of any of the
       // DAG's tasks (as last parsed) at the logical dates in the states.
       'external.dag_ti_count',
-      channelHandler(externalSchema.pick({ dagId: true, logicalDates: true }).extend({ states: externalStates }), async ({ dagId, logicalDates, states }) => {
+      channelHandler(externalDagTiCountSchema, async ({ dagId, logicalDates, states }) => {
         const taskIds = (await store.getDag(dagId))?.spec.tasks.map((t) => t.taskId) ?? [];
         if (taskIds.length === 0 || logicalDates.length === 0) return { count: 0 };
         return { count: await store.countTaskInstances({ dagId, logicalDates, states, taskIds }) };
@@ -205,7 +218,7 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
     [
       // ExternalTaskSensor's check_existence: the DAG, its tasks or its task group, as last parsed.
       'external.exists',
-      channelHandler(externalSchema.omit({ logicalDates: true }), async ({ dagId, taskIds, taskGroupId }) => {
+      channelHandler(externalExistsSchema, async ({ dagId, taskIds, taskGroupId }) => {
         const dag = await store.getDag(dagId);
         if (!dag) return { dag: false, missingTaskIds: [], group: false };
         const known = new Set(dag.spec.tasks.map((t) => t.taskId));
@@ -219,19 +232,19 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
     [
       // The dag_run of the context, read again (its state, end date), or another DAG's run (TriggerDagRunOperator).
       'dagrun.get',
-      channelHandler(z.object({ dagId: idText.optional(), runId: idText.optional() }), async ({ dagId, runId }, scope) => {
+      channelHandler(dagRunGetSchema, async ({ dagId, runId }, scope) => {
         const run = await store.getDagRun({ dagId: dagId ?? scope.dagId, runId: runId ?? scope.runId });
         return run ? runView(run) : null;
       }),
     ],
     [
       'dagrun.trigger',
-      channelHandler(triggerRequestSchema.extend({ dagId: idText, runId: idText.nullable() }), (request, scope) => triggerForTask(sources, request, scope, createdHere)),
+      channelHandler(dagRunTriggerSchema, (request, scope) => triggerForTask(sources, request, scope, createdHere)),
     ],
     [
       // DagRun.get_task_instances(state=...) of the task's own run.
       'dagrun.task_instances',
-      channelHandler(z.object({ states: z.array(z.string().nullable()).max(20).nullable() }), async ({ states }, scope) => {
+      channelHandler(taskInstancesSchema, async ({ states }, scope) => {
         const tis = await store.listTaskInstances(scope);
         // Airflow's state=None filter matches instances without a state (our `none`).
         const wanted = states === null ? null : new Set(states.map((s) => s ?? 'none'));
@@ -241,7 +254,7 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
     [
       // TaskInstance.get_previous_dagrun(state=...): the latest run of this DAG before this one (in that state when given).
       'dagrun.previous',
-      channelHandler(z.object({ state: z.string().max(50).nullable() }), async ({ state }, scope) => {
+      channelHandler(previousSchema, async ({ state }, scope) => {
         const run = await store.getDagRun(scope);
         const previous = run ? await store.previousRun(run, (state ?? undefined) as DagRunState | undefined) : null;
         return previous ? runView(previous) : null;
@@ -250,7 +263,7 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
     [
       // TaskInstance.get_previous_ti(state=...): this task in the previous run (in that state when given).
       'ti.previous',
-      channelHandler(z.object({ state: z.string().max(50).nullable() }), async ({ state }, scope) => {
+      channelHandler(previousSchema, async ({ state }, scope) => {
         const run = await store.getDagRun(scope);
         if (!run) return null;
         const previous = await store.previousRun(run, (state ?? undefined) as DagRunState | undefined);
@@ -262,7 +275,7 @@ export function taskChannelHandlers(sources: ChannelSources): ChannelHandlers {
     [
       // The task says it is alive; the answer is its instance's state (a cleared one reads `restarting`).
       'ti.heartbeat',
-      channelHandler(z.object({}), async (_payload, scope) => {
+      channelHandler(heartbeatSchema, async (_payload, scope) => {
         const ti = await store.getTaskInstance(scope);
         return { state: ti?.state ?? null, tryNumber: ti?.tryNumber ?? null, stillOwned: ti?.state === 'running' && ti.tryNumber === scope.tryNumber };
       }),
