@@ -124,12 +124,27 @@ export function refusalReason(refused: string): FreshReason {
 const SERVER_EXITED = 'the fork server exited';
 const NO_ANSWER = 'no answer within';
 
+const exitMessageSchema = z.object({ event: z.literal('exit'), pid: z.number().int().positive(), code: z.number().int().nullable(), signal: z.string().nullable() });
+const forkedMessageSchema = z.object({ id: z.number().int(), forked: z.number().int().positive() });
 const messageSchema = z.union([
   z.object({ event: z.literal('ready'), pid: z.number().int().positive(), mode: z.string(), python: z.string() }),
-  z.object({ event: z.literal('exit'), pid: z.number().int().positive(), code: z.number().int().nullable(), signal: z.string().nullable() }),
-  z.object({ id: z.number().int(), forked: z.number().int().positive() }),
+  exitMessageSchema,
+  forkedMessageSchema,
   z.object({ id: z.number().int().nullable(), refused: z.string() }),
 ]);
+
+/**
+ * A line of the fork server, as `messageSchema.parse` reads it, with the two messages of every attempt (its `forked` answer and its `exit`) tried
+ * first against the one alternative they can match: the alternatives before it need another `event` literal,
+ * so they would fail (a failed alternative costs its issues), and the union's first match is that one anyway.
+ * Anything else, or a message that alternative refuses, goes through the whole union as before.
+ */
+export function parseForkServerMessage(value: unknown): z.infer<typeof messageSchema> {
+  const event = typeof value === 'object' && value !== null ? (value as { event?: unknown }).event : null;
+  const likely = event === 'exit' ? exitMessageSchema : event === undefined ? forkedMessageSchema : null;
+  const parsed = likely?.safeParse(value);
+  return parsed?.success ? parsed.data : messageSchema.parse(value);
+}
 
 type Exit = { exitCode: number | null; signal: NodeJS.Signals | null };
 
@@ -352,7 +367,7 @@ class ForkServer {
   private message(line: string, ready: (ok: boolean) => void): void {
     let parsed: z.infer<typeof messageSchema>;
     try {
-      parsed = messageSchema.parse(JSON.parse(line));
+      parsed = parseForkServerMessage(JSON.parse(line));
     } catch {
       this.options.log.warn('the fork server sent a line that is not a known message', { line: line.slice(0, 200) });
       return;
