@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,19 @@ describe('attempt directories left by a worker that is gone', () => {
     const again = attemptWithMarker(base, 'dead-again', { pid: deadPid(), startTime: null, host });
     expect(await prepareAttemptBase(base)).toEqual([]);
     expect(existsSync(again)).toBe(true);
+  });
+
+  it('writes the same marker of this process into every attempt directory, each in its own', async () => {
+    const base = path.join(scratch, 'attempts');
+    mkdirSync(base, { mode: 0o700 });
+    const dirs = [attemptWithMarker(base, 'one', null), attemptWithMarker(base, 'two', null)];
+    for (const dir of dirs) await writeAttemptMarker(dir);
+    for (const dir of dirs) {
+      const marker = JSON.parse(readFileSync(path.join(dir, ATTEMPT_MARKER), 'utf8')) as unknown;
+      expect(marker).toEqual({ pid: process.pid, startTime: processStartTime(process.pid), host: os.hostname() });
+    }
+    // A marker already there is never overwritten.
+    await expect(writeAttemptMarker(dirs[0] as string)).rejects.toThrow(/EEXIST/);
   });
 
   it('keeps a directory of this process and one whose marker another user wrote', async () => {

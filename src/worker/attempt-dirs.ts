@@ -56,9 +56,14 @@ function workerAlive(marker: z.infer<typeof markerSchema>): boolean {
   return marker.startTime === null || started === null || started === marker.startTime;
 }
 
+/** This process's start time, read once: it cannot change while the process runs (undefined: not read yet). */
+let ownStartTime: string | null | undefined;
+
 /** Writes the marker of this process into a new attempt directory. */
 export async function writeAttemptMarker(attemptDir: string): Promise<void> {
-  const marker = { pid: process.pid, startTime: processStartTime(process.pid), host: os.hostname() };
+  if (ownStartTime === undefined) ownStartTime = processStartTime(process.pid);
+  // The host name is read each time: it can be changed while the worker runs, and the sweep compares it.
+  const marker = { pid: process.pid, startTime: ownStartTime, host: os.hostname() };
   await writeFile(path.join(attemptDir, ATTEMPT_MARKER), `${JSON.stringify(marker)}\n`, { mode: 0o644, flag: 'wx' });
 }
 
