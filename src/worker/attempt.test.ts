@@ -118,14 +118,29 @@ describe('runAttempt after the try started', () => {
 
 describe('chooseRunAsUser', () => {
   it('runs a task as the worker\'s first user, as its own run_as_user when listed, and refuses any other', () => {
-    expect(chooseRunAsUser(undefined, [], 'root')).toEqual({ user: null });
-    expect(chooseRunAsUser(undefined, ['airflow', 'etl'], 'root')).toEqual({ user: 'airflow' });
-    expect(chooseRunAsUser('etl', ['airflow', 'etl'], 'root')).toEqual({ user: 'etl' });
+    expect(chooseRunAsUser(undefined, [], () => 'root')).toEqual({ user: null });
+    expect(chooseRunAsUser(undefined, ['airflow', 'etl'], () => 'root')).toEqual({ user: 'airflow' });
+    expect(chooseRunAsUser('etl', ['airflow', 'etl'], () => 'root')).toEqual({ user: 'etl' });
     // Its own user, as Airflow runs it without sudo; but never the worker's user past a --run-as-user list.
-    expect(chooseRunAsUser('airflow', [], 'airflow')).toEqual({ user: null });
-    expect(chooseRunAsUser('root', ['airflow'], 'root')).toEqual({
+    expect(chooseRunAsUser('airflow', [], () => 'airflow')).toEqual({ user: null });
+    expect(chooseRunAsUser('root', ['airflow'], () => 'root')).toEqual({
       refused: 'the task\'s run_as_user "root" is not a user this worker runs tasks as (it allows airflow): start the worker with --run-as-user naming it (env DAGBRIDGE_RUN_AS_USER), as root',
     });
-    expect(chooseRunAsUser('etl', [], 'root')).toMatchObject({ refused: expect.stringContaining('(it allows none)') });
+    expect(chooseRunAsUser('etl', [], () => 'root')).toMatchObject({ refused: expect.stringContaining('(it allows none)') });
+  });
+
+  it('looks the worker\'s own user up only for a task that names a user it does not list, every time', () => {
+    let asked = 0;
+    const self = (name: string) => () => {
+      asked += 1;
+      return name;
+    };
+    expect(chooseRunAsUser(undefined, [], self('root'))).toEqual({ user: null });
+    expect(chooseRunAsUser('etl', ['etl'], self('root'))).toEqual({ user: 'etl' });
+    expect(asked).toBe(0);
+    expect(chooseRunAsUser('airflow', [], self('airflow'))).toEqual({ user: null });
+    // The worker's user renamed meanwhile: the next attempt sees the new name, nothing is kept.
+    expect(chooseRunAsUser('airflow', [], self('renamed'))).toMatchObject({ refused: expect.any(String) });
+    expect(asked).toBe(2);
   });
 });

@@ -280,7 +280,7 @@ async function runStarted({ ctx, key, tryNumber, signal, run, instance, logs, lo
     log.warn(drift);
   }
 
-  const user = chooseRunAsUser(task.runAsUser, ctx.runAsUsers ?? [], userInfo().username);
+  const user = chooseRunAsUser(task.runAsUser, ctx.runAsUsers ?? [], () => userInfo().username);
   if ('refused' in user) {
     return finish('failed', {
       xcoms: [], skipTaskIds: [], nextRetryAt: null, rescheduleAt: null, exitCode: null, signal: null, exitReason: user.refused, triggerDagRuns: [],
@@ -411,12 +411,13 @@ export function withinJsonLimits(result: TaskRunResult, key: TaskInstanceKey, li
  * allowed user, else null (the worker's own user). A task that names a user the worker does not allow is refused:
  * a DAG author must not pick the worker's user (often root) or anyone else the operator did not list. As in
  * Airflow (base_task_runner.py: no sudo when `run_as_user` is the current user), a worker without
- * `--run-as-user` runs a task that names the worker's own user.
+ * `--run-as-user` runs a task that names the worker's own user. `selfUser` is asked only then: looking the
+ * worker's user up reads the user database, which most tasks (no `run_as_user`) never need.
  */
-export function chooseRunAsUser(taskUser: string | undefined, allowed: readonly string[], selfUser: string): { user: string | null } | { refused: string } {
+export function chooseRunAsUser(taskUser: string | undefined, allowed: readonly string[], selfUser: () => string): { user: string | null } | { refused: string } {
   if (taskUser === undefined) return { user: allowed[0] ?? null };
   if (allowed.includes(taskUser)) return { user: taskUser };
-  if (allowed.length === 0 && taskUser === selfUser) return { user: null };
+  if (allowed.length === 0 && taskUser === selfUser()) return { user: null };
   const listed = allowed.length === 0 ? 'it allows none' : `it allows ${allowed.join(', ')}`;
   return { refused: `the task's run_as_user ${JSON.stringify(taskUser)} is not a user this worker runs tasks as (${listed}): start the worker with --run-as-user naming it (env DAGBRIDGE_RUN_AS_USER), as root` };
 }
