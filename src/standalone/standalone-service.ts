@@ -27,8 +27,6 @@ import { runDagCallback, runDagRunListener } from '../worker/dag-callback.js';
 import type { DagRunHook } from '../dag/dag-run-listeners.js';
 import { runOutcome, type RunOutcome } from './run-watch.js';
 
-/** Worker ids of standalone processes start with this (recovery hands back only their tasks). */
-
 /** Settings and collaborators of the standalone service. */
 export interface StandaloneServiceOptions {
   store: MetadataStore;
