@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { customScheduleOf, nextDagRunInfo, scheduleSettingsOf, type DagScheduleFields, type LastAutomatedRun, type ScheduleSemantics } from '../dag/schedule.js';
-import { activeDagIds, gridRows, lastAutomatedRuns, latestRenderedFields, latestRunsByDag } from '../store/web-queries.js';
+import { activeDagIds, gridRows, lastAutomatedRuns, latestRunsByDag } from '../store/web-queries.js';
 import { dagScheduleFields } from '../store/dag-queries.js';
 import { isoOrNull } from './airflow-json.js';
 import { dagOr404, runOr404, specOf } from './api-dags.js';
@@ -34,16 +34,14 @@ export function registerUiRoutes(routes: Routes): void {
   const context = routes.context;
 
   routes.add({
-    method: 'GET', path: '/dagbridge/api/v1/ui/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/templates', summary: 'The template fields of a task as its run\'s DAG version declares them, and as its latest try rendered them (UI)', guard: { role: 'Viewer' }, airflow: false,
-    params: taskParams, query: z.object({ map_index: z.coerce.number().int().min(-1).default(-1) }),
-  }, async ({ params, query }) => {
+    method: 'GET', path: '/dagbridge/api/v1/ui/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/templates', summary: 'The template fields of a task as its run\'s DAG version declares them (UI; each try\'s rendered values are in its tries)', guard: { role: 'Viewer' }, airflow: false,
+    params: taskParams,
+  }, async ({ params }) => {
     const run = await runOr404(context, params.dag_id, params.dag_run_id);
     const task = (await specOf(context, run)).tasks.find((t) => t.taskId === params.task_id);
     if (!task) throw new ApiError(404, `Task with id '${params.task_id}' not found in DAG '${params.dag_id}' (run ${params.dag_run_id}'s version)`);
-    // The task renders them in its own process and reports them (masked) in its result; finishTry stores them
-    // on the try's row.
-    const rendered = await latestRenderedFields(context.pool, { dagId: params.dag_id, runId: params.dag_run_id, taskId: params.task_id, mapIndex: query.map_index });
-    return { template_fields: task.templateFields, rendered_fields: rendered?.fields ?? null, rendered_try_number: rendered?.tryNumber ?? null };
+    // As rendered, they are each try's `rendered_fields` (GET .../tries), which the page reads anyway.
+    return { template_fields: task.templateFields };
   });
 
   routes.add({

@@ -24,6 +24,8 @@ interface TiJson {
   queue: string;
   note: string | null;
   rendered_map_index: string | null;
+  /** The template fields as this try rendered them (a try's entry of `.../tries`); `{}`: none. */
+  rendered_fields?: Record<string, unknown>;
 }
 interface TaskJson {
   is_mapped: boolean;
@@ -31,11 +33,18 @@ interface TaskJson {
   doc_md?: string | null;
 }
 
-/** The task's template fields (`.../templates`): declared, and as the latest try that rendered them rendered them. */
-interface TemplatesJson {
+/** The task's template fields as declared, and as the latest try that rendered them rendered them. */
+interface Templates {
   template_fields: Record<string, unknown>;
   rendered_fields: Record<string, unknown> | null;
   rendered_try_number: number | null;
+}
+
+/** The latest of `tries` that reported rendered fields (Airflow shows the instance's last rendering). */
+function latestRendering(tries: readonly TiJson[]): Pick<Templates, 'rendered_fields' | 'rendered_try_number'> {
+  const rendered = tries.filter((t) => t.rendered_fields && Object.keys(t.rendered_fields).length > 0);
+  const latest = rendered.reduce<TiJson | null>((best, t) => (best === null || t.try_number > best.try_number ? t : best), null);
+  return { rendered_fields: latest?.rendered_fields ?? null, rendered_try_number: latest?.try_number ?? null };
 }
 
 /** A template or rendered value as text: a string as it is, anything else as indented JSON. */
@@ -104,11 +113,12 @@ export function TaskInstancePage({ dagId, runId, taskId, mapIndex }: { dagId: st
       api<{ task_instances: TiJson[] }>('GET', `${self}/tries`),
       api<{ xcom_entries: Array<{ key: string }> }>('GET', `${base}/xcomEntries${mi}`),
       api<{ reasons?: Array<{ message: string }> }>('GET', `/dagbridge/api/v1/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}/why${mi}`).catch(() => null),
-      api<TemplatesJson>('GET', `/dagbridge/api/v1/ui/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}/templates${mi}`).catch(() => null),
+      api<{ template_fields: Record<string, unknown> }>('GET', `/dagbridge/api/v1/ui/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}/templates`).catch(() => null),
     ]);
     const values = await Promise.all(xcoms.xcom_entries.slice(0, 50).map((x) =>
       api<{ value: unknown }>('GET', `${base}/xcomEntries/${enc(x.key)}?stringify=false${mapIndex >= 0 ? `&map_index=${mapIndex}` : ''}`).then((v) => ({ key: x.key, value: v.value }), () => ({ key: x.key, value: '(could not be read)' }))));
-    return { task, mapped: null, ti, tries: tries.task_instances, xcoms: values, why, templates };
+    const rendering = latestRendering(tries.task_instances);
+    return { task, mapped: null, ti, tries: tries.task_instances, xcoms: values, why, templates: templates && { ...templates, ...rendering } };
   }, [dagId, runId, taskId, mapIndex]);
 
   const ti = data?.ti ?? null;
