@@ -29,8 +29,12 @@ function alive(pid: number): boolean {
   }
 }
 
+function readPids(file: string): number[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '').map(Number) : [];
+}
+
 function readPid(file: string): number | null {
-  return existsSync(file) ? Number(readFileSync(file, 'utf8')) : null;
+  return readPids(file)[0] ?? null;
 }
 
 /** The review's file: at import it forks a setsid child that sleeps holding stderr, then the import itself hangs. */
@@ -40,7 +44,7 @@ function stallFile(markers: string): string {
     '# airflow DAG',
     'if os.fork() == 0:',
     '    os.setsid()',
-    `    open(${JSON.stringify(path.join(markers, 'daemon.pid'))}, "w").write(str(os.getpid()))`,
+    `    open(${JSON.stringify(path.join(markers, 'daemon.pid'))}, "a").write("%d\\n" % os.getpid())`,
     '    time.sleep(600)',
     '    os._exit(0)',
     `open(${JSON.stringify(path.join(markers, 'import.pid'))}, "w").write(str(os.getpid()))`,
@@ -58,9 +62,9 @@ describe('DAG processor', () => {
     mkdirSync(markers);
     cleanups.push(() => rmSync(root, { recursive: true, force: true }));
     cleanups.push(() => {
+      // Every parse of the folder imports the file again, so each one leaves a daemon (one pid per line).
       for (const name of ['daemon.pid', 'import.pid']) {
-        const pid = readPid(path.join(markers, name));
-        if (pid !== null && alive(pid)) process.kill(pid, 'SIGKILL');
+        for (const pid of readPids(path.join(markers, name))) if (alive(pid)) process.kill(pid, 'SIGKILL');
       }
     });
 
