@@ -107,6 +107,7 @@ export function registerDagTestCommand(dags: Command): void {
           onCallbackLine: (line) => process.stderr.write(`[dag callback] ${escapeControls(line)}\n`),
           signal: controller.signal,
           timetables: customTimetablesOf(config, log),
+          maxMapLength: config.maxMapLength,
         });
         const ok = result.run.state === 'success';
         // Recorded in the in-memory store only: as in Airflow's dags test, no consumer DAG is triggered.

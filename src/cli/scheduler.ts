@@ -53,6 +53,7 @@ export function registerSchedulerCommand(program: Command): void {
           maxDeliveries: config.maxDeliveries,
           workerTimeoutMs: config.leaseMs,
           pausedOnCreation: config.pausedOnCreation,
+          maxMapLength: config.maxMapLength,
           semantics: config.scheduleSemantics ?? undefined,
           timetables: customTimetablesOf(config, app.log),
           subscribeToChanges: (onChange) => app.subscribeToChanges(onChange),

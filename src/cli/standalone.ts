@@ -149,6 +149,7 @@ async function runStandalone(options: StandaloneOptions): Promise<number> {
       parseIntervalMs: config.parseIntervalSeconds * 1000,
       loopIntervalMs: config.schedulerIntervalMs,
       semantics: config.scheduleSemantics ?? undefined,
+      maxMapLength: config.maxMapLength,
       timetables: customTimetablesOf(config, log),
       subscribeToChanges: (onChange) => opened.subscribeToChanges(onChange),
       onIteration: refresh,

@@ -120,6 +120,11 @@ export const configSchema = z.object({
    * Env `DAGBRIDGE_EXECUTE_TASKS_NEW_PYTHON_INTERPRETER`.
    */
   executeTasksNewPythonInterpreter: bool.default(false),
+  /**
+   * Most task instances one mapped task may expand into (Airflow's `[core] max_map_length`): a longer expansion
+   * fails the task, as in Airflow. Default 1024, Airflow's default. Env `DAGBRIDGE_MAX_MAP_LENGTH`.
+   */
+  maxMapLength: positiveInt.default(1024),
   /** DAG files the fork server keeps parsed, least recently used out. Default 64. Env `DAGBRIDGE_FORK_SERVER_CACHE_FILES`. */
   forkServerCacheFiles: positiveInt.default(64),
   /** Cap of one task attempt's log. Default 64 MiB. Env `DAGBRIDGE_LOG_CAP_BYTES`. */
@@ -196,6 +201,7 @@ export const ENV_NAMES: Readonly<Record<Key, string>> = {
   leaseMs: 'DAGBRIDGE_LEASE_MS',
   heartbeatMs: 'DAGBRIDGE_HEARTBEAT_MS',
   schedulerIntervalMs: 'DAGBRIDGE_SCHEDULER_INTERVAL_MS',
+  maxMapLength: 'DAGBRIDGE_MAX_MAP_LENGTH',
   parseIntervalSeconds: 'DAGBRIDGE_PARSE_INTERVAL_SECONDS',
   timetableTimeoutSeconds: 'DAGBRIDGE_TIMETABLE_TIMEOUT_SECONDS',
   parseTimeoutSeconds: 'DAGBRIDGE_PARSE_TIMEOUT_SECONDS',

@@ -56,6 +56,8 @@ export interface DagTestOptions {
   channelLimits?: AttemptContext['channelLimits'];
   /** Where the channel's `connection.get` looks (AttemptContext.connections). */
   connections?: AttemptContext['connections'];
+  /** Most task instances one mapped task may expand into (Airflow's `[core] max_map_length`); default 1024. */
+  maxMapLength?: number;
   /** Answers a custom timetable's `infer_manual_data_interval` for the run's logical date, as `dag.test()` asks it. */
   timetables?: CustomTimetables;
 }
@@ -98,7 +100,7 @@ export async function testDag(options: DagTestOptions): Promise<DagTestResult> {
     connections: options.connections ?? null,
   };
   const executor = localAttemptExecutor({ context, concurrency: options.concurrency, onSettled: () => wakeup.notify(), log: options.log });
-  const loop = new SchedulerLoop(store, executor, options.log);
+  const loop = new SchedulerLoop(store, executor, options.log, options.maxMapLength === undefined ? {} : { maxMapLength: options.maxMapLength });
   const abort = (): void => wakeup.notify();
   options.signal?.addEventListener('abort', abort, { once: true });
   try {

@@ -53,6 +53,23 @@ const states = async (store: MemoryStore, run: DagRunRecord): Promise<Record<str
   Object.fromEntries((await store.listTaskInstances(run)).map((ti) => [ti.taskId, ti.state]));
 
 describe('SchedulerLoop', () => {
+  it('expands a mapped task up to its maxMapLength, and fails one longer than the default of 1024', async () => {
+    const mapped = (length: number): DagSpec => dagOf(
+      [task('m', { mapping: { kind: 'expand', inputs: { x: { type: 'literal', value: Array.from({ length }, (_, i) => i) } }, partial: {}, groupId: null } })],
+      [], { dagId: `mapped_${length}` },
+    );
+    const raised = await setup(mapped(1500));
+    await new SchedulerLoop(raised.store, new RecordingExecutor(), silentLogger, { maxMapLength: 1500 }).tick(1);
+    expect((await raised.store.listTaskInstances(raised.run)).length).toBe(1500);
+
+    const capped = await setup(mapped(1025));
+    await new SchedulerLoop(capped.store, new RecordingExecutor(), silentLogger).tick(1);
+    const [only, ...rest] = await capped.store.listTaskInstances(capped.run);
+    expect(rest).toEqual([]);
+    expect(only?.state).toBe('failed');
+    expect(only?.note).toContain('max_map_length');
+  });
+
   it('runs a chain in order and finishes the run', async () => {
     const dag = dagOf([task('a'), task('b'), task('c')], ['a>b', 'b>c'], { dagId: 'chain' });
     const { store, run } = await setup(dag);

@@ -82,6 +82,8 @@ export interface SchedulerServiceOptions {
    * (sharing their {@link MAX_DAG_CALLBACKS_AT_ONCE} places). Absent or empty: no call is recorded.
    */
   dagRunListeners?: DagRunListeners;
+  /** Most task instances one mapped task may expand into (Airflow's `[core] max_map_length`); default 1024. */
+  maxMapLength?: number;
 }
 
 /** Most DAG callbacks one scheduler calls at the same time. */
@@ -113,7 +115,10 @@ export class SchedulerService {
   private healthySince = Date.now();
 
   constructor(private readonly options: SchedulerServiceOptions) {
-    this.loop = new SchedulerLoop(options.store, options.executor, options.log, { dagRunHooks: options.dagRunListeners?.hooks ?? new Set() });
+    this.loop = new SchedulerLoop(options.store, options.executor, options.log, {
+      dagRunHooks: options.dagRunListeners?.hooks ?? new Set(),
+      ...(options.maxMapLength === undefined ? {} : { maxMapLength: options.maxMapLength }),
+    });
     this.clock = options.clock ?? Date.now;
     this.processor = options.exportBundle === null ? null : new DagProcessor({
       store: options.store,

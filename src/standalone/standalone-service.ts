@@ -40,6 +40,8 @@ export interface StandaloneServiceOptions {
   parseIntervalMs: number;
   loopIntervalMs: number;
   semantics?: ScheduleSemantics;
+  /** Most task instances one mapped task may expand into (Airflow's `[core] max_map_length`); default 1024. */
+  maxMapLength?: number;
   /** Answers the custom timetables (src/shim/timetable.ts); none: such DAGs get no scheduled runs. */
   timetables?: CustomTimetables;
   /** Subscribes to change notifications (PostgreSQL LISTEN), so `dags trigger` from another shell wakes the loop. */
@@ -105,6 +107,7 @@ export class StandaloneService {
       parseIntervalMs: options.parseIntervalMs,
       loopIntervalMs: options.loopIntervalMs,
       semantics: options.semantics,
+      maxMapLength: options.maxMapLength,
       timetables: options.timetables,
       pausedOnCreation: false,
       subscribeToChanges: options.subscribeToChanges,
