@@ -439,10 +439,10 @@ export function decideRun(input: DecideInput): RunDecision {
 
   for (const taskId of graph.topoOrder) {
     const fact = factsOf(taskId);
+    // An index, not shift(): a mapped task's queue holds every map index, and shift() moves the rest each time.
     const queue = run.of(taskId);
-    while (queue.length > 0) {
-      const ti = queue.shift() as WorkingTi;
-      queue.push(...evaluate(ti, fact));
+    for (let next = 0; next < queue.length; next += 1) {
+      for (const more of evaluate(queue[next] as WorkingTi, fact)) queue.push(more);
     }
   }
 
