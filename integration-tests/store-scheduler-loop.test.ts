@@ -8,6 +8,7 @@ import { dagOf, task } from '../src/dag/spec-fixtures.js';
 import type { Executor } from '../src/ports/executor.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { SchedulerLoop } from '../src/scheduler/scheduler-loop.js';
+import { replayAdmission } from '../src/scheduler/admission-input.js';
 import type { DagRunRecord, TaskInstanceRecord } from '../src/ports/metadata-store.js';
 import { PgStore } from '../src/store/pg-store.js';
 import { bundleOf, createMigratedDatabase, type TestDatabase } from './support/database.js';
@@ -229,5 +230,114 @@ describe('run change stamps on PgStore (migration 0011)', () => {
     await finishAll(executor, 'success', T + 5);
     await loop.tick(T + 6);
     expect(await store.getDagRun(run)).toMatchObject({ state: 'success' });
+  });
+  describe('reading only the instances that changed', () => {
+    const keysOf = (tis: readonly TaskInstanceRecord[]): string[] => tis.map((ti) => `${ti.taskId}[${ti.mapIndex}]`).sort();
+
+    it('answers every instance first, then the rows written since, by any writer, and a late commit on a later read', async () => {
+      const run = await setup(dagOf([task('a'), task('b'), task('c')], [], { dagId: 'changed_rows' }));
+      await new SchedulerLoop(store, new RecordingExecutor(0), silentLogger).tick(T + 1);
+      const whole = await store.listTaskInstancesChanged(run, null);
+      expect(keysOf(whole.instances)).toEqual(['a[-1]', 'b[-1]', 'c[-1]']);
+      expect(whole.total).toBe(3);
+      expect((await store.listTaskInstancesChanged(run, whole.next)).instances).toEqual([]);
+
+      await db.pool.query(`UPDATE task_instances SET note = 'by hand' WHERE dag_id = $1 AND run_id = $2 AND task_id = 'b'`, [run.dagId, run.runId]);
+      const one = await store.listTaskInstancesChanged(run, whole.next);
+      expect(keysOf(one.instances)).toEqual(['b[-1]']);
+      expect(one.instances[0]?.note).toBe('by hand');
+
+      // A transaction that wrote before a read and commits after it: the next read still holds its row.
+      const early = await db.pool.connect();
+      try {
+        await early.query('BEGIN');
+        await early.query(`UPDATE task_instances SET note = 'early' WHERE dag_id = $1 AND run_id = $2 AND task_id = 'a'`, [run.dagId, run.runId]);
+        await db.pool.query(`UPDATE task_instances SET note = 'late' WHERE dag_id = $1 AND run_id = $2 AND task_id = 'c'`, [run.dagId, run.runId]);
+        const between = await store.listTaskInstancesChanged(run, one.next);
+        expect(keysOf(between.instances)).toContain('c[-1]');
+        expect(between.instances.find((ti) => ti.taskId === 'a')?.note ?? null).not.toBe('early');
+        await early.query('COMMIT');
+        const after = await store.listTaskInstancesChanged(run, between.next);
+        expect(after.instances.find((ti) => ti.taskId === 'a')?.note).toBe('early');
+      } finally {
+        early.release();
+      }
+    });
+
+    it('lets the loop read a busy run by its changed rows, and read it whole when a row changed its key', async () => {
+      const mapped = task('m', { mapping: { kind: 'expand', inputs: { x: { type: 'xcom', taskId: 'make', key: 'return_value' } }, partial: {}, groupId: null } });
+      const run = await setup(dagOf([task('make'), mapped, ...Array.from({ length: 20 }, (_, i) => task(`t${i}`))], ['make>m'], { dagId: 'changed_loop' }));
+      const reads: Array<{ since: string | null; rows: number }> = [];
+      const listChanged: PgStore['listTaskInstancesChanged'] = async (key, since) => {
+        const answer = await store.listTaskInstancesChanged(key, since);
+        if (key.dagId === run.dagId) reads.push({ since, rows: answer.instances.length });
+        return answer;
+      };
+      const counting = new Proxy(store, {
+        get: (target, name) => (name === 'listTaskInstancesChanged' ? listChanged : (Reflect.get(target, name) as unknown as (...args: unknown[]) => unknown).bind?.(target) ?? Reflect.get(target, name)),
+      });
+      const executor = new RecordingExecutor();
+      const loop = new SchedulerLoop(counting, executor, silentLogger);
+      await loop.tick(T + 1);
+      await loop.tick(T + 2);
+      reads.splice(0);
+      // Another writer finishes one instance: the loop reads that row, not the run's 22.
+      await db.pool.query(`UPDATE task_instances SET state = 'success' WHERE dag_id = $1 AND run_id = $2 AND task_id = 't3'`, [run.dagId, run.runId]);
+      await loop.tick(T + 3);
+      expect(reads).toEqual([{ since: expect.any(String), rows: 1 }]);
+
+      // Another scheduler expands m (its placeholder becomes map index 0, one more index is added): the copy's
+      // count no longer matches, so the run is read whole and m[-1] is gone from what the loop decides on.
+      await db.pool.query(`INSERT INTO xcoms (dag_id, run_id, task_id, map_index, key, value, updated_at) VALUES ($1, $2, 'make', -1, 'return_value', '[1, 2]', now())`, [run.dagId, run.runId]);
+      await db.pool.query(`UPDATE task_instances SET state = 'success' WHERE dag_id = $1 AND run_id = $2 AND task_id = 'make'`, [run.dagId, run.runId]);
+      const other = new SchedulerLoop(store, new RecordingExecutor(), silentLogger);
+      await other.tick(T + 4);
+      expect(keysOf((await store.listTaskInstances(run)).filter((ti) => ti.taskId === 'm'))).toEqual(['m[0]', 'm[1]']);
+      reads.splice(0);
+      executor.given.splice(0);
+      await loop.tick(T + 5);
+      expect(reads.map((r) => r.since === null)).toEqual([false, true]);
+      const finished = await loop.tick(T + 6);
+      expect(finished.changesApplied).toBe(0);
+      expect(keysOf((await store.listTaskInstances(run)).filter((ti) => ti.taskId === 'm'))).toEqual(['m[0]', 'm[1]']);
+    });
+  });
+  it('queues what admission over every scheduled instance queues, reading each query\'s limit from the database', async () => {
+    // Ties of priority and map index are cut by ids bytewise; pools, per-task limits and max_active_tasks starve.
+    const ids = ['A_1', 'a1', 'B', '_x', 'b_2', 'Z', 'z', 'a_1', 'Ab', 'aB'];
+    const tasks = ids.flatMap((id, i) => [
+      task(id, { priorityWeight: 1 + (i % 3), pool: i % 4 === 0 ? 'small' : 'default_pool' }),
+      task(`${id}_capped`, { priorityWeight: 3, maxActiveTisPerDag: 1 }),
+      task(`${id}_full`, { priorityWeight: 9, pool: 'full' }),
+    ]);
+    await store.setPool('small', 2);
+    await store.setPool('full', 0);
+    const dag = dagOf(tasks, [], { dagId: 'admission_pages', maxActiveTasks: 12 });
+    const run = await setup(dag);
+    const executor = new RecordingExecutor(0);
+    const loop = new SchedulerLoop(store, executor, silentLogger);
+    await loop.tick(T + 1);
+    expect((await store.listTaskInstances(run)).every((ti) => ti.state === 'scheduled')).toBe(true);
+    const activeRuns = await store.listActiveRuns();
+    const spec = await store.getDagVersion(run.dagId, run.versionHash);
+    const expected = replayAdmission({
+      scheduled: await store.listScheduled(), occupancy: await store.occupancy(), activeRuns,
+      specOf: (r) => (r.dagId === run.dagId ? spec : null), maxToAdmit: 7,
+    });
+    expect(expected.admitted.length).toBeGreaterThan(0);
+    const reads: number[] = [];
+    const listFor: PgStore['listScheduledFor'] = async (query) => {
+      const rows = await store.listScheduledFor(query);
+      reads.push(rows.length);
+      return rows;
+    };
+    const counting = new Proxy(store, {
+      get: (target, name) => (name === 'listScheduledFor' ? listFor : (Reflect.get(target, name) as unknown as (...args: unknown[]) => unknown).bind?.(target) ?? Reflect.get(target, name)),
+    });
+    const queued = await new SchedulerLoop(counting, new RecordingExecutor(7), silentLogger).tick(T + 2);
+    const given = (await store.listTaskInstances(run)).filter((ti) => ti.state === 'queued').map((ti) => ti.taskId).sort();
+    expect(queued.queued).toBe(expected.admitted.length);
+    expect(given).toEqual(expected.admitted.map((c) => c.taskId).sort());
+    expect(Math.max(...reads)).toBeLessThanOrEqual(7);
   });
 });

@@ -161,12 +161,74 @@ function increment(map: Map<string, number>, key: string, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
 
-/** Decides one scheduler loop's queueing, exactly in Airflow's order; see the module comment. */
-export function admitTaskInstances(input: AdmissionInput): AdmissionDecision {
-  const sorted = input.candidates
+/**
+ * What one query of the loop leaves out (Airflow's starved_pools, starved_dags, starved_tasks and
+ * starved_tasks_task_dagrun_concurrency): pools by name, DAGs by id, tasks as `dagId NUL taskId`, tasks in a
+ * run as `dagId NUL runId NUL taskId`.
+ */
+export interface StarvationFilters {
+  readonly pools: ReadonlySet<string>;
+  readonly dags: ReadonlySet<string>;
+  readonly tasks: ReadonlySet<string>;
+  readonly taskRuns: ReadonlySet<string>;
+}
+
+/** One query of the loop: the first `limit` candidates in admission order that no filter leaves out. */
+export interface AdmissionQuery {
+  readonly filters: StarvationFilters;
+  readonly limit: number;
+}
+
+/** The loop's outcome, for the candidates its queries returned (or any others: why each would wait). */
+export interface AdmissionOutcome {
+  readonly admitted: readonly AdmissionCandidate[];
+  /** Why a candidate that was not admitted waits. */
+  rejectionOf(candidate: AdmissionCandidate): AdmissionRejection;
+}
+
+/** Sorts candidates in admission order (see the module comment). */
+export function sortCandidates(candidates: readonly AdmissionCandidate[]): AdmissionCandidate[] {
+  return candidates
     .map((c) => ({ c, date: parseOptionalInstant(c.logicalDate, `logicalDate of ${c.dagId}.${c.taskId}`) }))
     .sort(compareCandidates)
     .map((entry) => entry.c);
+}
+
+/** Decides one scheduler loop's queueing, exactly in Airflow's order; see the module comment. */
+export function admitTaskInstances(input: AdmissionInput): AdmissionDecision {
+  const sorted = sortCandidates(input.candidates);
+  const steps = admissionSteps(input);
+  let step = steps.next();
+  while (!step.done) {
+    const { filters, limit } = step.value;
+    const batch: AdmissionCandidate[] = [];
+    for (const c of sorted) {
+      if (batch.length >= limit) break;
+      if (!isFilteredOut(filters, c)) batch.push(c);
+    }
+    step = steps.next(batch);
+  }
+  const outcome = step.value;
+  const admittedSet = new Set(outcome.admitted);
+  return { admitted: outcome.admitted, rejected: sorted.filter((c) => !admittedSet.has(c)).map((c) => outcome.rejectionOf(c)) };
+}
+
+/** Whether a query with these filters leaves the candidate out. */
+export function isFilteredOut(filters: StarvationFilters, c: AdmissionCandidate): boolean {
+  return (
+    filters.pools.has(c.pool) ||
+    filters.dags.has(c.dagId) ||
+    filters.tasks.has(c.dagId + SEP + c.taskId) ||
+    filters.taskRuns.has(c.dagId + SEP + c.runId + SEP + c.taskId)
+  );
+}
+
+/**
+ * Airflow's loop as steps: it yields each query (its filters and limit) and takes that query's answer, the
+ * first candidates in admission order that the filters leave in, so the caller may answer from memory
+ * ({@link admitTaskInstances}) or from the database, reading no more than one query's limit at a time.
+ */
+export function* admissionSteps(input: Omit<AdmissionInput, 'candidates'>): Generator<AdmissionQuery, AdmissionOutcome, readonly AdmissionCandidate[]> {
   const reject = (candidate: AdmissionCandidate, reason: AdmissionReason, skippedByEarlierCheck = false): AdmissionRejection => ({
     candidate,
     reason,
@@ -185,12 +247,12 @@ export function admitTaskInstances(input: AdmissionInput): AdmissionDecision {
   };
 
   if (input.maxToAdmit <= 0) {
-    return { admitted: [], rejected: sorted.map((c) => reject(c, { kind: 'no_free_slots', maxToAdmit: input.maxToAdmit })) };
+    return { admitted: [], rejectionOf: (c) => reject(c, { kind: 'no_free_slots', maxToAdmit: input.maxToAdmit }) };
   }
   let freeSlots = 0;
   for (const pool of pools.values()) freeSlots += Math.max(0, pool.open);
   if (freeSlots === 0) {
-    return { admitted: [], rejected: sorted.map((c) => reject(c, poolReason(c.pool))) };
+    return { admitted: [], rejectionOf: (c) => reject(c, poolReason(c.pool)) };
   }
   const maxTis = Math.min(input.maxToAdmit, freeSlots);
 
@@ -215,12 +277,13 @@ export function admitTaskInstances(input: AdmissionInput): AdmissionDecision {
   }
 
   const admitted: AdmissionCandidate[] = [];
-  const examined = new Map<AdmissionCandidate, AdmissionReason>();
-  const isFiltered = (c: AdmissionCandidate): boolean =>
-    starvedPools.has(c.pool) ||
-    starvedDags.has(c.dagId) ||
-    starvedTasks.has(c.dagId + SEP + c.taskId) ||
-    starvedTaskRuns.has(c.dagId + SEP + c.runId + SEP + c.taskId);
+  /** Why each examined candidate failed, by its key (a database answers new objects for the same instance). */
+  const examined = new Map<string, AdmissionReason>();
+  const keyOf = (c: AdmissionCandidate): string => c.dagId + SEP + c.runId + SEP + c.taskId + SEP + c.mapIndex;
+  const filters: StarvationFilters = { pools: new Set(starvedPools.keys()), dags: new Set(), tasks: new Set(), taskRuns: new Set() };
+  const starved = (): StarvationFilters => ({
+    pools: new Set(starvedPools.keys()), dags: new Set(starvedDags.keys()), tasks: new Set(starvedTasks.keys()), taskRuns: new Set(starvedTaskRuns.keys()),
+  });
 
   const examine = (c: AdmissionCandidate): AdmissionReason | null => {
     const pool = pools.get(c.pool);
@@ -289,42 +352,33 @@ export function admitTaskInstances(input: AdmissionInput): AdmissionDecision {
     return null;
   };
 
-  for (;;) {
+  // Every failed check starves a key of its own candidate, and later queries happen only while nothing was
+  // admitted: the filters alone keep a query from answering a candidate examined before.
+  for (let query = filters; ; query = starved()) {
     const sizes = starvedPools.size + starvedDags.size + starvedTasks.size + starvedTaskRuns.size;
-    const batch: AdmissionCandidate[] = [];
-    for (const c of sorted) {
-      if (batch.length >= maxTis) break;
-      // Later queries happen only while nothing was admitted, so `examined` is the only exclusion needed.
-      if (!examined.has(c) && !isFiltered(c)) batch.push(c);
-    }
+    const batch = (yield { filters: query, limit: maxTis }).slice(0, maxTis);
     if (batch.length === 0) break;
     for (const c of batch) {
       const reason = examine(c);
       if (reason === null) admitted.push(c);
-      else examined.set(c, reason);
+      else examined.set(keyOf(c), reason);
     }
     const isDone = admitted.length > 0 || batch.length < maxTis;
     const foundNewFilters = starvedPools.size + starvedDags.size + starvedTasks.size + starvedTaskRuns.size > sizes;
     if (isDone || !foundNewFilters) break;
   }
 
-  const admittedSet = new Set(admitted);
-  const rejected: AdmissionRejection[] = [];
-  for (const c of sorted) {
-    if (admittedSet.has(c)) continue;
-    const own = examined.get(c);
-    if (own) {
-      rejected.push(reject(c, own));
-      continue;
-    }
+  const rejectionOf = (c: AdmissionCandidate): AdmissionRejection => {
+    const own = examined.get(keyOf(c));
+    if (own) return reject(c, own);
     const filter =
       starvedPools.get(c.pool) ??
       starvedDags.get(c.dagId) ??
       starvedTasks.get(c.dagId + SEP + c.taskId) ??
       starvedTaskRuns.get(c.dagId + SEP + c.runId + SEP + c.taskId);
-    if (filter) rejected.push(reject(c, filter, true));
-    else if (!pools.has(c.pool)) rejected.push(reject(c, { kind: 'pool_not_found', pool: c.pool }));
-    else rejected.push(reject(c, { kind: 'not_examined', limit: maxTis }));
-  }
-  return { admitted, rejected };
+    if (filter) return reject(c, filter, true);
+    if (!pools.has(c.pool)) return reject(c, { kind: 'pool_not_found', pool: c.pool });
+    return reject(c, { kind: 'not_examined', limit: maxTis });
+  };
+  return { admitted, rejectionOf };
 }

@@ -13,7 +13,7 @@ import { dagVersionHash } from './dag-version.js';
 import { MemoryDatasets } from './memory-datasets.js';
 import type { TriggerRequest } from './task-run-contract.js';
 import type {
-  AttemptOutcome, DagCallbackClaim, DagCallbackRecord, DagRunListenerClaim, DagRunListenerRecord, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunChangeStamp, RunKey, StartResult, SyncReport,
+  AttemptOutcome, ChangedTaskInstances, DagCallbackClaim, DagCallbackRecord, DagRunListenerClaim, DagRunListenerRecord, DagRecord, DagRunRecord, DatasetEventRecord, DatasetQueueSnapshot, DatasetRecord, DatasetTriggeredRunRequest, DatasetTriggeredRunResult, LogLine, MetadataStore, Occupancy, RunChangeStamp, RunKey, StartResult, SyncReport,
   TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord, WorkerIdentity, XcomQuery, XcomRow,
 } from './metadata-store.js';
 import { LISTENER_CALL_HOLD_MS } from './metadata-store.js';
@@ -252,6 +252,12 @@ export class MemoryStore implements MetadataStore {
     return [...this.tis.entries()].filter(([k]) => k.startsWith(prefix)).map(([, ti]) => copyInstance(ti));
   }
 
+  /** In memory a whole read is as cheap as any: every instance, every time (the port allows unchanged ones). */
+  async listTaskInstancesChanged(key: RunKey): Promise<ChangedTaskInstances> {
+    const instances = await this.listTaskInstances(key);
+    return { instances, total: instances.length, next: '' };
+  }
+
   async getTaskInstance(key: TaskInstanceKey): Promise<TaskInstanceRecord | null> {
     const ti = this.tis.get(tiKeyOf(key));
     return ti ? copyInstance(ti) : null;
@@ -318,6 +324,11 @@ export class MemoryStore implements MetadataStore {
   async listScheduled(): Promise<TaskInstanceRecord[]> {
     const active = new Set([...this.runs.values()].filter((r) => r.state === 'running' || r.state === 'queued').map(runKeyOf));
     return [...this.tis.values()].filter((ti) => ti.state === 'scheduled' && active.has(runKeyOf(ti))).map((ti) => copyInstance(ti));
+  }
+
+  /** In memory: every scheduled instance (the port lets the caller filter and cut). */
+  listScheduledFor(): Promise<TaskInstanceRecord[]> {
+    return this.listScheduled();
   }
 
   async occupancy(): Promise<Occupancy> {

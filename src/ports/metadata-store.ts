@@ -14,6 +14,7 @@
  *   intervals) are ISO 8601 strings with a zone, as in the bundle.
  */
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import type { AdmissionQuery } from '../dag/admission.js';
 import type { DagCallbackRequest } from '../dag/dag-callbacks.js';
 import type { DagRunListenerCall } from '../dag/dag-run-listeners.js';
 import type { DatasetRef } from '../dag/datasets.js';
@@ -95,6 +96,16 @@ export interface DagRunRecord extends RunKey {
 export interface RunChangeStamp extends RunKey {
   /** Opaque; compare for equality only. */
   readonly stamp: string;
+}
+
+/** What {@link MetadataStore.listTaskInstancesChanged} answers. */
+export interface ChangedTaskInstances {
+  /** Every instance of the run written since the read that gave `since` (all of them for null); may hold unchanged ones too. */
+  instances: TaskInstanceRecord[];
+  /** How many instances the run has now: a copy of another size missed a row that went away, and is read whole. */
+  total: number;
+  /** Opaque: `since` of the next read. */
+  next: string;
 }
 
 /** One task instance (the row, not the history). */
@@ -392,11 +403,22 @@ export interface MetadataStore {
 
   // Task instances
   listTaskInstances(key: RunKey): Promise<TaskInstanceRecord[]>;
+  /**
+   * The run's instances written since an earlier read (`since`: that read's `next`; null: all of them), so that a
+   * reader keeping a copy of a run reads what changed, not the whole run (the scheduler loop does).
+   */
+  listTaskInstancesChanged(key: RunKey, since: string | null): Promise<ChangedTaskInstances>;
   getTaskInstance(key: TaskInstanceKey): Promise<TaskInstanceRecord | null>;
   /** Applies scheduler changes one by one with compare-and-set; returns the changes that were applied. */
   applyChanges(run: DagRunRecord, spec: DagSpec, changes: readonly TaskInstanceChange[], now: number): Promise<TaskInstanceChange[]>;
   /** Every `scheduled` task instance of active runs, for admission. */
   listScheduled(): Promise<TaskInstanceRecord[]>;
+  /**
+   * The `scheduled` instances of active runs one admission query reads (src/dag/admission.ts admissionSteps):
+   * at least the first `limit` in admission order that the filters and `paused` (DAG ids) leave in. A store
+   * may answer more, in any order: the caller sorts, filters and cuts.
+   */
+  listScheduledFor(query: AdmissionQuery & { paused: ReadonlySet<string> }): Promise<TaskInstanceRecord[]>;
   occupancy(): Promise<Occupancy>;
   /** `scheduled -> queued` for each key whose state and try still match; returns the ones moved. */
   markQueued(keys: ReadonlyArray<TaskInstanceKey & { tryNumber: number }>, now: number): Promise<TaskInstanceRecord[]>;

@@ -34,32 +34,44 @@ function tasksOf(spec: DagSpec): Map<string, DagSpec['tasks'][number]> {
   return index;
 }
 
-/** The admission decision the scheduler would take now. */
-export function replayAdmission(input: AdmissionReplayInput): AdmissionDecision {
-  const runs = new Map(input.activeRuns.map((run) => [`${run.dagId}\u0000${run.runId}`, run]));
-  const candidates: AdmissionCandidate[] = [];
-  for (const ti of input.scheduled) {
-    const run = runs.get(`${ti.dagId}\u0000${ti.runId}`);
-    if (!run) continue;
-    const spec = input.specOf(run);
-    if (!spec) continue;
-    const task = tasksOf(spec).get(ti.taskId);
-    candidates.push({
-      dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, mapIndex: ti.mapIndex,
-      priorityWeight: ti.priorityWeight, pool: ti.pool, poolSlots: ti.poolSlots, queue: ti.queue,
-      logicalDate: run.logicalDate ?? run.runAfter,
-      maxActiveTasks: spec.maxActiveTasks,
-      maxActiveTisPerDag: task?.maxActiveTisPerDag ?? null,
-      maxActiveTisPerDagrun: task?.maxActiveTisPerDagrun ?? null,
-    });
-  }
-  const pools: PoolCapacity[] = [...input.occupancy.pools].map(([name, pool]) => ({ name, slots: pool.slots, occupiedSlots: pool.used }));
-  const active: ActiveCount[] = [...input.occupancy.activeByRunTask].map(([key, count]) => {
+/** The admission candidate of a `scheduled` instance, with its run's and DAG's limits; null when its run or DAG version is unknown. */
+export function candidateOf(
+  ti: TaskInstanceRecord,
+  runs: ReadonlyMap<string, DagRunRecord>,
+  specOf: (run: DagRunRecord) => DagSpec | null,
+): AdmissionCandidate | null {
+  const run = runs.get(`${ti.dagId}\u0000${ti.runId}`);
+  if (!run) return null;
+  const spec = specOf(run);
+  if (!spec) return null;
+  const task = tasksOf(spec).get(ti.taskId);
+  return {
+    dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, mapIndex: ti.mapIndex,
+    priorityWeight: ti.priorityWeight, pool: ti.pool, poolSlots: ti.poolSlots, queue: ti.queue,
+    logicalDate: run.logicalDate ?? run.runAfter,
+    maxActiveTasks: spec.maxActiveTasks,
+    maxActiveTisPerDag: task?.maxActiveTisPerDag ?? null,
+    maxActiveTisPerDagrun: task?.maxActiveTisPerDagrun ?? null,
+  };
+}
+
+/** The pools' capacity and the queued/running counts admission starts from. */
+export function admissionCounts(occupancy: Occupancy): { pools: PoolCapacity[]; active: ActiveCount[] } {
+  const pools: PoolCapacity[] = [...occupancy.pools].map(([name, pool]) => ({ name, slots: pool.slots, occupiedSlots: pool.used }));
+  const active: ActiveCount[] = [...occupancy.activeByRunTask].map(([key, count]) => {
     const [dagId = '', runId = '', taskId = ''] = key.split('\u0000');
     return { dagId, runId, taskId, count };
   });
+  return { pools, active };
+}
+
+/** The admission decision the scheduler would take now. */
+export function replayAdmission(input: AdmissionReplayInput): AdmissionDecision {
+  const runs = new Map(input.activeRuns.map((run) => [`${run.dagId}\u0000${run.runId}`, run]));
+  const candidates = input.scheduled.flatMap((ti) => candidateOf(ti, runs, input.specOf) ?? []);
   return admitTaskInstances({
-    candidates, pools, active,
+    candidates,
+    ...admissionCounts(input.occupancy),
     maxToAdmit: input.maxToAdmit ?? DEFAULT_MAX_QUEUED_PER_LOOP,
     maxActiveTasksScope: input.maxActiveTasksScope ?? 'dag',
   });

@@ -14,8 +14,8 @@
  * or it waits on another run (depends_on_past). Otherwise its last decision stands and the run is not read at
  * all, so an idle tick costs what changed, not the size of the active runs (docs/scheduling.md).
  */
-import type { AdmissionRejection } from '../dag/admission.js';
-import { DEFAULT_MAX_QUEUED_PER_LOOP, replayAdmission } from './admission-input.js';
+import { admissionSteps, isFilteredOut, sortCandidates, type AdmissionCandidate, type AdmissionRejection } from '../dag/admission.js';
+import { DEFAULT_MAX_QUEUED_PER_LOOP, admissionCounts, candidateOf } from './admission-input.js';
 import type { DagSpec } from '../dag/bundle.js';
 import { dagCallbackFor } from '../dag/dag-callbacks.js';
 import { dagRunListenerCallFor, type DagRunHook, type DagRunListenerCall } from '../dag/dag-run-listeners.js';
@@ -62,6 +62,19 @@ interface LastDecision {
   dueAt: number;
 }
 
+/**
+ * The loop's copy of a running run's task instances, brought up to date from the rows written since its last
+ * read (MetadataStore.listTaskInstancesChanged), so a run of 100,000 instances that changed in ten is read ten
+ * rows, not 100,000.
+ */
+interface RunCopy {
+  /** `since` of the next read. */
+  next: string;
+  /** The run's queuedAt when the copy was made: a run deleted and created again under its id is read whole. */
+  queuedAt: number;
+  instances: Map<string, TaskInstanceRecord>;
+}
+
 interface VersionEntry {
   spec: DagSpec;
   graph: DagGraph;
@@ -71,6 +84,7 @@ interface VersionEntry {
 }
 
 const runKey = (key: { dagId: string; runId: string }): string => `${key.dagId}\u0000${key.runId}`;
+const candidateKey = (c: AdmissionCandidate): string => `${c.dagId}\u0000${c.runId}\u0000${c.taskId}\u0000${c.mapIndex}`;
 
 /** Whether the run has passed its dagrun_timeout (Airflow fails it then). */
 function timedOut(run: DagRunRecord, spec: DagSpec, now: number): boolean {
@@ -117,6 +131,8 @@ export class SchedulerLoop {
   lastRejections: readonly AdmissionRejection[] = [];
   /** Per running run, its last complete decision (dropped when the run is no longer running). */
   private readonly decided = new Map<string, LastDecision>();
+  /** Per running run, its task instances as last read (dropped with the run's decision, or after a refused change). */
+  private readonly copies = new Map<string, RunCopy>();
 
   constructor(
     private readonly store: MetadataStore,
@@ -186,10 +202,12 @@ export class SchedulerLoop {
         const dueAt = await this.decide(run, now, stats);
         if (stamp !== undefined && dueAt !== null) this.decided.set(key, { stamp, dueAt });
       } catch (error) {
+        this.copies.delete(key);
         this.log.error('could not decide a DAG run; will try again', { dagId: run.dagId, runId: run.runId, error: errorMessage(error) });
       }
     }
     for (const key of this.decided.keys()) if (!running.has(key)) this.decided.delete(key);
+    for (const key of this.copies.keys()) if (!running.has(key)) this.copies.delete(key);
     stats.queued = await this.queueRunnable(now, paused);
     return stats;
   }
@@ -238,8 +256,8 @@ export class SchedulerLoop {
       await this.store.setDagRunState(run, 'running', 'failed', now);
       return null;
     }
-    const tis = await this.store.listTaskInstances(run);
-    const byKey = new Map(tis.map((ti) => [`${ti.taskId}\u0000${ti.mapIndex}`, ti]));
+    const byKey = await this.instancesOf(run);
+    const tis = [...byKey.values()];
 
     let mapInputLength: MapInputLength | undefined;
     if (entry.mapsFromXcom) {
@@ -266,7 +284,10 @@ export class SchedulerLoop {
       const applied = await this.store.applyChanges(run, entry.spec, decision.changes.map((c) => toStoreChange(c, entry.weights, byKey)), now);
       stats.changesApplied += applied.length;
       // A refused change means another writer got there first: decide again next time from fresh rows.
-      if (applied.length !== decision.changes.length) return null;
+      if (applied.length !== decision.changes.length) {
+        this.copies.delete(runKey(run));
+        return null;
+      }
     }
     const callback = decision.runEndReason === null ? null : dagCallbackFor(entry.spec, decision.runEndReason);
     // update_state notifies with its callback reason as msg (success, task_failure, all_tasks_deadlocked).
@@ -286,6 +307,26 @@ export class SchedulerLoop {
     return nextTimeDue(tis, now);
   }
 
+  /**
+   * The run's task instances by `taskId NUL mapIndex`: the copy kept from the last read, with the rows written
+   * since; read whole the first time, when the run was created again, and when the count of rows differs from
+   * the copy's (a row went away or changed its key: a mapped task's placeholder became map index 0).
+   */
+  private async instancesOf(run: DagRunRecord): Promise<Map<string, TaskInstanceRecord>> {
+    const key = runKey(run);
+    const copy = this.copies.get(key);
+    if (copy && copy.queuedAt === run.queuedAt) {
+      const changed = await this.store.listTaskInstancesChanged(run, copy.next);
+      for (const ti of changed.instances) copy.instances.set(`${ti.taskId}\u0000${ti.mapIndex}`, ti);
+      copy.next = changed.next;
+      if (copy.instances.size === changed.total) return copy.instances;
+    }
+    const whole = await this.store.listTaskInstancesChanged(run, null);
+    const instances = new Map(whole.instances.map((ti) => [`${ti.taskId}\u0000${ti.mapIndex}`, ti]));
+    this.copies.set(key, { next: whole.next, queuedAt: run.queuedAt, instances });
+    return instances;
+  }
+
   /** dagrun_timeout: the run fails and its unfinished task instances are skipped, as in Airflow. */
   private async timeOutRun(run: DagRunRecord, entry: VersionEntry, tis: TaskInstanceRecord[], now: number, stats: LoopStats): Promise<void> {
     const changes: TaskInstanceChange[] = tis
@@ -299,12 +340,14 @@ export class SchedulerLoop {
     }
   }
 
-  /** Admission: which scheduled instances to queue now, then compare-and-set and hand-over. */
+  /**
+   * Admission: which scheduled instances to queue now, then compare-and-set and hand-over. Airflow's loop
+   * (admissionSteps) asks its queries of the store, so a tick reads at most one query's limit of scheduled
+   * instances at a time however many wait.
+   */
   private async queueRunnable(now: number, paused: ReadonlySet<string>): Promise<number> {
     const budget = Math.min(this.executor.openSlots(), this.options.maxQueuedPerLoop ?? DEFAULT_MAX_QUEUED_PER_LOOP);
     if (budget <= 0) return 0;
-    const scheduled = (await this.store.listScheduled()).filter((ti) => !paused.has(ti.dagId));
-    if (scheduled.length === 0) return 0;
     const occupancy = await this.store.occupancy();
     const activeRuns = await this.store.listActiveRuns();
     const specs = new Map<string, DagSpec>();
@@ -312,22 +355,36 @@ export class SchedulerLoop {
       const entry = await this.version(run);
       if (entry) specs.set(`${run.dagId}\u0000${run.versionHash}`, entry.spec);
     }
-    const decision = replayAdmission({
-      scheduled,
-      occupancy,
-      activeRuns,
-      specOf: (run) => specs.get(`${run.dagId}\u0000${run.versionHash}`) ?? null,
-      maxToAdmit: budget,
-      maxActiveTasksScope: this.options.maxActiveTasksScope ?? 'dag',
-    });
-    this.lastRejections = decision.rejected;
-    if (decision.admitted.length === 0) return 0;
-    const tries = new Map(scheduled.map((ti) => [`${ti.dagId}\u0000${ti.runId}\u0000${ti.taskId}\u0000${ti.mapIndex}`, ti.tryNumber]));
-    const moved = await this.store.markQueued(
-      decision.admitted.map((c) => ({ dagId: c.dagId, runId: c.runId, taskId: c.taskId, mapIndex: c.mapIndex, tryNumber: tries.get(`${c.dagId}\u0000${c.runId}\u0000${c.taskId}\u0000${c.mapIndex}`) ?? 0 })),
-      now,
-    );
-    if (moved.length > 0) await this.executor.enqueue(moved, now);
-    return moved.length;
+    const runs = new Map(activeRuns.map((run) => [runKey(run), run]));
+    const specOf = (run: DagRunRecord): DagSpec | null => specs.get(`${run.dagId}\u0000${run.versionHash}`) ?? null;
+    const tries = new Map<string, number>();
+    const seen: AdmissionCandidate[] = [];
+    const steps = admissionSteps({ ...admissionCounts(occupancy), maxToAdmit: budget, maxActiveTasksScope: this.options.maxActiveTasksScope ?? 'dag' });
+    for (let step = steps.next(); ; ) {
+      if (step.done) {
+        const outcome = step.value;
+        const admitted = new Set(outcome.admitted);
+        this.lastRejections = seen.filter((c) => !admitted.has(c)).map((c) => outcome.rejectionOf(c));
+        if (outcome.admitted.length === 0) return 0;
+        const moved = await this.store.markQueued(
+          outcome.admitted.map((c) => ({ dagId: c.dagId, runId: c.runId, taskId: c.taskId, mapIndex: c.mapIndex, tryNumber: tries.get(candidateKey(c)) ?? 0 })),
+          now,
+        );
+        if (moved.length > 0) await this.executor.enqueue(moved, now);
+        return moved.length;
+      }
+      const query = step.value;
+      const candidates: AdmissionCandidate[] = [];
+      for (const ti of await this.store.listScheduledFor({ ...query, paused })) {
+        if (paused.has(ti.dagId)) continue;
+        const candidate = candidateOf(ti, runs, specOf);
+        if (!candidate || isFilteredOut(query.filters, candidate)) continue;
+        tries.set(candidateKey(candidate), ti.tryNumber);
+        candidates.push(candidate);
+      }
+      const batch = sortCandidates(candidates).slice(0, query.limit);
+      seen.push(...batch);
+      step = steps.next(batch);
+    }
   }
 }

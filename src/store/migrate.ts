@@ -226,6 +226,7 @@ export const DAGBRIDGE_FUNCTIONS: readonly string[] = [
   'record_dag_run_row_changes()',
   'forget_dag_run_changes()',
   'compact_dag_run_changes(text, text)',
+  'stamp_task_instance_xid()',
 ];
 
 /**

@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import type { DagBundle, DagSpec } from '../dag/bundle.js';
+import type { AdmissionQuery } from '../dag/admission.js';
 import type { DatasetRef } from '../dag/datasets.js';
 import type { DagRunState } from '../dag/states.js';
 import type {
@@ -28,6 +29,7 @@ import type {
   TaskInstanceChange,
   TaskInstanceKey,
   TaskInstanceRecord,
+  ChangedTaskInstances,
   WorkerIdentity,
   XcomQuery,
   XcomRow,
@@ -189,6 +191,10 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
     return instances.listTaskInstances(this.#pool, key);
   }
 
+  listTaskInstancesChanged(key: RunKey, since: string | null): Promise<ChangedTaskInstances> {
+    return instances.listTaskInstancesChanged(this.#pool, key, since);
+  }
+
   getTaskInstance(key: TaskInstanceKey): Promise<TaskInstanceRecord | null> {
     return instances.getTaskInstance(this.#pool, key);
   }
@@ -200,6 +206,10 @@ export class PgStore implements MetadataStore, WorkerRegistry, ManifestRegistry 
 
   listScheduled(): Promise<TaskInstanceRecord[]> {
     return instances.listScheduled(this.#pool);
+  }
+
+  listScheduledFor(query: AdmissionQuery & { paused: ReadonlySet<string> }): Promise<TaskInstanceRecord[]> {
+    return instances.listScheduledFor(this.#pool, query);
   }
 
   occupancy(): Promise<Occupancy> {

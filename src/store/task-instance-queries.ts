@@ -3,8 +3,9 @@
  * Every write is a compare-and-set on the current state (and try number where a message carries one).
  */
 import type { DagSpec } from '../dag/bundle.js';
+import type { AdmissionQuery } from '../dag/admission.js';
 import { assertTransition, FINISHED_STATES } from '../dag/states.js';
-import type { DagRunRecord, Occupancy, RunKey, TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
+import type { ChangedTaskInstances, DagRunRecord, Occupancy, RunKey, TaskInstanceChange, TaskInstanceKey, TaskInstanceRecord } from '../ports/metadata-store.js';
 import type { Queryable } from './db.js';
 import { mapTaskInstance, msParam, textParam, TI_COLUMNS, type TaskInstanceRow } from './rows.js';
 
@@ -16,6 +17,27 @@ export async function listTaskInstances(client: Queryable, key: RunKey): Promise
     [key.dagId, key.runId],
   );
   return result.rows.map(mapTaskInstance);
+}
+
+/**
+ * The run's instances whose row a transaction at or after `since` wrote (`changed_xid`, migration 0012), the
+ * run's count of instances, and the bound of the next read: the xmin of this statement's snapshot, the oldest
+ * transaction still running. All three come from one statement, hence one snapshot.
+ */
+export async function listTaskInstancesChanged(client: Queryable, key: RunKey, since: string | null): Promise<ChangedTaskInstances> {
+  const result = await client.query<Partial<TaskInstanceRow> & { next_bound: string; total: number }>(
+    `SELECT b.next_bound, c.total, ${TI_COLUMNS}
+       FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS next_bound) b
+      CROSS JOIN (SELECT count(*)::int AS total FROM task_instances WHERE dag_id = $1 AND run_id = $2) c
+       LEFT JOIN LATERAL (
+         SELECT * FROM task_instances t WHERE t.dag_id = $1 AND t.run_id = $2 AND ($3::xid8 IS NULL OR t.changed_xid >= $3::xid8)
+       ) ti ON true`,
+    [key.dagId, key.runId, since],
+  );
+  const first = result.rows[0];
+  if (!first) throw new Error('listTaskInstancesChanged: the statement returned no row');
+  const instances = result.rows.filter((row) => row.dag_id != null).map((row) => mapTaskInstance(row as TaskInstanceRow));
+  return { instances, total: first.total, next: first.next_bound };
 }
 
 export async function getTaskInstance(client: Queryable, key: TaskInstanceKey): Promise<TaskInstanceRecord | null> {
@@ -264,6 +286,36 @@ export async function listScheduled(client: Queryable): Promise<TaskInstanceReco
        JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
       WHERE r.state IN ('queued', 'running')
       ORDER BY ti.priority_weight DESC, COALESCE(r.logical_date, r.run_after), r.run_after, ti.dag_id, ti.run_id, ti.task_id, ti.map_index`,
+  );
+  return result.rows.map(mapTaskInstance);
+}
+
+/**
+ * One admission query (src/dag/admission.ts admissionSteps) as Airflow's scheduler makes it: the first `limit`
+ * `scheduled` instances of active runs in admission order (priority weight descending, the run's logical date,
+ * map index, then ids bytewise as the in-memory order compares them), leaving out starved pools, DAGs, tasks and
+ * tasks in a run, and paused DAGs. A run of 100,000 scheduled instances is read `limit` rows at a time.
+ */
+export async function listScheduledFor(client: Queryable, query: AdmissionQuery & { paused: ReadonlySet<string> }): Promise<TaskInstanceRecord[]> {
+  const split = (keys: ReadonlySet<string>, parts: number): string[][] => {
+    const columns: string[][] = Array.from({ length: parts }, () => []);
+    for (const key of keys) key.split('\u0000').forEach((part, i) => columns[i]?.push(part));
+    return columns;
+  };
+  const [taskDags = [], taskIds = []] = split(query.filters.tasks, 2);
+  const [runTaskDags = [], runTaskRuns = [], runTaskIds = []] = split(query.filters.taskRuns, 3);
+  const result = await client.query<TaskInstanceRow>(
+    `SELECT ${TI_COLUMNS} FROM (SELECT * FROM task_instances WHERE state = 'scheduled' OFFSET 0) ti
+       JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+      WHERE r.state IN ('queued', 'running')
+        AND ti.pool <> ALL($1::text[]) AND ti.dag_id <> ALL($2::text[])
+        AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS s(dag_id, task_id) WHERE s.dag_id = ti.dag_id AND s.task_id = ti.task_id)
+        AND NOT EXISTS (SELECT 1 FROM unnest($5::text[], $6::text[], $7::text[]) AS s(dag_id, run_id, task_id)
+                         WHERE s.dag_id = ti.dag_id AND s.run_id = ti.run_id AND s.task_id = ti.task_id)
+      ORDER BY ti.priority_weight DESC, COALESCE(r.logical_date, r.run_after), ti.map_index,
+               ti.dag_id COLLATE "C", ti.run_id COLLATE "C", ti.task_id COLLATE "C"
+      LIMIT $8`,
+    [[...query.filters.pools], [...query.filters.dags, ...query.paused], taskDags, taskIds, runTaskDags, runTaskRuns, runTaskIds, query.limit],
   );
   return result.rows.map(mapTaskInstance);
 }
